@@ -1,0 +1,47 @@
+#ifndef ENGRAM_CBLAS_SHIM_H
+#define ENGRAM_CBLAS_SHIM_H
+
+/* The BLAS calls Engram uses, and nothing else. Declared here (CBLAS ABI) rather than through
+ * <cblas.h> so that the module does not depend on which alternative owns the header. */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum EngramCBLASOrder { EngramCBLASRowMajor = 101, EngramCBLASColMajor = 102 };
+enum EngramCBLASTranspose { EngramCBLASNoTrans = 111, EngramCBLASTrans = 112 };
+
+float cblas_sdot(const int n, const float *x, const int incx, const float *y, const int incy);
+
+void cblas_sgemv(const int order, const int trans, const int m, const int n,
+                 const float alpha, const float *a, const int lda,
+                 const float *x, const int incx, const float beta, float *y, const int incy);
+
+void cblas_sgemm(const int order, const int transA, const int transB,
+                 const int m, const int n, const int k,
+                 const float alpha, const float *a, const int lda,
+                 const float *b, const int ldb, const float beta, float *c, const int ldc);
+
+/* Path of the shared object that actually provides cblas_sdot in this process (dladdr),
+ * or NULL when it cannot be told (static link). The string lives as long as the library. */
+const char *engram_blas_library_path(void);
+
+/* OpenBLAS's configuration string ("OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell ...") when the
+ * loaded BLAS is OpenBLAS, NULL otherwise. */
+const char *engram_blas_openblas_config(void);
+
+/* OpenBLAS's core name (the kernel set in use), NULL when not OpenBLAS. */
+const char *engram_blas_openblas_corename(void);
+
+/* Sets the number of BLAS threads when the loaded BLAS supports it (OpenBLAS). Returns 1 when
+ * applied, 0 when the library has no such control (the reference BLAS is single-threaded). */
+int engram_blas_set_num_threads(int threads);
+
+/* Current number of BLAS threads (OpenBLAS), or -1 when unknown. */
+int engram_blas_get_num_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

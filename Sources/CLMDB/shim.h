@@ -1,0 +1,4 @@
+#ifndef ENGRAM_CLMDB_SHIM_H
+#define ENGRAM_CLMDB_SHIM_H
+#include <lmdb.h>
+#endif

@@ -1,0 +1,77 @@
+import CBLASShim
+
+/// Which BLAS library this process actually loaded, and the thread setting Engram needs.
+///
+/// Debian links `-lblas` against whatever the `libblas.so.3` alternative points to. OpenBLAS is
+/// 12–20× faster than the reference (netlib) BLAS for our kernels, so programs log
+/// ``BLASBackend/current`` at start and print ``warning`` when it is not OpenBLAS.
+public struct BLASBackend: Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case openBLAS = "OpenBLAS"
+        /// The netlib reference implementation: correct but slow.
+        case reference = "reference BLAS"
+        case unknown = "unknown BLAS"
+    }
+
+    public let kind: Kind
+    /// The shared object that provides `cblas_sdot` (from `dladdr`), when known.
+    public let libraryPath: String?
+    /// OpenBLAS's build configuration string, when the backend is OpenBLAS.
+    public let configuration: String?
+    /// OpenBLAS's kernel set (e.g. `Haswell`), when the backend is OpenBLAS.
+    public let coreName: String?
+
+    /// The backend loaded in this process. Detection runs once.
+    public static let current: BLASBackend = BLASBackend.detect()
+
+    static func detect() -> BLASBackend {
+        let path = engram_blas_library_path().map { String(cString: $0) }
+        let config = engram_blas_openblas_config().map { String(cString: $0) }
+        let core = engram_blas_openblas_corename().map { String(cString: $0) }
+        let kind: Kind
+        if config != nil || (path?.contains("openblas") ?? false) {
+            kind = .openBLAS
+        } else if let path, path.contains("/blas/") || path.hasSuffix("libblas.so.3") || path.hasSuffix("libblas.so") {
+            kind = .reference
+        } else {
+            kind = .unknown
+        }
+        return BLASBackend(kind: kind, libraryPath: path, configuration: config, coreName: core)
+    }
+
+    /// A loud, actionable message when the loaded BLAS is not OpenBLAS; `nil` when all is well.
+    public var warning: String? {
+        switch kind {
+        case .openBLAS:
+            return nil
+        case .reference, .unknown:
+            return """
+                WARNING: Engram is running on the \(kind.rawValue) (\(libraryPath ?? "path unknown")), \
+                which is 12-20x slower than OpenBLAS for its distance kernels. Install Debian's \
+                libopenblas0-pthread so that libblas.so.3 points to OpenBLAS \
+                (check with: update-alternatives --display libblas.so.3-x86_64-linux-gnu).
+                """
+        }
+    }
+
+    public var description: String {
+        var text = kind.rawValue
+        if let coreName { text += " (\(coreName) kernels)" }
+        if let libraryPath { text += " from \(libraryPath)" }
+        return text
+    }
+
+    /// Number of threads the BLAS currently uses, or `nil` when the backend has no such control.
+    public static var threadCount: Int? {
+        let count = engram_blas_get_num_threads()
+        return count < 0 ? nil : Int(count)
+    }
+
+    /// Makes BLAS calls single-threaded. Per-query kernels (one dot, one small gemv) are far
+    /// slower when OpenBLAS spreads them over threads, and Engram parallelises across requests
+    /// instead. Safe to call more than once. Returns whether the backend accepted the setting.
+    @discardableResult
+    public static func useSingleThread() -> Bool {
+        engram_blas_set_num_threads(1) == 1
+    }
+}
