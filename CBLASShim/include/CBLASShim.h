@@ -40,6 +40,13 @@ int engram_blas_set_num_threads(int threads);
 /* Current number of BLAS threads (OpenBLAS), or -1 when unknown. */
 int engram_blas_get_num_threads(void);
 
+/* Hints the CPU to start loading the cache line at `address` for reading. The HNSW search loop
+ * calls it for the next neighbour's vector while it computes the current distance; Swift has no
+ * prefetch intrinsic, and this is the only non-BLAS helper of the kernel path. */
+static inline void engram_prefetch(const void *address) {
+    __builtin_prefetch(address, 0, 3);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,243 @@
+import CBLASShim
+import Glibc
+import VectorMath
+
+/// Node ids are dense `UInt32` slot numbers; this one marks "no node".
+let noNode = UInt32.max
+
+/// Node states kept in the high byte of a node's header word.
+enum NodeFlags {
+    /// Removed by the caller: never returned, still traversed until consolidation repairs the
+    /// lists that point to it.
+    static let deleted: UInt32 = 1
+    /// Slot not in the graph (consolidated or being filled); nothing links to it.
+    static let free: UInt32 = 2
+}
+
+/// Where each field lives inside a node's level-0 block.
+///
+/// One block per node holds everything a search touches for that node, so an expansion costs
+/// one stream of cache lines: `[vector: dim × Float][key: UInt64][header: UInt32]
+/// [squared norm: Float][upper-links offset: UInt32][layer-0 links: M0 × UInt32]`, padded to a
+/// multiple of 64 bytes so every vector starts on a cache line.
+struct NodeLayout: Sendable, Equatable {
+    let dimension: Int
+    let maxLinks: Int
+    let maxLinksLayer0: Int
+    let keyOffset: Int
+    let headerOffset: Int
+    let normOffset: Int
+    let upperOffsetOffset: Int
+    let linksOffset: Int
+    let stride: Int
+    /// Words per upper level of one node: a count followed by `maxLinks` ids.
+    let upperLevelWords: Int
+
+    init(dimension: Int, m: Int) {
+        self.dimension = dimension
+        maxLinks = m
+        maxLinksLayer0 = 2 * m
+        keyOffset = (dimension * 4 + 7) & ~7
+        headerOffset = keyOffset + 8
+        normOffset = headerOffset + 4
+        upperOffsetOffset = normOffset + 4
+        linksOffset = upperOffsetOffset + 4
+        stride = (linksOffset + 4 * maxLinksLayer0 + 63) & ~63
+        upperLevelWords = 1 + m
+    }
+}
+
+/// The graph's memory: one flat block array indexed by node id, and one flat word array for the
+/// upper layers (a node of level L owns L consecutive `[count, links…]` records there).
+///
+/// A plain struct of raw pointers so that a search copies it once into locals and then runs with
+/// no reference counting and no exclusivity checks. The owning ``HNSWIndex`` frees the memory.
+/// Readers use it only under the index's shared lock; mutation happens under the exclusive lock.
+struct GraphStorage {
+    let layout: NodeLayout
+    private(set) var blocks: UnsafeMutableRawPointer?
+    private(set) var capacity: Int = 0
+    /// Slots in use: live, deleted and free nodes. Ids are `0..<count`.
+    var count: Int = 0
+    private(set) var upper: UnsafeMutablePointer<UInt32>?
+    private(set) var upperCapacity: Int = 0
+    var upperCount: Int = 0
+    var entryPoint: UInt32 = noNode
+    var maxLevel: Int = -1
+    /// Nodes that searches may return.
+    var liveCount: Int = 0
+    /// Deleted nodes still in the graph, awaiting consolidation.
+    var deletedCount: Int = 0
+
+    init(layout: NodeLayout) { self.layout = layout }
+
+    /// Frees the memory. Only the owner calls it, once, in its `deinit`.
+    func deallocate() {
+        free(blocks)
+        free(upper)
+    }
+
+    // MARK: Field access (O(1); `id < count`)
+
+    @inline(__always) func block(_ id: UInt32) -> UnsafeMutableRawPointer {
+        blocks.unsafelyUnwrapped + Int(id) &* layout.stride
+    }
+
+    @inline(__always) func vector(_ id: UInt32) -> UnsafeMutablePointer<Float> {
+        block(id).assumingMemoryBound(to: Float.self)
+    }
+
+    @inline(__always) func key(_ id: UInt32) -> UInt64 {
+        block(id).load(fromByteOffset: layout.keyOffset, as: UInt64.self)
+    }
+
+    @inline(__always) func header(_ id: UInt32) -> UInt32 {
+        block(id).load(fromByteOffset: layout.headerOffset, as: UInt32.self)
+    }
+
+    @inline(__always) func flags(_ id: UInt32) -> UInt32 { header(id) >> 24 }
+    @inline(__always) func level(_ id: UInt32) -> Int { Int((header(id) >> 16) & 0xff) }
+    @inline(__always) func isLive(_ id: UInt32) -> Bool { header(id) >> 24 == 0 }
+
+    @inline(__always) func squaredNorm(_ id: UInt32) -> Float {
+        block(id).load(fromByteOffset: layout.normOffset, as: Float.self)
+    }
+
+    @inline(__always) func upperOffset(_ id: UInt32) -> Int {
+        Int(block(id).load(fromByteOffset: layout.upperOffsetOffset, as: UInt32.self))
+    }
+
+    /// The neighbour list of `id` on `level`: a pointer to `count` ids.
+    /// - Precondition: `level <= self.level(id)`.
+    @inline(__always)
+    func links(_ id: UInt32, level: Int) -> (ids: UnsafeMutablePointer<UInt32>, count: Int) {
+        if level == 0 {
+            let base = block(id)
+            let count = Int(base.load(fromByteOffset: layout.headerOffset, as: UInt32.self) & 0xffff)
+            return ((base + layout.linksOffset).assumingMemoryBound(to: UInt32.self), count)
+        }
+        let record = upper.unsafelyUnwrapped + upperOffset(id) + (level - 1) * layout.upperLevelWords
+        return (record + 1, Int(record.pointee))
+    }
+
+    /// Capacity of the neighbour list on `level`.
+    @inline(__always) func maxLinks(level: Int) -> Int {
+        level == 0 ? layout.maxLinksLayer0 : layout.maxLinks
+    }
+
+    // MARK: Mutation (writer only, under the exclusive lock)
+
+    func setHeader(_ id: UInt32, linkCount: Int, level: Int, flags: UInt32) {
+        let word = UInt32(linkCount) | UInt32(level) << 16 | flags << 24
+        block(id).storeBytes(of: word, toByteOffset: layout.headerOffset, as: UInt32.self)
+    }
+
+    func setFlags(_ id: UInt32, _ flags: UInt32) {
+        let word = header(id) & 0x00ff_ffff | flags << 24
+        block(id).storeBytes(of: word, toByteOffset: layout.headerOffset, as: UInt32.self)
+    }
+
+    /// Replaces the neighbour list of `id` on `level`.
+    /// - Precondition: `newLinks.count <= maxLinks(level:)`.
+    func setLinks(_ id: UInt32, level: Int, _ newLinks: UnsafeBufferPointer<UInt32>) {
+        let (ids, _) = links(id, level: level)
+        if newLinks.count > 0 { ids.update(from: newLinks.baseAddress!, count: newLinks.count) }
+        if level == 0 {
+            let word = header(id) & 0xffff_0000 | UInt32(newLinks.count)
+            block(id).storeBytes(of: word, toByteOffset: layout.headerOffset, as: UInt32.self)
+        } else {
+            (ids - 1).pointee = UInt32(newLinks.count)
+        }
+    }
+
+    /// Writes a node's payload with empty neighbour lists. The caller sets its flags.
+    /// - Parameter fresh: the slot has never held a node (its memory is uninitialised).
+    mutating func writeNode(
+        _ id: UInt32, fresh: Bool, key: UInt64, vector: UnsafePointer<Float>, squaredNorm: Float, level: Int,
+        flags: UInt32
+    ) {
+        let base = block(id)
+        base.assumingMemoryBound(to: Float.self).update(from: vector, count: layout.dimension)
+        base.storeBytes(of: key, toByteOffset: layout.keyOffset, as: UInt64.self)
+        base.storeBytes(of: squaredNorm, toByteOffset: layout.normOffset, as: Float.self)
+        // A reused slot keeps its old upper record when that has room for `level` layers.
+        var offset = fresh ? 0 : upperOffset(id)
+        if level > 0 && (offset == 0 || level > self.level(id)) {
+            offset = appendUpperRecord(levels: level)
+        }
+        base.storeBytes(of: UInt32(truncatingIfNeeded: offset), toByteOffset: layout.upperOffsetOffset, as: UInt32.self)
+        setHeader(id, linkCount: 0, level: level, flags: flags)
+        for l in stride(from: 1, through: level, by: 1) {
+            (upper.unsafelyUnwrapped + offset + (l - 1) * layout.upperLevelWords).pointee = 0
+        }
+    }
+
+    /// Makes room for at least `nodes` slots. Amortised O(1) per node (capacity doubles);
+    /// `realloc` moves large blocks with `mremap`, without copying, and capacity not yet used
+    /// is never touched, so it costs address space, not resident memory.
+    mutating func reserve(nodes: Int) {
+        guard nodes > capacity else { return }
+        let newCapacity = max(nodes, capacity * 2, 64)
+        guard let grown = realloc(blocks, newCapacity * layout.stride) else {
+            fatalError("out of memory growing the HNSW graph to \(newCapacity) nodes")
+        }
+        blocks = grown
+        capacity = newCapacity
+    }
+
+    private mutating func appendUpperRecord(levels: Int) -> Int {
+        let words = levels * layout.upperLevelWords
+        if upperCount + words > upperCapacity {
+            let newCapacity = max(upperCount + words, upperCapacity * 2, 1024)
+            guard let grown = realloc(upper, newCapacity * MemoryLayout<UInt32>.stride) else {
+                fatalError("out of memory growing the HNSW upper layers")
+            }
+            upper = grown.assumingMemoryBound(to: UInt32.self)
+            upperCapacity = newCapacity
+        }
+        // Offset 0 means "no record", so the first record starts at word 1.
+        if upperCount == 0 { upperCount = 1 }
+        let offset = upperCount
+        upperCount += words
+        return offset
+    }
+
+    /// Bytes held by the graph (allocated capacity of both arrays).
+    var allocatedBytes: Int { capacity * layout.stride + upperCapacity * 4 }
+
+    // MARK: Distances
+
+    /// Distance from a prepared query (normalised for cosine; `querySquaredNorm` for L2) to `id`.
+    @inline(__always)
+    func distance(_ query: UnsafePointer<Float>, querySquaredNorm: Float, to id: UInt32, metric: Metric) -> Float {
+        let base = block(id)
+        let dot = cblas_sdot(Int32(truncatingIfNeeded: layout.dimension), query, 1,
+                             base.assumingMemoryBound(to: Float.self), 1)
+        if metric == .cosine { return 1 - dot }
+        return metric.distance(dot: dot, queryNormSquared: querySquaredNorm,
+                               vectorNormSquared: base.load(fromByteOffset: layout.normOffset, as: Float.self))
+    }
+
+    /// Distance between two stored nodes.
+    @inline(__always)
+    func distance(between a: UInt32, _ b: UInt32, metric: Metric) -> Float {
+        distance(vector(a), querySquaredNorm: squaredNorm(a), to: b, metric: metric)
+    }
+
+    /// Starts loading the first cache line of a node's block.
+    @inline(__always)
+    func prefetch(_ id: UInt32) {
+        engram_prefetch(block(id))
+    }
+
+    /// Starts loading a node's vector and header (one prefetch per cache line).
+    @inline(__always)
+    func prefetchVector(_ id: UInt32) {
+        let base = UnsafeRawPointer(block(id))
+        var offset = 0
+        while offset < layout.keyOffset {
+            engram_prefetch(base + offset)
+            offset &+= 64
+        }
+    }
+}

@@ -1,0 +1,270 @@
+import CBLASShim
+import VectorMath
+
+extension HNSWIndex {
+    /// Largest `k` a search accepts.
+    public static let maxK = 10_000
+
+    /// The `k` nearest keys to `query`, closest first.
+    /// - Parameter ef: candidate list size (defaults to ``HNSWParameters/efSearch``); raised to
+    ///   `k` when smaller. Larger is more exact and slower.
+    public func search(_ query: [Float], k: Int, ef: Int? = nil) throws(HNSWError) -> [SearchResult] {
+        var results: [SearchResult] = []
+        try query.withUnsafeBufferPointer { (buffer) throws(HNSWError) in
+            try search(buffer, k: k, ef: ef, into: &results)
+        }
+        return results
+    }
+
+    /// The `k` nearest keys to `query` among those `filter` admits, closest first.
+    ///
+    /// The predicate runs during traversal, so the graph search fills its `ef` results with
+    /// admitted keys only; when the filter admits so few keys that an exhaustive scan of them is
+    /// cheaper (estimated from a sample of 256 nodes), or when the graph search finds fewer than
+    /// `k`, the admitted keys are scanned exactly. A selective filter therefore still returns the
+    /// `k` true best matches.
+    public func search(_ query: [Float], k: Int, ef: Int? = nil, filter: (UInt64) -> Bool) throws(HNSWError) -> [SearchResult] {
+        var results: [SearchResult] = []
+        try query.withUnsafeBufferPointer { (buffer) throws(HNSWError) in
+            try search(buffer, k: k, ef: ef, filter: filter, into: &results)
+        }
+        return results
+    }
+
+    /// Allocation-free search: replaces the contents of `results` (whose capacity is kept).
+    public func search(_ query: UnsafeBufferPointer<Float>, k: Int, ef: Int? = nil, into results: inout [SearchResult]) throws(HNSWError) {
+        try searchCore(query, k: k, ef: ef, filtered: false, filter: { _ in true }, into: &results)
+    }
+
+    /// Allocation-free filtered search: replaces the contents of `results`.
+    public func search(
+        _ query: UnsafeBufferPointer<Float>, k: Int, ef: Int? = nil, filter: (UInt64) -> Bool,
+        into results: inout [SearchResult]
+    ) throws(HNSWError) {
+        try searchCore(query, k: k, ef: ef, filtered: true, filter: filter, into: &results)
+    }
+
+    /// The exact `k` nearest keys by brute force (ground truth for tests and verification).
+    public func exactSearch(_ query: [Float], k: Int, filter: ((UInt64) -> Bool)? = nil) throws(HNSWError) -> [SearchResult] {
+        var results: [SearchResult] = []
+        try query.withUnsafeBufferPointer { (buffer) throws(HNSWError) in
+            let squaredNorm = try validate(buffer)
+            guard (1...Self.maxK).contains(k) else { throw .invalidArgument("k must be in 1...\(Self.maxK), got \(k)") }
+            scratchPool.withScratch(nodes: 0) { scratch in
+                lock.withReadLock {
+                    let g = graph
+                    scratch.begin(nodes: g.count)
+                    let queryNorm = prepare(buffer, squaredNorm: squaredNorm, into: scratch.query)
+                    if let filter {
+                        filteredScan(g, &scratch, queryNorm: queryNorm, k: k, filter: filter)
+                    } else {
+                        flatScan(g, &scratch, queryNorm: queryNorm, k: k)
+                    }
+                    emit(g, &scratch, k: k, into: &results)
+                }
+            }
+        }
+        return results
+    }
+
+    // MARK: - Core
+
+    @inline(__always)
+    func searchCore(
+        _ query: UnsafeBufferPointer<Float>, k: Int, ef: Int?, filtered: Bool, filter: (UInt64) -> Bool,
+        into results: inout [SearchResult]
+    ) throws(HNSWError) {
+        results.removeAll(keepingCapacity: true)
+        let squaredNorm = try validate(query)
+        guard (1...Self.maxK).contains(k) else { throw .invalidArgument("k must be in 1...\(Self.maxK), got \(k)") }
+        let ef = ef ?? parameters.efSearch
+        guard (1...100_000).contains(ef) else { throw .invalidArgument("ef must be in 1...100000, got \(ef)") }
+        let listSize = max(ef, k)
+
+        scratchPool.withScratch(nodes: 0) { scratch in
+            lock.withReadLock {
+                let g = graph
+                guard g.liveCount > 0 else { return }
+                scratch.begin(nodes: g.count)
+                let queryNorm = prepare(query, squaredNorm: squaredNorm, into: scratch.query)
+                if g.liveCount <= parameters.flatThreshold {
+                    if filtered {
+                        filteredScan(g, &scratch, queryNorm: queryNorm, k: k, filter: filter)
+                    } else {
+                        flatScan(g, &scratch, queryNorm: queryNorm, k: k)
+                    }
+                } else if filtered {
+                    if exactScanIsCheaper(g, listSize: listSize, filter: filter) {
+                        filteredScan(g, &scratch, queryNorm: queryNorm, k: k, filter: filter)
+                    } else {
+                        graphSearch(g, &scratch, queryNorm: queryNorm, listSize: listSize, filtered: true, filter: filter)
+                        if scratch.results.count < k {
+                            scratch.begin(nodes: g.count)
+                            filteredScan(g, &scratch, queryNorm: queryNorm, k: k, filter: filter)
+                        }
+                    }
+                } else {
+                    graphSearch(g, &scratch, queryNorm: queryNorm, listSize: listSize, filtered: false, filter: filter)
+                }
+                emit(g, &scratch, k: k, into: &results)
+            }
+        }
+    }
+
+    /// Moves the best `k` of `scratch.results` into `output`, closest first.
+    @inline(__always)
+    func emit(_ g: GraphStorage, _ scratch: inout SearchScratch, k: Int, into output: inout [SearchResult]) {
+        while scratch.results.count > k { scratch.results.pop() }
+        let start = output.count
+        while !scratch.results.isEmpty {
+            let best = scratch.results.pop()
+            output.append(SearchResult(key: g.key(best.id), distance: best.distance))
+        }
+        output[start...].reverse()
+    }
+
+    /// Greedy descent through the upper layers, then a best-first search of layer 0.
+    @inline(__always)
+    func graphSearch(
+        _ g: GraphStorage, _ scratch: inout SearchScratch, queryNorm: Float, listSize: Int,
+        filtered: Bool, filter: (UInt64) -> Bool
+    ) {
+        var current = g.entryPoint
+        var currentDistance = g.distance(scratch.query, querySquaredNorm: queryNorm, to: current, metric: metric)
+        var level = g.maxLevel
+        while level > 0 {
+            greedyClosest(g, query: scratch.query, queryNorm: queryNorm, level: level, from: &current, distance: &currentDistance)
+            level -= 1
+        }
+        searchLayer(g, &scratch, queryNorm: queryNorm, entry: current, entryDistance: currentDistance,
+                    level: 0, ef: listSize, filtered: filtered, filter: filter)
+    }
+
+    /// Moves from `current` to its closest neighbour on `level` until none is closer. O(steps·M).
+    @inline(__always)
+    func greedyClosest(
+        _ g: GraphStorage, query: UnsafePointer<Float>, queryNorm: Float, level: Int,
+        from current: inout UInt32, distance currentDistance: inout Float
+    ) {
+        var changed = true
+        while changed {
+            changed = false
+            let (ids, count) = g.links(current, level: level)
+            for i in 0..<count {
+                let candidate = ids[i]
+                let d = g.distance(query, querySquaredNorm: queryNorm, to: candidate, metric: metric)
+                if d < currentDistance {
+                    currentDistance = d
+                    current = candidate
+                    changed = true
+                }
+            }
+        }
+    }
+
+    /// Best-first search of one layer (algorithm 2 of the paper), leaving the `ef` closest
+    /// admitted nodes in `scratch.results`. Non-admitted nodes (deleted, filtered out) are still
+    /// expanded so the search can pass through them.
+    ///
+    /// The query is `scratch.query`. Expects `scratch.begin` to have been called.
+    /// Allocation-free once the heaps have grown to `ef`.
+    @inline(__always)
+    func searchLayer(
+        _ g: GraphStorage, _ scratch: inout SearchScratch, queryNorm: Float, entry: UInt32,
+        entryDistance: Float, level: Int, ef: Int, filtered: Bool, filter: (UInt64) -> Bool
+    ) {
+        let query = UnsafePointer(scratch.query)
+        _ = scratch.checkAndMark(entry)
+        scratch.candidates.push(Neighbor(distance: entryDistance, id: entry))
+        if g.isLive(entry) && (!filtered || filter(g.key(entry))) {
+            scratch.results.push(Neighbor(distance: entryDistance, id: entry))
+        }
+        var bound = scratch.results.count >= ef ? scratch.results.top.distance : Float.infinity
+
+        while !scratch.candidates.isEmpty {
+            let closest = scratch.candidates.top
+            if closest.distance > bound { break }
+            scratch.candidates.pop()
+            // Two passes: first collect the unvisited neighbours and start loading them all, so
+            // their memory latencies overlap; then compute their distances.
+            let (ids, count) = g.links(closest.id, level: level)
+            var fresh = 0
+            for i in 0..<count {
+                let neighbor = ids[i]
+                if scratch.checkAndMark(neighbor) { continue }
+                g.prefetch(neighbor)
+                scratch.batch[fresh] = neighbor
+                fresh &+= 1
+            }
+            for j in 0..<fresh {
+                let neighbor = scratch.batch[j]
+                if j + 1 < fresh { g.prefetchVector(scratch.batch[j + 1]) }
+                let d = g.distance(query, querySquaredNorm: queryNorm, to: neighbor, metric: metric)
+                guard d < bound else { continue }
+                scratch.candidates.push(Neighbor(distance: d, id: neighbor))
+                if g.isLive(neighbor) && (!filtered || filter(g.key(neighbor))) {
+                    scratch.results.push(Neighbor(distance: d, id: neighbor))
+                    if scratch.results.count > ef { scratch.results.pop() }
+                    if scratch.results.count >= ef { bound = scratch.results.top.distance }
+                }
+            }
+        }
+    }
+
+    // MARK: - Exact paths
+
+    /// Scores every stored vector with one `sgemv` (the blocks are evenly strided, so the
+    /// vectors form a matrix with a leading dimension of `stride / 4`) and keeps the `k` best
+    /// live ones. O(nodes·dimension).
+    func flatScan(_ g: GraphStorage, _ scratch: inout SearchScratch, queryNorm: Float, k: Int) {
+        let rows = g.count
+        scratch.reserveScores(rows)
+        cblas_sgemv(Int32(EngramCBLASRowMajor.rawValue), Int32(EngramCBLASNoTrans.rawValue),
+                    Int32(rows), Int32(dimension), 1, g.vector(0), Int32(g.layout.stride / 4),
+                    scratch.query, 1, 0, scratch.scores, 1)
+        for row in 0..<rows {
+            let id = UInt32(row)
+            guard g.isLive(id) else { continue }
+            let d = metric.distance(dot: scratch.scores[row], queryNormSquared: queryNorm, vectorNormSquared: g.squaredNorm(id))
+            ExactSearch.offer(Neighbor(distance: d, id: id), to: &scratch.results, k: k)
+        }
+    }
+
+    /// Scores only the live nodes that `filter` admits. O(nodes) predicate calls plus one dot
+    /// product per admitted node.
+    func filteredScan(_ g: GraphStorage, _ scratch: inout SearchScratch, queryNorm: Float, k: Int, filter: (UInt64) -> Bool) {
+        for row in 0..<g.count {
+            let id = UInt32(row)
+            guard g.isLive(id), filter(g.key(id)) else { continue }
+            let d = g.distance(scratch.query, querySquaredNorm: queryNorm, to: id, metric: metric)
+            ExactSearch.offer(Neighbor(distance: d, id: id), to: &scratch.results, k: k)
+        }
+    }
+
+    /// Cost model deciding between a filtered graph search and an exact scan of the admitted
+    /// nodes. With a fraction `s` of the nodes admitted, a graph search must expand about `1/s`
+    /// times as many nodes as an unfiltered one (≈ `ef·M0` distances) to collect `ef` admitted
+    /// results, while the scan costs `s·N` distances plus `N` predicate calls (counted as a
+    /// tenth of a distance). `s` is estimated from 256 evenly spaced live nodes.
+    func exactScanIsCheaper(_ g: GraphStorage, listSize: Int, filter: (UInt64) -> Bool) -> Bool {
+        let samples = 256
+        let step = max(1, g.count / samples)
+        var seen = 0
+        var admitted = 0
+        var row = 0
+        while row < g.count && seen < samples {
+            let id = UInt32(row)
+            if g.isLive(id) {
+                seen += 1
+                if filter(g.key(id)) { admitted += 1 }
+            }
+            row += step
+        }
+        guard seen > 0, admitted > 0 else { return true }
+        let fraction = Double(admitted) / Double(seen)
+        let nodes = Double(g.liveCount)
+        let scanCost = fraction * nodes + 0.1 * nodes
+        let graphCost = Double(listSize * g.layout.maxLinksLayer0) / fraction
+        return scanCost < graphCost
+    }
+}

@@ -1,0 +1,155 @@
+import Synchronization
+import VectorMath
+
+/// A hierarchical navigable small world graph (Malkov & Yashunin, 2016) over float32 vectors,
+/// with deletes, updates, filtered search, an exact mode for small sizes and a binary codec.
+///
+/// Keys are the caller's 64-bit ids (memory entry ids); nodes are dense `UInt32` slots.
+///
+/// ## Concurrency
+/// Any number of searches run in parallel with one writer. Searches hold a shared lock for their
+/// traversal. A writer (inserts, updates, deletes, consolidation; writers are serialised by a
+/// mutex that also guards the writer-only state) does its expensive part — finding neighbours,
+/// choosing links — while searches keep running, since it is the only thread that mutates the
+/// graph; it then takes the exclusive lock just long enough to publish the prepared lists. A
+/// search therefore sees each write either entirely or not at all, and sees every write that
+/// returned before it started.
+///
+/// ## Deletes
+/// A delete marks the node: it is never returned again, but searches still route through it so
+/// the graph stays connected. When deleted nodes reach ``HNSWParameters/consolidationFraction``
+/// of the nodes, the writer repairs every list that points to one (the list's live neighbours
+/// plus the deleted neighbours' live neighbours, pruned with the same heuristic as an insert) and
+/// frees their slots, which later inserts reuse. Repairing keeps recall at the level of a fresh
+/// build after heavy churn (tested), and reusing slots keeps memory bounded by the live count;
+/// batching the repair amortises its cost, since most nodes near a deleted node have several
+/// deleted neighbours after a while.
+public final class HNSWIndex: @unchecked Sendable {
+    // @unchecked: `graph` is read by searches under `lock` (shared) and written only by the
+    // writer, which holds `writer` and takes `lock` exclusively for every write; everything else
+    // is immutable, or Sendable (`writer`, `scratchPool`).
+
+    public let dimension: Int
+    public let metric: Metric
+    public let parameters: HNSWParameters
+
+    let lock = ReadWriteLock()
+    var graph: GraphStorage
+    let writer: Mutex<WriterState>
+    let scratchPool: ScratchPool
+
+    /// Creates an empty index. Capacity grows as vectors are added.
+    public init(dimension: Int, metric: Metric = .cosine, parameters: HNSWParameters = HNSWParameters()) throws(HNSWError) {
+        guard (1...65_536).contains(dimension) else {
+            throw .invalidParameter("dimension must be in 1...65536, got \(dimension)")
+        }
+        try parameters.validate()
+        self.dimension = dimension
+        self.metric = metric
+        self.parameters = parameters
+        graph = GraphStorage(layout: NodeLayout(dimension: dimension, m: parameters.m))
+        writer = Mutex(WriterState(dimension: dimension, seed: parameters.seed))
+        scratchPool = ScratchPool(dimension: dimension)
+    }
+
+    deinit { graph.deallocate() }
+
+    /// Number of vectors a search can return.
+    public var count: Int { lock.withReadLock { graph.liveCount } }
+
+    /// Whether `key` is in the index (not deleted).
+    public func contains(_ key: UInt64) -> Bool {
+        writer.withLock { $0.nodeOfKey[key] != nil }
+    }
+
+    /// The stored vector of `key` (normalised when the metric is cosine), or `nil`.
+    public func vector(for key: UInt64) -> [Float]? {
+        writer.withLock { state -> [Float]? in
+            guard let node = state.nodeOfKey[key] else { return nil }
+            return Array(UnsafeBufferPointer(start: graph.vector(node), count: dimension))
+        }
+    }
+
+    /// Every live key, in slot order. O(nodes).
+    public func keys() -> [UInt64] {
+        lock.withReadLock {
+            var keys: [UInt64] = []
+            keys.reserveCapacity(graph.liveCount)
+            for id in 0..<UInt32(graph.count) where graph.isLive(id) { keys.append(graph.key(id)) }
+            return keys
+        }
+    }
+
+    /// Sizes and shape of the graph.
+    public struct Statistics: Sendable, Equatable {
+        public var liveNodes: Int
+        /// Deleted nodes still linked, awaiting consolidation.
+        public var deletedNodes: Int
+        /// Slots ready for reuse.
+        public var freeSlots: Int
+        public var maxLevel: Int
+        /// Bytes allocated for the graph (vectors and links).
+        public var allocatedBytes: Int
+    }
+
+    public var statistics: Statistics {
+        lock.withReadLock {
+            Statistics(
+                liveNodes: graph.liveCount, deletedNodes: graph.deletedCount,
+                freeSlots: graph.count - graph.liveCount - graph.deletedCount,
+                maxLevel: graph.maxLevel, allocatedBytes: graph.allocatedBytes)
+        }
+    }
+}
+
+/// State only the writer touches, guarded by `HNSWIndex.writer`.
+struct WriterState: ~Copyable, Sendable {
+    var nodeOfKey: [UInt64: UInt32] = [:]
+    /// Consolidated slots, reused by inserts before the graph grows.
+    var freeSlots: [UInt32] = []
+    var random: SplitMix64
+    var scratch: SearchScratch
+
+    init(dimension: Int, seed: UInt64) {
+        random = SplitMix64(seed: seed)
+        scratch = SearchScratch(dimension: dimension, nodes: 1024)
+    }
+}
+
+/// SplitMix64 (Steele, Lea & Flood): a small, fast, seedable generator for node levels.
+struct SplitMix64: RandomNumberGenerator, Sendable {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+extension HNSWIndex {
+    /// Checks a vector from a caller and returns its squared norm.
+    func validate(_ vector: UnsafeBufferPointer<Float>) throws(HNSWError) -> Float {
+        guard vector.count == dimension else {
+            throw .dimensionMismatch(expected: dimension, got: vector.count)
+        }
+        for i in 0..<vector.count where !vector[i].isFinite { throw .nonFiniteComponent(index: i) }
+        let squaredNorm = Kernels.squaredNorm(vector.baseAddress!, count: dimension)
+        guard squaredNorm.isFinite else { throw .invalidArgument("vector norm overflows Float") }
+        if metric == .cosine && squaredNorm == 0 { throw .zeroVector }
+        return squaredNorm
+    }
+
+    /// Copies `vector` into `destination` in the metric's stored form and returns the squared
+    /// norm of what was written.
+    func prepare(_ vector: UnsafeBufferPointer<Float>, squaredNorm: Float, into destination: UnsafeMutablePointer<Float>) -> Float {
+        destination.update(from: vector.baseAddress!, count: dimension)
+        guard metric.normalizesVectors else { return squaredNorm }
+        Kernels.normalize(destination, count: dimension)
+        return 1
+    }
+}
