@@ -16,19 +16,22 @@ enum NodeFlags {
 
 /// Where each field lives inside a node's level-0 block.
 ///
-/// One block per node holds everything a search touches for that node, so an expansion costs
-/// one stream of cache lines: `[vector: dim × Float][key: UInt64][header: UInt32]
-/// [squared norm: Float][upper-links offset: UInt32][layer-0 links: M0 × UInt32]`, padded to a
-/// multiple of 64 bytes so every vector starts on a cache line.
+/// One block per node holds everything a search touches for that node, so visiting it costs
+/// one stream of consecutive cache lines: `[header: UInt32][squared norm: Float]
+/// [upper-links offset: UInt32][pad][key: UInt64][layer-0 links: M0 × UInt32][vector: dim × Float]`,
+/// padded to a multiple of 64 bytes. The header and links come first (as in hnswlib), so the
+/// first cache line — which a search prefetches for every neighbour it is about to score —
+/// already holds the liveness flags, the key a filter needs and the start of the links.
 struct NodeLayout: Sendable, Equatable {
     let dimension: Int
     let maxLinks: Int
     let maxLinksLayer0: Int
-    let keyOffset: Int
-    let headerOffset: Int
-    let normOffset: Int
-    let upperOffsetOffset: Int
-    let linksOffset: Int
+    let headerOffset = 0
+    let normOffset = 4
+    let upperOffsetOffset = 8
+    let keyOffset = 16
+    let linksOffset = 24
+    let vectorOffset: Int
     let stride: Int
     /// Words per upper level of one node: a count followed by `maxLinks` ids.
     let upperLevelWords: Int
@@ -37,12 +40,8 @@ struct NodeLayout: Sendable, Equatable {
         self.dimension = dimension
         maxLinks = m
         maxLinksLayer0 = 2 * m
-        keyOffset = (dimension * 4 + 7) & ~7
-        headerOffset = keyOffset + 8
-        normOffset = headerOffset + 4
-        upperOffsetOffset = normOffset + 4
-        linksOffset = upperOffsetOffset + 4
-        stride = (linksOffset + 4 * maxLinksLayer0 + 63) & ~63
+        vectorOffset = (linksOffset + 4 * maxLinksLayer0 + 31) & ~31
+        stride = (vectorOffset + 4 * dimension + 63) & ~63
         upperLevelWords = 1 + m
     }
 }
@@ -84,7 +83,7 @@ struct GraphStorage {
     }
 
     @inline(__always) func vector(_ id: UInt32) -> UnsafeMutablePointer<Float> {
-        block(id).assumingMemoryBound(to: Float.self)
+        (block(id) + layout.vectorOffset).assumingMemoryBound(to: Float.self)
     }
 
     @inline(__always) func key(_ id: UInt32) -> UInt64 {
@@ -157,7 +156,7 @@ struct GraphStorage {
         flags: UInt32
     ) {
         let base = block(id)
-        base.assumingMemoryBound(to: Float.self).update(from: vector, count: layout.dimension)
+        (base + layout.vectorOffset).assumingMemoryBound(to: Float.self).update(from: vector, count: layout.dimension)
         base.storeBytes(of: key, toByteOffset: layout.keyOffset, as: UInt64.self)
         base.storeBytes(of: squaredNorm, toByteOffset: layout.normOffset, as: Float.self)
         // A reused slot keeps its old upper record when that has room for `level` layers.
@@ -212,7 +211,7 @@ struct GraphStorage {
     func distance(_ query: UnsafePointer<Float>, querySquaredNorm: Float, to id: UInt32, metric: Metric) -> Float {
         let base = block(id)
         let dot = cblas_sdot(Int32(truncatingIfNeeded: layout.dimension), query, 1,
-                             base.assumingMemoryBound(to: Float.self), 1)
+                             (base + layout.vectorOffset).assumingMemoryBound(to: Float.self), 1)
         if metric == .cosine { return 1 - dot }
         return metric.distance(dot: dot, queryNormSquared: querySquaredNorm,
                                vectorNormSquared: base.load(fromByteOffset: layout.normOffset, as: Float.self))
@@ -230,12 +229,12 @@ struct GraphStorage {
         engram_prefetch(block(id))
     }
 
-    /// Starts loading a node's vector and header (one prefetch per cache line).
+    /// Starts loading a node's whole block, links and vector (one prefetch per cache line).
     @inline(__always)
-    func prefetchVector(_ id: UInt32) {
+    func prefetchBlock(_ id: UInt32) {
         let base = UnsafeRawPointer(block(id))
         var offset = 0
-        while offset < layout.keyOffset {
+        while offset < layout.stride {
             engram_prefetch(base + offset)
             offset &+= 64
         }

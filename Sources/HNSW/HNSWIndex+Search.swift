@@ -120,7 +120,7 @@ extension HNSWIndex {
             let best = scratch.results.pop()
             output.append(SearchResult(key: g.key(best.id), distance: best.distance))
         }
-        output[start...].reverse()
+        output.reverseInPlace(from: start)  // farthest was popped first
     }
 
     /// Greedy descent through the upper layers, then a best-first search of layer 0.
@@ -198,7 +198,7 @@ extension HNSWIndex {
             }
             for j in 0..<fresh {
                 let neighbor = scratch.batch[j]
-                if j + 1 < fresh { g.prefetchVector(scratch.batch[j + 1]) }
+                if j + 1 < fresh { g.prefetchBlock(scratch.batch[j + 1]) }
                 let d = g.distance(query, querySquaredNorm: queryNorm, to: neighbor, metric: metric)
                 guard d < bound else { continue }
                 scratch.candidates.push(Neighbor(distance: d, id: neighbor))

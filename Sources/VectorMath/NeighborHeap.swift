@@ -120,9 +120,7 @@ public struct NeighborHeap: ~Copyable {
     public mutating func drainSorted(into output: inout [Neighbor]) {
         let start = output.count
         while count > 0 { output.append(pop()) }
-        if farthestOnTop {
-            output[start...].reverse()
-        }
+        if farthestOnTop { output.reverseInPlace(from: start) }
     }
 
     @usableFromInline
@@ -133,5 +131,20 @@ public struct NeighborHeap: ~Copyable {
         storage.deallocate()
         storage = newStorage
         capacity = newCapacity
+    }
+}
+
+extension Array {
+    /// Reverses `self[start...]` in place. Unlike `self[start...].reverse()`, which goes
+    /// through a slice, it never copies the buffer, so hot paths stay allocation-free. O(n).
+    @inlinable
+    public mutating func reverseInPlace(from start: Int) {
+        var low = start
+        var high = count - 1
+        while low < high {
+            swapAt(low, high)
+            low += 1
+            high -= 1
+        }
     }
 }

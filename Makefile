@@ -1,0 +1,71 @@
+# Engram — set-up, tests and benchmarks. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Debian packages the build and the daemon need. libopenblas0-pthread makes libblas.so.3 the
+# optimised OpenBLAS (the reference BLAS behind libblas-dev alone is 12-20x slower).
+DEB_PACKAGES := libblas-dev liblmdb-dev libopenblas0-pthread pkg-config
+PYTHON ?= python3
+SWIFT_RELEASE := swift build -c release
+
+# ANN benchmark inputs (any TEXMEX dataset); the defaults are the development dataset.
+DATASET ?= ../shared/datasets/pypi-20k
+BASE ?= $(DATASET)/base.fvecs
+QUERIES ?= $(DATASET)/queries.fvecs
+TRUTH ?= $(DATASET)/gt.ivecs
+M ?= 16
+EFC ?= 200
+EF ?= 10,16,32,64,128,256
+METRIC ?= cosine
+PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
+
+.PHONY: help deps model build test test-unit test-tsan ann peers peers-deps bench bench-micro clean
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+deps: ## install the Debian packages that are missing (libblas-dev, liblmdb-dev, OpenBLAS)
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing" >&2; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >&2; \
+	fi
+	@blas=$$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true); \
+	case "$$blas" in *openblas*) ;; *) echo "WARNING: libblas.so.3 is $$blas, not OpenBLAS: searches will be 12-20x slower" >&2;; esac
+
+model: ## fetch the MiniLM embedding model into .cache/models (once)
+	@scripts/fetch-model.sh
+
+build: deps ## release build of every product
+	@$(SWIFT_RELEASE) >&2
+
+test: deps model ## install what is missing and run every test (then the concurrency tests under TSan)
+	swift build --build-tests
+	swift test --skip-build
+	$(MAKE) test-tsan
+
+test-tsan: ## the HNSW concurrency tests under ThreadSanitizer
+	swift test --sanitize=thread --scratch-path .build-tsan --filter 'HNSWTests.ConcurrencyTests'
+
+ann: deps ## Engram's ANN sweep: CSV on stdout (BASE= QUERIES= TRUTH= M= EFC= EF= METRIC=)
+	@$(SWIFT_RELEASE) --product engram-ann >&2
+	@.build/release/engram-ann --base $(BASE) --queries $(QUERIES) --truth $(TRUTH) \
+		--M $(M) --efc $(EFC) --ef $(EF) --metric $(METRIC)
+
+peers-deps:
+	@$(PYTHON) -c 'import hnswlib, faiss, usearch' 2>/dev/null || $(PYTHON) -m pip install -q -r Benchmarks/peers/requirements.txt >&2
+
+peers: peers-deps ## hnswlib, faiss-cpu and usearch on the same inputs, same CSV columns
+	@$(PYTHON) Benchmarks/peers/ann_peers.py --base $(BASE) --queries $(QUERIES) --truth $(TRUTH) \
+		--M $(M) --efc $(EFC) --ef $(EF) --metric $(PEER_METRIC) $(PEERS_FLAGS)
+
+bench: ## Engram and the peers side by side on the dev dataset: one CSV table
+	@$(MAKE) --no-print-directory ann
+	@$(MAKE) --no-print-directory peers PEERS_FLAGS=--no-header
+
+bench-micro: deps ## package-benchmark suites: kernel ns/dot, HNSW search with malloc/ARC counts
+	swift package --disable-sandbox benchmark --target HNSWBenchmarks
+
+clean:
+	rm -rf .build .build-tsan
