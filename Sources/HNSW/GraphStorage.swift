@@ -12,6 +12,13 @@ enum NodeFlags {
     static let deleted: UInt32 = 1
     /// Slot not in the graph (consolidated or being filled); nothing links to it.
     static let free: UInt32 = 2
+    /// Inserted by a write batch that has not committed: linked and traversable, not returned.
+    static let pending: UInt32 = 4
+    /// Flags that keep a node out of search results.
+    static let notReturnable: UInt32 = 0xff
+    /// Flags that keep a node from being chosen as a neighbour while inserting: nodes pending
+    /// in the same batch are eligible, so a batch import builds a connected graph.
+    static let notLinkable: UInt32 = deleted | free
 }
 
 /// Where each field lives inside a node's level-0 block.

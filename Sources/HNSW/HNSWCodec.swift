@@ -1,6 +1,6 @@
 import VectorMath
 
-/// Why a serialised graph was refused.
+/// Why a serialised graph, record or state was refused.
 public enum HNSWCodecError: Error, Equatable, CustomStringConvertible {
     case truncated(String)
     case notAnIndex
@@ -11,24 +11,23 @@ public enum HNSWCodecError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .truncated(let what): return "serialised index is truncated (while reading \(what))"
+        case .truncated(let what): return "serialised index data is truncated (while reading \(what))"
         case .notAnIndex: return "data is not a serialised Engram HNSW index (bad magic)"
         case .unsupportedVersion(let version):
             return "serialised index has format version \(version); this build reads up to \(HNSWIndex.codecVersion)"
         case .checksumMismatch(let stored, let computed):
-            return "serialised index checksum mismatch (stored \(stored), computed \(computed)): the data is damaged"
+            return "checksum mismatch (stored \(stored), computed \(computed)): the data is damaged"
         case .corrupt(let reason): return "serialised index is inconsistent: \(reason)"
         }
     }
 }
 
-/// The binary snapshot of an index.
+/// The binary snapshot of a whole index.
 ///
-/// Layout (little-endian): magic `EGRMHNSW`, format version, metric, dimension and parameters,
-/// slot/live/deleted counts, entry point, top level, generator state; then per slot its header
-/// word, key, squared norm, vector, layer-0 links (count from the header) and, per upper level,
-/// a count and the links; then a CRC-32C of everything before it. Upper records are written
-/// compactly, so a round trip also reclaims space left by reused slots.
+/// Layout (little-endian): magic `EGRMHNSW`, format version, metric, dimension, parameters,
+/// the ``HNSWGraphState`` fields, then per slot its ``HNSWNodeRecord`` and, unless the slot is
+/// free, its stored vector; then a CRC-32C of everything before it. Free slots' upper records
+/// are not written, so a round trip also reclaims space left behind by reused slots.
 extension HNSWIndex {
     public static let codecVersion: UInt32 = 1
     static let codecMagic: [UInt8] = Array("EGRMHNSW".utf8)
@@ -36,11 +35,12 @@ extension HNSWIndex {
     /// Serialises the index: a consistent snapshot taken while searches continue (writes wait).
     /// O(nodes·(dimension + M0)).
     public func encoded() -> [UInt8] {
-        writer.withLock { state in
+        withWriterLock {
             lock.withReadLock {
+                let (state, nodes) = snapshotLocked()
                 let g = graph
                 var out = ByteWriter()
-                out.reserve(64 + g.count * (g.layout.stride + 16) + g.upperCount * 4)
+                out.reserve(64 + g.count * (g.layout.stride + 16))
                 out.append(bytes: Self.codecMagic)
                 out.append(Self.codecVersion)
                 out.append(UInt32(metric == .cosine ? 0 : 1))
@@ -51,28 +51,12 @@ extension HNSWIndex {
                 out.append(UInt32(parameters.flatThreshold))
                 out.append(parameters.consolidationFraction.bitPattern)
                 out.append(parameters.seed)
-                out.append(UInt32(g.count))
-                out.append(UInt32(g.liveCount))
-                out.append(UInt32(g.deletedCount))
-                out.append(g.entryPoint)
-                out.append(UInt32(bitPattern: Int32(g.maxLevel)))
-                out.append(state.random.state)
-                for row in 0..<g.count {
-                    let node = UInt32(row)
-                    out.append(g.header(node))
-                    out.append(g.key(node))
-                    out.append(g.squaredNorm(node).bitPattern)
-                    let vector = g.vector(node)
+                state.appendFields(to: &out)
+                for record in nodes {
+                    record.append(to: &out)
+                    guard record.state != .free else { continue }
+                    let vector = g.vector(record.slot)
                     for i in 0..<dimension { out.append(vector[i].bitPattern) }
-                    let (ids, count) = g.links(node, level: 0)
-                    for i in 0..<count { out.append(ids[i]) }
-                    if g.flags(node) & NodeFlags.free == 0 {
-                        for level in stride(from: 1, through: g.level(node), by: 1) {
-                            let (upperIds, upperCount) = g.links(node, level: level)
-                            out.append(UInt32(upperCount))
-                            for i in 0..<upperCount { out.append(upperIds[i]) }
-                        }
-                    }
                 }
                 out.appendChecksum()
                 return out.bytes
@@ -81,8 +65,7 @@ extension HNSWIndex {
     }
 
     /// Rebuilds an index from ``encoded()`` output without recomputing the graph.
-    /// O(nodes·(dimension + M0)). Never traps on damaged input: every count, id and level is
-    /// checked, and the structure is verified before the index is returned.
+    /// O(nodes·(dimension + M0)). Never traps on damaged input.
     public static func decode(_ bytes: [UInt8]) throws(HNSWCodecError) -> HNSWIndex {
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(HNSWCodecError) in try decode(raw) }
@@ -91,17 +74,14 @@ extension HNSWIndex {
     }
 
     public static func decode(_ raw: UnsafeRawBufferPointer) throws(HNSWCodecError) -> HNSWIndex {
-        var input = ByteReader(raw)
-        let magic = try input.bytes(8, "magic")
+        var header = ByteReader(raw)
+        let magic = try header.bytes(8, "magic")
         guard magic.elementsEqual(codecMagic) else { throw .notAnIndex }
-        let version: UInt32 = try input.read("version")
+        let version: UInt32 = try header.read("version")
         guard version <= codecVersion else { throw .unsupportedVersion(version) }
         guard version >= 1 else { throw .corrupt("format version 0") }
-        guard raw.count >= 4 + input.offset else { throw .truncated("checksum") }
-        let stored = raw.loadUnaligned(fromByteOffset: raw.count - 4, as: UInt32.self).littleEndian
-        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0 ..< raw.count - 4]))
-        guard stored == computed else { throw .checksumMismatch(stored: stored, computed: computed) }
-        input = ByteReader(UnsafeRawBufferPointer(rebasing: raw[0 ..< raw.count - 4]), offset: input.offset)
+        var input = try ByteReader(checksummed: raw, what: "index")
+        _ = try input.bytes(12, "header")
 
         let metricCode: UInt32 = try input.read("metric")
         guard metricCode <= 1 else { throw .corrupt("unknown metric \(metricCode)") }
@@ -113,87 +93,39 @@ extension HNSWIndex {
         parameters.flatThreshold = Int(try input.read("flatThreshold") as UInt32)
         parameters.consolidationFraction = Double(bitPattern: try input.read("consolidationFraction"))
         parameters.seed = try input.read("seed")
-        let index: HNSWIndex
-        do {
-            index = try HNSWIndex(dimension: dimension, metric: metricCode == 0 ? .cosine : .l2, parameters: parameters)
-        } catch {
-            throw .corrupt(error.description)
-        }
-        let slots = Int(try input.read("slot count") as UInt32)
-        let live = Int(try input.read("live count") as UInt32)
-        let deleted = Int(try input.read("deleted count") as UInt32)
-        let entryPoint: UInt32 = try input.read("entry point")
-        let maxLevel = Int(Int32(bitPattern: try input.read("max level")))
-        let randomState: UInt64 = try input.read("generator state")
-        // Each slot takes at least its fixed fields: reject absurd counts before allocating.
-        guard slots <= input.remaining / (16 + 4 * dimension) else { throw .truncated("\(slots) nodes") }
-        guard (-1...30).contains(maxLevel) else { throw .corrupt("max level \(maxLevel)") }
+        let state = try HNSWGraphState(reading: &input)
+        // Each slot takes at least 16 bytes: reject absurd counts before allocating.
+        guard state.slotCount <= input.remaining / 16 else { throw .truncated("\(state.slotCount) nodes") }
+        guard (1...65_536).contains(dimension) else { throw .corrupt("dimension \(dimension)") }
 
-        try index.writer.withLock { (state) throws(HNSWCodecError) in
-            try index.lock.withWriteLock { () throws(HNSWCodecError) in
-                var g = index.graph
-                defer { index.graph = g }
-                g.reserve(nodes: slots)
-                let vector = UnsafeMutablePointer<Float>.allocate(capacity: dimension)
-                defer { vector.deallocate() }
-                var links: [UInt32] = []
-                for row in 0..<slots {
-                    let node = UInt32(row)
-                    let header: UInt32 = try input.read("node header")
-                    let key: UInt64 = try input.read("node key")
-                    let norm = Float(bitPattern: try input.read("node norm"))
-                    for i in 0..<dimension { vector[i] = Float(bitPattern: try input.read("vector")) }
-                    let linkCount = Int(header & 0xffff)
-                    let level = Int((header >> 16) & 0xff)
-                    let flags = header >> 24
-                    guard level <= 30, flags <= NodeFlags.free else { throw .corrupt("node \(row): header \(header)") }
-                    guard linkCount <= g.layout.maxLinksLayer0 else { throw .corrupt("node \(row): \(linkCount) links") }
-                    g.count = row + 1
-                    let isFree = flags & NodeFlags.free != 0
-                    g.writeNode(node, fresh: true, key: key, vector: vector, squaredNorm: norm,
-                                level: isFree ? 0 : level, flags: flags)
-                    if isFree { g.setHeader(node, linkCount: 0, level: 0, flags: flags) }
-                    links.removeAll(keepingCapacity: true)
-                    for _ in 0..<linkCount { links.append(try input.read("links")) }
-                    guard links.allSatisfy({ Int($0) < slots }) else { throw .corrupt("node \(row): link out of range") }
-                    links.withUnsafeBufferPointer { g.setLinks(node, level: 0, $0) }
-                    if isFree {
-                        state.freeSlots.append(node)
-                        continue
-                    }
-                    for upperLevel in stride(from: 1, through: level, by: 1) {
-                        let count = Int(try input.read("upper link count") as UInt32)
-                        guard count <= g.layout.maxLinks else { throw .corrupt("node \(row) level \(upperLevel): \(count) links") }
-                        links.removeAll(keepingCapacity: true)
-                        for _ in 0..<count { links.append(try input.read("upper links")) }
-                        guard links.allSatisfy({ Int($0) < slots }) else { throw .corrupt("node \(row): link out of range") }
-                        links.withUnsafeBufferPointer { g.setLinks(node, level: upperLevel, $0) }
-                    }
-                    if flags == 0 {
-                        guard state.nodeOfKey.updateValue(node, forKey: key) == nil else {
-                            throw .corrupt("key \(key) appears twice")
-                        }
-                    }
-                }
-                guard input.remaining == 0 else { throw .corrupt("\(input.remaining) bytes after the last node") }
-                guard entryPoint == noNode || Int(entryPoint) < slots else { throw .corrupt("entry point \(entryPoint)") }
-                g.liveCount = live
-                g.deletedCount = deleted
-                g.entryPoint = entryPoint
-                g.maxLevel = maxLevel
-                state.freeSlots.reverse()
-                state.random = SplitMix64(seed: randomState)
-            }
+        var records: [HNSWNodeRecord] = []
+        records.reserveCapacity(state.slotCount)
+        var vectors: [Float] = []
+        var vectorOffset: [Int] = []
+        for row in 0..<state.slotCount {
+            let record = try HNSWNodeRecord(reading: &input)
+            guard record.slot == UInt32(row) else { throw .corrupt("record \(row) names slot \(record.slot)") }
+            records.append(record)
+            vectorOffset.append(vectors.count)
+            guard record.state != .free else { continue }
+            guard input.remaining >= 4 * dimension else { throw .truncated("vector of slot \(row)") }
+            for _ in 0..<dimension { vectors.append(Float(bitPattern: try input.read("vector"))) }
         }
-        let problems = index.verifyStructure()
-        guard problems.isEmpty else {
-            throw .corrupt(problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? " (\(problems.count) problems)" : ""))
+        guard input.remaining == 0 else { throw .corrupt("\(input.remaining) bytes after the last node") }
+        do {
+            return try restore(
+                dimension: dimension, metric: metricCode == 0 ? .cosine : .l2, parameters: parameters, state: state,
+                records: records,
+                vector: { slot in Array(vectors[vectorOffset[Int(slot)] ..< vectorOffset[Int(slot)] + dimension]) })
+        } catch let error as HNSWCodecError {
+            throw error
+        } catch {
+            throw .corrupt("\(error)")
         }
-        return index
     }
 }
 
-/// Little-endian output buffer of the codec.
+/// Little-endian output buffer of the codecs.
 struct ByteWriter {
     private(set) var bytes: [UInt8] = []
 
@@ -210,7 +142,7 @@ struct ByteWriter {
     }
 }
 
-/// Bounds-checked little-endian input of the codec: every read names what it reads, so a
+/// Bounds-checked little-endian input of the codecs: every read names what it reads, so a
 /// truncated buffer yields an error that says where it ended.
 struct ByteReader {
     let buffer: UnsafeRawBufferPointer
@@ -219,6 +151,17 @@ struct ByteReader {
     init(_ buffer: UnsafeRawBufferPointer, offset: Int = 0) {
         self.buffer = buffer
         self.offset = offset
+    }
+
+    /// A reader over `raw` less its last 4 bytes, after checking that they hold the CRC-32C of
+    /// the rest.
+    init(checksummed raw: UnsafeRawBufferPointer, what: String) throws(HNSWCodecError) {
+        guard raw.count >= 4 else { throw .truncated("checksum of \(what)") }
+        let body = UnsafeRawBufferPointer(rebasing: raw[0 ..< raw.count - 4])
+        let stored = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: raw.count - 4, as: UInt32.self))
+        let computed = CRC32C.checksum(body)
+        guard stored == computed else { throw .checksumMismatch(stored: stored, computed: computed) }
+        self.init(body)
     }
 
     var remaining: Int { buffer.count - offset }

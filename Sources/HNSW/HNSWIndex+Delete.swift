@@ -6,35 +6,26 @@ extension HNSWIndex {
     /// - Returns: whether the key was present.
     @discardableResult
     public func remove(_ key: UInt64) -> Bool {
-        writer.withLock { state in
-            guard let node = state.nodeOfKey.removeValue(forKey: key) else { return false }
-            lock.withWriteLock {
-                graph.setFlags(node, NodeFlags.deleted)
-                graph.liveCount -= 1
-                graph.deletedCount += 1
-            }
-            consolidateIfNeeded(state: &state)
-            return true
-        }
+        let removed = write { batch in batch.remove(key) }
+        if removed { consolidateIfNeeded() }
+        return removed
     }
 
     /// Repairs the lists that point to deleted nodes and frees their slots now, whatever their
     /// number. O(nodes·M0²) distance computations in the worst case.
     public func consolidate() {
-        writer.withLock { state in consolidate(state: &state) }
+        write { batch in batch.consolidate() }
     }
 
-    func consolidateIfNeeded(state: inout WriterState) {
-        let g = graph
-        guard g.deletedCount > 0,
-              Double(g.deletedCount) >= parameters.consolidationFraction * Double(g.liveCount + g.deletedCount)
-        else { return }
-        consolidate(state: &state)
+    /// Consolidates when ``needsConsolidation``. The convenience writers call it; a store that
+    /// persists deltas checks ``needsConsolidation`` and runs its own consolidation batch.
+    func consolidateIfNeeded() {
+        if needsConsolidation { consolidate() }
     }
 
-    /// Runs with `writer` held: computes every repaired list while searches go on, then
-    /// publishes them, frees the deleted slots and moves the entry point, in one exclusive step.
-    func consolidate(state: inout WriterState) {
+    /// Computes every repaired list while searches go on, then publishes them; the deleted slots
+    /// are freed and the entry point moved when the batch commits. Writer lock held.
+    func consolidate(batch: inout HNSWWriteBatch) {
         let g = graph
         guard g.deletedCount > 0 else { return }
         var pending: [PendingLinks] = []
@@ -51,18 +42,18 @@ extension HNSWIndex {
                 }
                 guard touched else { continue }
                 // Candidates: live neighbours, and the live neighbours of deleted neighbours.
-                state.scratch.begin(nodes: g.count)
-                _ = state.scratch.checkAndMark(node)
+                writerScratch.begin(nodes: g.count)
+                _ = writerScratch.checkAndMark(node)
                 candidates.removeAll(keepingCapacity: true)
                 for i in 0..<count {
                     let neighbor = ids[i]
                     if g.isLive(neighbor) {
-                        if !state.scratch.checkAndMark(neighbor) {
+                        if !writerScratch.checkAndMark(neighbor) {
                             candidates.append(Neighbor(distance: g.distance(between: node, neighbor, metric: metric), id: neighbor))
                         }
                     } else {
                         let (second, secondCount) = g.links(neighbor, level: level)
-                        for j in 0..<secondCount where g.isLive(second[j]) && !state.scratch.checkAndMark(second[j]) {
+                        for j in 0..<secondCount where g.isLive(second[j]) && !writerScratch.checkAndMark(second[j]) {
                             candidates.append(Neighbor(distance: g.distance(between: node, second[j], metric: metric), id: second[j]))
                         }
                     }
@@ -85,25 +76,17 @@ extension HNSWIndex {
             }
         }
 
-        var freed: [UInt32] = []
         lock.withWriteLock {
-            for change in pending {
-                change.links.withUnsafeBufferPointer { graph.setLinks(change.node, level: change.level, $0) }
+            for change in pending { setLinks(change.node, level: change.level, change.links, batch: &batch) }
+            if entry != graph.entryPoint || maxLevel != graph.maxLevel {
+                batch.record(.entryPoint(graph.entryPoint, maxLevel: graph.maxLevel))
+                graph.entryPoint = entry
+                graph.maxLevel = maxLevel
             }
-            for row in 0..<graph.count where graph.flags(UInt32(row)) & NodeFlags.deleted != 0 {
-                let node = UInt32(row)
-                graph.setHeader(node, linkCount: 0, level: graph.level(node), flags: NodeFlags.free)
-                freed.append(node)
-            }
-            graph.deletedCount = 0
-            graph.entryPoint = entry
-            graph.maxLevel = maxLevel
         }
-        // Reuse low slots first (popLast takes from the end).
-        state.freeSlots.append(contentsOf: freed.reversed())
-        #if ENGRAM_INVARIANTS
-        let problems = verifyStructure()
-        assert(problems.isEmpty, "graph invariants broken after consolidation: \(problems)")
-        #endif
+        for row in 0..<g.count where g.flags(UInt32(row)) & NodeFlags.deleted != 0 {
+            batch.freed.append(UInt32(row))
+            batch.touched.insert(UInt32(row))
+        }
     }
 }

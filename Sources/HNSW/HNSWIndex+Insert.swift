@@ -9,57 +9,58 @@ struct PendingLinks {
 }
 
 extension HNSWIndex {
-    /// Adds `vector` under `key`. O(efConstruction·M·log N) distance computations.
+    /// Adds `vector` under `key`, visible to searches when this returns.
+    /// O(efConstruction·M·log N) distance computations.
     /// - Throws: ``HNSWError/duplicateKey(_:)`` when `key` is present; validation errors for a
     ///   wrong dimension, NaN/Inf components, or a zero vector under cosine.
     public func insert(_ vector: [Float], key: UInt64) throws(HNSWError) {
-        try vector.withUnsafeBufferPointer { (buffer) throws(HNSWError) in
-            try insert(buffer, key: key)
-        }
+        try vector.withUnsafeBufferPointer { (buffer) throws(HNSWError) in try insert(buffer, key: key) }
     }
 
     public func insert(_ vector: UnsafeBufferPointer<Float>, key: UInt64) throws(HNSWError) {
-        let squaredNorm = try validate(vector)
-        try writer.withLock { (state) throws(HNSWError) in
-            guard state.nodeOfKey[key] == nil else { throw .duplicateKey(key) }
-            try add(vector, squaredNorm: squaredNorm, key: key, replacing: nil, state: &state)
-        }
+        try writeOne { (batch) throws(HNSWError) in try batch.insert(vector, key: key) }
     }
 
     /// Replaces the vector of `key`. The new vector is linked into the graph before the old one
     /// is retired, in one publication: a concurrent search sees the old or the new vector,
     /// never neither and never both.
     public func update(_ vector: [Float], key: UInt64) throws(HNSWError) {
-        let squaredNorm = try vector.withUnsafeBufferPointer { (buffer) throws(HNSWError) in try validate(buffer) }
-        try vector.withUnsafeBufferPointer { (buffer) throws(HNSWError) in
-            try writer.withLock { (state) throws(HNSWError) in
-                guard let old = state.nodeOfKey[key] else { throw .keyNotFound(key) }
-                try add(buffer, squaredNorm: squaredNorm, key: key, replacing: old, state: &state)
-            }
-        }
+        try writeOne { (batch) throws(HNSWError) in try batch.update(vector, key: key) }
+        consolidateIfNeeded()
     }
 
     /// Inserts, or updates when `key` exists.
     public func upsert(_ vector: [Float], key: UInt64) throws(HNSWError) {
-        if contains(key) { try update(vector, key: key) } else { try insert(vector, key: key) }
+        try writeOne { (batch) throws(HNSWError) in
+            if nodeOfKey[key] == nil { try batch.insert(vector, key: key) } else { try batch.update(vector, key: key) }
+        }
+        consolidateIfNeeded()
     }
 
-    /// The writer's insertion (algorithm 1 of the paper). Runs with `writer` held.
-    func add(
-        _ vector: UnsafeBufferPointer<Float>, squaredNorm: Float, key: UInt64, replacing old: UInt32?,
-        state: inout WriterState
-    ) throws(HNSWError) {
-        let level = randomLevel(&state.random)
+    /// A one-operation batch with a typed error.
+    func writeOne(_ body: (inout HNSWWriteBatch) throws(HNSWError) -> Void) throws(HNSWError) {
+        do {
+            try write { batch in try body(&batch) }
+        } catch let error as HNSWError {
+            throw error
+        } catch {
+            preconditionFailure("unexpected error \(error)")
+        }
+    }
+
+    /// The writer's insertion (algorithm 1 of the paper), as part of `batch`. Writer lock held.
+    func add(_ vector: UnsafeBufferPointer<Float>, squaredNorm: Float, key: UInt64, batch: inout HNSWWriteBatch) throws(HNSWError) {
+        let level = randomLevel()
         let slot: UInt32
-        if let free = state.freeSlots.popLast() {
+        if let free = freeSlots.popLast() {
             slot = free
         } else {
             guard graph.count < Int(UInt32.max - 1) else { throw .capacityExceeded }
             slot = UInt32(graph.count)
         }
 
-        // 1. Store the vector in its slot, flagged free so that no search returns it yet.
-        let prepared = state.scratch.query
+        // 1. Store the vector in its slot, pending: linked below, returned only after commit.
+        let prepared = writerScratch.query
         let storedNorm = prepare(vector, squaredNorm: squaredNorm, into: prepared)
         lock.withWriteLock {
             let fresh = Int(slot) == graph.count
@@ -67,69 +68,70 @@ extension HNSWIndex {
                 graph.reserve(nodes: graph.count + 1)
                 graph.count += 1
             }
-            graph.writeNode(slot, fresh: fresh, key: key, vector: prepared, squaredNorm: storedNorm, level: level, flags: NodeFlags.free)
+            graph.writeNode(slot, fresh: fresh, key: key, vector: prepared, squaredNorm: storedNorm, level: level, flags: NodeFlags.pending)
         }
+        batch.record(.slot(slot))
+        batch.inserted.append(slot)
+        batch.written.append(slot)
+        batch.touched.insert(slot)
+        batch.record(.key(key, previous: nodeOfKey[key]))
+        nodeOfKey[key] = slot
 
         // 2. Choose its neighbours and the neighbours' new lists, while searches go on.
-        var pending: [PendingLinks] = []
-        let g = graph
-        if g.entryPoint != noNode {
-            let query = UnsafePointer(g.vector(slot))
-            var current = g.entryPoint
-            var currentDistance = g.distance(query, querySquaredNorm: storedNorm, to: current, metric: metric)
-            var l = g.maxLevel
-            while l > level {
-                greedyClosest(g, query: query, queryNorm: storedNorm, level: l, from: &current, distance: &currentDistance)
-                l -= 1
-            }
-            for l in stride(from: min(level, g.maxLevel), through: 0, by: -1) {
-                state.scratch.begin(nodes: g.count)
-                state.scratch.query.update(from: query, count: dimension)
-                searchLayer(g, &state.scratch, queryNorm: storedNorm, entry: current, entryDistance: currentDistance,
-                            level: l, ef: parameters.efConstruction, filtered: false, filter: { _ in true })
-                var candidates: [Neighbor] = []
-                candidates.reserveCapacity(state.scratch.results.count)
-                state.scratch.results.drainSorted(into: &candidates)
-                let chosen = selectNeighbors(g, from: candidates, limit: parameters.m)
-                pending.append(PendingLinks(node: slot, level: l, links: chosen.map(\.id)))
-                for neighbor in chosen {
-                    pending.append(PendingLinks(
-                        node: neighbor.id, level: l,
-                        links: linksAfterAdding(g, slot, toListOf: neighbor.id, distance: neighbor.distance, level: l)))
-                }
-                if let nearest = candidates.first {
-                    current = nearest.id
-                    currentDistance = nearest.distance
-                }
-            }
-        }
+        let pending = chooseLinks(for: slot, level: level, squaredNorm: storedNorm)
 
-        // 3. Publish.
+        // 3. Publish the links (the node stays pending until the batch commits).
         lock.withWriteLock {
-            for change in pending {
-                change.links.withUnsafeBufferPointer { graph.setLinks(change.node, level: change.level, $0) }
-            }
-            graph.setFlags(slot, 0)
-            graph.liveCount += 1
+            for change in pending { setLinks(change.node, level: change.level, change.links, batch: &batch) }
             if level > graph.maxLevel {
+                batch.record(.entryPoint(graph.entryPoint, maxLevel: graph.maxLevel))
                 graph.maxLevel = level
                 graph.entryPoint = slot
             }
-            if let old {
-                graph.setFlags(old, NodeFlags.deleted)
-                graph.liveCount -= 1
-                graph.deletedCount += 1
+        }
+    }
+
+    /// Neighbour lists for a node being inserted at `slot` on levels `0...level`, and the updated
+    /// lists of the nodes it links to. Reads the graph without the lock: only the writer mutates it.
+    func chooseLinks(for slot: UInt32, level: Int, squaredNorm: Float) -> [PendingLinks] {
+        var pending: [PendingLinks] = []
+        let g = graph
+        guard g.entryPoint != noNode else { return pending }
+        let query = UnsafePointer(g.vector(slot))
+        var current = g.entryPoint
+        var currentDistance = g.distance(query, querySquaredNorm: squaredNorm, to: current, metric: metric)
+        var l = g.maxLevel
+        while l > level {
+            greedyClosest(g, query: query, queryNorm: squaredNorm, level: l, from: &current, distance: &currentDistance)
+            l -= 1
+        }
+        for l in stride(from: min(level, g.maxLevel), through: 0, by: -1) {
+            writerScratch.begin(nodes: g.count)
+            writerScratch.query.update(from: query, count: dimension)
+            _ = writerScratch.checkAndMark(slot)
+            searchLayer(g, &writerScratch, queryNorm: squaredNorm, entry: current, entryDistance: currentDistance,
+                        level: l, ef: parameters.efConstruction, excluding: NodeFlags.notLinkable,
+                        filtered: false, filter: { _ in true })
+            var candidates: [Neighbor] = []
+            candidates.reserveCapacity(writerScratch.results.count)
+            writerScratch.results.drainSorted(into: &candidates)
+            let chosen = selectNeighbors(g, from: candidates, limit: parameters.m)
+            pending.append(PendingLinks(node: slot, level: l, links: chosen.map(\.id)))
+            for neighbor in chosen {
+                pending.append(PendingLinks(
+                    node: neighbor.id, level: l,
+                    links: linksAfterAdding(g, slot, toListOf: neighbor.id, distance: neighbor.distance, level: l)))
+            }
+            if let nearest = candidates.first {
+                current = nearest.id
+                currentDistance = nearest.distance
             }
         }
-        state.nodeOfKey[key] = slot
-        #if ENGRAM_INVARIANTS
-        for change in pending { checkList(change.node, level: change.level) }
-        #endif
-        if old != nil { consolidateIfNeeded(state: &state) }
+        return pending
     }
 
     /// Draws a level with P(level ≥ l) = M^-l (mL = 1/ln M), capped at 30.
-    func randomLevel(_ random: inout SplitMix64) -> Int {
+    func randomLevel() -> Int {
         // Uniform in (0, 1]: never 0, so the logarithm is finite.
         let uniform = Double(random.next() >> 11 + 1) / Double(1 << 53)
         return min(Int(-Foundation.log(uniform) * parameters.levelMultiplier), 30)

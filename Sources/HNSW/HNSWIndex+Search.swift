@@ -137,7 +137,7 @@ extension HNSWIndex {
             level -= 1
         }
         searchLayer(g, &scratch, queryNorm: queryNorm, entry: current, entryDistance: currentDistance,
-                    level: 0, ef: listSize, filtered: filtered, filter: filter)
+                    level: 0, ef: listSize, excluding: NodeFlags.notReturnable, filtered: filtered, filter: filter)
     }
 
     /// Moves from `current` to its closest neighbour on `level` until none is closer. O(steps·M).
@@ -163,20 +163,21 @@ extension HNSWIndex {
     }
 
     /// Best-first search of one layer (algorithm 2 of the paper), leaving the `ef` closest
-    /// admitted nodes in `scratch.results`. Non-admitted nodes (deleted, filtered out) are still
-    /// expanded so the search can pass through them.
+    /// admitted nodes in `scratch.results`: nodes with none of the `excluding` flags that the
+    /// filter accepts. Other nodes (deleted, filtered out) are still expanded so the search can
+    /// pass through them.
     ///
     /// The query is `scratch.query`. Expects `scratch.begin` to have been called.
     /// Allocation-free once the heaps have grown to `ef`.
     @inline(__always)
     func searchLayer(
         _ g: GraphStorage, _ scratch: inout SearchScratch, queryNorm: Float, entry: UInt32,
-        entryDistance: Float, level: Int, ef: Int, filtered: Bool, filter: (UInt64) -> Bool
+        entryDistance: Float, level: Int, ef: Int, excluding: UInt32, filtered: Bool, filter: (UInt64) -> Bool
     ) {
         let query = UnsafePointer(scratch.query)
         _ = scratch.checkAndMark(entry)
         scratch.candidates.push(Neighbor(distance: entryDistance, id: entry))
-        if g.isLive(entry) && (!filtered || filter(g.key(entry))) {
+        if g.flags(entry) & excluding == 0 && (!filtered || filter(g.key(entry))) {
             scratch.results.push(Neighbor(distance: entryDistance, id: entry))
         }
         var bound = scratch.results.count >= ef ? scratch.results.top.distance : Float.infinity
@@ -202,7 +203,7 @@ extension HNSWIndex {
                 let d = g.distance(query, querySquaredNorm: queryNorm, to: neighbor, metric: metric)
                 guard d < bound else { continue }
                 scratch.candidates.push(Neighbor(distance: d, id: neighbor))
-                if g.isLive(neighbor) && (!filtered || filter(g.key(neighbor))) {
+                if g.flags(neighbor) & excluding == 0 && (!filtered || filter(g.key(neighbor))) {
                     scratch.results.push(Neighbor(distance: d, id: neighbor))
                     if scratch.results.count > ef { scratch.results.pop() }
                     if scratch.results.count >= ef { bound = scratch.results.top.distance }

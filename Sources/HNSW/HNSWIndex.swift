@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 import VectorMath
 
 /// A hierarchical navigable small world graph (Malkov & Yashunin, 2016) over float32 vectors,
@@ -26,8 +26,9 @@ import VectorMath
 /// deleted neighbours after a while.
 public final class HNSWIndex: @unchecked Sendable {
     // @unchecked: `graph` is read by searches under `lock` (shared) and written only by the
-    // writer, which holds `writer` and takes `lock` exclusively for every write; everything else
-    // is immutable, or Sendable (`writer`, `scratchPool`).
+    // writer, which holds `writerLock` and takes `lock` exclusively for every write. The
+    // writer-only state (`nodeOfKey`, `freeSlots`, `random`, `writerScratch`) is touched only
+    // with `writerLock` held. Everything else is immutable or Sendable.
 
     public let dimension: Int
     public let metric: Metric
@@ -35,7 +36,12 @@ public final class HNSWIndex: @unchecked Sendable {
 
     let lock = ReadWriteLock()
     var graph: GraphStorage
-    let writer: Mutex<WriterState>
+    let writerLock = NSLock()
+    var nodeOfKey: [UInt64: UInt32] = [:]
+    /// Consolidated slots, reused by inserts before the graph grows (last = next reused).
+    var freeSlots: [UInt32] = []
+    var random: SplitMix64
+    var writerScratch: SearchScratch
     let scratchPool: ScratchPool
 
     /// Creates an empty index. Capacity grows as vectors are added.
@@ -48,24 +54,33 @@ public final class HNSWIndex: @unchecked Sendable {
         self.metric = metric
         self.parameters = parameters
         graph = GraphStorage(layout: NodeLayout(dimension: dimension, m: parameters.m))
-        writer = Mutex(WriterState(dimension: dimension, seed: parameters.seed))
+        random = SplitMix64(seed: parameters.seed)
+        writerScratch = SearchScratch(dimension: dimension, nodes: 1024)
         scratchPool = ScratchPool(dimension: dimension)
     }
 
     deinit { graph.deallocate() }
+
+    /// Runs `body` with the writer lock held (writers are serialised; searches go on).
+    @inline(__always)
+    func withWriterLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        return try body()
+    }
 
     /// Number of vectors a search can return.
     public var count: Int { lock.withReadLock { graph.liveCount } }
 
     /// Whether `key` is in the index (not deleted).
     public func contains(_ key: UInt64) -> Bool {
-        writer.withLock { $0.nodeOfKey[key] != nil }
+        withWriterLock { nodeOfKey[key] != nil }
     }
 
     /// The stored vector of `key` (normalised when the metric is cosine), or `nil`.
     public func vector(for key: UInt64) -> [Float]? {
-        writer.withLock { state -> [Float]? in
-            guard let node = state.nodeOfKey[key] else { return nil }
+        withWriterLock {
+            guard let node = nodeOfKey[key] else { return nil }
             return Array(UnsafeBufferPointer(start: graph.vector(node), count: dimension))
         }
     }
@@ -100,19 +115,14 @@ public final class HNSWIndex: @unchecked Sendable {
                 maxLevel: graph.maxLevel, allocatedBytes: graph.allocatedBytes)
         }
     }
-}
 
-/// State only the writer touches, guarded by `HNSWIndex.writer`.
-struct WriterState: ~Copyable, Sendable {
-    var nodeOfKey: [UInt64: UInt32] = [:]
-    /// Consolidated slots, reused by inserts before the graph grows.
-    var freeSlots: [UInt32] = []
-    var random: SplitMix64
-    var scratch: SearchScratch
-
-    init(dimension: Int, seed: UInt64) {
-        random = SplitMix64(seed: seed)
-        scratch = SearchScratch(dimension: dimension, nodes: 1024)
+    /// Whether enough nodes are deleted for ``consolidate()`` to be due
+    /// (``HNSWParameters/consolidationFraction``).
+    public var needsConsolidation: Bool {
+        lock.withReadLock {
+            graph.deletedCount > 0
+                && Double(graph.deletedCount) >= parameters.consolidationFraction * Double(graph.liveCount + graph.deletedCount)
+        }
     }
 }
 
