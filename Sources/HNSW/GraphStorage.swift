@@ -79,7 +79,7 @@ struct GraphStorage {
 
     /// Frees the memory. Only the owner calls it, once, in its `deinit`.
     func deallocate() {
-        free(blocks)
+        if let blocks { BlockMapping.unmap(blocks, capacity: capacity, stride: layout.stride) }
         free(upper)
     }
 
@@ -178,17 +178,30 @@ struct GraphStorage {
         }
     }
 
-    /// Makes room for at least `nodes` slots. Amortised O(1) per node (capacity doubles);
-    /// `realloc` moves large blocks with `mremap`, without copying, and capacity not yet used
-    /// is never touched, so it costs address space, not resident memory.
-    mutating func reserve(nodes: Int) {
-        guard nodes > capacity else { return }
+    /// A larger block mapping holding a copy of the current nodes, or `nil` when `nodes` slots
+    /// already fit. Capacity doubles, so growth is amortised O(1) per node. Reads only: the
+    /// writer calls it without the exclusive lock, so searches go on during the copy.
+    func grownBlocks(toHold nodes: Int) -> (blocks: UnsafeMutableRawPointer, capacity: Int)? {
+        guard nodes > capacity else { return nil }
         let newCapacity = max(nodes, capacity * 2, 64)
-        guard let grown = realloc(blocks, newCapacity * layout.stride) else {
-            fatalError("out of memory growing the HNSW graph to \(newCapacity) nodes")
-        }
-        blocks = grown
-        capacity = newCapacity
+        let grown = BlockMapping.map(capacity: newCapacity, stride: layout.stride)
+        if let blocks { grown.copyMemory(from: blocks, byteCount: count * layout.stride) }
+        return (grown, newCapacity)
+    }
+
+    /// Switches to a mapping from ``grownBlocks(toHold:)`` (under the exclusive lock) and
+    /// returns the old one for the caller to unmap once the lock is released.
+    mutating func adoptBlocks(_ grown: (blocks: UnsafeMutableRawPointer, capacity: Int)) -> (blocks: UnsafeMutableRawPointer, capacity: Int)? {
+        let old = blocks.map { ($0, capacity) }
+        blocks = grown.blocks
+        capacity = grown.capacity
+        return old
+    }
+
+    /// Grows in place of the two steps above, for a caller that has the graph to itself.
+    mutating func reserve(nodes: Int) {
+        guard let grown = grownBlocks(toHold: nodes) else { return }
+        if let old = adoptBlocks(grown) { BlockMapping.unmap(old.blocks, capacity: old.capacity, stride: layout.stride) }
     }
 
     private mutating func appendUpperRecord(levels: Int) -> Int {
@@ -245,5 +258,37 @@ struct GraphStorage {
             engram_prefetch(base + offset)
             offset &+= 64
         }
+    }
+}
+
+/// The node blocks' memory: an anonymous mapping of its own rather than the malloc heap, so
+/// that large graphs can use transparent huge pages. A search touches a few hundred blocks
+/// scattered over the whole graph; with 4 KiB pages nearly each of them costs a TLB miss and a
+/// page walk, with 2 MiB pages a graph of a million 384-d vectors needs under a thousand TLB
+/// entries. Small graphs (under 8 MiB) stay on ordinary pages, where a huge page would mostly
+/// hold untouched capacity.
+enum BlockMapping {
+    static let hugePageThreshold = 8 << 20
+
+    static func bytes(capacity: Int, stride: Int) -> Int {
+        let page = 4096
+        return (capacity * stride + page - 1) / page * page
+    }
+
+    static func map(capacity: Int, stride: Int) -> UnsafeMutableRawPointer {
+        let size = bytes(capacity: capacity, stride: stride)
+        guard let address = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              address != MAP_FAILED
+        else {
+            fatalError("out of memory mapping \(size) bytes for the HNSW graph (errno \(errno))")
+        }
+        if size >= hugePageThreshold {
+            _ = madvise(address, size, MADV_HUGEPAGE)  // advisory: without THP support it is a no-op
+        }
+        return address
+    }
+
+    static func unmap(_ address: UnsafeMutableRawPointer, capacity: Int, stride: Int) {
+        munmap(address, bytes(capacity: capacity, stride: stride))
     }
 }

@@ -62,14 +62,16 @@ extension HNSWIndex {
         // 1. Store the vector in its slot, pending: linked below, returned only after commit.
         let prepared = writerScratch.query
         let storedNorm = prepare(vector, squaredNorm: squaredNorm, into: prepared)
-        lock.withWriteLock {
-            let fresh = Int(slot) == graph.count
-            if fresh {
-                graph.reserve(nodes: graph.count + 1)
-                graph.count += 1
-            }
+        let fresh = Int(slot) == graph.count
+        // Growing copies the nodes while searches go on; only the switch is exclusive.
+        let grown = fresh ? graph.grownBlocks(toHold: graph.count + 1) : nil
+        let retired = lock.withWriteLock { () -> (blocks: UnsafeMutableRawPointer, capacity: Int)? in
+            let old = grown.flatMap { graph.adoptBlocks($0) }
+            if fresh { graph.count += 1 }
             graph.writeNode(slot, fresh: fresh, key: key, vector: prepared, squaredNorm: storedNorm, level: level, flags: NodeFlags.pending)
+            return old
         }
+        if let retired { BlockMapping.unmap(retired.blocks, capacity: retired.capacity, stride: graph.layout.stride) }
         batch.record(.slot(slot))
         batch.inserted.append(slot)
         batch.written.append(slot)
