@@ -57,6 +57,9 @@ public final class HNSWIndex: @unchecked Sendable {
         random = SplitMix64(seed: parameters.seed)
         writerScratch = SearchScratch(dimension: dimension, nodes: 1024)
         scratchPool = ScratchPool(dimension: dimension)
+        // Per-query BLAS calls must not fan out to threads: a threaded sgemv over a small flat
+        // index is several times slower, and Engram parallelises across requests instead.
+        BLASBackend.useSingleThread()
     }
 
     deinit { graph.deallocate() }

@@ -66,6 +66,11 @@ public struct HNSWWriteBatch: ~Copyable {
         index.consolidate(batch: &self)
     }
 
+    /// Whether `key` is in the index as this batch sees it (its own inserts and removes
+    /// included). Inside a batch use this, not ``HNSWIndex/contains(_:)``, which waits for the
+    /// writer lock the batch holds.
+    public func contains(_ key: UInt64) -> Bool { index.nodeOfKey[key] != nil }
+
     /// What this batch changes, as it will be once committed.
     public func delta() -> HNSWDelta {
         index.delta(of: self)
@@ -87,7 +92,9 @@ extension HNSWIndex {
     /// Runs `body` as one atomic write and returns its result. See ``HNSWWriteBatch``.
     ///
     /// Writers are serialised; searches run throughout and see the batch only once it commits
-    /// (when `body` returns). A store persists ``HNSWWriteBatch/delta()`` inside its own
+    /// (when `body` returns). `body` may search the index, but must not call its other writing
+    /// or key-lookup methods (`insert`, `remove`, `contains`, `vector(for:)`…), which wait for
+    /// the writer lock it holds: use the batch's own methods. A store persists ``HNSWWriteBatch/delta()`` inside its own
     /// transaction, run within `body`, so that a failed commit throws out of `body` and rolls
     /// the index back too: nothing may throw after the store's commit.
     public func write<T>(_ body: (inout HNSWWriteBatch) throws -> T) rethrows -> T {
