@@ -24,19 +24,23 @@ extension HNSWIndex {
     }
 
     /// Computes every repaired list while searches go on, then publishes them; the deleted slots
-    /// are freed and the entry point moved when the batch commits. Writer lock held.
+    /// are freed and the entry point moved when the batch commits. Nodes the batch inserted
+    /// (pending) are repaired like live ones, so a batch may mix consolidation with other writes.
+    /// Writer lock held.
     func consolidate(batch: inout HNSWWriteBatch) {
         let g = graph
         guard g.deletedCount > 0 else { return }
+        /// Live, or pending in this batch: the nodes that stay in the graph.
+        func stays(_ node: UInt32) -> Bool { g.flags(node) & NodeFlags.notLinkable == 0 }
         var pending: [PendingLinks] = []
         var candidates: [Neighbor] = []
         for row in 0..<g.count {
             let node = UInt32(row)
-            guard g.isLive(node) else { continue }
+            guard stays(node) else { continue }
             for level in 0...g.level(node) {
                 let (ids, count) = g.links(node, level: level)
                 var touched = false
-                for i in 0..<count where g.flags(ids[i]) != 0 {
+                for i in 0..<count where !stays(ids[i]) {
                     touched = true
                     break
                 }
@@ -47,13 +51,13 @@ extension HNSWIndex {
                 candidates.removeAll(keepingCapacity: true)
                 for i in 0..<count {
                     let neighbor = ids[i]
-                    if g.isLive(neighbor) {
+                    if stays(neighbor) {
                         if !writerScratch.checkAndMark(neighbor) {
                             candidates.append(Neighbor(distance: g.distance(between: node, neighbor, metric: metric), id: neighbor))
                         }
                     } else {
                         let (second, secondCount) = g.links(neighbor, level: level)
-                        for j in 0..<secondCount where g.isLive(second[j]) && !writerScratch.checkAndMark(second[j]) {
+                        for j in 0..<secondCount where stays(second[j]) && !writerScratch.checkAndMark(second[j]) {
                             candidates.append(Neighbor(distance: g.distance(between: node, second[j], metric: metric), id: second[j]))
                         }
                     }
@@ -64,13 +68,13 @@ extension HNSWIndex {
             }
         }
 
-        // The entry point must be live: the live node of highest level takes over.
+        // The entry point must stay: the remaining node of highest level takes over.
         var entry = g.entryPoint
         var maxLevel = g.maxLevel
-        if entry == noNode || !g.isLive(entry) {
+        if entry == noNode || !stays(entry) {
             entry = noNode
             maxLevel = -1
-            for row in 0..<g.count where g.isLive(UInt32(row)) && g.level(UInt32(row)) > maxLevel {
+            for row in 0..<g.count where stays(UInt32(row)) && g.level(UInt32(row)) > maxLevel {
                 entry = UInt32(row)
                 maxLevel = g.level(entry)
             }

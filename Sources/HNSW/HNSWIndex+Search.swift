@@ -53,6 +53,7 @@ extension HNSWIndex {
             scratchPool.withScratch(nodes: 0) { scratch in
                 lock.withReadLock {
                     let g = graph
+                    guard g.liveCount > 0 else { return }
                     scratch.begin(nodes: g.count)
                     let queryNorm = prepare(buffer, squaredNorm: squaredNorm, into: scratch.query)
                     if let filter {

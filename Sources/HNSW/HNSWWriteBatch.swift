@@ -59,9 +59,8 @@ public struct HNSWWriteBatch: ~Copyable {
         return true
     }
 
-    /// Repairs every list that points to a deleted node and frees the deleted slots at commit.
-    /// See ``HNSWIndex`` for the method. O(nodes·M0²) distance computations at worst.
-    /// - Precondition: nothing else in this batch.
+    /// Repairs every list that points to a node deleted by an earlier batch and frees those
+    /// slots at commit. See ``HNSWIndex`` for the method. O(nodes·M0²) distances at worst.
     public mutating func consolidate() {
         index.consolidate(batch: &self)
     }

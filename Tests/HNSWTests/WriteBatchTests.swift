@@ -84,6 +84,25 @@ struct WriteBatchTests {
         #expect(restored.encoded() == index.encoded())
     }
 
+    @Test("consolidation may share a batch with inserts and removes")
+    func mixedConsolidation() throws {
+        let data = TestData.clustered(count: 900, dimension: 8, clusters: 6, seed: 131)
+        let index = try makeIndex(Array(data.prefix(600)), parameters: HNSWParameters(m: 6, efConstruction: 30, flatThreshold: 0, consolidationFraction: 1))
+        for key in stride(from: UInt64(0), to: 600, by: 2) { index.remove(key) }
+        try index.write { batch in
+            for (i, vector) in data[600...].enumerated() { try batch.insert(vector, key: 1000 + UInt64(i)) }
+            batch.remove(1)
+            batch.consolidate()
+            #expect(batch.contains(1000) && !batch.contains(1))
+        }
+        #expect(index.verifyStructure().isEmpty)
+        #expect(index.statistics.deletedNodes == 1)
+        #expect(index.count == 300 - 1 + 300)
+        #expect(try recall(index, queries: Array(data.suffix(40)), k: 10, ef: 80) >= 0.9)
+        let empty = try HNSWIndex(dimension: 8)
+        #expect(try empty.exactSearch(data[0], k: 3).isEmpty)
+    }
+
     @Test("damaged records and states are refused")
     func damagedRecords() throws {
         let record = HNSWNodeRecord(slot: 3, key: 42, state: .live, links: [[1, 2], [5]])
