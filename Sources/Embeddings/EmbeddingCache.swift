@@ -1,0 +1,163 @@
+import Synchronization
+
+/// A thread-safe least-recently-used map from text to embedding, for query texts that repeat
+/// (the same search sent again, a prompt template's fixed parts). O(1) lookup, insertion and
+/// eviction: a hash map into a doubly linked list kept in one array (no per-entry objects).
+///
+/// All state sits behind one `Mutex`; the critical sections are a hash lookup and a few
+/// index updates, far shorter than an embedding, so contention is negligible.
+public final class EmbeddingCache: Sendable {
+    /// Hit and miss counts since creation.
+    public struct Statistics: Sendable, Equatable {
+        public var hits = 0
+        public var misses = 0
+    }
+
+    private struct Node {
+        var key: String
+        var value: [Float]
+        var previous: Int
+        var next: Int
+    }
+
+    private struct State {
+        var index: [String: Int] = [:]
+        var nodes: [Node] = []
+        /// Most recently used node, or -1.
+        var head = -1
+        /// Least recently used node, or -1.
+        var tail = -1
+        var statistics = Statistics()
+
+        mutating func unlink(_ slot: Int) {
+            let node = nodes[slot]
+            if node.previous >= 0 { nodes[node.previous].next = node.next } else { head = node.next }
+            if node.next >= 0 { nodes[node.next].previous = node.previous } else { tail = node.previous }
+        }
+
+        mutating func pushFront(_ slot: Int) {
+            nodes[slot].previous = -1
+            nodes[slot].next = head
+            if head >= 0 { nodes[head].previous = slot }
+            head = slot
+            if tail < 0 { tail = slot }
+        }
+    }
+
+    /// Most entries kept.
+    public let capacity: Int
+    /// Texts longer than this (UTF-8 bytes) are never cached: long documents rarely repeat
+    /// and would crowd out queries.
+    public let maximumKeyLength: Int
+    private let state: Mutex<State>
+
+    /// - Precondition: `capacity > 0`.
+    public init(capacity: Int, maximumKeyLength: Int = 2048) {
+        precondition(capacity > 0, "cache capacity must be positive")
+        self.capacity = capacity
+        self.maximumKeyLength = maximumKeyLength
+        state = Mutex(State())
+    }
+
+    /// The cached vector for `text`, marking it most recently used; counts a hit or a miss.
+    public func value(for text: String) -> [Float]? {
+        state.withLock { state in
+            guard let slot = state.index[text] else {
+                state.statistics.misses += 1
+                return nil
+            }
+            state.statistics.hits += 1
+            if slot != state.head {
+                state.unlink(slot)
+                state.pushFront(slot)
+            }
+            return state.nodes[slot].value
+        }
+    }
+
+    /// Stores `vector` for `text` as most recently used, evicting the least recently used
+    /// entry when full. Texts over `maximumKeyLength` bytes are ignored.
+    public func insert(_ vector: [Float], for text: String) {
+        guard text.utf8.count <= maximumKeyLength else { return }
+        state.withLock { state in
+            if let slot = state.index[text] {
+                state.nodes[slot].value = vector
+                if slot != state.head {
+                    state.unlink(slot)
+                    state.pushFront(slot)
+                }
+                return
+            }
+            let slot: Int
+            if state.nodes.count < capacity {
+                slot = state.nodes.count
+                state.nodes.append(Node(key: text, value: vector, previous: -1, next: -1))
+            } else {
+                slot = state.tail
+                state.unlink(slot)
+                state.index[state.nodes[slot].key] = nil
+                state.nodes[slot].key = text
+                state.nodes[slot].value = vector
+            }
+            state.index[text] = slot
+            state.pushFront(slot)
+        }
+    }
+
+    /// Number of cached entries.
+    public var count: Int { state.withLock { $0.index.count } }
+
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Drops every entry (statistics are kept).
+    public func removeAll() {
+        state.withLock { state in
+            state.index.removeAll()
+            state.nodes.removeAll()
+            state.head = -1
+            state.tail = -1
+        }
+    }
+}
+
+/// An ``Embedder`` that answers repeated texts from an ``EmbeddingCache`` and sends only the
+/// others, deduplicated, to `base` in one call. Same vectors, same identifier as `base`.
+public struct CachingEmbedder<Base: Embedder>: Embedder {
+    public let base: Base
+    public let cache: EmbeddingCache
+
+    public init(_ base: Base, capacity: Int = 10_000) {
+        self.base = base
+        cache = EmbeddingCache(capacity: capacity)
+    }
+
+    public init(_ base: Base, cache: EmbeddingCache) {
+        self.base = base
+        self.cache = cache
+    }
+
+    public var dimension: Int { base.dimension }
+    public var identifier: String { base.identifier }
+
+    public func embed(_ texts: [String]) throws -> [[Float]] {
+        var results = [[Float]?](repeating: nil, count: texts.count)
+        var missing: [String] = []
+        var missingSlot: [String: Int] = [:]
+        for (index, text) in texts.enumerated() {
+            if let vector = cache.value(for: text) {
+                results[index] = vector
+            } else if missingSlot[text] == nil {
+                missingSlot[text] = missing.count
+                missing.append(text)
+            }
+        }
+        if !missing.isEmpty {
+            let computed = try base.embed(missing)
+            for (text, vector) in zip(missing, computed) { cache.insert(vector, for: text) }
+            for index in texts.indices where results[index] == nil {
+                results[index] = computed[missingSlot[texts[index]]!]
+            }
+        }
+        return results.map { $0! }
+    }
+}
