@@ -19,7 +19,7 @@ EF ?= 10,16,32,64,128,256
 METRIC ?= cosine
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build test test-unit test-tsan ann peers peers-deps bench bench-micro clean
+.PHONY: help deps model build test test-tsan ann peers peers-deps bench bench-micro bench-embed embed-bench-deps clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -66,6 +66,19 @@ bench: ## Engram and the peers side by side on the dev dataset: one CSV table
 
 bench-micro: deps ## package-benchmark suites: kernel ns/dot, HNSW search with malloc/ARC counts
 	swift package --disable-sandbox benchmark --target HNSWBenchmarks
+
+# The PyTorch side of the embedding benchmark: Debian's torch for Debian's python3, in a venv.
+EMBED_VENV ?= $(HOME)/.cache/engram-embed-bench-venv
+embed-bench-deps:
+	@[ -x $(EMBED_VENV)/bin/python ] && $(EMBED_VENV)/bin/python -c 'import sentence_transformers' 2>/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-torch python3-venv >&2 && \
+		/usr/bin/python3 -m venv --system-site-packages $(EMBED_VENV) && \
+		$(EMBED_VENV)/bin/pip install -q 'sentence-transformers==2.7.0' 'transformers==4.40.2' 'numpy<2' 'huggingface_hub<0.26' >&2; }
+
+bench-embed: deps model embed-bench-deps ## native MiniLM against sentence-transformers/PyTorch, one thread each
+	@$(SWIFT_RELEASE) --product engram-embed-bench >&2
+	@.build/release/engram-embed-bench --pytorch $(EMBED_VENV)/bin/python $(EMBED_FLAGS)
 
 clean:
 	rm -rf .build .build-tsan
