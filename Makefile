@@ -45,8 +45,8 @@ test: deps model ## install what is missing and run every test (then the concurr
 	swift test --skip-build
 	$(MAKE) test-tsan
 
-test-tsan: ## the HNSW concurrency tests under ThreadSanitizer
-	swift test --sanitize=thread --scratch-path .build-tsan --filter 'HNSWTests.ConcurrencyTests'
+test-tsan: ## the HNSW and LMDB concurrency tests under ThreadSanitizer
+	swift test --sanitize=thread --scratch-path .build-tsan --filter 'HNSWTests.ConcurrencyTests|LMDBTests.ConcurrencyTests'
 
 ann: deps ## Engram's ANN sweep: CSV on stdout (BASE= QUERIES= TRUTH= M= EFC= EF= METRIC=)
 	@$(SWIFT_RELEASE) --product engram-ann >&2
