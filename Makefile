@@ -19,7 +19,7 @@ EF ?= 10,16,32,64,128,256
 METRIC ?= cosine
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build test test-tsan ann peers peers-deps bench bench-micro bench-embed embed-bench-deps clean
+.PHONY: help deps model build test test-tsan crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ test: deps model ## install what is missing and run every test (then the concurr
 
 test-tsan: ## the HNSW and LMDB concurrency tests under ThreadSanitizer
 	swift test --sanitize=thread --scratch-path .build-tsan --filter 'HNSWTests.ConcurrencyTests|LMDBTests.ConcurrencyTests'
+
+TRIALS ?= 200
+crash-test: deps ## kill -9 crash test of the memory store (TRIALS=200): every acknowledged write survives
+	scripts/crash-test.sh $(TRIALS)
 
 ann: deps ## Engram's ANN sweep: CSV on stdout (BASE= QUERIES= TRUTH= M= EFC= EF= METRIC=)
 	@$(SWIFT_RELEASE) --product engram-ann >&2

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "HNSW", targets: ["HNSW"]),
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "Embeddings", targets: ["Embeddings"]),
+        .library(name: "MemoryStore", targets: ["MemoryStore"]),
         .executable(name: "engram-ann", targets: ["engram-ann"]),
     ],
     dependencies: [
@@ -36,6 +37,7 @@ let package = Package(
                        providers: [.apt(["liblmdb-dev"])]),
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: invariantChecks),
         .target(name: "Embeddings", dependencies: ["CBLASShim", "VectorMath"], swiftSettings: invariantChecks),
+        .target(name: "MemoryStore", dependencies: ["LMDB", "HNSW", "VectorMath"], swiftSettings: invariantChecks),
 
         .executableTarget(
             name: "engram-ann",
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "VectorMathTests", dependencies: ["VectorMath"]),
         .testTarget(name: "HNSWTests", dependencies: ["HNSW", "VectorMath"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "MemoryStoreTests", dependencies: ["MemoryStore", "LMDB", "HNSW", "VectorMath"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "VectorMath"],
                     resources: [.copy("Fixtures")]),
     ]

@@ -1,0 +1,139 @@
+public import HNSW
+import LMDB
+
+/// Reads: each runs in its own LMDB read transaction (one consistent snapshot of the last
+/// commit), in parallel with other reads and with the writer.
+extension MemoryStore {
+    /// The entry, or `nil` if there is none (never was, or deleted).
+    /// - Throws: `namespaceNotFound`; `corrupt` if its record fails its checksum.
+    public func get(namespace name: String, id: UInt64) throws -> MemoryEntry? {
+        let ns = try handle(name)
+        return try env.read { try readEntry($0, ns, id) }
+    }
+
+    /// The entry's stored vector (L2-normalised under cosine), or `nil` if there is no entry.
+    public func vector(namespace name: String, id: UInt64) throws -> [Float]? {
+        let ns = try handle(name)
+        return try env.read { txn -> [Float]? in
+            guard let entry = try readEntry(txn, ns, id) else { return nil }
+            let what = "vector of entry \(id) (slot \(entry.slot))"
+            guard let vector = try txn.withValue(forKey: Keys.slot(ns.id, entry.slot), in: dbs.vectors, {
+                try VectorCodec.decode($0, dimension: ns.config.dimension, what: what)
+            }) else { throw MemoryStoreError.corrupt("\(what) is missing") }
+            return vector
+        }
+    }
+
+    /// A page of `namespace`'s entries in id order (= creation order), starting after id
+    /// `after` (0: from the start). O(log n + limit).
+    /// - Precondition: `limit` ≥ 1 (else `invalidArgument`).
+    public func entries(namespace name: String, after: UInt64 = 0, limit: Int = 100) throws -> EntryPage {
+        guard limit >= 1 else { throw MemoryStoreError.invalidArgument("limit must be at least 1") }
+        let ns = try handle(name)
+        return try env.read { txn in
+            var entries: [MemoryEntry] = []
+            var more = false
+            let start = after == .max ? nil : Keys.entry(ns.id, after + 1)
+            guard let start else { return EntryPage(entries: [], nextCursor: nil) }
+            let range = KeyRange(lowerBound: start, upperBound: KeyRange.prefix(Keys.namespace(ns.id)).upperBound)
+            try txn.forEach(in: dbs.entries, range: range) { key, value in
+                if entries.count == limit {
+                    more = true
+                    return .stop
+                }
+                let id = UInt64(bigEndianBytes: key, at: 4) ?? 0
+                entries.append(try RecordCodec.decode(MemoryEntry.self, from: Array(value), what: "entry \(id) of \"\(name)\""))
+                return .continue
+            }
+            return EntryPage(entries: entries, nextCursor: more ? entries.last?.id : nil)
+        }
+    }
+
+    /// Audit events with sequence > `after`, in sequence order, at most `limit`.
+    /// O(log n + limit).
+    public func audit(after: UInt64 = 0, limit: Int = 100) throws -> [AuditEvent] {
+        guard limit >= 1 else { throw MemoryStoreError.invalidArgument("limit must be at least 1") }
+        guard after < .max else { return [] }
+        return try env.read { txn in
+            var events: [AuditEvent] = []
+            try txn.forEach(in: dbs.audit, range: .from(UInt64Key(after + 1))) { key, value in
+                let sequence = UInt64(bigEndianBytes: key) ?? 0
+                events.append(try RecordCodec.decode(AuditEvent.self, from: Array(value), what: "audit event \(sequence)"))
+                return events.count < limit ? .continue : .stop
+            }
+            return events
+        }
+    }
+
+    /// The events of one namespace (by name: its history survives deletion and re-creation),
+    /// sequence > `after`, at most `limit`. O(log n + limit).
+    public func audit(namespace name: String, after: UInt64 = 0, limit: Int = 100) throws -> [AuditEvent] {
+        guard limit >= 1 else { throw MemoryStoreError.invalidArgument("limit must be at least 1") }
+        return try env.read { txn in
+            try readAudit(txn, keysIn: dbs.auditByNamespace, prefix: Keys.auditByNamespacePrefix(name), after: after, limit: limit)
+        }
+    }
+
+    /// The events of one entry (ids are global), sequence > `after`, at most `limit`: its
+    /// history, including after it was deleted. O(log n + limit).
+    public func audit(entryID: UInt64, after: UInt64 = 0, limit: Int = 100) throws -> [AuditEvent] {
+        guard limit >= 1 else { throw MemoryStoreError.invalidArgument("limit must be at least 1") }
+        return try env.read { txn in
+            try readAudit(txn, keysIn: dbs.auditByEntry, prefix: UInt64Key(entryID).bytes, after: after, limit: limit)
+        }
+    }
+
+    /// The sequence number of the last event (0 for an empty log).
+    public var lastSequence: UInt64 {
+        get throws { try env.read { try Counters.read($0, dbs) }.nextSequence - 1 }
+    }
+
+    /// The `k` entries of `namespace` nearest to `vector`, closest first, among those `filter`
+    /// admits (it receives entry ids). Delegates to the namespace's `HNSWIndex`; see there for
+    /// `ef` and filtered search.
+    public func search(namespace name: String, vector: [Float], k: Int, ef: Int? = nil,
+                       filter: ((UInt64) -> Bool)? = nil) throws -> [SearchHit] {
+        let ns = try handle(name)
+        try Validation.vector(vector, for: ns.config)
+        do {
+            if let filter { return try ns.index.search(vector, k: k, ef: ef, filter: filter) }
+            return try ns.index.search(vector, k: k, ef: ef)
+        } catch {
+            throw MemoryStoreError.invalidArgument(error.description)
+        }
+    }
+
+    /// The namespace's index (tests and diagnostics). Not public: a write made to the index
+    /// directly would never reach the disk.
+    func index(namespace name: String) throws -> HNSWIndex {
+        try handle(name).index
+    }
+
+    // MARK: helpers
+
+    func readEntry(_ txn: Transaction, _ ns: NamespaceHandle, _ id: UInt64) throws -> MemoryEntry? {
+        guard let bytes = try txn.get(Keys.entry(ns.id, id), in: dbs.entries) else { return nil }
+        return try RecordCodec.decode(MemoryEntry.self, from: bytes, what: "entry \(id) of \"\(ns.config.name)\"")
+    }
+
+    /// Events listed by one of the audit indexes: keys `prefix + sequence`.
+    func readAudit(_ txn: Transaction, keysIn index: Database, prefix: [UInt8], after: UInt64, limit: Int) throws -> [AuditEvent] {
+        var sequences: [UInt64] = []
+        guard after < .max else { return [] }
+        var start = prefix
+        start.appendBigEndian(after + 1)
+        let range = KeyRange(lowerBound: start, upperBound: KeyRange.prefix(prefix).upperBound)
+        try txn.forEach(in: index, range: range) { key, _ in
+            if let sequence = UInt64(bigEndianBytes: key, at: prefix.count), key.count == prefix.count + 8 {
+                sequences.append(sequence)
+            }
+            return sequences.count < limit ? .continue : .stop
+        }
+        return try sequences.map { sequence in
+            guard let bytes = try txn.get(Keys.audit(sequence), in: dbs.audit) else {
+                throw MemoryStoreError.corrupt("audit index lists event \(sequence), which is missing")
+            }
+            return try RecordCodec.decode(AuditEvent.self, from: bytes, what: "audit event \(sequence)")
+        }
+    }
+}

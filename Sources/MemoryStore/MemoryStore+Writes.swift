@@ -1,0 +1,256 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+import HNSW
+import LMDB
+
+/// Entry writes. Each is one LMDB transaction holding the entry, the graph changes, the
+/// vector and the audit event, run inside an `HNSWIndex.write` batch so that a failed commit
+/// rolls the index back (see `MemoryStore`).
+extension MemoryStore {
+    /// Creates an entry in `namespace` from `draft`, indexed under `vector`.
+    ///
+    /// - Returns: the stored entry (with its new id and slot) and the `created` event's sequence.
+    /// - Throws: `namespaceNotFound`, `invalidVector`, `invalidArgument`; `LMDBError.mapFull`
+    ///   (nothing is changed) when the store cannot grow.
+    /// - Complexity: one HNSW insertion (O(efConstruction·M·log n) distances) and one commit.
+    @discardableResult
+    public func insert(_ draft: MemoryDraft, vector: [Float], namespace: String, context: AuditContext) throws -> WriteResult {
+        try insertBatch([(draft, vector)], namespace: namespace, context: context)[0]
+    }
+
+    /// Creates many entries in one transaction (imports): all of them or none. Ids and
+    /// sequence numbers are consecutive, in `items` order; every entry gets its own `created`
+    /// event with the same context.
+    ///
+    /// The transaction holds every entry, vector, touched graph node and event, so size
+    /// batches to a few thousand entries: LMDB limits the pages one transaction may dirty
+    /// (`LMDBError.transactionFull`).
+    @discardableResult
+    public func insertBatch(_ items: [(draft: MemoryDraft, vector: [Float])], namespace name: String,
+                            context: AuditContext) throws -> [WriteResult] {
+        guard !items.isEmpty else { return [] }
+        return try exclusive {
+            let ns = try handle(name)
+            for (offset, item) in items.enumerated() {
+                do {
+                    try Validation.draft(item.draft)
+                    try Validation.vector(item.vector, for: ns.config)
+                } catch let error as MemoryStoreError where items.count > 1 {
+                    throw error.locating("item \(offset)")
+                }
+            }
+            let counters = try currentCounters()
+            return try ns.index.write { batch in
+                for (offset, item) in items.enumerated() {
+                    try Self.indexing { () throws(HNSWError) in try batch.insert(item.vector, key: counters.nextEntryID + UInt64(offset)) }
+                }
+                let delta = batch.delta()
+                let slots = delta.liveSlots
+                var set = WriteSet(dbs)
+                var results: [WriteResult] = []
+                results.reserveCapacity(items.count)
+                for (offset, item) in items.enumerated() {
+                    let id = counters.nextEntryID + UInt64(offset)
+                    guard let slot = slots[id] else { throw MemoryStoreError.corrupt("index returned no slot for entry \(id)") }
+                    let entry = MemoryEntry(id: id, namespace: name, slot: slot, draft: item.draft)
+                    let sequence = counters.nextSequence + UInt64(offset)
+                    try set.putEntry(entry, namespace: ns.id, new: true)
+                    try set.appendAudit(AuditEvent(sequence: sequence, kind: .created, time: context.time, actor: context.actor,
+                                                   namespace: name, entryID: id, before: nil, after: entry, reason: context.reason))
+                    results.append(WriteResult(entry: entry, sequence: sequence))
+                }
+                set.addGraphDelta(delta, namespace: ns.id)
+                var next = counters
+                next.nextEntryID += UInt64(items.count)
+                next.nextSequence += UInt64(items.count)
+                try commit(set, from: counters, to: next)
+                return results
+            }
+        }
+    }
+
+    /// Changes an entry: `change` edits a copy of it (its `id`, `namespace`, `slot` and
+    /// `version` are restored afterwards), the store sets `version` + 1 and `updatedAt` =
+    /// `context.time`, and records a `kind` event with the entry before and after.
+    ///
+    /// Pass `vector` when the text changed (the store cannot embed): the entry is re-indexed
+    /// under it (new slot; the old node is retired in the same batch, so a concurrent search
+    /// sees the old or the new vector, never neither).
+    ///
+    /// `change` runs once, under the store's write lock: it may read the store but must not
+    /// write to it (the lock is not reentrant).
+    ///
+    /// - Parameter kind: `.updated`, `.reinforced`, `.feedback` or `.reverted`.
+    /// - Throws: `entryNotFound`, `invalidArgument`, `invalidVector`, what `change` throws
+    ///   (nothing is written then), `LMDBError` from the commit (nothing is changed).
+    @discardableResult
+    public func update(namespace name: String, id: UInt64, kind: AuditKind = .updated, vector: [Float]? = nil,
+                       context: AuditContext, _ change: (inout MemoryEntry) throws -> Void) throws -> WriteResult {
+        guard AuditKind.updateKinds.contains(kind) else {
+            throw MemoryStoreError.invalidArgument("an update records updated, reinforced, feedback or reverted, not \(kind)")
+        }
+        return try exclusive {
+            let ns = try handle(name)
+            if let vector { try Validation.vector(vector, for: ns.config) }
+            let (counters, before) = try env.read { txn in
+                (try Counters.read(txn, dbs), try readEntry(txn, ns, id))
+            }
+            guard let before else { throw MemoryStoreError.entryNotFound(namespace: name, id: id) }
+            var after = before
+            try change(&after)
+            after.id = before.id
+            after.namespace = before.namespace
+            after.slot = before.slot
+            after.version = before.version + 1
+            after.updatedAt = context.time
+            try Validation.entry(after)
+            let sequence = counters.nextSequence
+            var next = counters
+            next.nextSequence += 1
+
+            func finish(_ delta: HNSWDelta?) throws -> WriteResult {
+                var set = WriteSet(dbs)
+                if let delta {
+                    guard let slot = delta.liveSlots[id] else { throw MemoryStoreError.corrupt("index returned no slot for entry \(id)") }
+                    after.slot = slot
+                    set.addGraphDelta(delta, namespace: ns.id)
+                }
+                try set.putEntry(after, namespace: ns.id, new: false)
+                try set.appendAudit(AuditEvent(sequence: sequence, kind: kind, time: context.time, actor: context.actor,
+                                               namespace: name, entryID: id, before: before, after: after, reason: context.reason))
+                try commit(set, from: counters, to: next)
+                return WriteResult(entry: after, sequence: sequence)
+            }
+
+            let result: WriteResult
+            if let vector {
+                result = try ns.index.write { batch in
+                    try Self.indexing { () throws(HNSWError) in try batch.update(vector, key: id) }
+                    return try finish(batch.delta())
+                }
+                consolidate(ns, force: false)
+            } else {
+                result = try finish(nil)
+            }
+            return result
+        }
+    }
+
+    /// Deletes an entry: it leaves the entries and the index at once; its graph node stays,
+    /// marked deleted, until consolidation frees the slot and its vector. The event keeps the
+    /// entry as it was.
+    ///
+    /// With `hard`, the text is also scrubbed from every audit event of the entry (this one
+    /// included), leaving its SHA-256, and the graph is consolidated right away so the vector
+    /// is gone too. (If that consolidation cannot commit, e.g. on a full disk, the deleted
+    /// node and its vector remain until the next consolidation; the entry is gone either way.)
+    ///
+    /// - Parameter kind: `.deleted` or `.expired` (the engine's purge of expired entries).
+    /// - Returns: the entry as it was before, and the event's sequence.
+    @discardableResult
+    public func delete(namespace name: String, id: UInt64, hard: Bool = false, kind: AuditKind = .deleted,
+                       context: AuditContext) throws -> WriteResult {
+        guard AuditKind.deleteKinds.contains(kind) else {
+            throw MemoryStoreError.invalidArgument("a delete records deleted or expired, not \(kind)")
+        }
+        return try exclusive {
+            let ns = try handle(name)
+            let (counters, found, history) = try env.read { txn in
+                (try Counters.read(txn, dbs), try readEntry(txn, ns, id),
+                 hard ? try readAudit(txn, keysIn: dbs.auditByEntry, prefix: UInt64Key(id).bytes, after: 0, limit: .max) : [])
+            }
+            guard let before = found else { throw MemoryStoreError.entryNotFound(namespace: name, id: id) }
+            let sequence = counters.nextSequence
+            var next = counters
+            next.nextSequence += 1
+            let result = try ns.index.write { batch in
+                batch.remove(id)
+                let delta = batch.delta()
+                var set = WriteSet(dbs)
+                set.delete(Keys.entry(ns.id, id), in: dbs.entries)
+                set.addGraphDelta(delta, namespace: ns.id)
+                var event = AuditEvent(sequence: sequence, kind: kind, time: context.time, actor: context.actor,
+                                       namespace: name, entryID: id, before: before, after: nil, reason: context.reason)
+                if hard {
+                    event = event.scrubbed()
+                    for earlier in history { try set.rewriteAudit(earlier.scrubbed()) }
+                }
+                try set.appendAudit(event)
+                try commit(set, from: counters, to: next)
+                return WriteResult(entry: before, sequence: sequence)
+            }
+            consolidate(ns, force: hard)
+            return result
+        }
+    }
+
+    /// Records that entries were returned to a client: `lastUsedAt` = `time`, `useCount` + 1.
+    /// A usage statistic, not a change of knowledge: no audit event, no new version, so
+    /// recalls do not flood the log. Ids that are gone are skipped. One transaction.
+    /// - Returns: how many entries were updated.
+    @discardableResult
+    public func recordUse(namespace name: String, ids: [UInt64], at time: Date) throws -> Int {
+        try exclusive {
+            let ns = try handle(name)
+            let (counters, entries) = try env.read { txn in
+                var seen = Set<UInt64>()
+                let unique = ids.filter { seen.insert($0).inserted }
+                return (try Counters.read(txn, dbs), try unique.compactMap { try readEntry(txn, ns, $0) })
+            }
+            guard !entries.isEmpty else { return 0 }
+            var set = WriteSet(dbs)
+            for var entry in entries {
+                entry.lastUsedAt = time
+                entry.useCount += 1
+                try set.putEntry(entry, namespace: ns.id, new: false)
+            }
+            try commit(set, from: counters, to: counters)
+            return entries.count
+        }
+    }
+
+    /// Repairs the graph around deleted nodes and frees their slots and vectors now, in its
+    /// own transaction. Writes call it themselves once deleted nodes reach the namespace's
+    /// `consolidationFraction`; this is the operator's way to force it.
+    public func consolidate(namespace name: String) throws {
+        try exclusive {
+            try persistConsolidation(try handle(name))
+        }
+    }
+
+    /// Consolidates when due (or `force`). A failure is not reported: the write that triggered
+    /// it has committed, the index rolled back to the committed graph, and the next write
+    /// that finds consolidation due tries again. Precondition: `writeLock` held.
+    func consolidate(_ ns: NamespaceHandle, force: Bool) {
+        guard force || ns.index.needsConsolidation else { return }
+        try? persistConsolidation(ns)
+    }
+
+    /// Precondition: `writeLock` held.
+    func persistConsolidation(_ ns: NamespaceHandle) throws {
+        try ns.index.write { batch in
+            batch.consolidate()
+            var set = WriteSet(dbs)
+            set.addGraphDelta(batch.delta(), namespace: ns.id)
+            let counters = try currentCounters()
+            try commit(set, from: counters, to: counters)
+        }
+    }
+
+    /// Runs an index operation, turning its errors into store errors.
+    static func indexing(_ operation: () throws(HNSWError) -> Void) throws {
+        do {
+            try operation()
+        } catch {
+            switch error {
+            case .dimensionMismatch, .nonFiniteComponent, .zeroVector: throw MemoryStoreError.invalidVector(error.description)
+            case .keyNotFound(let key): throw MemoryStoreError.corrupt("entry \(key) has no node in the index")
+            case .duplicateKey(let key): throw MemoryStoreError.corrupt("entry id \(key) is already in the index")
+            default: throw MemoryStoreError.invalidArgument(error.description)
+            }
+        }
+    }
+}

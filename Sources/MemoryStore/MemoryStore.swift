@@ -1,0 +1,166 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import HNSW
+import LMDB
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The durable memory store: namespaces, entries, vectors, each namespace's HNSW graph and
+/// the audit log, in one LMDB environment (layout: `Schema`).
+///
+/// ## Guarantees
+/// - **One logical write = one LMDB transaction**: the entry, its vector, the graph changes
+///   and the audit event commit together. The index is changed in an `HNSWIndex.write` batch
+///   whose body runs the LMDB commit last; if the commit fails (map full, disk full) the batch
+///   throws and the index rolls back, so nothing of the write is visible anywhere.
+/// - **Read your writes**: a write returns after the commit and after the index published
+///   it; the next search sees it. Every write returns its audit sequence number.
+/// - **Open loads, never rebuilds**: each namespace's graph is restored from its persisted
+///   node records and vectors (`HNSWIndex.restore`), O(nodes·(dimension + M0)).
+///
+/// ## Locking
+/// - Writes (every mutating method) are serialised by `writeLock`, held from reading the
+///   counters to publishing the index, so ids and sequence numbers are assigned in commit
+///   order with no gaps. A write never awaits; call it from a thread that may block (LMDB
+///   flushes to disk in the commit).
+/// - Reads (`get`, listings, audit) run in their own LMDB read transactions, in parallel with
+///   each other and with the writer, and see the last commit.
+/// - Searches go to the namespace's `HNSWIndex`, which lets any number of searches run during
+///   a write and shows each write entirely or not at all.
+/// - The namespace table is a `Mutex`, held only to look a namespace up or change the table.
+/// - One process owns a store (`ProcessLock`); within a process, open it once and share it.
+///
+/// Lock order: `writeLock` → `HNSWIndex` writer lock → LMDB writer lock. Nothing takes
+/// `writeLock` while it holds an LMDB transaction (a map resize waits for open transactions).
+public final class MemoryStore: Sendable {
+    /// Longest `text`, in UTF-8 bytes (DESIGN.md: 32 KiB).
+    public static let maxTextBytes = 32 << 10
+    /// Longest `metadata`, encoded as JSON (DESIGN.md: 16 KiB).
+    public static let maxMetadataBytes = 16 << 10
+
+    public let path: String
+    public let options: MemoryStoreOptions
+    let env: Environment
+    let dbs: Databases
+    let processLock: ProcessLock
+    let writeLock = Mutex<Void>(())
+    let namespaceTable: Mutex<[String: NamespaceHandle]>
+
+    /// Opens the store at `path` (a directory, created if missing), creating an empty store
+    /// there if there is none, migrating an older schema, and loading every namespace's index.
+    ///
+    /// - Throws: `MemoryStoreError.newerSchema` for a store from a newer Engram (left
+    ///   untouched); `.notAMemoryStore` for another LMDB environment; `.locked` if another
+    ///   process has it open; `.corrupt` for a damaged namespace, graph record or vector;
+    ///   `LMDBError` (`corrupted`, `invalid`, `versionMismatch`…) for a damaged data file.
+    /// - Complexity: O(total graph nodes × (dimension + M0)).
+    public init(path: String, options: MemoryStoreOptions = MemoryStoreOptions()) throws {
+        self.path = path
+        self.options = options
+        if mkdir(path, mode_t(0o700)) != 0 && errno != EEXIST {
+            throw LMDBError(code: errno, context: "mkdir(\(path))")
+        }
+        processLock = try ProcessLock(directory: path, fileMode: options.fileMode)
+        var environmentOptions = EnvironmentOptions(mapSize: options.mapSize, maxMapSize: options.maxMapSize,
+                                                    maxDatabases: 16, durability: options.durability)
+        environmentOptions.fileMode = options.fileMode
+        env = try Environment(path: path, options: environmentOptions)
+        dbs = try Self.prepareSchema(env)
+        namespaceTable = Mutex(try Self.loadNamespaces(env, dbs))
+    }
+
+    /// The schema version this build writes.
+    public static var schemaVersion: UInt32 { Schema.currentVersion }
+
+    /// Checks the stored schema version before creating anything, so a newer store is left as
+    /// it is; initialises a new store; runs migrations for an older one.
+    static func prepareSchema(_ env: Environment) throws -> Databases {
+        var version: UInt32?
+        do {
+            let meta = try env.openDatabase(named: "meta", create: false)
+            guard let bytes = try env.read({ try $0.get(Schema.Meta.schemaVersion, in: meta) }) else {
+                throw MemoryStoreError.notAMemoryStore("\(env.path): meta database without a schema version")
+            }
+            guard bytes.count == 4, let stored = UInt32(bigEndianBytes: bytes) else {
+                throw MemoryStoreError.corrupt("meta: schema_version has \(bytes.count) bytes")
+            }
+            version = stored
+        } catch LMDBError.notFound {
+            let others = try env.statistics().entries
+            guard others == 0 else {
+                throw MemoryStoreError.notAMemoryStore("\(env.path) holds \(others) other databases")
+            }
+        }
+        if let version, version > Schema.currentVersion {
+            throw MemoryStoreError.newerSchema(found: version, supported: Schema.currentVersion)
+        }
+        return try env.write { txn in
+            let dbs = try Databases(txn)
+            if var current = version {
+                while current < Schema.currentVersion {
+                    guard let step = Schema.migrations[current] else {
+                        throw MemoryStoreError.notAMemoryStore("no migration from schema version \(current)")
+                    }
+                    try step(txn, dbs)
+                    current += 1
+                }
+            } else {
+                try Counters.initial.write(txn, dbs)
+            }
+            var versionBytes: [UInt8] = []
+            versionBytes.appendBigEndian(Schema.currentVersion)
+            if version != Schema.currentVersion {
+                try txn.put(versionBytes, forKey: Schema.Meta.schemaVersion, in: dbs.meta)
+            }
+            return dbs
+        }
+    }
+
+    /// Reads every namespace record and restores its index.
+    static func loadNamespaces(_ env: Environment, _ dbs: Databases) throws -> [String: NamespaceHandle] {
+        try env.read { txn in
+            var handles: [String: NamespaceHandle] = [:]
+            for record in try txn.entries(in: dbs.namespaces) {
+                let name = String(decoding: record.key, as: UTF8.self)
+                let stored = try RecordCodec.decode(StoredNamespace.self, from: record.value, what: "namespace \"\(name)\"")
+                guard stored.config.name == name else {
+                    throw MemoryStoreError.corrupt("namespace record \"\(name)\" names \"\(stored.config.name)\"")
+                }
+                handles[name] = NamespaceHandle(id: stored.id, config: stored.config,
+                                                index: try GraphLoader.load(txn, dbs, stored))
+            }
+            return handles
+        }
+    }
+
+    /// The namespace called `name`. - Throws: `namespaceNotFound`.
+    func handle(_ name: String) throws -> NamespaceHandle {
+        guard let handle = namespaceTable.withLock({ $0[name] }) else { throw MemoryStoreError.namespaceNotFound(name) }
+        return handle
+    }
+
+    /// Runs `body` as the only writer. See the locking notes above.
+    func exclusive<R: Sendable>(_ body: () throws -> R) throws -> R {
+        try writeLock.withLock { _ in try body() }
+    }
+}
+
+/// A loaded namespace: its configuration, key prefix and index.
+final class NamespaceHandle: Sendable {
+    let id: UInt32
+    let config: NamespaceConfig
+    let index: HNSWIndex
+
+    init(id: UInt32, config: NamespaceConfig, index: HNSWIndex) {
+        self.id = id
+        self.config = config
+        self.index = index
+    }
+}

@@ -1,0 +1,137 @@
+import LMDB
+
+/// The store's layout on LMDB: one named database per record kind.
+///
+/// | database | key | value |
+/// | --- | --- | --- |
+/// | `meta` | ASCII name | big-endian integer: `schema_version` (UInt32), `next_entry_id`, `next_sequence` (UInt64), `next_namespace_id` (UInt32) |
+/// | `namespaces` | name (UTF-8) | record envelope of `StoredNamespace` (JSON) |
+/// | `entries` | namespace id (UInt32 BE) + entry id (UInt64 BE) | record envelope of `MemoryEntry` (JSON) |
+/// | `graph_nodes` | namespace id + slot (UInt32 BE) | `HNSWNodeRecord.encoded()` (binary, CRC-32C) |
+/// | `vectors` | namespace id + slot | dimension × float32 LE, then CRC-32C (UInt32 LE) of those bytes |
+/// | `graph_state` | namespace id | `HNSWGraphState.encoded()` (binary, CRC-32C) |
+/// | `audit` | sequence (UInt64 BE) | record envelope of `AuditEvent` (JSON) |
+/// | `audit_by_namespace` | name + 0x00 + sequence | empty |
+/// | `audit_by_entry` | entry id + sequence | empty |
+///
+/// Namespaces get a numeric id (never reused) so entry, node and vector keys are short and a
+/// namespace deleted and created again never meets the old one's records. The audit index by
+/// namespace is keyed by *name*, so a namespace's history survives its deletion and
+/// re-creation. Big-endian keys make LMDB's byte order numeric order, so prefix scans list a
+/// namespace's entries by id and the audit log by sequence.
+enum Schema {
+    /// Version 1: the layout above. A store with a higher number is refused; a lower one is
+    /// migrated by `migrations` at open.
+    static let currentVersion: UInt32 = 1
+
+    /// Migration steps: `migrations[v]` upgrades a version-`v` store to `v + 1` inside the
+    /// open's write transaction. Empty while version 1 is the only one; the open path already
+    /// runs them in order, so adding version 2 means adding one entry here.
+    static let migrations: [UInt32: @Sendable (WriteTransaction, Databases) throws -> Void] = [:]
+
+    enum Meta {
+        static let schemaVersion = Array("schema_version".utf8)
+        static let nextEntryID = Array("next_entry_id".utf8)
+        static let nextSequence = Array("next_sequence".utf8)
+        static let nextNamespaceID = Array("next_namespace_id".utf8)
+    }
+
+    static let names = ["meta", "namespaces", "entries", "graph_nodes", "vectors", "graph_state",
+                        "audit", "audit_by_namespace", "audit_by_entry"]
+}
+
+/// The database handles, opened once at open.
+struct Databases: Sendable {
+    let meta: Database
+    let namespaces: Database
+    let entries: Database
+    let nodes: Database
+    let vectors: Database
+    let graphState: Database
+    let audit: Database
+    let auditByNamespace: Database
+    let auditByEntry: Database
+
+    init(_ txn: WriteTransaction) throws {
+        meta = try txn.openDatabase(named: "meta")
+        namespaces = try txn.openDatabase(named: "namespaces")
+        entries = try txn.openDatabase(named: "entries")
+        nodes = try txn.openDatabase(named: "graph_nodes")
+        vectors = try txn.openDatabase(named: "vectors")
+        graphState = try txn.openDatabase(named: "graph_state")
+        audit = try txn.openDatabase(named: "audit")
+        auditByNamespace = try txn.openDatabase(named: "audit_by_namespace")
+        auditByEntry = try txn.openDatabase(named: "audit_by_entry")
+    }
+}
+
+/// Key builders (see `Schema`). Each is O(key length).
+enum Keys {
+    static func namespace(_ ns: UInt32) -> [UInt8] {
+        var key: [UInt8] = []
+        key.appendBigEndian(ns)
+        return key
+    }
+
+    static func entry(_ ns: UInt32, _ id: UInt64) -> [UInt8] {
+        var key = namespace(ns)
+        key.appendBigEndian(id)
+        return key
+    }
+
+    static func slot(_ ns: UInt32, _ slot: UInt32) -> [UInt8] {
+        var key = namespace(ns)
+        key.appendBigEndian(slot)
+        return key
+    }
+
+    static func audit(_ sequence: UInt64) -> UInt64Key { UInt64Key(sequence) }
+
+    static func auditByNamespacePrefix(_ name: String) -> [UInt8] {
+        Array(name.utf8) + [0]
+    }
+
+    static func auditByNamespace(_ name: String, _ sequence: UInt64) -> [UInt8] {
+        var key = auditByNamespacePrefix(name)
+        key.appendBigEndian(sequence)
+        return key
+    }
+
+    static func auditByEntry(_ id: UInt64, _ sequence: UInt64) -> [UInt8] {
+        var key = UInt64Key(id).bytes
+        key.appendBigEndian(sequence)
+        return key
+    }
+}
+
+/// The counters in `meta`, read and written together by every write.
+struct Counters: Equatable {
+    var nextEntryID: UInt64
+    var nextSequence: UInt64
+    var nextNamespaceID: UInt32
+
+    static let initial = Counters(nextEntryID: 1, nextSequence: 1, nextNamespaceID: 1)
+
+    static func read(_ txn: Transaction, _ dbs: Databases) throws -> Counters {
+        func value<T: FixedWidthInteger>(_ key: [UInt8], _: T.Type) throws -> T {
+            guard let bytes = try txn.get(key, in: dbs.meta) else {
+                throw MemoryStoreError.corrupt("meta: \(String(decoding: key, as: UTF8.self)) is missing")
+            }
+            guard bytes.count == MemoryLayout<T>.size, let number = T(bigEndianBytes: bytes) else {
+                throw MemoryStoreError.corrupt("meta: \(String(decoding: key, as: UTF8.self)) has \(bytes.count) bytes")
+            }
+            return number
+        }
+        return Counters(nextEntryID: try value(Schema.Meta.nextEntryID, UInt64.self),
+                        nextSequence: try value(Schema.Meta.nextSequence, UInt64.self),
+                        nextNamespaceID: try value(Schema.Meta.nextNamespaceID, UInt32.self))
+    }
+
+    func write(_ txn: WriteTransaction, _ dbs: Databases) throws {
+        try txn.put(UInt64Key(nextEntryID), forKey: Schema.Meta.nextEntryID, in: dbs.meta)
+        try txn.put(UInt64Key(nextSequence), forKey: Schema.Meta.nextSequence, in: dbs.meta)
+        var ns: [UInt8] = []
+        ns.appendBigEndian(nextNamespaceID)
+        try txn.put(ns, forKey: Schema.Meta.nextNamespaceID, in: dbs.meta)
+    }
+}

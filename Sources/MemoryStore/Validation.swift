@@ -1,0 +1,57 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import VectorMath
+
+/// Input checks shared by the writes; each throws `MemoryStoreError` with a message fit for
+/// an API response.
+enum Validation {
+    /// DESIGN.md: 1–128 of `[A-Za-z0-9._-]`.
+    static func namespaceName(_ name: String) throws {
+        let bytes = Array(name.utf8)
+        let valid = (1...128).contains(bytes.count) && bytes.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
+                || byte == 0x2e || byte == 0x5f || byte == 0x2d
+        }
+        guard valid else { throw MemoryStoreError.invalidNamespaceName(name) }
+    }
+
+    static func fields(text: String, metadata: [String: JSONValue], confidence: Double, version: UInt64) throws {
+        guard text.utf8.count <= MemoryStore.maxTextBytes else {
+            throw MemoryStoreError.invalidArgument("text has \(text.utf8.count) bytes, more than \(MemoryStore.maxTextBytes)")
+        }
+        let metadataBytes = metadata.isEmpty ? 2 : try JSONEncoder().encode(metadata).count
+        guard metadataBytes <= MemoryStore.maxMetadataBytes else {
+            throw MemoryStoreError.invalidArgument("metadata has \(metadataBytes) bytes, more than \(MemoryStore.maxMetadataBytes)")
+        }
+        guard confidence.isFinite, (0...1).contains(confidence) else {
+            throw MemoryStoreError.invalidArgument("confidence must be in 0…1, got \(confidence)")
+        }
+        guard version >= 1 else { throw MemoryStoreError.invalidArgument("version must be at least 1") }
+    }
+
+    static func draft(_ draft: MemoryDraft) throws {
+        try fields(text: draft.text, metadata: draft.metadata, confidence: draft.confidence, version: draft.version)
+    }
+
+    static func entry(_ entry: MemoryEntry) throws {
+        try fields(text: entry.text, metadata: entry.metadata, confidence: entry.confidence, version: entry.version)
+    }
+
+    /// Dimension, finiteness and (under cosine) a non-zero norm: the index's own checks, made
+    /// first so the error names the namespace.
+    static func vector(_ vector: [Float], for config: NamespaceConfig) throws {
+        guard vector.count == config.dimension else {
+            throw MemoryStoreError.invalidVector(
+                "namespace \"\(config.name)\" has dimension \(config.dimension), the vector has \(vector.count)")
+        }
+        if let bad = vector.firstIndex(where: { !$0.isFinite }) {
+            throw MemoryStoreError.invalidVector("component \(bad) is NaN or infinite")
+        }
+        if config.metric == .cosine && vector.allSatisfy({ $0 == 0 }) {
+            throw MemoryStoreError.invalidVector("a zero vector has no direction under the cosine metric")
+        }
+    }
+}
