@@ -45,8 +45,9 @@ test: deps model ## install what is missing and run every test (then the concurr
 	swift test --skip-build
 	$(MAKE) test-tsan
 
-test-tsan: ## the HNSW and LMDB concurrency tests under ThreadSanitizer
-	swift test --sanitize=thread --scratch-path .build-tsan --filter 'HNSWTests.ConcurrencyTests|LMDBTests.ConcurrencyTests'
+test-tsan: ## the concurrency tests (HNSW, LMDB, store) under ThreadSanitizer; a report fails the run
+	TSAN_OPTIONS=halt_on_error=1 swift test --sanitize=thread --scratch-path .build-tsan \
+		--filter 'HNSWTests.ConcurrencyTests|LMDBTests.ConcurrencyTests|MemoryStoreTests.ConcurrencyTests'
 
 TRIALS ?= 200
 crash-test: deps ## kill -9 crash test of the memory store (TRIALS=200): every acknowledged write survives

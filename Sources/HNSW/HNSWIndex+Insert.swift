@@ -73,6 +73,7 @@ extension HNSWIndex {
         }
         if let retired { BlockMapping.unmap(retired.blocks, capacity: retired.capacity, stride: graph.layout.stride) }
         batch.record(.slot(slot))
+        if fresh { batch.appended.append(slot) }
         batch.inserted.append(slot)
         batch.written.append(slot)
         batch.touched.insert(slot)

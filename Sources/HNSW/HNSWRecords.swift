@@ -247,7 +247,8 @@ extension HNSWIndex {
             try index.lock.withWriteLock {
                 var g = index.graph
                 defer { index.graph = g }
-                g.reserve(nodes: slots)
+                // Headroom, so the first inserts after a restore do not copy the whole graph.
+                g.reserve(nodes: slots + slots / 4)
                 let zeros = [Float](repeating: 0, count: dimension)
                 for row in 0..<slots {
                     let node = UInt32(row)

@@ -23,8 +23,16 @@ public struct HNSWWriteBatch: ~Copyable {
     var touched: Set<UInt32> = []
     /// Slots whose vector was written.
     var written: [UInt32] = []
+    /// Slots the batch appended to the graph (a rollback drops them again).
+    var appended: [UInt32] = []
+    /// The level generator before the batch, restored by a rollback so that a failed write
+    /// leaves no trace at all.
+    let randomAtStart: SplitMix64
 
-    init(index: HNSWIndex) { self.index = index }
+    init(index: HNSWIndex) {
+        self.index = index
+        randomAtStart = index.random
+    }
 
     /// Adds `vector` under `key`. - Throws: ``HNSWError/duplicateKey(_:)`` and validation errors.
     public mutating func insert(_ vector: [Float], key: UInt64) throws(HNSWError) {
@@ -155,13 +163,18 @@ extension HNSWIndex {
                     graph.maxLevel = maxLevel
                 case .slot(let node):
                     graph.setHeader(node, linkCount: 0, level: graph.level(node), flags: NodeFlags.free)
-                    freeSlots.append(node)
+                    if !batch.appended.contains(node) { freeSlots.append(node) }
                 case .key:
                     break
                 }
             }
         }
         for case .key(let key, let previous) in batch.undo.reversed() { nodeOfKey[key] = previous }
+        // Slots appended by the batch are the last ones: give them back.
+        if !batch.appended.isEmpty {
+            lock.withWriteLock { graph.count -= batch.appended.count }
+        }
+        random = batch.randomAtStart
     }
 
     /// Replaces a neighbour list, remembering the old one for a rollback. Exclusive lock held.

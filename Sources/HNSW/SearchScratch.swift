@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 import VectorMath
 
 /// Per-search working memory, reused from search to search so that a warmed-up search allocates
@@ -86,39 +86,45 @@ struct SearchScratch: ~Copyable, @unchecked Sendable {
 /// A scratch checked out of the pool, owned by exactly one search until it is returned.
 struct ScratchHandle: @unchecked Sendable {
     // Sendable because ownership is exclusive: the pool hands each pointer to one caller at a
-    // time, and the pool's Mutex orders the hand-over.
+    // time, and the pool's lock orders the hand-over.
     let pointer: UnsafeMutablePointer<SearchScratch>
 }
 
 /// Scratches for concurrent searches. Checking one out is a lock, a pop and a push of a raw
 /// pointer: no allocation and no reference counting once the pool holds one per concurrent
 /// searcher.
-final class ScratchPool: Sendable {
-    private let idle: Mutex<[ScratchHandle]>
+final class ScratchPool: @unchecked Sendable {
+    // @unchecked: `idle` is only touched with `lock` held. The lock is NSLock (a pthread mutex)
+    // rather than Synchronization's Mutex because ThreadSanitizer does not see Mutex's futex
+    // on Linux and then reports the hand-over of a scratch between threads as a race.
+    private let lock = NSLock()
+    private var idle: [ScratchHandle] = []
     private let dimension: Int
 
     init(dimension: Int) {
         self.dimension = dimension
-        var initial: [ScratchHandle] = []
-        initial.reserveCapacity(64)
-        idle = Mutex(initial)
+        idle.reserveCapacity(64)
     }
 
     deinit {
-        idle.withLock { handles in
-            for handle in handles {
-                handle.pointer.deinitialize(count: 1)
-                handle.pointer.deallocate()
-            }
-            handles.removeAll()
+        for handle in idle {
+            handle.pointer.deinitialize(count: 1)
+            handle.pointer.deallocate()
         }
     }
 
     /// Runs `body` with a scratch of its own. O(1) after warm-up.
     @inline(__always)
     func withScratch<T, E: Error>(nodes: Int, _ body: (inout SearchScratch) throws(E) -> T) throws(E) -> T {
-        let handle = idle.withLock { $0.popLast() } ?? makeHandle(nodes: nodes)
-        defer { idle.withLock { $0.append(handle) } }
+        lock.lock()
+        let pooled = idle.popLast()
+        lock.unlock()
+        let handle = pooled ?? makeHandle(nodes: nodes)
+        defer {
+            lock.lock()
+            idle.append(handle)
+            lock.unlock()
+        }
         return try body(&handle.pointer.pointee)
     }
 
