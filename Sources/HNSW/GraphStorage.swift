@@ -249,11 +249,14 @@ struct GraphStorage {
         engram_prefetch(block(id))
     }
 
-    /// Starts loading a node's whole block, links and vector (one prefetch per cache line).
+    /// Starts loading what scoring a node reads: its first cache line (header, key) and its
+    /// vector, one prefetch per line. The rest of the links is left for the hardware to fetch
+    /// if the node is expanded later.
     @inline(__always)
     func prefetchBlock(_ id: UInt32) {
         let base = UnsafeRawPointer(block(id))
-        var offset = 0
+        engram_prefetch(base)
+        var offset = layout.vectorOffset & ~63
         while offset < layout.stride {
             engram_prefetch(base + offset)
             offset &+= 64
