@@ -48,8 +48,12 @@ public struct BertConfiguration: Sendable, Equatable, Decodable {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
+        } catch CocoaError.fileReadNoSuchFile {
             throw .missingModelFile(path: path)
+        } catch {
+            // Present but unreadable (permissions, a directory, an I/O error): telling the
+            // operator to fetch the model again would send them the wrong way.
+            throw .invalidConfiguration(path: path, reason: "cannot read: \(error.localizedDescription)")
         }
         do {
             self = try JSONDecoder().decode(BertConfiguration.self, from: data)

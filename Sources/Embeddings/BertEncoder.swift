@@ -18,7 +18,8 @@ struct BertEncoder: Sendable {
     ///
     /// Complexity: O(T · P) for T tokens and P layer weights (≈ 21 MFLOP per token for
     /// MiniLM-L6), plus O(Σ L² · hidden) for attention over sequences of length L.
-    /// - Precondition: total tokens ≤ `workspace.tokenCapacity`; every id < vocabulary size.
+    /// - Precondition: total tokens ≤ `workspace.tokenCapacity`; every id < vocabulary size
+    ///   (``MiniLMEmbedder/embed(tokenized:)`` checks caller-supplied ids and throws first).
     func encode(_ sequences: ArraySlice<[Int32]>, workspace: BertWorkspace) {
         let c = configuration
         let h = c.hiddenSize
@@ -173,7 +174,9 @@ struct BertEncoder: Sendable {
 
     /// Whether the panel path is clearly (≥ 15 %) faster than full-width products on this
     /// machine: times layer 0's two feed-forward products for 16 tokens both ways (best of 5,
-    /// with panels built for that layer only). A few milliseconds, once, at start.
+    /// with panels built for that layer only). A few milliseconds, once, at start. Only the
+    /// fallback when the BLAS names no kernel set (see `MiniLMEmbedder.panelsPreferred`): a
+    /// timing can flip under load, and with it the vectors' last bits.
     static func panelsPayOff(weights: BertWeights, configuration c: BertConfiguration) -> Bool {
         guard let layer = weights.layers.first?.withPanels(true) else { return false }
         let rows = 16

@@ -96,39 +96,121 @@ enum BertCharacters {
 ///
 /// Lowercasing maps each scalar on its own (full Unicode lowercase mapping, no context), as the
 /// reference does: `Σ` always becomes `σ`, never the word-final `ς`.
+///
+/// Cleaning (``clean(_:into:)``) is per scalar; the rest (``finish(_:needsDecomposition:into:)``)
+/// may run on any pieces of cleaned text cut at ``isDecompositionBoundary(_:)``, which is how
+/// ``BertTokenizer`` normalises only as much of a long text as it needs, in bounded chunks.
 enum BertNormalizer {
-    /// Normalises `text` into `output` (cleared first). O(n) in scalars, plus Foundation's NFD
-    /// for text that is not pure ASCII after cleaning.
-    static func normalize(_ text: Substring.UnicodeScalarView, into output: inout [Unicode.Scalar]) {
-        output.removeAll(keepingCapacity: true)
-        var needsDecomposition = false
-        for scalar in text {
-            if scalar.value == 0 || BertCharacters.isRemovedControl(scalar) { continue }
-            if BertCharacters.isWhitespace(scalar) {
-                output.append(" ")
-            } else if BertCharacters.isChinese(scalar) {
-                output.append(" ")
-                output.append(scalar)
-                output.append(" ")
-                needsDecomposition = true
-            } else {
-                if scalar.value >= 0x80 { needsDecomposition = true }
-                output.append(scalar)
-            }
+    /// The cleaning and CJK-spacing step for one raw scalar, which depends on nothing around
+    /// it: appends nothing (removed control), `" "` (any whitespace), `" c "` (CJK ideograph)
+    /// or the scalar itself. Returns whether it appended a non-ASCII scalar, i.e. whether the
+    /// NFD step has anything to do.
+    @inline(__always)
+    static func clean(_ scalar: Unicode.Scalar, into output: inout [Unicode.Scalar]) -> Bool {
+        if scalar.value == 0 || BertCharacters.isRemovedControl(scalar) { return false }
+        if BertCharacters.isWhitespace(scalar) {
+            output.append(" ")
+            return false
         }
-        if needsDecomposition {
-            var cleaned = String.UnicodeScalarView()
-            cleaned.append(contentsOf: output)
-            let decomposed = String(cleaned).decomposedStringWithCanonicalMapping
-            output.removeAll(keepingCapacity: true)
-            for scalar in decomposed.unicodeScalars where !BertCharacters.isNonspacingMark(scalar) {
+        if BertCharacters.isChinese(scalar) {
+            output.append(" ")
+            output.append(scalar)
+            output.append(" ")
+            return true
+        }
+        output.append(scalar)
+        return scalar.value >= 0x80
+    }
+
+    /// Whether NFD of cleaned text may be computed separately before and from `scalar` on,
+    /// i.e. `NFD(a + b) == NFD(a) + NFD(b)` whenever `b` starts with it: `scalar` is a starter
+    /// (combining class 0) whose decomposition also starts with a starter, so canonical
+    /// reordering, which only permutes runs of non-starters, never crosses the cut. The only
+    /// starters whose canonical decomposition begins with a non-starter are the Tibetan
+    /// vowel signs U+0F73, U+0F75 and U+0F81 (a test checks this over every scalar).
+    /// ASCII is the common, cheap case.
+    @inline(__always)
+    static func isDecompositionBoundary(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        if value < 0x80 { return true }
+        if value == 0x0F73 || value == 0x0F75 || value == 0x0F81 { return false }
+        return scalar.properties.canonicalCombiningClass == .notReordered
+    }
+
+    /// The rest of the normaliser on cleaned text: NFD, removal of non-spacing marks and
+    /// lowercasing, appended to `output` (not cleared). Pure-ASCII input (`needsDecomposition`
+    /// false) skips Foundation and only lowercases.
+    ///
+    /// Foundation's NFD is quadratic on Linux (in the length of the string, and in the length
+    /// of a run of combining marks, which it reorders by exchange), so text longer than
+    /// `pieceLength` scalars — which a chunked caller only passes for a run of combining marks
+    /// with no starter to cut at — is decomposed in small pieces and then put in canonical
+    /// order here, in O(n log n). That equals NFD of the whole: decomposition is per
+    /// scalar, and canonical ordering is a stable sort of each run of non-starters by
+    /// combining class, which gives the same result whether or not parts of a run were
+    /// already sorted. (Foundation itself departs from the standard in two ways: it treats
+    /// marks newer than its tables, such as U+1DF6 from Unicode 10, as starters, and it does
+    /// not reorder across the decomposition of U+0F73, U+0F75 or U+0F81. In a run of over
+    /// `pieceLength` marks, which only hostile input has, the order here is the standard's.
+    /// Cuts are unaffected: a scalar Swift calls a starter is one for Foundation too.)
+    static func finish(_ cleaned: [Unicode.Scalar], needsDecomposition: Bool, pieceLength: Int = .max,
+                       into output: inout [Unicode.Scalar]) {
+        guard needsDecomposition else {
+            for scalar in cleaned {
+                let value = scalar.value
+                output.append(value >= 0x41 && value <= 0x5A ? Unicode.Scalar(UInt8(value + 0x20)) : scalar)
+            }
+            return
+        }
+        func decomposed(_ scalars: ArraySlice<Unicode.Scalar>) -> String.UnicodeScalarView {
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: scalars)
+            return String(view).decomposedStringWithCanonicalMapping.unicodeScalars
+        }
+        if cleaned.count <= max(1, pieceLength) {
+            for scalar in decomposed(cleaned[...]) where !BertCharacters.isNonspacingMark(scalar) {
                 appendLowercased(scalar, to: &output)
             }
-        } else {
-            for index in output.indices {
-                let value = output[index].value
-                if value >= 0x41 && value <= 0x5A { output[index] = Unicode.Scalar(UInt8(value + 0x20)) }
+            return
+        }
+        var scalars: [Unicode.Scalar] = []
+        scalars.reserveCapacity(cleaned.count)
+        // Small pieces: Foundation reorders a run of marks by exchange, quadratic in the run.
+        let piece = min(max(1, pieceLength), 256)
+        var start = 0
+        while start < cleaned.count {
+            let end = start + min(piece, cleaned.count - start)
+            scalars.append(contentsOf: decomposed(cleaned[start..<end]))
+            start = end
+        }
+        putInCanonicalOrder(&scalars)
+        for scalar in scalars where !BertCharacters.isNonspacingMark(scalar) {
+            appendLowercased(scalar, to: &output)
+        }
+    }
+
+    /// Unicode canonical ordering: a stable sort of every run of non-starters by combining
+    /// class. O(n log n).
+    static func putInCanonicalOrder(_ scalars: inout [Unicode.Scalar]) {
+        @inline(__always) func combiningClass(_ scalar: Unicode.Scalar) -> UInt8 {
+            scalar.value < 0x300 ? 0 : scalar.properties.canonicalCombiningClass.rawValue
+        }
+        var start = 0
+        while start < scalars.count {
+            guard combiningClass(scalars[start]) != 0 else {
+                start += 1
+                continue
             }
+            var end = start + 1
+            while end < scalars.count, combiningClass(scalars[end]) != 0 { end += 1 }
+            if end - start > 1 {
+                // The offset breaks ties, so the sort is stable whatever algorithm `sorted` uses.
+                let run = scalars[start..<end].enumerated()
+                    .map { (combiningClass($0.element), $0.offset, $0.element) }
+                    .sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+                for (offset, item) in run.enumerated() { scalars[start + offset] = item.2 }
+            }
+            start = end
         }
     }
 

@@ -66,10 +66,21 @@ public struct BertTokenizer: Sendable {
         try self.init(vocabulary: Vocabulary(contentsOf: vocabularyPath), maximumLength: maximumLength)
     }
 
-    /// Token ids of `text`: `[CLS]`, the pieces (truncated), `[SEP]`. O(n) in the text's length
-    /// (for very long texts, work stops once `maximumLength` pieces are found, apart from the
-    /// normalisation of the segment being processed).
+    /// Cleaned scalars normalised per chunk: long enough that Foundation's per-call cost
+    /// vanishes, short enough that its quadratic NFD stays cheap (a few KiB).
+    static let normalizationChunkLength = 4096
+
+    /// Token ids of `text`: `[CLS]`, the pieces (truncated), `[SEP]`. Work stops once
+    /// `maximumLength` pieces are found: the text is normalised and split in chunks of about
+    /// ``normalizationChunkLength`` scalars, so a megabyte of text costs a scan for special
+    /// tokens plus the chunks actually used, never a normalisation of the whole text.
     public func encode(_ text: String) -> [Int32] {
+        encode(text, chunkLength: Self.normalizationChunkLength)
+    }
+
+    /// ``encode(_:)`` with a chosen chunk length; `Int.max` normalises each segment whole
+    /// (the unchunked reference the tests compare against).
+    func encode(_ text: String, chunkLength: Int) -> [Int32] {
         var state = EncodingState(capacity: min(maximumLength, text.utf8.count + 2))
         state.ids.append(classifierID)
         let limit = maximumLength - 1
@@ -83,7 +94,7 @@ public struct BertTokenizer: Sendable {
         // can only begin at a "[" scalar.
         while index != scalars.endIndex, state.ids.count < limit {
             if scalars[index] == "[", let match = specialToken(at: index, in: scalars) {
-                appendPieces(of: scalars[segmentStart..<index], to: &state, limit: limit)
+                appendPieces(of: scalars[segmentStart..<index], to: &state, limit: limit, chunkLength: chunkLength)
                 if state.ids.count < limit { state.ids.append(match.id) }
                 index = match.end
                 segmentStart = index
@@ -92,7 +103,7 @@ public struct BertTokenizer: Sendable {
             }
         }
         if state.ids.count < limit {
-            appendPieces(of: scalars[segmentStart..<scalars.endIndex], to: &state, limit: limit)
+            appendPieces(of: scalars[segmentStart..<scalars.endIndex], to: &state, limit: limit, chunkLength: chunkLength)
         }
         if state.ids.count > limit { state.ids.removeLast(state.ids.count - limit) }
         state.ids.append(separatorID)
@@ -117,10 +128,16 @@ public struct BertTokenizer: Sendable {
         return nil
     }
 
-    /// Scratch reused across the segments and words of one `encode` call.
+    /// Scratch reused across the segments, chunks and words of one `encode` call.
     private struct EncodingState {
         var ids: [Int32] = []
-        var scalars: [Unicode.Scalar] = []
+        /// Cleaned scalars of the chunk being gathered.
+        var cleaned: [Unicode.Scalar] = []
+        /// Normalised scalars of the chunk being split into words.
+        var normalized: [Unicode.Scalar] = []
+        /// The word being gathered; it may span chunks. Kept at most one scalar longer than
+        /// `maximumCharactersPerWord`, which is enough to know it becomes `[UNK]`.
+        var pendingWord: [Unicode.Scalar] = []
         var word: [UInt8] = []
         var probe: [UInt8] = []
 
@@ -133,26 +150,61 @@ public struct BertTokenizer: Sendable {
 
     /// Normalises, pre-tokenises and WordPiece-encodes one segment (text between special
     /// tokens), appending ids until `limit` is reached.
-    private func appendPieces(of segment: Substring.UnicodeScalarView, to state: inout EncodingState, limit: Int) {
+    ///
+    /// Cleaning is per scalar; the cleaned text is cut into chunks of at least `chunkLength`
+    /// scalars, each ending just before a ``BertNormalizer/isDecompositionBoundary(_:)`` scalar
+    /// (so that NFD of the chunks, joined, is NFD of the whole), and each chunk is normalised
+    /// and split into words as soon as it is complete. The word in progress carries over from
+    /// one chunk to the next, so where the cuts fall never changes the words. O(n) for the
+    /// part of the segment used, with Foundation's NFD on inputs of bounded size (only a run of
+    /// combining marks with no starter to cut at makes a chunk long, and
+    /// ``BertNormalizer/finish(_:needsDecomposition:pieceLength:into:)`` decomposes such a
+    /// chunk in pieces).
+    private func appendPieces(of segment: Substring.UnicodeScalarView, to state: inout EncodingState,
+                              limit: Int, chunkLength: Int) {
         if segment.isEmpty { return }
-        BertNormalizer.normalize(segment, into: &state.scalars)
-        // Pre-tokenise: whitespace separates words and is dropped; punctuation is a word alone.
-        var wordStart = -1
-        let scalars = state.scalars
-        for (position, scalar) in scalars.enumerated() {
+        state.cleaned.removeAll(keepingCapacity: true)
+        state.pendingWord.removeAll(keepingCapacity: true)
+        var needsDecomposition = false
+        for scalar in segment {
+            if state.cleaned.count >= chunkLength, BertNormalizer.isDecompositionBoundary(scalar) {
+                splitChunk(needsDecomposition: needsDecomposition, into: &state, limit: limit, chunkLength: chunkLength)
+                if state.ids.count >= limit { return }
+                needsDecomposition = false
+            }
+            if BertNormalizer.clean(scalar, into: &state.cleaned) { needsDecomposition = true }
+        }
+        splitChunk(needsDecomposition: needsDecomposition, into: &state, limit: limit, chunkLength: chunkLength)
+        if !state.pendingWord.isEmpty, state.ids.count < limit {
+            appendWord(state.pendingWord[...], to: &state)
+        }
+    }
+
+    /// Normalises `state.cleaned` (then empties it) and runs the pre-tokeniser over the result:
+    /// whitespace separates words and is dropped, punctuation is a word alone. Each completed
+    /// word goes through WordPiece; the last word stays in `state.pendingWord`.
+    private func splitChunk(needsDecomposition: Bool, into state: inout EncodingState, limit: Int, chunkLength: Int) {
+        state.normalized.removeAll(keepingCapacity: true)
+        BertNormalizer.finish(state.cleaned, needsDecomposition: needsDecomposition,
+                              pieceLength: chunkLength > Int.max / 2 ? Int.max : 2 * chunkLength, into: &state.normalized)
+        state.cleaned.removeAll(keepingCapacity: true)
+        var word = state.pendingWord
+        state.pendingWord = []
+        defer { state.pendingWord = word }
+        let normalized = state.normalized
+        for (position, scalar) in normalized.enumerated() {
             if state.ids.count >= limit { return }
             if BertCharacters.isWhitespace(scalar) {
-                if wordStart >= 0 { appendWord(scalars[wordStart..<position], to: &state) }
-                wordStart = -1
+                if !word.isEmpty { appendWord(word[...], to: &state) }
+                word.removeAll(keepingCapacity: true)
             } else if BertCharacters.isPunctuation(scalar) {
-                if wordStart >= 0 { appendWord(scalars[wordStart..<position], to: &state) }
-                wordStart = -1
-                appendWord(scalars[position..<(position + 1)], to: &state)
-            } else if wordStart < 0 {
-                wordStart = position
+                if !word.isEmpty { appendWord(word[...], to: &state) }
+                word.removeAll(keepingCapacity: true)
+                appendWord(normalized[position..<(position + 1)], to: &state)
+            } else if word.count <= maximumCharactersPerWord {
+                word.append(scalar)
             }
         }
-        if wordStart >= 0, state.ids.count < limit { appendWord(scalars[wordStart...], to: &state) }
     }
 
     /// WordPiece on one word: greedy longest match from the left, `##` on continuations, and

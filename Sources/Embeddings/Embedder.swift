@@ -15,7 +15,14 @@ public protocol Embedder: Sendable {
 
 extension Embedder {
     /// The vector of a single text.
+    /// - Throws: what `embed(_:)` throws, or ``EmbeddingError/invalidOutput(_:)`` when it
+    ///   breaks the protocol's contract by not returning exactly one vector (indexing blindly
+    ///   would crash the daemon for a bug in one embedder).
     public func embed(_ text: String) throws -> [Float] {
-        try embed([text])[0]
+        let vectors = try embed([text])
+        guard vectors.count == 1 else {
+            throw EmbeddingError.invalidOutput("\(identifier) returned \(vectors.count) vectors for 1 text")
+        }
+        return vectors[0]
     }
 }

@@ -29,10 +29,12 @@ public final class EmbeddingCache: Sendable {
         var tail = -1
         var statistics = Statistics()
 
+        /// Reads only the two links: copying the whole `Node` would retain its key and value
+        /// for nothing on every hit.
         mutating func unlink(_ slot: Int) {
-            let node = nodes[slot]
-            if node.previous >= 0 { nodes[node.previous].next = node.next } else { head = node.next }
-            if node.next >= 0 { nodes[node.next].previous = node.previous } else { tail = node.previous }
+            let previous = nodes[slot].previous, next = nodes[slot].next
+            if previous >= 0 { nodes[previous].next = next } else { head = next }
+            if next >= 0 { nodes[next].previous = previous } else { tail = previous }
         }
 
         mutating func pushFront(_ slot: Int) {
@@ -60,8 +62,14 @@ public final class EmbeddingCache: Sendable {
     }
 
     /// The cached vector for `text`, marking it most recently used; counts a hit or a miss.
+    /// Texts over `maximumKeyLength` bytes are never stored, so they miss without taking the
+    /// lock or hashing a possibly huge key.
     public func value(for text: String) -> [Float]? {
-        state.withLock { state in
+        guard text.utf8.count <= maximumKeyLength else {
+            state.withLock { $0.statistics.misses += 1 }
+            return nil
+        }
+        return state.withLock { state in
             guard let slot = state.index[text] else {
                 state.statistics.misses += 1
                 return nil
@@ -139,6 +147,8 @@ public struct CachingEmbedder<Base: Embedder>: Embedder {
     public var dimension: Int { base.dimension }
     public var identifier: String { base.identifier }
 
+    /// - Throws: what `base` throws, or ``EmbeddingError/invalidOutput(_:)`` when `base`
+    ///   returns the wrong number of vectors or a vector of the wrong length.
     public func embed(_ texts: [String]) throws -> [[Float]] {
         var results = [[Float]?](repeating: nil, count: texts.count)
         var missing: [String] = []
@@ -153,6 +163,14 @@ public struct CachingEmbedder<Base: Embedder>: Embedder {
         }
         if !missing.isEmpty {
             let computed = try base.embed(missing)
+            // Checked before anything is cached: a short answer would otherwise crash below,
+            // and a long one would be truncated silently by `zip`, caching wrong vectors.
+            guard computed.count == missing.count else {
+                throw EmbeddingError.invalidOutput("\(base.identifier) returned \(computed.count) vectors for \(missing.count) texts")
+            }
+            if let bad = computed.firstIndex(where: { $0.count != base.dimension }) {
+                throw EmbeddingError.invalidOutput("\(base.identifier) returned a vector of \(computed[bad].count) components, its dimension is \(base.dimension)")
+            }
             for (text, vector) in zip(missing, computed) { cache.insert(vector, for: text) }
             for index in texts.indices where results[index] == nil {
                 results[index] = computed[missingSlot[texts[index]]!]

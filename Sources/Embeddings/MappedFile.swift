@@ -26,17 +26,18 @@ public final class MappedFile: @unchecked Sendable {
     public let path: String
 
     /// Opens and maps `path`. O(1) apart from the system calls; no file data is read here.
-    /// - Throws: ``SafeTensorsError/cannotOpen(path:reason:)`` when the file cannot be opened,
-    ///   inspected or mapped.
+    /// - Throws: ``SafeTensorsError/cannotOpen(path:reason:code:)`` when the file cannot be
+    ///   opened, inspected or mapped, with the `errno` of the failing call (so that callers can
+    ///   tell a missing file, `ENOENT`, from one they may not read).
     public init(path: String) throws(SafeTensorsError) {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: MappedFile.errnoText()) }
+        guard fd >= 0 else { throw MappedFile.systemError(path: path, call: "open") }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .cannotOpen(path: path, reason: MappedFile.errnoText()) }
+        guard fstat(fd, &info) == 0 else { throw MappedFile.systemError(path: path, call: "fstat") }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw .cannotOpen(path: path, reason: "not a regular file")
+            throw .cannotOpen(path: path, reason: "not a regular file", code: 0)
         }
         let size = Int(info.st_size)
         count = size
@@ -45,9 +46,7 @@ public final class MappedFile: @unchecked Sendable {
             return
         }
         let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
-        guard let mapped, mapped != MAP_FAILED else {
-            throw .cannotOpen(path: path, reason: "mmap failed: \(MappedFile.errnoText())")
-        }
+        guard let mapped, mapped != MAP_FAILED else { throw MappedFile.systemError(path: path, call: "mmap") }
         base = UnsafeRawPointer(mapped)
     }
 
@@ -58,7 +57,15 @@ public final class MappedFile: @unchecked Sendable {
     /// The mapped bytes. Valid while `self` is alive.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
-    private static func errnoText() -> String {
-        String(cString: strerror(errno))
+    /// The error for a system call that just failed. Must be called before anything else
+    /// can change `errno` (the deferred `close` included); `strerror_r` because `strerror`'s
+    /// buffer is shared between threads.
+    private static func systemError(path: String, call: String) -> SafeTensorsError {
+        let code = errno
+        var buffer = [CChar](repeating: 0, count: 256)
+        let text = strerror_r(code, &buffer, buffer.count) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            : "error \(code)"
+        return .cannotOpen(path: path, reason: "\(call): \(text)", code: code)
     }
 }

@@ -18,8 +18,9 @@ public final class MiniLMEmbedder: Embedder {
     /// How the embedder batches and how much scratch it keeps.
     public struct Options: Sendable {
         /// Most tokens one forward pass processes together; bounds each workspace's size
-        /// (≈ 16.5 KiB per token for MiniLM-L6). Must be at least `maximumSequenceLength`. 512
-        /// keeps a pass's activations (≈ 8 MiB) in cache; larger passes measured no faster.
+        /// (≈ 16.5 KiB per token for MiniLM-L6). Must be at least `maximumSequenceLength` and
+        /// at most ``MiniLMEmbedder/maximumBatchTokenLimit``. 512 keeps a pass's activations
+        /// (≈ 8 MiB) in cache; larger passes measured no faster.
         public var batchTokenLimit: Int = 512
         /// Tokens per text, `[CLS]` and `[SEP]` included (the model was trained with 256).
         public var maximumSequenceLength: Int = 256
@@ -28,8 +29,8 @@ public final class MiniLMEmbedder: Embedder {
         /// Switch OpenBLAS to one thread at start (Engram parallelises across requests).
         public var singleThreadedBLAS: Bool = true
         /// Whether short passes (single queries) multiply with panel copies of the weights (see
-        /// ``usesWeightPanels``): `nil` measures at start whether they pay off on this machine
-        /// (they do where OpenBLAS runs its AVX-512 kernels), `true`/`false` force the choice.
+        /// ``usesWeightPanels``): `nil` decides from the kernels OpenBLAS reports (they pay off
+        /// with its AVX-512 kernels), `true`/`false` force the choice.
         public var weightPanels: Bool? = nil
         /// Reported as ``MiniLMEmbedder/identifier`` and stored with vectors; change it when
         /// loading a different model from the same code.
@@ -50,8 +51,18 @@ public final class MiniLMEmbedder: Embedder {
 
     /// Whether passes of up to 64 tokens use panel copies of the layer weights (42 MiB), so
     /// that OpenBLAS can run its unpacked small-matrix kernel; chosen at start (``Options``).
+    /// The two layouts differ in the last bits (≈ 1e-6), so the choice is deterministic
+    /// wherever possible (see ``panelsPreferred(coreName:)``).
     public let usesWeightPanels: Bool
     private let workspaces: WorkspacePool
+
+    /// Largest accepted ``Options/batchTokenLimit``: 65 536 tokens is a 1 GiB workspace for
+    /// MiniLM-L6, far past any useful size, and keeps every buffer size and BLAS dimension
+    /// clear of `Int` and `Int32` overflow.
+    public static let maximumBatchTokenLimit = 65_536
+
+    /// The text embedded at start to check that the weights compute sane vectors.
+    static let probeText = "Engram checks its embedding model: 42 unit vectors, café, 中文."
 
     /// Loads the model in `modelDirectory` (which must hold `config.json`, `vocab.txt` and
     /// `model.safetensors`). O(model header + vocabulary); weight pages are touched lazily.
@@ -67,8 +78,19 @@ public final class MiniLMEmbedder: Embedder {
         }
         let configuration = try BertConfiguration(contentsOf: directory + "/config.json")
         let maximumLength = min(options.maximumSequenceLength, configuration.maximumPositions)
-        guard maximumLength >= 2, options.batchTokenLimit >= maximumLength else {
-            throw .invalidConfiguration(path: directory, reason: "batchTokenLimit \(options.batchTokenLimit) must be at least the sequence length \(maximumLength) (≥ 2)")
+        guard maximumLength >= 2 else {
+            throw .invalidConfiguration(path: directory, reason: "maximumSequenceLength \(options.maximumSequenceLength) must be at least 2")
+        }
+        guard options.batchTokenLimit >= maximumLength, options.batchTokenLimit <= Self.maximumBatchTokenLimit else {
+            throw .invalidConfiguration(path: directory, reason: "batchTokenLimit \(options.batchTokenLimit) must be between the sequence length \(maximumLength) and \(Self.maximumBatchTokenLimit)")
+        }
+        // Every workspace buffer is at most `tokens × max(3·hidden, intermediate)` floats and
+        // every BLAS dimension at most that width, so this bound rules out overflow in both.
+        let widest = max(3 * configuration.hiddenSize, configuration.intermediateSize)
+        guard configuration.hiddenSize <= 1 << 16, configuration.intermediateSize <= 1 << 18,
+              configuration.maximumPositions <= 1 << 16, configuration.vocabularySize <= Int(Int32.max),
+              options.batchTokenLimit.multipliedReportingOverflow(by: widest).partialValue <= Int(Int32.max) else {
+            throw .invalidConfiguration(path: directory + "/config.json", reason: "sizes too large for this implementation")
         }
         let vocabulary: Vocabulary
         do {
@@ -88,6 +110,8 @@ public final class MiniLMEmbedder: Embedder {
         do {
             let file = try SafeTensorsFile(path: directory + "/model.safetensors")
             weights = try BertWeights(file: file, configuration: configuration)
+        } catch .cannotOpen(_, _, ENOENT) {
+            throw .missingModelFile(path: directory + "/model.safetensors")   // removed since the check above
         } catch {
             throw .invalidWeights(error)
         }
@@ -97,29 +121,63 @@ public final class MiniLMEmbedder: Embedder {
         self.modelDirectory = directory
         dimension = configuration.hiddenSize
         identifier = options.identifier
-        let panels = options.weightPanels ?? BertEncoder.panelsPayOff(weights: weights, configuration: configuration)
+        let panels = options.weightPanels
+            ?? Self.panelsPreferred(coreName: BLASBackend.current.coreName)
+            ?? BertEncoder.panelsPayOff(weights: weights, configuration: configuration)
         encoder = BertEncoder(configuration: configuration, weights: panels ? weights.withPanels(true) : weights)
         usesWeightPanels = panels
         let tokenCapacity = options.batchTokenLimit
         workspaces = WorkspacePool(retainLimit: max(1, options.retainedWorkspaces)) {
             BertWorkspace(configuration: configuration, tokenCapacity: tokenCapacity, maximumSequenceLength: maximumLength)
         }
+        // The header checks cannot see damaged tensor data (a flipped byte in a LayerNorm
+        // weight turns every vector into NaN), so run the model once on a fixed text.
+        let probe: [Float]
+        do {
+            probe = try embed(tokenized: [tokenizer.encode(Self.probeText)])[0]
+        } catch {
+            throw .damagedModel(path: directory + "/model.safetensors", reason: "a probe text gives \(error)")
+        }
+        let norm = probe.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        guard abs(norm - 1) < 1e-3 else {
+            throw .damagedModel(path: directory + "/model.safetensors", reason: "a probe text gives a vector of norm \(norm), not 1")
+        }
+    }
+
+    /// Whether the weight panels pay off with the OpenBLAS kernel set `coreName`, or `nil`
+    /// when that is unknown (not OpenBLAS). Decided by name rather than by timing at start,
+    /// because a timing can flip under load and the two layouts give vectors that differ by
+    /// ≈ 1e-6: the same machine must always produce the same vectors. The panels help with
+    /// the AVX-512 kernel sets (OpenBLAS 0.3.21 reports Zen 4 as `Cooperlake`; later versions
+    /// may name Zen themselves) and cost time with the others.
+    static func panelsPreferred(coreName: String?) -> Bool? {
+        guard let name = coreName?.lowercased(), !name.isEmpty else { return nil }
+        return ["skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5"].contains { name.contains($0) }
     }
 
     /// Embeds `texts`: tokenises each, sorts them by length so that texts of similar length
     /// share a forward pass, packs up to `batchTokenLimit` tokens per pass, and returns the
     /// vectors in input order. O(total tokens · model cost).
+    /// - Throws: ``EmbeddingError/invalidOutput(_:)`` when the weights are damaged.
     public func embed(_ texts: [String]) throws -> [[Float]] {
-        embed(tokenized: texts.map { tokenizer.encode($0) })
+        try embed(tokenized: texts.map { tokenizer.encode($0) })
     }
 
     /// Embeds already tokenised texts (ids as ``BertTokenizer/encode(_:)`` returns them).
-    /// - Precondition: each sequence is non-empty, at most the maximum sequence length, with
-    ///   ids inside the vocabulary.
-    public func embed(tokenized sequences: [[Int32]]) -> [[Float]] {
+    /// The ids come from the caller, so they are checked before they index any table.
+    /// - Throws: ``EmbeddingError/invalidInput(_:)`` for an empty sequence, one longer than
+    ///   the maximum sequence length, or an id outside the vocabulary;
+    ///   ``EmbeddingError/invalidOutput(_:)`` when a vector is not finite.
+    public func embed(tokenized sequences: [[Int32]]) throws(EmbeddingError) -> [[Float]] {
         guard !sequences.isEmpty else { return [] }
-        for sequence in sequences {
-            precondition(!sequence.isEmpty && sequence.count <= tokenizer.maximumLength, "sequence length \(sequence.count) outside 1...\(tokenizer.maximumLength)")
+        let vocabularySize = configuration.vocabularySize
+        for (index, sequence) in sequences.enumerated() {
+            guard !sequence.isEmpty, sequence.count <= tokenizer.maximumLength else {
+                throw .invalidInput("sequence \(index) has \(sequence.count) ids, outside 1...\(tokenizer.maximumLength)")
+            }
+            if let id = sequence.first(where: { $0 < 0 || Int($0) >= vocabularySize }) {
+                throw .invalidInput("sequence \(index) holds id \(id), outside the vocabulary 0..<\(vocabularySize)")
+            }
         }
         let order = sequences.indices.sorted { (sequences[$0].count, $0) < (sequences[$1].count, $1) }
         let sorted = order.map { sequences[$0] }
@@ -141,6 +199,9 @@ public final class MiniLMEmbedder: Embedder {
                 }
                 start = end
             }
+        }
+        for (index, vector) in results.enumerated() where !vector.allSatisfy(\.isFinite) {
+            throw .invalidOutput("the vector of sequence \(index) (\(sequences[index].count) tokens) is not finite; the model weights are probably damaged")
         }
         return results
     }

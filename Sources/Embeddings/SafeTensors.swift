@@ -269,8 +269,11 @@ public struct SafeTensorsFile: Sendable {
     }
 
     /// The raw bytes of a tensor. Valid while `file` is alive.
-    public func data(of info: SafeTensorInfo) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: file.bytes[(dataOffset + info.dataRange.lowerBound)..<(dataOffset + info.dataRange.upperBound)])
+    /// - Throws: ``SafeTensorsError/missingTensor(path:name:)`` when `info` is not this file's
+    ///   entry (one from another file could point past the end of this mapping).
+    public func data(of info: SafeTensorInfo) throws(SafeTensorsError) -> UnsafeRawBufferPointer {
+        guard tensors[info.name] == info else { throw .missingTensor(path: path, name: info.name) }
+        return UnsafeRawBufferPointer(rebasing: file.bytes[(dataOffset + info.dataRange.lowerBound)..<(dataOffset + info.dataRange.upperBound)])
     }
 
     /// The float32 tensor `name`, required to have exactly `shape`. O(1) when the data is
@@ -282,7 +285,7 @@ public struct SafeTensorsFile: Sendable {
         guard info.dtype == .f32, info.shape == shape else {
             throw .unexpectedTensor(path: path, name: name, expected: "F32 \(shape)", found: "\(info.dtype.rawValue) \(info.shape)")
         }
-        let raw = data(of: info)
+        let raw = try data(of: info)
         let count = info.elementCount
         if count == 0 {
             let empty = AlignedCopy(count: 0)

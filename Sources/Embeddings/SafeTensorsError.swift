@@ -1,8 +1,9 @@
 /// Why a safetensors file could not be used. Every case names the file, and where it applies
 /// the tensor, so that an operator can tell a truncated download from a wrong model.
 public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
-    /// The file could not be opened, inspected or mapped.
-    case cannotOpen(path: String, reason: String)
+    /// The file could not be opened, inspected or mapped; `code` is the `errno` of the failing
+    /// system call (0 when none failed, e.g. for a directory).
+    case cannotOpen(path: String, reason: String, code: Int32)
     /// The file ends before the header or the tensor data it declares.
     case truncated(path: String, reason: String)
     /// The JSON header is missing, malformed or inconsistent.
@@ -16,7 +17,7 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .cannotOpen(path, reason):
+        case let .cannotOpen(path, reason, _):
             return "cannot open safetensors file \(path): \(reason)"
         case let .truncated(path, reason):
             return "safetensors file \(path) is truncated: \(reason)"

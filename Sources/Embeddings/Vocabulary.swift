@@ -54,8 +54,10 @@ public struct Vocabulary: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw .invalid(path: path, reason: "not UTF-8")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+        // Split on the scalar U+000A, not the Character "\n": "\r\n" is a single Character
+        // (one grapheme), so a CRLF file would otherwise be one huge line.
+        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            String(line.last == "\r" ? line.dropLast() : line)
         }
         if lines.last == "" { lines.removeLast() }
         guard !lines.isEmpty else { throw .invalid(path: path, reason: "empty") }
