@@ -48,32 +48,19 @@ extension HNSWIndex {
     public func exactSearch(_ query: [Float], k: Int, filter: ((UInt64) -> Bool)? = nil) throws(HNSWError) -> [SearchResult] {
         var results: [SearchResult] = []
         try query.withUnsafeBufferPointer { (buffer) throws(HNSWError) in
-            let squaredNorm = try validate(buffer)
-            guard (1...Self.maxK).contains(k) else { throw .invalidArgument("k must be in 1...\(Self.maxK), got \(k)") }
-            scratchPool.withScratch(nodes: 0) { scratch in
-                lock.withReadLock {
-                    let g = graph
-                    guard g.liveCount > 0 else { return }
-                    scratch.begin(nodes: g.count)
-                    let queryNorm = prepare(buffer, squaredNorm: squaredNorm, into: scratch.query)
-                    if let filter {
-                        filteredScan(g, &scratch, queryNorm: queryNorm, k: k, filter: filter)
-                    } else {
-                        flatScan(g, &scratch, queryNorm: queryNorm, k: k)
-                    }
-                    emit(g, &scratch, k: k, into: &results)
-                }
-            }
+            try searchCore(buffer, k: k, ef: nil, exact: true, filtered: filter != nil, filter: filter ?? { _ in true }, into: &results)
         }
         return results
     }
 
     // MARK: - Core
 
+    /// Validates the request, then answers it by the cheapest exact or graph path.
+    /// - Parameter exact: always scan (brute force), whatever the size.
     @inline(__always)
     func searchCore(
-        _ query: UnsafeBufferPointer<Float>, k: Int, ef: Int?, filtered: Bool, filter: (UInt64) -> Bool,
-        into results: inout [SearchResult]
+        _ query: UnsafeBufferPointer<Float>, k: Int, ef: Int?, exact: Bool = false, filtered: Bool,
+        filter: (UInt64) -> Bool, into results: inout [SearchResult]
     ) throws(HNSWError) {
         results.removeAll(keepingCapacity: true)
         let squaredNorm = try validate(query)
@@ -88,24 +75,16 @@ extension HNSWIndex {
                 guard g.liveCount > 0 else { return }
                 scratch.begin(nodes: g.count)
                 let queryNorm = prepare(query, squaredNorm: squaredNorm, into: scratch.query)
-                if g.liveCount <= parameters.flatThreshold {
-                    if filtered {
-                        filteredScan(g, &scratch, queryNorm: queryNorm, k: k, filter: filter)
-                    } else {
-                        flatScan(g, &scratch, queryNorm: queryNorm, k: k)
-                    }
-                } else if filtered {
-                    if exactScanIsCheaper(g, listSize: listSize, filter: filter) {
-                        filteredScan(g, &scratch, queryNorm: queryNorm, k: k, filter: filter)
-                    } else {
-                        graphSearch(g, &scratch, queryNorm: queryNorm, listSize: listSize, filtered: true, filter: filter)
-                        if scratch.results.count < k {
-                            scratch.begin(nodes: g.count)
-                            filteredScan(g, &scratch, queryNorm: queryNorm, k: k, filter: filter)
-                        }
-                    }
+                if exact || g.liveCount <= parameters.flatThreshold
+                    || filtered && exactScanIsCheaper(g, listSize: listSize, filter: filter) {
+                    exactScan(g, &scratch, queryNorm: queryNorm, k: k, filtered: filtered, filter: filter)
                 } else {
-                    graphSearch(g, &scratch, queryNorm: queryNorm, listSize: listSize, filtered: false, filter: filter)
+                    graphSearch(g, &scratch, queryNorm: queryNorm, listSize: listSize, filtered: filtered, filter: filter)
+                    if filtered && scratch.results.count < k {
+                        // The graph ran out of admitted nodes: scan the admitted ones exactly.
+                        scratch.begin(nodes: g.count)
+                        exactScan(g, &scratch, queryNorm: queryNorm, k: k, filtered: true, filter: filter)
+                    }
                 }
                 emit(g, &scratch, k: k, into: &results)
             }
@@ -221,6 +200,19 @@ extension HNSWIndex {
     static let prefetchDistance = 4
 
     // MARK: - Exact paths
+
+    /// Brute force: a filtered scan of the admitted nodes, or one `sgemv` over all of them.
+    @inline(__always)
+    func exactScan(
+        _ g: GraphStorage, _ scratch: inout SearchScratch, queryNorm: Float, k: Int, filtered: Bool,
+        filter: (UInt64) -> Bool
+    ) {
+        if filtered {
+            filteredScan(g, &scratch, queryNorm: queryNorm, k: k, filter: filter)
+        } else {
+            flatScan(g, &scratch, queryNorm: queryNorm, k: k)
+        }
+    }
 
     /// Scores every stored vector with one `sgemv` (the blocks are evenly strided, so the
     /// vectors form a matrix with a leading dimension of `stride / 4`) and keeps the `k` best
