@@ -18,11 +18,13 @@ let package = Package(
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "Embeddings", targets: ["Embeddings"]),
         .library(name: "MemoryStore", targets: ["MemoryStore"]),
+        .library(name: "MemoryEngine", targets: ["MemoryEngine"]),
         .executable(name: "engram-ann", targets: ["engram-ann"]),
     ],
     dependencies: [
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C: only the BLAS entry points Engram calls, plus detection of the BLAS loaded at run time.
@@ -38,7 +40,13 @@ let package = Package(
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: invariantChecks),
         .target(name: "Embeddings", dependencies: ["CBLASShim", "VectorMath"], swiftSettings: invariantChecks),
         .target(name: "MemoryStore", dependencies: ["LMDB", "HNSW", "VectorMath"], swiftSettings: invariantChecks),
-
+        .target(
+            name: "MemoryEngine",
+            dependencies: [
+                "MemoryStore", "Embeddings", "HNSW", "VectorMath",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: invariantChecks),
         .executableTarget(
             name: "engram-ann",
             dependencies: [
@@ -69,6 +77,7 @@ let package = Package(
         .testTarget(name: "HNSWTests", dependencies: ["HNSW", "VectorMath"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "MemoryStoreTests", dependencies: ["MemoryStore", "LMDB", "HNSW", "VectorMath"]),
+        .testTarget(name: "MemoryEngineTests", dependencies: ["MemoryEngine", "MemoryStore", "Embeddings"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "VectorMath"],
                     resources: [.copy("Fixtures")]),
     ]

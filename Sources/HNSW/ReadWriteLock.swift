@@ -4,12 +4,14 @@ import Glibc
 ///
 /// Searches hold it shared for their whole traversal; the single writer holds it exclusively
 /// only for the few microseconds it takes to publish a prepared change. Writer preference keeps
-/// a steady stream of searches from starving the writer.
-final class ReadWriteLock: @unchecked Sendable {
+/// a steady stream of searches from starving the writer — which also means a thread must not
+/// take it shared twice (a writer queued in between would deadlock both). Public so that the
+/// layers above (the engine's filter tables) share this one implementation.
+public final class ReadWriteLock: @unchecked Sendable {
     // The pthread lock is the synchronisation primitive itself; its storage never moves.
     private let handle: UnsafeMutablePointer<pthread_rwlock_t>
 
-    init() {
+    public init() {
         handle = .allocate(capacity: 1)
         var attributes = pthread_rwlockattr_t()
         pthread_rwlockattr_init(&attributes)
@@ -25,14 +27,14 @@ final class ReadWriteLock: @unchecked Sendable {
     }
 
     @inline(__always)
-    func withReadLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    public func withReadLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         pthread_rwlock_rdlock(handle)
         defer { pthread_rwlock_unlock(handle) }
         return try body()
     }
 
     @inline(__always)
-    func withWriteLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    public func withWriteLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         pthread_rwlock_wrlock(handle)
         defer { pthread_rwlock_unlock(handle) }
         return try body()

@@ -1,0 +1,173 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import HNSW
+import MemoryStore
+
+/// The fields of an entry that search filters and expiry look at, kept in memory so the HNSW
+/// predicate can decide in O(1) (one hash lookup) without an LMDB read per visited node.
+struct EntryFacts: Sendable {
+    var tags: [String]
+    var source: String
+    var confidence: Double
+    var createdAt: Date
+    var updatedAt: Date
+    var expiresAt: Date?
+    var pinned: Bool
+    var metadata: [String: JSONValue]
+
+    init(_ entry: MemoryEntry) {
+        tags = entry.tags
+        source = entry.source
+        confidence = entry.confidence
+        createdAt = entry.createdAt
+        updatedAt = entry.updatedAt
+        expiresAt = entry.expiresAt
+        pinned = entry.pinned
+        metadata = entry.metadata
+    }
+
+    func isExpired(at now: Date) -> Bool {
+        if let expiresAt { return expiresAt <= now }
+        return false
+    }
+}
+
+/// A ``SearchFilter`` prepared for many evaluations (sets instead of arrays).
+struct CompiledFilter: Sendable {
+    let tagsAny: Set<String>?
+    let tagsAll: [String]?
+    let sources: Set<String>?
+    let minConfidence: Double?
+    let created: TimeRange?
+    let updated: TimeRange?
+    let metadata: [(String, JSONValue)]
+    let pinned: Bool?
+    let now: Date
+
+    init(_ filter: SearchFilter?, now: Date) {
+        tagsAny = filter?.tagsAny.map(Set.init)
+        tagsAll = filter?.tagsAll
+        sources = filter?.sources.map(Set.init)
+        minConfidence = filter?.minConfidence
+        created = filter?.created
+        updated = filter?.updated
+        metadata = (filter?.metadata ?? [:]).sorted { $0.key < $1.key }
+        pinned = filter?.pinned
+        self.now = now
+    }
+
+    /// Whether an entry with these facts may be returned. O(tags + filter terms).
+    func admits(_ facts: EntryFacts) -> Bool {
+        if facts.isExpired(at: now) { return false }
+        if let minConfidence, facts.confidence < minConfidence { return false }
+        if let pinned, facts.pinned != pinned { return false }
+        if let sources, !sources.contains(facts.source) { return false }
+        if let tagsAny, !facts.tags.contains(where: tagsAny.contains) { return false }
+        if let tagsAll, !tagsAll.allSatisfy(facts.tags.contains) { return false }
+        if let created, !created.contains(facts.createdAt) { return false }
+        if let updated, !updated.contains(facts.updatedAt) { return false }
+        for (key, value) in metadata where facts.metadata[key] != value { return false }
+        return true
+    }
+}
+
+/// One namespace's ``EntryFacts`` by entry id.
+///
+/// ## Consistency
+/// Loaded lazily from the store on first use (one pass over the namespace's entries) and
+/// then kept current by the engine, which updates it after every write it commits, while
+/// still holding its writer lock, so updates apply in commit order and before the write
+/// returns (read-your-writes). A write that commits while the table loads either is seen by
+/// the scan or waits for the load and applies after it; both give the same result because
+/// updates are idempotent (upsert / remove by id).
+///
+/// The table only steers the index: every hit is checked again against the entry read from
+/// the store, so stale facts (a write made to the store behind the engine's back) can cost
+/// results, never return a wrong one.
+///
+/// ## Locking
+/// A readers-writer lock: searches hold it shared for the whole index traversal (the
+/// predicate reads the dictionary in place, with no copy and no per-call lock), writers hold
+/// it exclusively for O(1). Lock order: engine writer lock → this lock → index lock.
+final class FactsTable: @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = ReadWriteLock()
+    private var loaded = false
+    private var facts: [UInt64: EntryFacts] = [:]
+    private var expiringCount = 0
+
+    /// A table for a namespace known to be empty (just created).
+    static func empty() -> FactsTable {
+        let table = FactsTable()
+        table.loaded = true
+        return table
+    }
+
+    /// Loads the table with `scan` (which reports every entry once) unless it is loaded.
+    /// O(entries) once; O(1) after.
+    func ensureLoaded(_ scan: (_ add: (MemoryEntry) -> Void) throws -> Void) throws {
+        if lock.withReadLock({ loaded }) { return }
+        try lock.withWriteLock {
+            guard !loaded else { return }
+            var fresh: [UInt64: EntryFacts] = [:]
+            var expiring = 0
+            try scan { entry in
+                if entry.expiresAt != nil { expiring += 1 }
+                fresh[entry.id] = EntryFacts(entry)
+            }
+            facts = fresh
+            expiringCount = expiring
+            loaded = true
+        }
+    }
+
+    /// Records `entry` as it now is. O(1). Ignored before the table is loaded (the load
+    /// will read the committed entry).
+    func upsert(_ entry: MemoryEntry) {
+        lock.withWriteLock {
+            guard loaded else { return }
+            let new = EntryFacts(entry)
+            if let old = facts.updateValue(new, forKey: entry.id), old.expiresAt != nil { expiringCount -= 1 }
+            if new.expiresAt != nil { expiringCount += 1 }
+        }
+    }
+
+    /// Forgets entry `id`. O(1).
+    func remove(_ id: UInt64) {
+        lock.withWriteLock {
+            guard loaded else { return }
+            if let old = facts.removeValue(forKey: id), old.expiresAt != nil { expiringCount -= 1 }
+        }
+    }
+
+    /// Runs `body` with shared access: inside it (only), ``unsafeFacts(_:)`` may be called.
+    func withSharedAccess<R>(_ body: () throws -> R) rethrows -> R {
+        try lock.withReadLock(body)
+    }
+
+    /// The facts of `id`. Precondition: called inside ``withSharedAccess(_:)``.
+    func unsafeFacts(_ id: UInt64) -> EntryFacts? {
+        facts[id]
+    }
+
+    /// Whether any entry has an expiry (if none, an unfiltered search needs no predicate).
+    var hasExpiringEntries: Bool {
+        lock.withReadLock { expiringCount > 0 }
+    }
+
+    /// Ids of entries expired at `now`, at most `limit`. O(entries).
+    func expiredIDs(at now: Date, limit: Int) -> [UInt64] {
+        lock.withReadLock {
+            guard expiringCount > 0 else { return [] }
+            var ids: [UInt64] = []
+            for (id, entry) in facts where entry.isExpired(at: now) {
+                ids.append(id)
+                if ids.count == limit { break }
+            }
+            return ids.sorted()
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Logging
+import MemoryStore
+
+/// Background work the daemon schedules: purging expired entries and flushing use counts.
+extension MemoryEngine {
+    /// Deletes entries whose `expires_at` has passed, each with an `expired` audit event
+    /// (actor `engine`), at most `limit` per call (one commit each; call again while `more`).
+    /// Reads already hide expired entries, so purging only reclaims space. Pinned entries
+    /// expire too: an expiry is an explicit instruction, pinning only protects from learning.
+    /// - Complexity: O(entries) in memory to find them, plus one commit per purged entry.
+    @discardableResult
+    public func purgeExpired(limit: Int = 1000) throws(EngineError) -> PurgeOutcome {
+        try InputValidation.limit(limit, max: 1_000_000)
+        let now = clock()
+        var outcome = PurgeOutcome(purged: 0, lastSequence: nil, more: false)
+        for name in store.namespaces().map(\.config.name) {
+            let table = try facts(name)
+            let remaining = limit - outcome.purged
+            guard remaining > 0 else {
+                outcome.more = outcome.more || !table.expiredIDs(at: now, limit: 1).isEmpty
+                continue
+            }
+            let ids = table.expiredIDs(at: now, limit: remaining + 1)
+            if ids.count > remaining { outcome.more = true }
+            for id in ids.prefix(remaining) {
+                let sequence: UInt64? = try exclusive {
+                    // Re-check under the lock: an edit may have extended or cleared the expiry.
+                    guard let entry = try store.get(namespace: name, id: id), Self.isExpired(entry, at: now) else {
+                        return nil
+                    }
+                    let context = AuditContext(actor: "engine", reason: "expired", time: now)
+                    let result = try store.delete(namespace: name, id: id, kind: .expired, context: context)
+                    noteDeleted(namespace: name, id: id)
+                    return result.sequence
+                }
+                if let sequence {
+                    outcome.purged += 1
+                    outcome.lastSequence = sequence
+                }
+            }
+        }
+        if outcome.purged > 0 { logger.info("purged expired entries", metadata: ["count": "\(outcome.purged)"]) }
+        return outcome
+    }
+
+    /// Writes the use counts and `last_used_at` that searches recorded in memory (see
+    /// `UsageRecorder`) with `MemoryStore.recordUse`: no audit event, no new version.
+    /// Called by the daemon every `usageFlushInterval` and at shutdown. On a failure (full
+    /// disk) the counts stay pending for the next call.
+    /// - Returns: the number of entry updates written.
+    /// - Complexity: one commit per round (a round adds one use to each pending entry).
+    @discardableResult
+    public func flushUsage() throws(EngineError) -> Int {
+        var written = 0
+        for (namespace, pending) in usage.snapshot() {
+            guard store.namespaceConfig(namespace) != nil else {
+                usage.discard(namespace: namespace)
+                continue
+            }
+            let rounds = min(UsageRecorder.maxRoundsPerFlush, pending.values.map(\.count).max() ?? 0)
+            guard rounds > 0 else { continue }
+            for round in 1...rounds {
+                let due = pending.filter { $0.value.count >= round }
+                guard let time = due.values.map(\.lastUsedAt).max() else { break }
+                let ids = due.keys.sorted()
+                written += try translatingErrors {
+                    try store.recordUse(namespace: namespace, ids: ids, at: time)
+                }
+                usage.subtract(namespace: namespace, Dictionary(uniqueKeysWithValues: ids.map { ($0, 1) }))
+            }
+        }
+        return written
+    }
+}

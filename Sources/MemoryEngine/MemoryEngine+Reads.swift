@@ -1,0 +1,59 @@
+public import MemoryStore
+
+/// Reading entries and the audit log. Reads take no engine lock and never count as a use.
+extension MemoryEngine {
+    /// The entry (with not yet flushed use counts). - Throws: `not_found` (absent or
+    /// expired), `namespace_not_found`. O(log n).
+    public func get(namespace: String, id: UInt64) throws(EngineError) -> MemoryEntry {
+        _ = try existingNamespace(namespace)
+        return usage.overlay(try liveEntry(namespace, id))
+    }
+
+    /// A page of live entries in id (creation) order, after id `after` (0: from the start).
+    /// Expired entries are left out, so a page may hold fewer than `limit`; follow
+    /// `nextCursor` until it is `nil`. O(log n + limit).
+    public func list(namespace: String, after: UInt64 = 0, limit: Int = 100) throws(EngineError) -> EntryList {
+        try InputValidation.limit(limit, max: configuration.maxPageSize)
+        _ = try existingNamespace(namespace)
+        let page = try translatingErrors { try store.entries(namespace: namespace, after: after, limit: limit) }
+        let now = clock()
+        return EntryList(entries: page.entries.filter { !Self.isExpired($0, at: now) }.map(usage.overlay),
+                         nextCursor: page.nextCursor)
+    }
+
+    /// An entry's audit events in order, including after it was forgotten (a hard forget
+    /// leaves them with their text scrubbed). - Throws: `not_found` when the namespace never
+    /// held the entry. O(log n + limit).
+    public func history(namespace: String, id: UInt64, after: UInt64 = 0, limit: Int = 100) throws(EngineError) -> AuditPage {
+        try InputValidation.limit(limit, max: configuration.maxPageSize)
+        try Self.validateNamespaceName(namespace)
+        let events = try translatingErrors { try store.audit(entryID: id, after: after, limit: limit) }
+        // Ids are global and an entry never changes namespace, so its events all name one.
+        if let first = events.first, first.namespace != namespace {
+            throw .notFound("no entry \(id) in namespace \"\(namespace)\"")
+        }
+        if events.isEmpty && after == 0 { throw .notFound("no entry \(id) in namespace \"\(namespace)\"") }
+        return AuditPage(events: events, nextCursor: events.count == limit ? events.last?.sequence : nil)
+    }
+
+    /// The audit log in commit order: events with sequence in `after+1 … through` (open-ended
+    /// without `through`), of one namespace (by name, including deleted namespaces' events)
+    /// or of all. O(log n + limit).
+    public func audit(after: UInt64 = 0, through: UInt64? = nil, namespace: String? = nil,
+                      limit: Int = 100) throws(EngineError) -> AuditPage {
+        try InputValidation.limit(limit, max: configuration.maxPageSize)
+        if let namespace { try Self.validateNamespaceName(namespace) }
+        if let through, through <= after { return AuditPage(events: [], nextCursor: nil) }
+        var events = try translatingErrors {
+            if let namespace { return try store.audit(namespace: namespace, after: after, limit: limit) }
+            return try store.audit(after: after, limit: limit)
+        }
+        var reachedEnd = false
+        if let through, let cut = events.firstIndex(where: { $0.sequence > through }) {
+            events.removeSubrange(cut...)
+            reachedEnd = true
+        }
+        let more = events.count == limit && !reachedEnd && events.last.map { $0.sequence != through } ?? false
+        return AuditPage(events: events, nextCursor: more ? events.last?.sequence : nil)
+    }
+}

@@ -1,0 +1,252 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import MemoryStore
+
+/// Creating and correcting knowledge. Every write returns the audit sequence number of the
+/// event that records it; the next read or search sees it.
+extension MemoryEngine {
+    /// A validated request, ready to become a `MemoryDraft`.
+    struct PreparedMemory {
+        var draft: MemoryDraft
+        var vector: [Float]
+        var config: NamespaceConfig
+    }
+
+    /// Validates `request`, resolves (not yet creates) the namespace and computes the vector.
+    /// Runs outside the writer lock (embedding is the slow part).
+    /// With `embed` false and no caller vector, `vector` is left empty for the caller to fill.
+    func prepare(_ request: RememberRequest, namespace: String, embed: Bool = true) throws(EngineError) -> PreparedMemory {
+        let now = clock()
+        try InputValidation.text(request.text)
+        let tags = try InputValidation.tags(request.tags)
+        try InputValidation.metadata(request.metadata)
+        try InputValidation.source(request.source)
+        let confidence = request.confidence ?? configuration.defaultConfidence
+        try InputValidation.confidence(confidence)
+        if let expiresAt = request.expiresAt { try InputValidation.expiry(expiresAt, now: now) }
+        let config = try writableNamespace(namespace)
+        let vector = embed || request.vector != nil ? try vector(for: request.text, given: request.vector, config: config) : []
+        let draft = MemoryDraft(text: request.text, tags: tags, metadata: request.metadata, source: request.source,
+                                confidence: confidence, evidence: Evidence(), pinned: request.pinned, createdAt: now,
+                                expiresAt: request.expiresAt)
+        return PreparedMemory(draft: draft, vector: vector, config: config)
+    }
+
+    /// Remembers: creates an entry (audit `created`), creating the namespace first when it is
+    /// unknown and auto-creation is on.
+    ///
+    /// - Throws: `invalid_argument`, `payload_too_large`, `dimension_mismatch`,
+    ///   `namespace_not_found` (auto-creation off), `embedding_failed`, `storage_full`.
+    /// - Complexity: one embedding (unless a vector is sent) and one HNSW insertion + commit.
+    public func remember(_ request: RememberRequest, namespace: String, actor: String = "user",
+                         reason: String? = nil) throws(EngineError) -> WriteOutcome {
+        let prepared = try prepare(request, namespace: namespace)
+        let context = context(actor: actor, reason: reason)
+        return try exclusive {
+            try insert(prepared, context: context)
+        }
+    }
+
+    /// Remembers many entries in one transaction (imports, bulk loads): all or none. Texts
+    /// without a caller vector are embedded in one batch call (much faster per text than one
+    /// by one). Ids and sequences are consecutive in `requests` order.
+    ///
+    /// - Returns: one outcome per request, in order.
+    /// - Throws: as ``remember(_:namespace:actor:reason:)``, the message naming the item
+    ///   (`item 3: …`); `payload_too_large` when the batch exceeds one LMDB transaction
+    ///   (keep batches to a few thousand entries).
+    public func rememberBatch(_ requests: [RememberRequest], namespace: String, actor: String = "user",
+                              reason: String? = nil) throws(EngineError) -> [WriteOutcome] {
+        guard !requests.isEmpty else { return [] }
+        guard requests.count <= 100_000 else { throw .invalidArgument("at most 100000 entries per batch") }
+        var prepared: [PreparedMemory] = []
+        prepared.reserveCapacity(requests.count)
+        var toEmbed: [Int] = []
+        for (index, request) in requests.enumerated() {
+            do {
+                if request.vector == nil { toEmbed.append(index) }
+                prepared.append(try prepare(request, namespace: namespace, embed: false))
+            } catch {
+                throw error.locating("item \(index)")
+            }
+        }
+        if !toEmbed.isEmpty {
+            let config = prepared[0].config
+            try checkEmbedderFits(config)
+            let vectors = try translatingErrors { try embedder.embed(toEmbed.map { requests[$0].text }) }
+            guard vectors.count == toEmbed.count else {
+                throw .embeddingFailed("the embedder returned \(vectors.count) vectors for \(toEmbed.count) texts")
+            }
+            for (offset, index) in toEmbed.enumerated() {
+                guard vectors[offset].count == config.dimension, vectors[offset].allSatisfy(\.isFinite) else {
+                    throw .embeddingFailed("item \(index): the embedder returned an unusable vector")
+                }
+                prepared[index].vector = vectors[offset]
+            }
+        }
+        let context = context(actor: actor, reason: reason)
+        return try exclusive {
+            guard let first = prepared.first else { return [] }
+            if !configuration.autoCreateNamespaces && store.namespaceConfig(namespace) == nil {
+                throw EngineError.namespaceNotFound("namespace \"\(namespace)\" does not exist (automatic creation is off)")
+            }
+            try ensureNamespace(first.config)
+            let items = prepared.map { item -> (draft: MemoryDraft, vector: [Float]) in
+                var draft = item.draft
+                draft.createdAt = context.time
+                return (draft, item.vector)
+            }
+            let results = try store.insertBatch(items, namespace: namespace, context: context)
+            results.forEach { noteWritten($0.entry) }
+            return results.map { WriteOutcome(entry: $0.entry, sequence: $0.sequence) }
+        }
+    }
+
+    /// Precondition: `writeLock` held.
+    func insert(_ prepared: PreparedMemory, context: AuditContext) throws -> WriteOutcome {
+        if !configuration.autoCreateNamespaces && store.namespaceConfig(prepared.config.name) == nil {
+            throw EngineError.namespaceNotFound("namespace \"\(prepared.config.name)\" does not exist (automatic creation is off)")
+        }
+        try ensureNamespace(prepared.config)
+        var draft = prepared.draft
+        draft.createdAt = context.time
+        let result = try store.insert(draft, vector: prepared.vector, namespace: prepared.config.name, context: context)
+        noteWritten(result.entry)
+        return WriteOutcome(entry: result.entry, sequence: result.sequence)
+    }
+
+    /// Edits an entry (audit `updated`, version + 1). A new text is embedded (or indexed under
+    /// the caller's `vector`) and replaces the old vector in the index in the same commit, so a
+    /// search finds the new text and no longer the old one. Pinned entries may be edited
+    /// (pinning only protects from automatic learning).
+    ///
+    /// - Throws: `not_found` (absent or expired), `invalid_argument` (nothing to change, a
+    ///   vector without text, bad field), `payload_too_large`, `dimension_mismatch`.
+    public func edit(namespace: String, id: UInt64, _ request: EditRequest, actor: String = "user",
+                     reason: String? = nil) throws(EngineError) -> WriteOutcome {
+        guard !request.isEmpty else { throw .invalidArgument("the edit changes nothing") }
+        if request.vector != nil && request.text == nil { throw .invalidArgument("a vector can only come with a new text") }
+        if request.expiresAt != nil && request.clearExpiry == true {
+            throw .invalidArgument("expires_at and clear_expiry exclude each other")
+        }
+        let now = clock()
+        if let text = request.text { try InputValidation.text(text) }
+        let tags = try request.tags.map { (tags) throws(EngineError) in try InputValidation.tags(tags) }
+        if let metadata = request.metadata { try InputValidation.metadata(metadata) }
+        if let source = request.source { try InputValidation.source(source) }
+        if let confidence = request.confidence { try InputValidation.confidence(confidence) }
+        if let expiresAt = request.expiresAt { try InputValidation.expiry(expiresAt, now: now) }
+        let config = try existingNamespace(namespace)
+        let current = try liveEntry(namespace, id)
+        var vector: [Float]?
+        if let text = request.text, text != current.text || request.vector != nil {
+            vector = try self.vector(for: text, given: request.vector, config: config)
+        }
+        let context = context(actor: actor, reason: reason)
+        return try exclusive {
+            let result = try store.update(namespace: namespace, id: id, kind: .updated, vector: vector, context: context) { entry in
+                try Self.requireUnchanged(entry, since: current, now: context.time)
+                if let text = request.text { entry.text = text }
+                if let tags { entry.tags = tags }
+                if let metadata = request.metadata { entry.metadata = metadata }
+                if let source = request.source { entry.source = source }
+                if let confidence = request.confidence { entry.confidence = confidence }
+                if let pinned = request.pinned { entry.pinned = pinned }
+                if let expiresAt = request.expiresAt { entry.expiresAt = expiresAt }
+                if request.clearExpiry == true { entry.expiresAt = nil }
+            }
+            noteWritten(result.entry)
+            return WriteOutcome(entry: result.entry, sequence: result.sequence)
+        }
+    }
+
+    /// Inside a write: the entry must not have expired, and its text must be the one the
+    /// caller's vector was computed for (another writer may have changed it meanwhile).
+    static func requireUnchanged(_ entry: MemoryEntry, since read: MemoryEntry, now: Date) throws {
+        if isExpired(entry, at: now) { throw EngineError.notFound("no entry \(entry.id) in namespace \"\(entry.namespace)\"") }
+        if entry.text != read.text {
+            throw EngineError.conflict("entry \(entry.id) changed while this request was prepared; retry")
+        }
+    }
+
+    /// Forgets an entry: it leaves the index and the entries at once (audit `deleted`, which
+    /// keeps what was deleted). With `hard`, its text is also scrubbed from every audit event
+    /// of the entry, leaving the SHA-256 of the text. Expired entries not yet purged can be
+    /// forgotten.
+    /// - Returns: the entry as it was and the event's sequence.
+    /// - Throws: `not_found`, `namespace_not_found`.
+    public func forget(namespace: String, id: UInt64, hard: Bool = false, actor: String = "user",
+                       reason: String? = nil) throws(EngineError) -> WriteOutcome {
+        _ = try existingNamespace(namespace)
+        let context = context(actor: actor, reason: reason)
+        return try exclusive {
+            let result = try store.delete(namespace: namespace, id: id, hard: hard, kind: .deleted, context: context)
+            noteDeleted(namespace: namespace, id: id)
+            return WriteOutcome(entry: result.entry, sequence: result.sequence)
+        }
+    }
+
+    /// Applies feedback (audit `feedback`): one observation added to the entry's evidence and
+    /// its confidence moved by the ``ConfidenceModel`` formula. Allowed on pinned entries
+    /// (feedback is an explicit signal, not automatic learning).
+    /// - Throws: `not_found`, `namespace_not_found`.
+    public func feedback(namespace: String, id: UInt64, _ signal: FeedbackSignal, actor: String = "user",
+                         reason: String? = nil) throws(EngineError) -> WriteOutcome {
+        _ = try existingNamespace(namespace)
+        let context = context(actor: actor, reason: reason)
+        let model = configuration.confidence
+        return try exclusive {
+            let result = try store.update(namespace: namespace, id: id, kind: .feedback, context: context) { entry in
+                if Self.isExpired(entry, at: context.time) { throw EngineError.notFound("no entry \(id) in namespace \"\(namespace)\"") }
+                model.observe(signal.observation, confidence: &entry.confidence, evidence: &entry.evidence)
+            }
+            noteWritten(result.entry)
+            return WriteOutcome(entry: result.entry, sequence: result.sequence)
+        }
+    }
+
+    /// Restores the content of version `version` (text, tags, metadata, source, confidence,
+    /// pinned) as a new version (audit `reverted`). Evidence, use counts and expiry are facts
+    /// about the entry's life and stay as they are. When the text differs from the current
+    /// one, the old text is embedded again (the audit log keeps no vectors), or indexed under
+    /// the caller's `vector`.
+    ///
+    /// - Throws: `not_found` (no such entry or version; forgotten entries cannot be revived),
+    ///   `conflict` (the version's text was scrubbed by a hard forget, or the namespace needs
+    ///   a caller vector), `dimension_mismatch`.
+    /// - Complexity: O(history) to find the version, plus an embedding if the text changes.
+    public func revert(namespace: String, id: UInt64, toVersion version: UInt64, vector given: [Float]? = nil,
+                       actor: String = "user", reason: String? = nil) throws(EngineError) -> WriteOutcome {
+        let config = try existingNamespace(namespace)
+        let current = try liveEntry(namespace, id)
+        let history = try translatingErrors { try store.audit(entryID: id, limit: .max) }
+        let snapshots = history.filter { $0.namespace == namespace }.flatMap { event in
+            [(event.after, event.afterTextSHA256), (event.before, event.beforeTextSHA256)]
+        }
+        guard let (found, scrubbed) = snapshots.first(where: { $0.0?.version == version }), let target = found else {
+            throw .notFound("entry \(id) in namespace \"\(namespace)\" has no version \(version)")
+        }
+        guard scrubbed == nil else { throw .conflict("version \(version) of entry \(id) was scrubbed by a hard forget") }
+        var vector: [Float]?
+        if target.text != current.text || given != nil {
+            vector = try self.vector(for: target.text, given: given, config: config)
+        }
+        let context = context(actor: actor, reason: reason ?? "revert to version \(version)")
+        return try exclusive {
+            let result = try store.update(namespace: namespace, id: id, kind: .reverted, vector: vector, context: context) { entry in
+                try Self.requireUnchanged(entry, since: current, now: context.time)
+                entry.text = target.text
+                entry.tags = target.tags
+                entry.metadata = target.metadata
+                entry.source = target.source
+                entry.confidence = target.confidence
+                entry.pinned = target.pinned
+            }
+            noteWritten(result.entry)
+            return WriteOutcome(entry: result.entry, sequence: result.sequence)
+        }
+    }
+}

@@ -1,0 +1,307 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+public import HNSW
+public import MemoryStore
+public import VectorMath
+
+/// `remember` and `learn`: a new piece of knowledge.
+///
+/// Either `text` is embedded by the engine's embedder, or the caller sends `vector` (which
+/// must have the namespace's dimension); `text` is required either way (it is the knowledge).
+public struct RememberRequest: Sendable, Equatable, Codable {
+    /// The knowledge: non-empty, at most 32 KiB of UTF-8.
+    public var text: String
+    /// The caller's embedding of `text`; `nil`: the engine embeds it.
+    public var vector: [Float]?
+    /// Each 1–128 bytes, no control characters; at most 64; duplicates are dropped.
+    public var tags: [String]
+    /// A JSON object of at most 16 KiB encoded.
+    public var metadata: [String: JSONValue]
+    /// Who taught it; 1–128 bytes. Default `user`.
+    public var source: String
+    /// 0…1; `nil`: the configured default.
+    public var confidence: Double?
+    /// Never changed by `learn`.
+    public var pinned: Bool
+    /// Must be in the future; the entry disappears from every read then and is purged later.
+    public var expiresAt: Date?
+
+    public init(text: String, vector: [Float]? = nil, tags: [String] = [], metadata: [String: JSONValue] = [:],
+                source: String = "user", confidence: Double? = nil, pinned: Bool = false, expiresAt: Date? = nil) {
+        self.text = text
+        self.vector = vector
+        self.tags = tags
+        self.metadata = metadata
+        self.source = source
+        self.confidence = confidence
+        self.pinned = pinned
+        self.expiresAt = expiresAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case text, vector, tags, metadata, source, confidence, pinned
+        case expiresAt = "expires_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        text = try c.decode(String.self, forKey: .text)
+        vector = try c.decodeIfPresent([Float].self, forKey: .vector)
+        tags = try c.decodeIfPresent([String].self, forKey: .tags) ?? []
+        metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata) ?? [:]
+        source = try c.decodeIfPresent(String.self, forKey: .source) ?? "user"
+        confidence = try c.decodeIfPresent(Double.self, forKey: .confidence)
+        pinned = try c.decodeIfPresent(Bool.self, forKey: .pinned) ?? false
+        expiresAt = try c.decodeIfPresent(Date.self, forKey: .expiresAt)
+    }
+}
+
+/// `edit`: the fields to change (`nil` leaves a field as it is). A new `text` is re-embedded
+/// (or indexed under `vector` when the caller sends one) and re-indexed in the same write.
+public struct EditRequest: Sendable, Equatable, Codable {
+    public var text: String?
+    /// Only with `text`: the caller's embedding of the new text.
+    public var vector: [Float]?
+    /// Replaces the tags.
+    public var tags: [String]?
+    /// Replaces the metadata object.
+    public var metadata: [String: JSONValue]?
+    public var source: String?
+    /// Sets the confidence explicitly (later evidence moves it from there; see ``ConfidenceModel``).
+    public var confidence: Double?
+    public var pinned: Bool?
+    /// Sets a (future) expiry.
+    public var expiresAt: Date?
+    /// Removes the expiry (cannot be combined with `expiresAt`).
+    public var clearExpiry: Bool?
+
+    public init(text: String? = nil, vector: [Float]? = nil, tags: [String]? = nil, metadata: [String: JSONValue]? = nil,
+                source: String? = nil, confidence: Double? = nil, pinned: Bool? = nil, expiresAt: Date? = nil,
+                clearExpiry: Bool? = nil) {
+        self.text = text
+        self.vector = vector
+        self.tags = tags
+        self.metadata = metadata
+        self.source = source
+        self.confidence = confidence
+        self.pinned = pinned
+        self.expiresAt = expiresAt
+        self.clearExpiry = clearExpiry
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case text, vector, tags, metadata, source, confidence, pinned
+        case expiresAt = "expires_at"
+        case clearExpiry = "clear_expiry"
+    }
+
+    var isEmpty: Bool {
+        text == nil && vector == nil && tags == nil && metadata == nil && source == nil && confidence == nil
+            && pinned == nil && expiresAt == nil && clearExpiry != true
+    }
+}
+
+/// `feedback`: what a client learned about an entry it was given.
+public enum FeedbackSignal: String, Sendable, Equatable, Codable, CaseIterable {
+    /// It helped: `evidence.useful` + 1.
+    case useful
+    /// It was retrieved but did not help: `evidence.notUseful` + 1.
+    case notUseful = "not_useful"
+    /// Something showed it wrong: `evidence.contradictions` + 1.
+    case contradicted
+
+    var observation: ConfidenceModel.Observation {
+        switch self {
+        case .useful: .useful
+        case .notUseful: .notUseful
+        case .contradicted: .contradiction
+        }
+    }
+}
+
+/// An inclusive time range; either bound may be open.
+public struct TimeRange: Sendable, Equatable, Codable {
+    public var from: Date?
+    public var to: Date?
+
+    public init(from: Date? = nil, to: Date? = nil) {
+        self.from = from
+        self.to = to
+    }
+
+    func contains(_ date: Date) -> Bool {
+        if let from, date < from { return false }
+        if let to, date > to { return false }
+        return true
+    }
+}
+
+/// Which entries a search may return. Every condition given must hold (AND); an empty
+/// filter admits every live entry. Expired entries are never admitted.
+public struct SearchFilter: Sendable, Equatable, Codable {
+    /// At least one of these tags.
+    public var tagsAny: [String]?
+    /// All of these tags.
+    public var tagsAll: [String]?
+    /// One of these sources, exactly.
+    public var sources: [String]?
+    /// `confidence ≥ minConfidence`.
+    public var minConfidence: Double?
+    public var created: TimeRange?
+    public var updated: TimeRange?
+    /// For each key, the metadata value equals the given one (JSON equality).
+    public var metadata: [String: JSONValue]?
+    /// Only pinned (`true`) or only unpinned (`false`) entries.
+    public var pinned: Bool?
+
+    public init(tagsAny: [String]? = nil, tagsAll: [String]? = nil, sources: [String]? = nil, minConfidence: Double? = nil,
+                created: TimeRange? = nil, updated: TimeRange? = nil, metadata: [String: JSONValue]? = nil,
+                pinned: Bool? = nil) {
+        self.tagsAny = tagsAny
+        self.tagsAll = tagsAll
+        self.sources = sources
+        self.minConfidence = minConfidence
+        self.created = created
+        self.updated = updated
+        self.metadata = metadata
+        self.pinned = pinned
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tagsAny = "tags_any"
+        case tagsAll = "tags_all"
+        case sources = "source"
+        case minConfidence = "min_confidence"
+        case created, updated, metadata, pinned
+    }
+
+    /// Whether the filter has no condition (then only expiry is checked).
+    public var isEmpty: Bool {
+        tagsAny == nil && tagsAll == nil && sources == nil && minConfidence == nil && created == nil
+            && updated == nil && metadata == nil && pinned == nil
+    }
+}
+
+/// Ranking weights as a request gives them: each field left out (`nil`) takes the
+/// configured default (``EngineConfiguration/ranking``). Sending `rank` at all turns ranking
+/// on; see ``RankWeights`` for the score.
+public struct RankOptions: Sendable, Equatable, Codable {
+    public var similarity: Double?
+    public var confidence: Double?
+    public var recency: Double?
+    /// Seconds.
+    public var recencyHalfLife: Double?
+
+    public init(similarity: Double? = nil, confidence: Double? = nil, recency: Double? = nil, recencyHalfLife: Double? = nil) {
+        self.similarity = similarity
+        self.confidence = confidence
+        self.recency = recency
+        self.recencyHalfLife = recencyHalfLife
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case similarity, confidence, recency
+        case recencyHalfLife = "recency_half_life"
+    }
+
+    /// These options with the missing weights taken from `defaults`.
+    public func resolved(with defaults: RankWeights) -> RankWeights {
+        RankWeights(similarity: similarity ?? defaults.similarity, confidence: confidence ?? defaults.confidence,
+                    recency: recency ?? defaults.recency, recencyHalfLife: recencyHalfLife ?? defaults.recencyHalfLife)
+    }
+}
+
+/// Ranking that blends similarity with confidence and recency:
+/// `score = similarity·wₛ + confidence·w꜀ + recency·wᵣ`, where `recency = 2^(−age / halfLife)`
+/// of the entry's `updated_at` (1 for a fresh entry, ½ after one half-life).
+public struct RankWeights: Sendable, Equatable, Codable {
+    public var similarity: Double
+    public var confidence: Double
+    public var recency: Double
+    /// Seconds; default 30 days.
+    public var recencyHalfLife: Double
+
+    public init(similarity: Double = 1, confidence: Double = 0.2, recency: Double = 0.1, recencyHalfLife: Double = 30 * 86_400) {
+        self.similarity = similarity
+        self.confidence = confidence
+        self.recency = recency
+        self.recencyHalfLife = recencyHalfLife
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case similarity, confidence, recency
+        case recencyHalfLife = "recency_half_life"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = RankWeights()
+        similarity = try c.decodeIfPresent(Double.self, forKey: .similarity) ?? d.similarity
+        confidence = try c.decodeIfPresent(Double.self, forKey: .confidence) ?? d.confidence
+        recency = try c.decodeIfPresent(Double.self, forKey: .recency) ?? d.recency
+        recencyHalfLife = try c.decodeIfPresent(Double.self, forKey: .recencyHalfLife) ?? d.recencyHalfLife
+    }
+
+    /// Weights in 0…1000, half-life positive. - Throws: `invalid_argument`.
+    public func validate() throws(EngineError) {
+        for (name, weight) in [("similarity", similarity), ("confidence", confidence), ("recency", recency)] {
+            guard weight.isFinite, (0...1000).contains(weight) else {
+                throw .invalidArgument("rank weight \(name) must be in 0…1000, got \(weight)")
+            }
+        }
+        guard recencyHalfLife.isFinite, recencyHalfLife > 0 else {
+            throw .invalidArgument("recency_half_life must be a positive number of seconds")
+        }
+    }
+}
+
+/// `search` (recall).
+public struct SearchRequest: Sendable, Equatable, Codable {
+    /// Embedded by the engine when `vector` is `nil`.
+    public var text: String?
+    public var vector: [Float]?
+    /// 1…`maxK`; `nil`: the configured default.
+    public var k: Int?
+    /// Candidate list size (≥ k is used); `nil`: the configured or namespace default.
+    public var ef: Int?
+    public var filter: SearchFilter?
+    /// `nil`: order by similarity only (the default). Present: rank, with the weights it
+    /// leaves out taken from the configuration.
+    public var rank: RankOptions?
+
+    public init(text: String? = nil, vector: [Float]? = nil, k: Int? = nil, ef: Int? = nil,
+                filter: SearchFilter? = nil, rank: RankOptions? = nil) {
+        self.text = text
+        self.vector = vector
+        self.k = k
+        self.ef = ef
+        self.filter = filter
+        self.rank = rank
+    }
+}
+
+/// `createNamespace`: a namespace's fixed configuration.
+public struct NamespaceRequest: Sendable, Equatable, Codable {
+    /// `nil`: the embedder's dimension.
+    public var dimension: Int?
+    public var metric: Metric
+    public var parameters: HNSWParameters
+
+    public init(dimension: Int? = nil, metric: Metric = .cosine, parameters: HNSWParameters = HNSWParameters()) {
+        self.dimension = dimension
+        self.metric = metric
+        self.parameters = parameters
+    }
+
+    enum CodingKeys: String, CodingKey { case dimension, metric, parameters }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dimension = try c.decodeIfPresent(Int.self, forKey: .dimension)
+        metric = try c.decodeIfPresent(Metric.self, forKey: .metric) ?? .cosine
+        parameters = try c.decodeIfPresent(HNSWParameters.self, forKey: .parameters) ?? HNSWParameters()
+    }
+}

@@ -1,0 +1,129 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+public import HNSW
+public import MemoryStore
+public import VectorMath
+
+/// The outcome of a write: the entry after it (before it, for a forget) and the audit
+/// sequence number of the event that records it.
+public struct WriteOutcome: Sendable, Equatable, Codable {
+    public var entry: MemoryEntry
+    public var sequence: UInt64
+
+    public init(entry: MemoryEntry, sequence: UInt64) {
+        self.entry = entry
+        self.sequence = sequence
+    }
+}
+
+/// What `learn` did.
+public enum LearnAction: String, Sendable, Equatable, Codable {
+    /// No near-duplicate: a new entry was created (audit `created`).
+    case created
+    /// A near-duplicate was reinforced (audit `reinforced`).
+    case reinforced
+    /// The nearest near-duplicate is pinned: nothing was written; `entry` is the pinned one.
+    case matchedPinned = "matched_pinned"
+}
+
+/// The outcome of `learn`.
+public struct LearnOutcome: Sendable, Equatable, Codable {
+    public var action: LearnAction
+    /// The created, reinforced or matched entry.
+    public var entry: MemoryEntry
+    /// The write's audit sequence; `nil` for `matchedPinned` (nothing was written).
+    public var sequence: UInt64?
+    /// Cosine similarity to the matched entry (`nil` when created).
+    public var similarity: Double?
+}
+
+/// One search result.
+public struct SearchHit: Sendable, Equatable, Codable {
+    /// As stored, with this retrieval counted in `useCount`/`lastUsedAt`.
+    public var entry: MemoryEntry
+    /// The metric's distance (cosine: `1 − cos`; l2: squared Euclidean).
+    public var distance: Float
+    /// Larger is closer: cosine similarity, or `1 / (1 + distance)` under l2.
+    public var similarity: Double
+    /// The ranking score (equals `similarity` without ranking); results are sorted by it.
+    public var score: Double
+}
+
+/// A page of entries, in id (creation) order.
+public struct EntryList: Sendable, Equatable, Codable {
+    public var entries: [MemoryEntry]
+    /// Pass as `after` for the next page; `nil` on the last page.
+    public var nextCursor: UInt64?
+
+    enum CodingKeys: String, CodingKey {
+        case entries
+        case nextCursor = "next_cursor"
+    }
+}
+
+/// A page of audit events, in sequence order.
+public struct AuditPage: Sendable, Equatable, Codable {
+    public var events: [AuditEvent]
+    /// Pass as `after` for the next page; `nil` when there is none.
+    public var nextCursor: UInt64?
+
+    enum CodingKeys: String, CodingKey {
+        case events
+        case nextCursor = "next_cursor"
+    }
+}
+
+/// A namespace's configuration and live figures.
+public struct NamespaceStats: Sendable, Equatable, Codable {
+    public var name: String
+    public var dimension: Int
+    public var metric: Metric
+    public var parameters: HNSWParameters
+    public var embedderID: String?
+    public var createdAt: Date
+    /// Live entries (expired ones not yet purged included).
+    public var entryCount: Int
+    public var deletedNodes: Int
+    public var freeSlots: Int
+    public var maxLevel: Int
+    /// Bytes the index holds in memory.
+    public var indexBytes: Int
+
+    init(_ info: NamespaceInfo) {
+        name = info.config.name
+        dimension = info.config.dimension
+        metric = info.config.metric
+        parameters = info.config.parameters
+        embedderID = info.config.embedderID
+        createdAt = info.config.createdAt
+        entryCount = info.entryCount
+        deletedNodes = info.index.deletedNodes
+        freeSlots = info.index.freeSlots
+        maxLevel = info.index.maxLevel
+        indexBytes = info.index.allocatedBytes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, dimension, metric, parameters
+        case embedderID = "embedder_id"
+        case createdAt = "created_at"
+        case entryCount = "entry_count"
+        case deletedNodes = "deleted_nodes"
+        case freeSlots = "free_slots"
+        case maxLevel = "max_level"
+        case indexBytes = "index_bytes"
+    }
+}
+
+/// The outcome of `purgeExpired`.
+public struct PurgeOutcome: Sendable, Equatable {
+    /// Entries deleted with an `expired` event.
+    public var purged: Int
+    /// Sequence of the last event written, or `nil` when nothing was purged.
+    public var lastSequence: UInt64?
+    /// Whether expired entries remain (the limit was reached).
+    public var more: Bool
+}
