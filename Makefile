@@ -19,7 +19,7 @@ EF ?= 10,16,32,64,128,256
 METRIC ?= cosine
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build test test-tsan crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps clean
+.PHONY: help deps model build run test test-tsan crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,10 @@ model: ## fetch the MiniLM embedding model into .cache/models (once)
 
 build: deps ## release build of every product
 	@$(SWIFT_RELEASE) >&2
+
+run: deps model ## build in release mode and start engramd (socket ./run/engramd.sock, store ./data)
+	@$(SWIFT_RELEASE) --product engramd >&2
+	OPENBLAS_NUM_THREADS=1 .build/release/engramd --config config/engramd.toml
 
 test: deps model ## install what is missing and run every test (then the concurrency tests under TSan)
 	swift build --build-tests

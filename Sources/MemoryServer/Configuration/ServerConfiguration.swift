@@ -1,0 +1,60 @@
+import Logging
+
+/// Everything `engramd` needs to know before it opens a socket.
+///
+/// Values come from three layers, later ones winning: the built-in defaults below (which
+/// `config/engramd.toml` repeats, key for key), the TOML file, and `ENGRAM_*` environment
+/// variables. Relative paths are resolved against the daemon's working directory, which is
+/// what `make run` and the README assume.
+public struct ServerConfiguration: Sendable, Equatable {
+    /// Whether an acknowledged write must survive power loss (`sync`: fsync on commit) or only
+    /// a process crash (`relaxed`: the OS flushes when it likes; faster writes).
+    public enum Durability: String, Sendable, Equatable, CaseIterable {
+        case sync
+        case relaxed
+    }
+
+    /// An optional TCP listener. Peer credentials cannot be checked over TCP, so it is off by
+    /// default and may only bind a loopback address.
+    public struct TCPListener: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String = "127.0.0.1", port: Int = 7878) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    /// Path of the Unix domain socket the API is served on.
+    public var socketPath: String = "./run/engramd.sock"
+    /// Permission bits applied to the socket file before it becomes reachable.
+    public var socketMode: UInt32 = 0o660
+    /// Peer uids allowed to talk to the socket. Empty together with `allowedGIDs` means any peer
+    /// that the file permissions let through; otherwise a peer passes if its uid is listed here
+    /// or its primary gid is listed in `allowedGIDs`.
+    public var allowedUIDs: [UInt32] = []
+    /// Peer primary gids allowed (SO_PEERCRED reports only the primary gid, not supplementary groups).
+    public var allowedGIDs: [UInt32] = []
+    /// The optional loopback TCP listener; `nil` means none (the default).
+    public var tcp: TCPListener? = nil
+    /// Directory holding the LMDB store.
+    public var dataDirectory: String = "./data"
+    /// Directory holding the embedding model (`model.safetensors`, `vocab.txt`).
+    public var modelDirectory: String = "./.cache/models/all-MiniLM-L6-v2"
+    /// Largest request body accepted; larger ones get 413 `payload_too_large`.
+    public var maxBodyBytes: Int = 4 * 1024 * 1024
+    /// Minimum level of log records written.
+    public var logLevel: Logger.Level = .info
+    /// Commit durability of the store.
+    public var durability: Durability = .sync
+
+    /// The defaults, as documented in `config/engramd.toml`.
+    public init() {}
+
+    /// True when any peer allowlist is configured.
+    public var hasPeerAllowlist: Bool { !allowedUIDs.isEmpty || !allowedGIDs.isEmpty }
+
+    /// The allowlist in the form the connection handler checks.
+    public var peerAllowlist: PeerAllowlist { PeerAllowlist(uids: allowedUIDs, gids: allowedGIDs) }
+}

@@ -1,0 +1,34 @@
+/// A request field the endpoint does not define.
+public struct UnknownFieldError: Error, Equatable, Sendable {
+    /// Dotted path of the field, e.g. `filter.tagz`.
+    public let path: String
+}
+
+/// Any string key; used to list the keys actually present in a JSON object.
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
+}
+
+extension Decoder {
+    /// Throws ``UnknownFieldError`` if the JSON object being decoded has a key outside `keys`.
+    ///
+    /// How strict decoding works: request types implement `init(from:)` (or a synthesized one
+    /// plus this call at its start) and call `try decoder.rejectUnknownKeys(CodingKeys.self)`
+    /// with `CodingKeys: CaseIterable`. It asks the decoder for the keys present, which
+    /// Foundation's JSONDecoder answers from the already-parsed object, so the body is parsed
+    /// once and nested objects are checked by their own types' `init(from:)`. Unknown fields
+    /// are rejected rather than ignored because a misspelt `filter` or `k` would otherwise
+    /// silently return the wrong results.
+    public func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
+        let container = try self.container(keyedBy: AnyCodingKey.self)
+        let allowed = Set(Keys.allCases.map(\.stringValue))
+        for key in container.allKeys where !allowed.contains(key.stringValue) {
+            let path = (codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue } + [key.stringValue])
+                .joined(separator: ".")
+            throw UnknownFieldError(path: path)
+        }
+    }
+}
