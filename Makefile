@@ -40,8 +40,9 @@ model: ## fetch the MiniLM embedding model into .cache/models (once)
 build: deps ## release build of every product
 	@$(SWIFT_RELEASE) >&2
 
-run: deps model ## build in release mode and start engramd (socket ./run/engramd.sock, store ./data)
+run: deps model ## build in release mode and start engramd (socket ./run/engram.sock, store ./data)
 	@$(SWIFT_RELEASE) --product engramd >&2
+	@echo "engramd starting; try: curl --unix-socket run/engram.sock http://engram/v1/health" >&2
 	OPENBLAS_NUM_THREADS=1 .build/release/engramd --config config/engramd.toml
 
 test: deps model ## install what is missing and run every test (then the concurrency tests under TSan)

@@ -24,7 +24,7 @@ struct ConfigurationTests {
     @Test("defaults are the documented ones")
     func defaults() {
         let configuration = ServerConfiguration()
-        #expect(configuration.socketPath == "./run/engramd.sock")
+        #expect(configuration.socketPath == "./run/engram.sock")
         #expect(configuration.socketMode == 0o660)
         #expect(configuration.allowedUIDs.isEmpty && configuration.allowedGIDs.isEmpty)
         #expect(configuration.tcp == nil)

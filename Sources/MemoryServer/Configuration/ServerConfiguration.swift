@@ -27,7 +27,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     }
 
     /// Path of the Unix domain socket the API is served on.
-    public var socketPath: String = "./run/engramd.sock"
+    public var socketPath: String = "./run/engram.sock"
     /// Permission bits applied to the socket file before it becomes reachable.
     public var socketMode: UInt32 = 0o660
     /// Peer uids allowed to talk to the socket. Empty together with `allowedGIDs` means any peer
