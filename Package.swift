@@ -60,6 +60,7 @@ let package = Package(
         .target(
             name: "MemoryServer",
             dependencies: [
+                "MemoryEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -112,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "MemoryServerTests",
             dependencies: [
-                "MemoryServer",
+                "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -112,9 +112,13 @@ struct EngramdCommand: AsyncParsableCommand {
 
         let server = MemoryServer(
             configuration: settings, logger: logger,
-            healthDetails: { ["blas": blas.description, "namespaces": "\(engine.namespaces().count)"] })
+            healthDetails: { ["blas": blas.description, "namespaces": "\(engine.namespaces().count)"] },
+            routes: { router, environment in MemoryRoutes.install(on: router, environment: environment, engine: engine) })
+        // Services stop in reverse order: the server drains its requests, then maintenance
+        // writes the last use counts.
+        let maintenance = EngineMaintenance(engine: engine, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [maintenance, server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch let error as SocketError {

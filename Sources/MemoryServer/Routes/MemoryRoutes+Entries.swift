@@ -1,0 +1,71 @@
+import Hummingbird
+import MemoryEngine
+
+/// remember, learn, list, get, edit and forget.
+extension MemoryRoutes {
+    static func installEntries(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
+                               engine: MemoryEngine) {
+        router.post("/v1/namespaces/:ns/memories") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let (body, actor) = try await rememberBody(request, environment: environment)
+            let outcome = try RouteSupport.engine { () throws(EngineError) in
+                try engine.remember(body.request, namespace: name, actor: actor, reason: body.reason)
+            }
+            return try RouteSupport.json(outcome, status: .created)
+        }
+        router.post("/v1/namespaces/:ns/learn") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let (body, actor) = try await rememberBody(request, environment: environment)
+            let outcome = try RouteSupport.engine { () throws(EngineError) in
+                try engine.learn(body.request, namespace: name, actor: actor, reason: body.reason)
+            }
+            return try RouteSupport.json(outcome, status: outcome.action == .created ? .created : .ok)
+        }
+        router.get("/v1/namespaces/:ns/memories") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let after = try RouteSupport.query(request, "after") ?? 0
+            let limit = try RouteSupport.queryInt(request, "limit") ?? 100
+            let page = try RouteSupport.engine { () throws(EngineError) in
+                try engine.list(namespace: name, after: after, limit: limit)
+            }
+            return try RouteSupport.json(page)
+        }
+        router.get("/v1/namespaces/:ns/memories/:id") { _, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let id = try RouteSupport.entryID(context)
+            let entry = try RouteSupport.engine { () throws(EngineError) in try engine.get(namespace: name, id: id) }
+            return try RouteSupport.json(entry)
+        }
+        router.patch("/v1/namespaces/:ns/memories/:id") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let id = try RouteSupport.entryID(context)
+            let body = try await RouteSupport.decodeBody(EditBody.self, of: request, environment: environment)
+            let actor = RouteSupport.actor(request, named: body.actor)
+            let outcome = try RouteSupport.engine { () throws(EngineError) in
+                try engine.edit(namespace: name, id: id, body.request, actor: actor, reason: body.reason)
+            }
+            return try RouteSupport.json(outcome)
+        }
+        router.delete("/v1/namespaces/:ns/memories/:id") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let id = try RouteSupport.entryID(context)
+            let hard = try RouteSupport.flag(request, "hard")
+            let actor = RouteSupport.actor(request, named: nil)
+            let outcome = try RouteSupport.engine { () throws(EngineError) in
+                try engine.forget(namespace: name, id: id, hard: hard, actor: actor, reason: RouteSupport.text(request, "reason"))
+            }
+            return try RouteSupport.json(outcome)
+        }
+    }
+
+    /// A remember/learn body: the vector (`vector` or `vector_b64`) parsed without Foundation,
+    /// the rest decoded strictly; and the audit actor.
+    static func rememberBody(_ request: Request, environment: ServerEnvironment) async throws -> (RememberBody, String) {
+        let bytes = try await RouteSupport.body(of: request, environment: environment)
+        if bytes.isEmpty { throw APIError.malformedJSON("the body is empty") }
+        let split = try VectorBodySplitter.split(bytes)
+        var body = try RouteSupport.decode(RememberBody.self, from: split.remainder)
+        body.request.vector = split.vector
+        return (body, RouteSupport.actor(request, named: body.actor))
+    }
+}

@@ -1,0 +1,53 @@
+import Hummingbird
+import MemoryEngine
+
+/// The domain routes of DESIGN.md ("Interfaces"), over a ``MemoryEngine``.
+///
+/// Every write answers with the audit `sequence` of the event it wrote; a search issued after
+/// a write's response sees that write (the engine commits before it returns). Errors are the
+/// JSON error document: the engine's stable codes (``RouteSupport/apiError(for:)`` chooses the
+/// status) and the transport's own (malformed JSON, unknown fields, bad vectors).
+///
+/// Engine calls are synchronous and block the handler's thread for the duration of an LMDB
+/// commit or an embedding; acceptable at the daemon's scale for now, and the place to move
+/// them onto a dedicated pool later.
+public enum MemoryRoutes {
+    /// Registers every domain route on `router`.
+    public static func install(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
+                               engine: MemoryEngine) {
+        installNamespaces(on: router, environment: environment, engine: engine)
+        installEntries(on: router, environment: environment, engine: engine)
+        installEntryHistory(on: router, environment: environment, engine: engine)
+        installSearch(on: router, environment: environment, engine: engine)
+    }
+
+    /// `PUT`, `GET`, `DELETE /v1/namespaces/{ns}` and `GET /v1/namespaces`.
+    static func installNamespaces(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
+                                  engine: MemoryEngine) {
+        router.put("/v1/namespaces/:ns") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let bytes = try await RouteSupport.body(of: request, environment: environment)
+            let body = bytes.isEmpty ? NamespaceBody() : try RouteSupport.decode(NamespaceBody.self, from: bytes)
+            let existed = engine.namespaces().contains { $0.name == name }
+            let stats = try RouteSupport.engine { () throws(EngineError) in try engine.createNamespace(name, body.request) }
+            return try RouteSupport.json(NamespaceView(stats), status: existed ? .ok : .created)
+        }
+        router.get("/v1/namespaces") { _, _ -> Response in
+            try RouteSupport.json(NamespaceListView(namespaces: engine.namespaces().map(NamespaceView.init)))
+        }
+        router.get("/v1/namespaces/:ns") { _, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let stats = try RouteSupport.engine { () throws(EngineError) in try engine.namespace(name) }
+            return try RouteSupport.json(NamespaceView(stats))
+        }
+        router.delete("/v1/namespaces/:ns") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let confirm = try RouteSupport.flag(request, "confirm")
+            let actor = RouteSupport.actor(request, named: nil)
+            let sequence = try RouteSupport.engine { () throws(EngineError) in
+                try engine.deleteNamespace(name, confirm: confirm, actor: actor, reason: RouteSupport.text(request, "reason"))
+            }
+            return try RouteSupport.json(NamespaceDeletedView(deleted: name, sequence: sequence))
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Hummingbird
+import MemoryEngine
+
+/// The plumbing the domain routes share: engine errors as API errors, JSON with ISO 8601
+/// dates both ways, path and query parameters, and the audit actor.
+enum RouteSupport {
+    // MARK: engine errors
+
+    /// Runs a (synchronous) engine call, turning its ``EngineError`` into the API error
+    /// document: the engine's stable `code` is kept and the HTTP status chosen by it.
+    ///
+    /// Engine calls block the calling thread (LMDB commits, embedding). They run on the
+    /// cooperative pool for now; moving them to a dedicated thread pool is a later change.
+    static func engine<R>(_ body: () throws(EngineError) -> R) throws(APIError) -> R {
+        do {
+            return try body()
+        } catch {
+            throw apiError(for: error)
+        }
+    }
+
+    /// The status of each engine code.
+    static func apiError(for error: EngineError) -> APIError {
+        let status: HTTPResponse.Status = switch error {
+        case .invalidArgument, .dimensionMismatch: .badRequest
+        case .notFound, .namespaceNotFound: .notFound
+        case .conflict: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .storageFull: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+        case .unavailable: .serviceUnavailable
+        case .embeddingFailed, .internalError: .internalServerError
+        }
+        return APIError(status: status, code: error.code, message: error.message)
+    }
+
+    // MARK: JSON
+
+    /// ISO 8601 with fractional seconds, e.g. `2026-11-29T09:26:01.123Z`.
+    static let dateStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    /// ISO 8601 without fractional seconds, also accepted in requests.
+    static let plainDateStyle = Date.ISO8601FormatStyle()
+
+    /// The decoder of request bodies: dates are ISO 8601 strings (with or without fractions).
+    static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            if let date = try? Date(text, strategy: dateStyle) { return date }
+            if let date = try? Date(text, strategy: plainDateStyle) { return date }
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an ISO 8601 date, got \"\(text)\"")
+        }
+        return decoder
+    }
+
+    /// Decodes `T` strictly from body bytes: invalid UTF-8, an empty body, malformed JSON and
+    /// unknown, missing or mistyped fields all become 400 ``APIError``s.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(APIError) -> T {
+        let valid = bytes.withUnsafeBytes { raw in (try? JSONBody.validateUTF8(raw)) != nil }
+        if !valid { throw APIError.invalidUTF8 }
+        if bytes.isEmpty { throw APIError.malformedJSON("the body is empty") }
+        do {
+            return try makeDecoder().decode(T.self, from: Data(bytes))
+        } catch let error as UnknownFieldError {
+            throw APIError.unknownField(error.path)
+        } catch let error as DecodingError {
+            throw ErrorMapping.apiError(for: error)
+        } catch {
+            throw APIError.malformedJSON("\(error)")
+        }
+    }
+
+    /// A JSON response with sorted keys and ISO 8601 dates.
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(dateStyle))
+        }
+        return JSONResponse.make([UInt8](try encoder.encode(value)), status: status)
+    }
+
+    /// The collected body as bytes (``BodyLimitMiddleware`` has already enforced the limit).
+    static func body(of request: Request, environment: ServerEnvironment) async throws(APIError) -> [UInt8] {
+        let buffer = try await request.collectedBody(limit: environment.configuration.maxBodyBytes)
+        return Array(buffer.readableBytesView)
+    }
+
+    /// The body decoded strictly as `T` (see ``decode(_:from:)``).
+    static func decodeBody<T: Decodable>(_ type: T.Type, of request: Request,
+                                         environment: ServerEnvironment) async throws(APIError) -> T {
+        try decode(T.self, from: try await body(of: request, environment: environment))
+    }
+
+    // MARK: parameters
+
+    /// The `{ns}` path parameter.
+    static func namespace(_ context: EngramRequestContext) throws(APIError) -> String {
+        guard let name = context.parameters.get("ns") else { throw APIError.missingField("ns") }
+        return name
+    }
+
+    /// The `{id}` path parameter: a positive integer.
+    static func entryID(_ context: EngramRequestContext) throws(APIError) -> UInt64 {
+        guard let text = context.parameters.get("id"), let id = UInt64(text), id > 0 else {
+            throw APIError.invalidField("id", "expected a positive integer")
+        }
+        return id
+    }
+
+    /// An optional unsigned integer query parameter; present but unparsable is a 400.
+    static func query(_ request: Request, _ name: String) throws(APIError) -> UInt64? {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
+        guard let value = UInt64(text) else { throw APIError.invalidField(name, "expected a non-negative integer") }
+        return value
+    }
+
+    /// An optional `Int` query parameter (page sizes); present but unparsable is a 400.
+    static func queryInt(_ request: Request, _ name: String) throws(APIError) -> Int? {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
+        guard let value = Int(text) else { throw APIError.invalidField(name, "expected an integer") }
+        return value
+    }
+
+    /// A boolean query flag: absent is false; `true`/`1` and `false`/`0` are accepted.
+    static func flag(_ request: Request, _ name: String) throws(APIError) -> Bool {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return false }
+        switch text {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw APIError.invalidField(name, "expected true or false")
+        }
+    }
+
+    /// An optional text query parameter (e.g. `reason` on `DELETE`, which has no body).
+    static func text(_ request: Request, _ name: String) -> String? {
+        request.uri.queryParameters[Substring(name)].map(String.init)
+    }
+
+    // MARK: audit actor
+
+    /// Who the audit log names for a write: the Unix peer (`uid:1000`), or `anonymous` for a
+    /// peer without credentials (TCP). A body's `actor` (an application's own user or agent
+    /// name) is recorded beside the peer, never instead of it — `importer (uid:1000)` — so a
+    /// client cannot make the log name someone else as the process that wrote.
+    static func actor(_ request: Request, named: String?) -> String {
+        let peer = request.peerCredentials.map { "uid:\($0.uid)" } ?? "anonymous"
+        guard let named else { return peer }
+        return "\(named) (\(peer))"
+    }
+}

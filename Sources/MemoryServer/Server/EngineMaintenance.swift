@@ -1,0 +1,62 @@
+import Logging
+import MemoryEngine
+import ServiceLifecycle
+
+/// The engine's background work as a ServiceLifecycle service: purges expired entries every
+/// `expiryPurgeInterval` and writes recorded use counts every `usageFlushInterval` (both from
+/// ``MemoryEngine/configuration``), and flushes use counts once more at shutdown.
+///
+/// List it *before* the ``MemoryServer`` in the ServiceGroup: services shut down in reverse
+/// order, so the server finishes its in-flight requests (whose searches record uses) before
+/// the final flush runs.
+public struct EngineMaintenance: Service {
+    let engine: MemoryEngine
+    let logger: Logger
+
+    public init(engine: MemoryEngine, logger: Logger) {
+        self.engine = engine
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let purgeEvery = Duration.seconds(engine.configuration.expiryPurgeInterval)
+        let flushEvery = Duration.seconds(engine.configuration.usageFlushInterval)
+        let clock = ContinuousClock()
+        var nextPurge = clock.now.advanced(by: purgeEvery)
+        var nextFlush = clock.now.advanced(by: flushEvery)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let deadline = min(nextPurge, nextFlush)
+            let slept: Void? = try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(until: deadline, clock: clock)
+            }
+            guard slept != nil else { break }
+            if clock.now >= nextFlush {
+                flush()
+                nextFlush = clock.now.advanced(by: flushEvery)
+            }
+            if clock.now >= nextPurge {
+                purge()
+                nextPurge = clock.now.advanced(by: purgeEvery)
+            }
+        }
+        flush()
+    }
+
+    /// Writes pending use counts; a failure (full disk) keeps them pending for the next round.
+    func flush() {
+        do {
+            try engine.flushUsage()
+        } catch {
+            logger.warning("flushing use counts failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Purges expired entries, as many rounds as the engine reports more.
+    func purge() {
+        do {
+            while try engine.purgeExpired().more, !Task.isShuttingDownGracefully {}
+        } catch {
+            logger.warning("purging expired entries failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
