@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "MemoryStore", targets: ["MemoryStore"]),
         .library(name: "MemoryEngine", targets: ["MemoryEngine"]),
         .library(name: "MemoryServer", targets: ["MemoryServer"]),
+        .library(name: "MemoryClient", targets: ["MemoryClient"]),
         .executable(name: "engramd", targets: ["engramd"]),
         .executable(name: "engram-ann", targets: ["engram-ann"]),
     ],
@@ -72,6 +73,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: invariantChecks),
+        .target(name: "MemoryClient", dependencies: ["MemoryEngine", "MemoryStore", "HNSW", "VectorMath"]),
         .executableTarget(
             name: "engramd",
             dependencies: [
@@ -116,6 +118,13 @@ let package = Package(
                 "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "MemoryClientTests",
+            dependencies: [
+                "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),

@@ -1,0 +1,324 @@
+import Foundation
+public import MemoryEngine
+public import MemoryStore
+import Synchronization
+
+/// A client of engramd's socket API (HTTP/1.1 + JSON over a Unix domain socket), for the CLI,
+/// the prompt service, benchmarks and tests.
+///
+/// Every method is one request; results and errors are the engine's own types
+/// (``WriteOutcome``, ``SearchHit``, ``MemoryEntry``…), and failures are a
+/// ``MemoryClientError``: `.server` with the API's stable code when the daemon refused,
+/// `.unavailable` when it could not be reached.
+///
+/// **Connections and locking.** The client keeps up to `maxIdleConnections` keep-alive
+/// connections. A call takes an idle connection (or opens one), owns it exclusively for the
+/// whole exchange, and puts it back when the response left it reusable. The only shared state
+/// is that list of idle connections, behind a `Mutex` that is held for a push or pop and never
+/// across I/O; so concurrent calls from many tasks run in parallel on separate connections,
+/// and the class is `Sendable` without unchecked escapes.
+///
+/// **Threads.** Socket I/O blocks, so each call runs it on a thread of its own, never on the
+/// Swift concurrency pool: blocking a cooperative thread could starve the very server the call
+/// waits for when both live in one process (tests). A call in flight is not interrupted by task
+/// cancellation; it ends with the response or with the timeout.
+///
+/// **Retries.** Before reusing an idle connection the client checks that the daemon has not
+/// closed it. A request on a reused connection that fails before any response byte arrives is
+/// retried once on a fresh connection only for `GET`, `PUT` and `DELETE`, which the API makes
+/// idempotent; a `POST`/`PATCH` is never sent twice, because the daemon may have committed it.
+public final class MemoryClient: Sendable {
+    /// The daemon's socket.
+    public let socketPath: String
+    /// Recorded in the audit log beside the peer uid (`importer (uid:1000)`) on every write
+    /// whose route takes an `actor`; `nil`: the peer alone.
+    public let actor: String?
+    /// Limit for each send and each receive (not for a whole call), in seconds.
+    public let timeoutSeconds: Int
+    /// Idle keep-alive connections kept for reuse; more may be open while calls run.
+    public let maxIdleConnections: Int
+
+    private let idle = Mutex<[UnixHTTPConnection]>([])
+    public init(socketPath: String, actor: String? = nil, timeoutSeconds: Int = 30, maxIdleConnections: Int = 4) {
+        self.socketPath = socketPath
+        self.actor = actor
+        self.timeoutSeconds = max(1, timeoutSeconds)
+        self.maxIdleConnections = max(0, maxIdleConnections)
+    }
+
+    deinit {
+        let connections = idle.withLock { connections in
+            defer { connections.removeAll() }
+            return connections
+        }
+        for connection in connections { connection.close() }
+    }
+
+    // MARK: health and namespaces
+
+    /// `GET /v1/health`.
+    public func health() async throws(MemoryClientError) -> HealthStatus {
+        try await call("GET", ["v1", "health"], as: HealthStatus.self)
+    }
+
+    /// `PUT /v1/namespaces/{ns}`: creates the namespace, or returns it unchanged when it exists
+    /// with the same configuration (`conflict` when the configuration differs).
+    public func createNamespace(_ name: String, _ request: NamespaceRequest = NamespaceRequest())
+        async throws(MemoryClientError) -> NamespaceStats {
+        try await call("PUT", ["v1", "namespaces", name], body: NamespaceWire(request), as: NamespaceDocument.self)
+            .convertedStats()
+    }
+
+    /// `GET /v1/namespaces`.
+    public func namespaces() async throws(MemoryClientError) -> [NamespaceStats] {
+        let list = try await call("GET", ["v1", "namespaces"], as: NamespaceListDocument.self)
+        var result: [NamespaceStats] = []
+        for document in list.namespaces { result.append(try document.convertedStats()) }
+        return result
+    }
+
+    /// `GET /v1/namespaces/{ns}`.
+    public func namespace(_ name: String) async throws(MemoryClientError) -> NamespaceStats {
+        try await call("GET", ["v1", "namespaces", name], as: NamespaceDocument.self).convertedStats()
+    }
+
+    /// `DELETE /v1/namespaces/{ns}`: the daemon refuses without `confirm: true`, so a caller has
+    /// to say so explicitly.
+    public func deleteNamespace(_ name: String, confirm: Bool, reason: String? = nil)
+        async throws(MemoryClientError) -> NamespaceDeletion {
+        try await call("DELETE", ["v1", "namespaces", name],
+                       query: [("confirm", confirm ? "true" : "false"), ("reason", reason)], as: NamespaceDeletion.self)
+    }
+
+    // MARK: entries
+
+    /// `POST /v1/namespaces/{ns}/memories`: a new entry (its vector, when given, travels as
+    /// `vector_b64`).
+    public func remember(_ request: RememberRequest, in namespace: String, reason: String? = nil)
+        async throws(MemoryClientError) -> WriteOutcome {
+        try await call("POST", ["v1", "namespaces", namespace, "memories"],
+                       body: RememberWire(request: request, actor: actor, reason: reason), as: WriteOutcome.self)
+    }
+
+    /// `POST /v1/namespaces/{ns}/learn`: creates, or reinforces a near-duplicate.
+    public func learn(_ request: RememberRequest, in namespace: String, reason: String? = nil)
+        async throws(MemoryClientError) -> LearnOutcome {
+        try await call("POST", ["v1", "namespaces", namespace, "learn"],
+                       body: RememberWire(request: request, actor: actor, reason: reason), as: LearnOutcome.self)
+    }
+
+    /// `GET /v1/namespaces/{ns}/memories/{id}`.
+    public func get(_ id: UInt64, in namespace: String) async throws(MemoryClientError) -> MemoryEntry {
+        try await call("GET", ["v1", "namespaces", namespace, "memories", String(id)], as: MemoryEntry.self)
+    }
+
+    /// `GET /v1/namespaces/{ns}/memories`: one page in id order; pass `nextCursor` as `after`.
+    public func list(in namespace: String, after: UInt64? = nil, limit: Int? = nil)
+        async throws(MemoryClientError) -> EntryList {
+        try await call("GET", ["v1", "namespaces", namespace, "memories"],
+                       query: [("after", after.map(String.init)), ("limit", limit.map(String.init))], as: EntryList.self)
+    }
+
+    /// `PATCH /v1/namespaces/{ns}/memories/{id}`.
+    public func edit(_ id: UInt64, in namespace: String, _ request: EditRequest, reason: String? = nil)
+        async throws(MemoryClientError) -> WriteOutcome {
+        try await call("PATCH", ["v1", "namespaces", namespace, "memories", String(id)],
+                       body: EditWire(request: request, actor: actor, reason: reason), as: WriteOutcome.self)
+    }
+
+    /// `DELETE /v1/namespaces/{ns}/memories/{id}`; `hard` also scrubs the text from the audit
+    /// log (its SHA-256 stays). The outcome carries the entry as it was.
+    public func forget(_ id: UInt64, in namespace: String, hard: Bool = false, reason: String? = nil)
+        async throws(MemoryClientError) -> WriteOutcome {
+        try await call("DELETE", ["v1", "namespaces", namespace, "memories", String(id)],
+                       query: [("hard", hard ? "true" : nil), ("reason", reason)], as: WriteOutcome.self)
+    }
+
+    /// `GET /v1/namespaces/{ns}/memories/{id}/history`: the entry's audit events.
+    public func history(_ id: UInt64, in namespace: String, after: UInt64? = nil, limit: Int? = nil)
+        async throws(MemoryClientError) -> AuditPage {
+        try await call("GET", ["v1", "namespaces", namespace, "memories", String(id), "history"],
+                       query: [("after", after.map(String.init)), ("limit", limit.map(String.init))], as: AuditPage.self)
+    }
+
+    /// `POST /v1/namespaces/{ns}/memories/{id}/revert`: restores `version`'s content as a new
+    /// version. `vector` is the caller's embedding of that version's text, when it supplies
+    /// its own vectors.
+    public func revert(_ id: UInt64, in namespace: String, toVersion version: UInt64, vector: [Float]? = nil,
+                       reason: String? = nil) async throws(MemoryClientError) -> WriteOutcome {
+        try await call("POST", ["v1", "namespaces", namespace, "memories", String(id), "revert"],
+                       body: RevertWire(version: version, vector: vector, actor: actor, reason: reason),
+                       as: WriteOutcome.self)
+    }
+
+    /// `POST /v1/namespaces/{ns}/memories/{id}/feedback`.
+    public func feedback(_ id: UInt64, in namespace: String, _ signal: FeedbackSignal, reason: String? = nil)
+        async throws(MemoryClientError) -> WriteOutcome {
+        try await call("POST", ["v1", "namespaces", namespace, "memories", String(id), "feedback"],
+                       body: FeedbackWire(signal: signal, actor: actor, reason: reason), as: WriteOutcome.self)
+    }
+
+    // MARK: search and audit
+
+    /// `GET /v1/audit`: events with `after < sequence ≤ through`, optionally of one namespace.
+    public func audit(after: UInt64? = nil, through: UInt64? = nil, namespace: String? = nil, limit: Int? = nil)
+        async throws(MemoryClientError) -> AuditPage {
+        try await call("GET", ["v1", "audit"],
+                       query: [("after", after.map(String.init)), ("through", through.map(String.init)),
+                               ("namespace", namespace), ("limit", limit.map(String.init))],
+                       as: AuditPage.self)
+    }
+
+    // MARK: plumbing
+
+    private func call<Response: Decodable>(_ method: String, _ path: [String], query: [(String, String?)] = [],
+                                           as type: Response.Type) async throws(MemoryClientError) -> Response {
+        try await call(method, path, query: query, bodyBytes: nil, as: type)
+    }
+
+    func call<Body: Encodable, Response: Decodable>(
+        _ method: String, _ path: [String], query: [(String, String?)] = [], body: Body, as type: Response.Type
+    ) async throws(MemoryClientError) -> Response {
+        let bytes: [UInt8]
+        do {
+            bytes = [UInt8](try WireJSON.encoder().encode(body))
+        } catch {
+            throw .invalidRequest("cannot encode the request body: \(error)")
+        }
+        return try await call(method, path, query: query, bodyBytes: bytes, as: type)
+    }
+
+    private func call<Response: Decodable>(_ method: String, _ path: [String], query: [(String, String?)],
+                                           bodyBytes: [UInt8]?, as type: Response.Type)
+        async throws(MemoryClientError) -> Response {
+        let target = Self.target(path: path, query: query)
+        let response = try await send(method: method, target: target, body: bodyBytes)
+        return try Self.decode(type, from: response)
+    }
+
+    /// `/a/b?x=y` with every path segment and query value percent-encoded, so a namespace name
+    /// or reason can never change the route or break the request line.
+    static func target(path: [String], query: [(String, String?)]) -> String {
+        var target = ""
+        for segment in path { target += "/" + percentEncoded(segment) }
+        let items = query.compactMap { name, value in value.map { "\(percentEncoded(name))=\(percentEncoded($0))" } }
+        if !items.isEmpty { target += "?" + items.joined(separator: "&") }
+        return target
+    }
+
+    /// RFC 3986 unreserved characters pass; every other UTF-8 byte becomes `%XX`.
+    static func percentEncoded(_ text: String) -> String {
+        var result = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                 UInt8(ascii: "~"):
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                result += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
+            }
+        }
+        return result
+    }
+
+    /// A 2xx response decoded as `Response`; anything else as `.server`.
+    static func decode<Response: Decodable>(_ type: Response.Type,
+                                            from response: HTTPResponse) throws(MemoryClientError) -> Response {
+        guard (200..<300).contains(response.status) else {
+            if let document = try? JSONDecoder().decode(ErrorDocument.self, from: Data(response.body)) {
+                throw .server(status: response.status, code: document.error.code, message: document.error.message)
+            }
+            let text = String(decoding: response.body.prefix(200), as: UTF8.self)
+            throw .server(status: response.status, code: "http_\(response.status)", message: text)
+        }
+        do {
+            return try WireJSON.decoder().decode(Response.self, from: Data(response.body))
+        } catch {
+            throw .invalidResponse("status \(response.status), body not a \(Response.self): \(error)")
+        }
+    }
+
+    /// Runs the blocking exchange on a thread of its own and resumes with its result.
+    ///
+    /// A thread per call rather than Dispatch: libdispatch on Linux adds workers only slowly
+    /// when the ones it has block (24 concurrent calls took over 20 s on a 2-core machine, all
+    /// waiting for threads), while starting a thread costs tens of microseconds, small beside a
+    /// request that commits to LMDB or embeds text.
+    private func send(method: String, target: String, body: [UInt8]?) async throws(MemoryClientError) -> HTTPResponse {
+        let result: Result<HTTPResponse, MemoryClientError> = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(returning: self.exchange(method: method, target: target, body: body))
+            }
+            thread.start()
+        }
+        return try result.get()
+    }
+
+    private func exchange(method: String, target: String, body: [UInt8]?) -> Result<HTTPResponse, MemoryClientError> {
+        let idempotent = method == "GET" || method == "PUT" || method == "DELETE"
+        var headers: [(String, String)] = [("Accept", "application/json")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        var retried = false
+        while true {
+            let connection: UnixHTTPConnection
+            let reused: Bool
+            if let idleConnection = takeIdleConnection() {
+                connection = idleConnection
+                reused = true
+            } else {
+                do throws(TransportFailure) {
+                    connection = try UnixHTTPConnection.connect(path: socketPath, timeoutSeconds: timeoutSeconds)
+                } catch {
+                    return .failure(.unavailable(error.message))
+                }
+                reused = false
+            }
+            do throws(TransportFailure) {
+                let response = try connection.exchange(method: method, target: target, headers: headers, body: body)
+                if response.reusable { putBack(connection) } else { connection.close() }
+                return .success(response)
+            } catch {
+                connection.close()
+                if reused, idempotent, !retried, error.beforeResponse, error.kind == .connection {
+                    retried = true
+                    continue
+                }
+                switch error.kind {
+                case .connection: return .failure(.unavailable(error.message))
+                case .malformed: return .failure(.invalidResponse(error.message))
+                }
+            }
+        }
+    }
+
+    /// An idle connection the daemon has not closed, or `nil`; dead ones are closed on the way.
+    private func takeIdleConnection() -> UnixHTTPConnection? {
+        while let connection = idle.withLock({ $0.popLast() }) {
+            if connection.isAlive() { return connection }
+            connection.close()
+        }
+        return nil
+    }
+
+    private func putBack(_ connection: UnixHTTPConnection) {
+        let kept = idle.withLock { connections in
+            guard connections.count < maxIdleConnections else { return false }
+            connections.append(connection)
+            return true
+        }
+        if !kept { connection.close() }
+    }
+}
+
+extension NamespaceDocument {
+    fileprivate func convertedStats() throws(MemoryClientError) -> NamespaceStats {
+        do {
+            return try stats()
+        } catch {
+            throw .invalidResponse("namespace document for '\(name)': \(error)")
+        }
+    }
+}
+

@@ -1,0 +1,301 @@
+// Linux only, like the daemon (SO_PEERCRED, Glibc): the socket calls below are Glibc's.
+import Glibc
+
+/// One HTTP/1.1 response as read off the socket.
+struct HTTPResponse: Sendable {
+    var status: Int
+    /// Header names lower-cased; a repeated header keeps its last value.
+    var headers: [String: String]
+    var body: [UInt8]
+    /// Whether the connection may carry another request (HTTP/1.1 without `Connection: close`,
+    /// and a body whose end was framed by Content-Length or chunking rather than EOF).
+    var reusable: Bool
+}
+
+/// Why an exchange failed, before it is mapped to ``MemoryClientError``. `beforeResponse`
+/// records whether no byte of a response had arrived, which is what decides if a request on a
+/// reused keep-alive connection may be retried.
+struct TransportFailure: Error {
+    enum Kind { case connection, malformed }
+    var kind: Kind
+    var message: String
+    var beforeResponse: Bool
+}
+
+/// Blocking HTTP/1.1 over one connected AF_UNIX stream socket.
+///
+/// Plain Glibc sockets rather than NIO: the client makes one request at a time per connection
+/// and waits for the answer, so an event loop would add threads and dependencies without adding
+/// anything. Everything here blocks its thread; ``MemoryClient`` runs it off the cooperative pool.
+/// Not thread-safe: a connection is used by one exchange at a time (the client's pool hands
+/// each connection to one caller).
+struct UnixHTTPConnection: Sendable {
+    let fd: Int32
+
+    /// Largest response head accepted (status line and headers).
+    static let maxHeadBytes = 64 * 1024
+    /// Largest response body accepted; bigger is treated as malformed rather than exhausting memory.
+    static let maxBodyBytes = 512 * 1024 * 1024
+
+    /// Connects to the socket at `path`, with `timeoutSeconds` for every send and receive so a
+    /// hung daemon surfaces as an error instead of blocking the caller forever.
+    static func connect(path: String, timeoutSeconds: Int) throws(TransportFailure) -> UnixHTTPConnection {
+        var address = sockaddr_un()
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        let bytes = Array(path.utf8)
+        guard !bytes.isEmpty, bytes.count < capacity, !bytes.contains(0) else {
+            throw TransportFailure(kind: .connection, message: "invalid socket path '\(path)' (1–\(capacity - 1) bytes)",
+                                   beforeResponse: true)
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else {
+            throw TransportFailure(kind: .connection, message: "socket: \(errnoText())", beforeResponse: true)
+        }
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else {
+            let message = errnoText()
+            _ = Glibc.close(fd)
+            throw TransportFailure(kind: .connection, message: "connect \(path): \(message)", beforeResponse: true)
+        }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return UnixHTTPConnection(fd: fd)
+    }
+
+    func close() { _ = Glibc.close(fd) }
+
+    /// Whether an idle keep-alive connection still looks open: the daemon closes idle
+    /// connections, and finding that out before sending avoids writing a request into a socket
+    /// the peer has already shut (where a non-idempotent request could not safely be retried).
+    func isAlive() -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, 0)
+        if ready == 0 { return true }  // nothing to read, no hang-up: open
+        if ready < 0 { return false }
+        if descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return false }
+        // Readable while idle: either EOF (closed) or stray bytes (out of sync); neither is usable.
+        return false
+    }
+
+    /// Sends one request and reads its response.
+    func exchange(method: String, target: String, headers: [(String, String)],
+                  body: [UInt8]?) throws(TransportFailure) -> HTTPResponse {
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: engram\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if let body { head += "Content-Length: \(body.count)\r\n" }
+        head += "\r\n"
+        var request = Array(head.utf8)
+        if let body { request += body }
+        try send(request)
+        var reader = ResponseReader(fd: fd)
+        while true {
+            let response = try reader.readResponse(method: method)
+            // 1xx responses are interim (we never send Expect, but a server may still send one).
+            if (100..<200).contains(response.status) { continue }
+            // Bytes beyond the response would belong to no request: the stream is out of sync.
+            var result = response
+            if reader.hasBufferedBytes { result.reusable = false }
+            return result
+        }
+    }
+
+    private func send(_ bytes: [UInt8]) throws(TransportFailure) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 {
+                sent += n
+                continue
+            }
+            if n < 0, errno == EINTR { continue }
+            throw TransportFailure(kind: .connection, message: "send: \(n < 0 ? errnoText() : "connection closed")",
+                                   beforeResponse: true)
+        }
+    }
+}
+
+/// Reads one response from a blocking socket, tolerating any split of the bytes across reads.
+struct ResponseReader {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var receivedAny = false
+    private var eof = false
+
+    init(fd: Int32) { self.fd = fd }
+
+    var hasBufferedBytes: Bool { position < buffer.count }
+
+    mutating func readResponse(method: String) throws(TransportFailure) -> HTTPResponse {
+        let headBytes = try readHead()
+        let head = String(decoding: headBytes, as: UTF8.self)
+        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+        guard !lines.isEmpty else { throw malformed("empty response head") }
+        let statusLine = lines.removeFirst()
+        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), parts[1].count == 3, let status = Int(parts[1]),
+              (100...599).contains(status) else {
+            throw malformed("bad status line '\(statusLine.prefix(80))'")
+        }
+        var headers: [String: String] = [:]
+        for line in lines where !line.isEmpty {
+            guard let colon = line.firstIndex(of: ":") else { throw malformed("bad header line '\(line.prefix(80))'") }
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingASCIISpaces()
+            headers[name] = value
+        }
+        let connectionTokens = (headers["connection"] ?? "").lowercased().split(separator: ",").map { $0.trimmingASCIISpaces() }
+        var reusable = parts[0] == "HTTP/1.1" ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
+
+        let body: [UInt8]
+        if method == "HEAD" || (100..<200).contains(status) || status == 204 || status == 304 {
+            body = []
+        } else if let encoding = headers["transfer-encoding"] {
+            guard encoding.lowercased().split(separator: ",").last?.trimmingASCIISpaces() == "chunked" else {
+                throw malformed("unsupported transfer-encoding '\(encoding)'")
+            }
+            body = try readChunked()
+        } else if let lengthText = headers["content-length"] {
+            guard let length = Int(lengthText), length >= 0 else { throw malformed("bad content-length '\(lengthText)'") }
+            guard length <= UnixHTTPConnection.maxBodyBytes else { throw malformed("body of \(length) bytes is too large") }
+            body = try readExactly(length)
+        } else {
+            body = try readToEnd()
+            reusable = false
+        }
+        return HTTPResponse(status: status, headers: headers, body: body, reusable: reusable)
+    }
+
+    private func malformed(_ message: String) -> TransportFailure {
+        TransportFailure(kind: .malformed, message: "malformed response: \(message)", beforeResponse: !receivedAny)
+    }
+
+    /// Reads more bytes into the buffer; returns false at EOF.
+    private mutating func fill() throws(TransportFailure) -> Bool {
+        if eof { return false }
+        if position > 0, position == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            position = 0
+        }
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 {
+                buffer += chunk[0..<n]
+                receivedAny = true
+                return true
+            }
+            if n == 0 {
+                eof = true
+                return false
+            }
+            let code = errno
+            if code == EINTR { continue }
+            let message = code == EAGAIN || code == EWOULDBLOCK ? "timed out waiting for the daemon" : "recv: \(errnoText(code))"
+            throw TransportFailure(kind: .connection, message: message, beforeResponse: !receivedAny)
+        }
+    }
+
+    private func truncated(_ what: String) -> TransportFailure {
+        TransportFailure(kind: receivedAny ? .malformed : .connection,
+                         message: receivedAny ? "connection closed in the middle of the \(what)" : "connection closed by the daemon",
+                         beforeResponse: !receivedAny)
+    }
+
+    private mutating func readHead() throws(TransportFailure) -> [UInt8] {
+        // Offsets are relative to `position`: `fill` may compact the buffer.
+        var scanned = 0
+        while true {
+            while position + scanned + 3 < buffer.count {
+                let index = position + scanned
+                if buffer[index] == 13, buffer[index + 1] == 10, buffer[index + 2] == 13, buffer[index + 3] == 10 {
+                    let head = Array(buffer[position..<index])
+                    position = index + 4
+                    return head
+                }
+                scanned += 1
+            }
+            if buffer.count - position > UnixHTTPConnection.maxHeadBytes { throw malformed("response head too large") }
+            guard try fill() else { throw truncated("response head") }
+        }
+    }
+
+    private mutating func readExactly(_ count: Int) throws(TransportFailure) -> [UInt8] {
+        while buffer.count - position < count {
+            guard try fill() else { throw truncated("response body") }
+        }
+        let bytes = Array(buffer[position..<position + count])
+        position += count
+        return bytes
+    }
+
+    /// One CRLF-terminated line (without the CRLF), of at most `limit` bytes.
+    private mutating func readLine(limit: Int) throws(TransportFailure) -> [UInt8] {
+        var scanned = 0  // relative to `position`, which `fill` may move
+        while true {
+            while position + scanned + 1 < buffer.count {
+                let index = position + scanned
+                if buffer[index] == 13, buffer[index + 1] == 10 {
+                    let line = Array(buffer[position..<index])
+                    position = index + 2
+                    return line
+                }
+                scanned += 1
+            }
+            if buffer.count - position > limit { throw malformed("line too long") }
+            guard try fill() else { throw truncated("chunked body") }
+        }
+    }
+
+    private mutating func readChunked() throws(TransportFailure) -> [UInt8] {
+        var body: [UInt8] = []
+        while true {
+            let line = try readLine(limit: 1024)
+            // Chunk extensions (";name=value") are allowed and ignored.
+            let sizeText = String(decoding: line.prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self).trimmingASCIISpaces()
+            guard !sizeText.isEmpty, sizeText.count <= 16, let size = Int(sizeText, radix: 16), size >= 0 else {
+                throw malformed("bad chunk size '\(sizeText.prefix(20))'")
+            }
+            if size == 0 {
+                // Trailer fields, then the final empty line.
+                while try !readLine(limit: UnixHTTPConnection.maxHeadBytes).isEmpty {}
+                return body
+            }
+            guard body.count + size <= UnixHTTPConnection.maxBodyBytes else { throw malformed("chunked body too large") }
+            body += try readExactly(size)
+            guard try readExactly(2) == [13, 10] else { throw malformed("chunk not followed by CRLF") }
+        }
+    }
+
+    private mutating func readToEnd() throws(TransportFailure) -> [UInt8] {
+        while try fill() {
+            if buffer.count - position > UnixHTTPConnection.maxBodyBytes { throw malformed("body too large") }
+        }
+        let bytes = Array(buffer[position...])
+        position = buffer.count
+        return bytes
+    }
+}
+
+func errnoText(_ code: Int32 = errno) -> String {
+    String(cString: strerror(code))
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (header whitespace), without Foundation.
+    func trimmingASCIISpaces() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first...last])
+    }
+}
