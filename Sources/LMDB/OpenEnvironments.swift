@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -16,7 +16,22 @@ import Darwin
 /// or of the data file's directory plus its name without a subdirectory. Hard links and bind
 /// mounts of the same file are not detected.
 enum OpenEnvironments {
-    private static let paths = Mutex<Set<String>>([])
+    /// The registry, guarded by `lock`. NSLock (a pthread mutex) rather than Synchronization's
+    /// Mutex: ThreadSanitizer does not see that Mutex's futex on Linux and would report every
+    /// concurrent open as a race.
+    private final class Registry: @unchecked Sendable {
+        // @unchecked: `paths` is only touched with `lock` held.
+        let lock = NSLock()
+        var paths = Set<String>()
+
+        func withLock<T>(_ body: (inout Set<String>) -> T) -> T {
+            lock.lock()
+            defer { lock.unlock() }
+            return body(&paths)
+        }
+    }
+
+    private static let paths = Registry()
 
     /// Records `path`; throws `LMDBError.busy` if this process already has it open.
     /// Precondition: with a subdirectory, the directory exists (for read-only opens a missing
