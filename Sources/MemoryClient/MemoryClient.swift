@@ -66,20 +66,17 @@ public final class MemoryClient: Sendable {
     public func createNamespace(_ name: String, _ request: NamespaceRequest = NamespaceRequest())
         async throws(MemoryClientError) -> NamespaceStats {
         try await call("PUT", ["v1", "namespaces", name], body: NamespaceWire(request), as: NamespaceDocument.self)
-            .convertedStats()
+            .stats()
     }
 
     /// `GET /v1/namespaces`.
     public func namespaces() async throws(MemoryClientError) -> [NamespaceStats] {
-        let list = try await call("GET", ["v1", "namespaces"], as: NamespaceListDocument.self)
-        var result: [NamespaceStats] = []
-        for document in list.namespaces { result.append(try document.convertedStats()) }
-        return result
+        try await call("GET", ["v1", "namespaces"], as: NamespaceListDocument.self).namespaces.map { $0.stats() }
     }
 
     /// `GET /v1/namespaces/{ns}`.
     public func namespace(_ name: String) async throws(MemoryClientError) -> NamespaceStats {
-        try await call("GET", ["v1", "namespaces", name], as: NamespaceDocument.self).convertedStats()
+        try await call("GET", ["v1", "namespaces", name], as: NamespaceDocument.self).stats()
     }
 
     /// `DELETE /v1/namespaces/{ns}`: the daemon refuses without `confirm: true`, so a caller has
@@ -309,16 +306,6 @@ public final class MemoryClient: Sendable {
             return true
         }
         if !kept { connection.close() }
-    }
-}
-
-extension NamespaceDocument {
-    fileprivate func convertedStats() throws(MemoryClientError) -> NamespaceStats {
-        do {
-            return try stats()
-        } catch {
-            throw .invalidResponse("namespace document for '\(name)': \(error)")
-        }
     }
 }
 

@@ -189,10 +189,7 @@ struct NamespaceWire: Encodable {
 
 // MARK: - Response documents
 
-/// A namespace as the API writes it. ``NamespaceStats`` has no public initializer and its
-/// Codable form nests ``HNSWParameters`` in camel case, so the client decodes this and
-/// re-encodes it in `NamespaceStats`' own Codable shape (``statsShape``), which yields the
-/// engine's type exactly (integers never pass through a Double).
+/// A namespace as the API writes it (HNSW parameters in snake case, see ``ParametersWire``).
 struct NamespaceDocument: Decodable {
     var name: String
     var dimension: Int
@@ -206,27 +203,11 @@ struct NamespaceDocument: Decodable {
     var max_level: Int
     var index_bytes: Int
 
-    /// The same figures under ``NamespaceStats``' CodingKeys.
-    struct StatsShape: Encodable {
-        var name: String
-        var dimension: Int
-        var metric: Metric
-        var parameters: HNSWParameters
-        var embedder_id: String?
-        var created_at: Date
-        var entry_count: Int
-        var deleted_nodes: Int
-        var free_slots: Int
-        var max_level: Int
-        var index_bytes: Int
-    }
-
-    func stats() throws -> NamespaceStats {
-        let shape = StatsShape(name: name, dimension: dimension, metric: metric, parameters: parameters.parameters,
-                               embedder_id: embedder_id, created_at: created_at, entry_count: entry_count,
-                               deleted_nodes: deleted_nodes, free_slots: free_slots, max_level: max_level,
-                               index_bytes: index_bytes)
-        return try WireJSON.decoder().decode(NamespaceStats.self, from: WireJSON.encoder().encode(shape))
+    func stats() -> NamespaceStats {
+        NamespaceStats(name: name, dimension: dimension, metric: metric, parameters: parameters.parameters,
+                       embedderID: embedder_id, createdAt: created_at, entryCount: entry_count,
+                       deletedNodes: deleted_nodes, freeSlots: free_slots, maxLevel: max_level,
+                       indexBytes: index_bytes)
     }
 }
 

@@ -92,6 +92,22 @@ public struct NamespaceStats: Sendable, Equatable, Codable {
     /// Bytes the index holds in memory.
     public var indexBytes: Int
 
+    /// The figures as a client received them over the API.
+    public init(name: String, dimension: Int, metric: Metric, parameters: HNSWParameters, embedderID: String?,
+                createdAt: Date, entryCount: Int, deletedNodes: Int, freeSlots: Int, maxLevel: Int, indexBytes: Int) {
+        self.name = name
+        self.dimension = dimension
+        self.metric = metric
+        self.parameters = parameters
+        self.embedderID = embedderID
+        self.createdAt = createdAt
+        self.entryCount = entryCount
+        self.deletedNodes = deletedNodes
+        self.freeSlots = freeSlots
+        self.maxLevel = maxLevel
+        self.indexBytes = indexBytes
+    }
+
     init(_ info: NamespaceInfo) {
         name = info.config.name
         dimension = info.config.dimension
