@@ -19,7 +19,7 @@ EF ?= 10,16,32,64,128,256
 METRIC ?= cosine
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build run test test-tsan crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps clean
+.PHONY: help deps model build run test test-tsan test-e2e crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ test: deps model ## install what is missing and run every test (then the concurr
 test-tsan: ## the concurrency tests (HNSW, LMDB, store) under ThreadSanitizer; a report fails the run
 	TSAN_OPTIONS=halt_on_error=1 swift test --sanitize=thread --scratch-path .build-tsan \
 		--filter 'HNSWTests.ConcurrencyTests|LMDBTests.ConcurrencyTests|MemoryStoreTests.ConcurrencyTests'
+
+test-e2e: deps ## engramd end to end over a real socket: isolation, concurrency, restart, shutdown, access, gauges, blocking pool
+	swift test --filter 'NamespaceIsolationTests|ConcurrentReadWriteTests|RestartTests|GracefulShutdownTests|SocketAccessTests|MetricsGaugesTests|BlockingPoolTests'
 
 TRIALS ?= 200
 crash-test: deps ## kill -9 crash test of the memory store (TRIALS=200): every acknowledged write survives
@@ -90,5 +93,14 @@ bench-embed: deps model embed-bench-deps ## native MiniLM against sentence-trans
 	@$(SWIFT_RELEASE) --product engram-embed-bench >&2
 	@.build/release/engram-embed-bench --pytorch $(EMBED_VENV)/bin/python $(EMBED_FLAGS)
 
+bench-report: deps model ## the whole suite (ANN + peers, socket, concurrency, mixed load, text, cold start, rebuild) as results/<UTC>/report.md (DATASET= or CORPUS=)
+	scripts/bench-report.sh $(if $(CORPUS),--corpus $(CORPUS),--dataset $(DATASET)) --M $(M) --efc $(EFC) --ef $(EF) $(BENCH_REPORT_FLAGS)
+
+REBUILD_ENTRIES ?= 20000
+bench-rebuild: deps ## online index rebuild: search p50/p99 before vs during, online vs offline time (REBUILD_ENTRIES=, DATASET=)
+	ENGRAM_REBUILD_BENCH=$(REBUILD_ENTRIES) ENGRAM_REBUILD_BENCH_BASE=$(BASE) ENGRAM_REBUILD_BENCH_QUERIES=$(QUERIES) \
+		swift test -c release -Xswiftc -enable-testing --scratch-path .build-release-tests \
+		--filter MemoryStoreTests.RebuildBenchmarkTests
+
 clean:
-	rm -rf .build .build-tsan
+	rm -rf .build .build-tsan .build-release-tests

@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "MemoryServer", targets: ["MemoryServer"]),
         .library(name: "MemoryClient", targets: ["MemoryClient"]),
         .executable(name: "engramd", targets: ["engramd"]),
+        .executable(name: "engram", targets: ["engram"]),
+        .executable(name: "engram-prompt", targets: ["engram-prompt"]),
         .executable(name: "engram-ann", targets: ["engram-ann"]),
     ],
     dependencies: [
@@ -36,6 +38,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C: only the BLAS entry points Engram calls, plus detection of the BLAS loaded at run time.
@@ -64,6 +69,7 @@ let package = Package(
                 "MemoryEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,7 +86,49 @@ let package = Package(
                 "MemoryServer", "MemoryEngine", "MemoryStore", "LMDB", "Embeddings", "VectorMath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .target(
+            name: "PromptAssembly",
+            dependencies: [
+                "MemoryClient", "MemoryEngine", "MemoryStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]),
+        .executableTarget(
+            name: "engram-prompt",
+            dependencies: [
+                "PromptAssembly",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // The CLI's commands, output formatting and offline operations; `engram` only calls it.
+        .target(
+            name: "EngramCLI",
+            dependencies: [
+                "MemoryClient", "MemoryEngine", "MemoryStore", "HNSW", "LMDB", "VectorMath",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "engram", dependencies: ["EngramCLI"]),
 
+        .executableTarget(
+            name: "engram-socket-bench",
+            dependencies: [
+                "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "HNSW", "VectorMath",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/SocketBench"
+        ),
         .executableTarget(
             name: "engram-ann",
             dependencies: [
@@ -125,6 +173,22 @@ let package = Package(
             name: "MemoryClientTests",
             dependencies: [
                 "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "PromptAssemblyTests",
+            dependencies: [
+                "PromptAssembly", "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "EngramCLITests",
+            dependencies: [
+                "EngramCLI", "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),

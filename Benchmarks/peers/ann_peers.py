@@ -5,7 +5,11 @@ Builds each engine's HNSW index single-threaded with the given M and efConstruct
 then for every ef runs the queries one at a time and prints one CSV row per (engine, ef)
 with the same columns as Engram's ANN runner (Benchmarks/ANNRunner):
 
-    engine,M,efC,ef,recall10,qps_single,p50_us,p99_us,build_s,mem_mb
+    engine,M,efC,ef,recall10,qps_single,p50_us,p99_us,build_s,mem_mb,recall1,recall100,p999_us
+
+The first ten columns are the original ones (old commands and scripts keep working);
+recall1 comes from the timed pass, recall100 from an untimed pass with k=100 and
+ef=max(ef, 100) (empty when the truth file has fewer than 100 ids per query).
 
 CSV goes to stdout, progress and versions to stderr. An engine whose package is missing is
 reported and skipped. See README.md next to this file.
@@ -28,7 +32,7 @@ import time
 
 import numpy as np
 
-HEADER = "engine,M,efC,ef,recall10,qps_single,p50_us,p99_us,build_s,mem_mb"
+HEADER = "engine,M,efC,ef,recall10,qps_single,p50_us,p99_us,build_s,mem_mb,recall1,recall100,p999_us"
 WARMUP_QUERIES = 50
 
 
@@ -208,10 +212,29 @@ def run_queries(engine, queries, k):
     return ids, lat, total
 
 
+def recall_at(k, ids, truth):
+    """Mean over queries of |first k result ids ∩ first k truth ids| / k (padding -1 never
+    matches: truth ids are >= 0)."""
+    hits = sum(np.intersect1d(ids[i, :k], truth[i, :k]).size for i in range(ids.shape[0]))
+    return hits / (float(k) * ids.shape[0])
+
+
 def recall_at_10(ids, truth):
     """Mean over queries of |first 10 result ids ∩ first 10 truth ids| / 10."""
-    hits = sum(np.intersect1d(ids[i, :10], truth[i, :10]).size for i in range(ids.shape[0]))
-    return hits / (10.0 * ids.shape[0])
+    return recall_at(10, ids, truth)
+
+
+def recall_at_100(engine, queries, truth, ef):
+    """Untimed pass with k=100 and beam max(ef, 100); None when truth has < 100 ids."""
+    if truth.shape[1] < 100:
+        return None
+    engine.set_ef(max(ef, 100))
+    found = np.full((queries.shape[0], 100), -1, dtype=np.int64)
+    for i in range(queries.shape[0]):
+        r = np.asarray(engine.search(queries[i:i + 1], 100), dtype=np.int64)[:100]
+        found[i, :r.size] = r
+    engine.set_ef(ef)
+    return recall_at(100, found, truth)
 
 
 def bench_engine(cls, args, base, queries, truth, efs):
@@ -237,10 +260,13 @@ def bench_engine(cls, args, base, queries, truth, efs):
         engine.set_ef(ef)
         ids, lat, total = run_queries(engine, queries, args.k)
         rec = recall_at_10(ids, truth)
+        rec1 = recall_at(1, ids, truth)
         qps = queries.shape[0] / (total / 1e9)
-        p50, p99 = np.percentile(lat / 1e3, [50, 99])
+        p50, p99, p999 = np.percentile(lat / 1e3, [50, 99, 99.9], method="inverted_cdf")
+        rec100 = recall_at_100(engine, queries, truth, ef)
+        rec100_text = "" if rec100 is None else f"{rec100:.4f}"
         print(f"{cls.name},{args.M},{args.efc},{ef},{rec:.4f},{qps:.1f},{p50:.1f},"
-              f"{p99:.1f},{build_s:.2f},{mem_mb:.1f}", flush=True)
+              f"{p99:.1f},{build_s:.2f},{mem_mb:.1f},{rec1:.4f},{rec100_text},{p999:.1f}", flush=True)
         log(f"[{cls.name}] ef={ef}: recall10={rec:.4f} qps={qps:.1f}")
     del engine
     release_memory()

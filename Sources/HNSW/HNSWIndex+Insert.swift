@@ -48,30 +48,64 @@ extension HNSWIndex {
         }
     }
 
-    /// The writer's insertion (algorithm 1 of the paper), as part of `batch`. Writer lock held.
-    func add(_ vector: UnsafeBufferPointer<Float>, squaredNorm: Float, key: UInt64, batch: inout HNSWWriteBatch) throws(HNSWError) {
-        let level = randomLevel()
+    /// The writer's insertion (algorithm 1 of the paper), as part of `batch`, into the lowest
+    /// free slot, a new one, or the `prescribed` one. Writer lock held.
+    func add(
+        _ vector: UnsafeBufferPointer<Float>, squaredNorm: Float, key: UInt64, slot prescribed: UInt32? = nil,
+        storedForm: Bool = false, batch: inout HNSWWriteBatch
+    ) throws(HNSWError) {
         let slot: UInt32
-        if let free = freeSlots.popLast() {
+        if let prescribed {
+            guard prescribed < UInt32.max - 1 else { throw .capacityExceeded }
+            if Int(prescribed) < graph.count {
+                guard graph.flags(prescribed) & NodeFlags.free != 0, let at = freeSlots.lastIndex(of: prescribed) else {
+                    throw .slotInUse(prescribed)
+                }
+                freeSlots.remove(at: at)
+            }
+            slot = prescribed
+        } else if let free = freeSlots.popLast() {
             slot = free
         } else {
             guard graph.count < Int(UInt32.max - 1) else { throw .capacityExceeded }
             slot = UInt32(graph.count)
         }
+        let level = randomLevel()
 
         // 1. Store the vector in its slot, pending: linked below, returned only after commit.
         let prepared = writerScratch.query
-        let storedNorm = prepare(vector, squaredNorm: squaredNorm, into: prepared)
-        let fresh = Int(slot) == graph.count
+        let storedNorm: Float
+        if storedForm {
+            prepared.update(from: vector.baseAddress!, count: dimension)
+            storedNorm = squaredNorm
+        } else {
+            storedNorm = prepare(vector, squaredNorm: squaredNorm, into: prepared)
+        }
+        let fresh = Int(slot) >= graph.count
+        // Slots a prescribed insert skips over become free slots (empty payload).
+        let skipped = fresh ? graph.count..<Int(slot) : 0..<0
+        let zeros = skipped.isEmpty ? [] : [Float](repeating: 0, count: dimension)
         // Growing copies the nodes while searches go on; only the switch is exclusive.
-        let grown = fresh ? graph.grownBlocks(toHold: graph.count + 1) : nil
+        let grown = fresh ? graph.grownBlocks(toHold: Int(slot) + 1) : nil
         let retired = lock.withWriteLock { () -> (blocks: UnsafeMutableRawPointer, capacity: Int)? in
             let old = grown.flatMap { graph.adoptBlocks($0) }
+            for hole in skipped {
+                graph.count += 1
+                zeros.withUnsafeBufferPointer {
+                    graph.writeNode(UInt32(hole), fresh: true, key: 0, vector: $0.baseAddress!, squaredNorm: 0, level: 0,
+                                    flags: NodeFlags.free)
+                }
+            }
             if fresh { graph.count += 1 }
             graph.writeNode(slot, fresh: fresh, key: key, vector: prepared, squaredNorm: storedNorm, level: level, flags: NodeFlags.pending)
             return old
         }
         if let retired { BlockMapping.unmap(retired.blocks, capacity: retired.capacity, stride: graph.layout.stride) }
+        for hole in skipped {
+            batch.appended.append(UInt32(hole))
+        }
+        // Reuse low slots first (popLast takes from the end).
+        freeSlots.append(contentsOf: skipped.reversed().map { UInt32($0) })
         batch.record(.slot(slot))
         if fresh { batch.appended.append(slot) }
         batch.inserted.append(slot)

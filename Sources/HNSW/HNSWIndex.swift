@@ -80,6 +80,11 @@ public final class HNSWIndex: @unchecked Sendable {
         withWriterLock { nodeOfKey[key] != nil }
     }
 
+    /// The slot holding `key`'s node, or `nil`. A store keys its vectors by slot.
+    public func slot(for key: UInt64) -> UInt32? {
+        withWriterLock { nodeOfKey[key] }
+    }
+
     /// The stored vector of `key` (normalised when the metric is cosine), or `nil`.
     public func vector(for key: UInt64) -> [Float]? {
         withWriterLock {

@@ -63,6 +63,8 @@ public enum HNSWError: Error, Equatable, CustomStringConvertible {
     case keyNotFound(UInt64)
     case invalidArgument(String)
     case capacityExceeded
+    /// A prescribed slot (``HNSWWriteBatch/insert(_:key:slot:)``) holds a node.
+    case slotInUse(UInt32)
 
     public var description: String {
         switch self {
@@ -75,6 +77,7 @@ public enum HNSWError: Error, Equatable, CustomStringConvertible {
         case .keyNotFound(let key): return "key \(key) is not in the index"
         case .invalidArgument(let message): return message
         case .capacityExceeded: return "the index cannot hold more than 2^32 - 2 nodes"
+        case .slotInUse(let slot): return "slot \(slot) already holds a node"
         }
     }
 }

@@ -45,6 +45,23 @@ public struct HNSWWriteBatch: ~Copyable {
         try index.add(vector, squaredNorm: squaredNorm, key: key, batch: &self)
     }
 
+    /// Adds `vector` under `key` in the given `slot`, which must be free or at or past the end
+    /// of the graph (the slots skipped over become free slots). A store that keys vectors by
+    /// slot uses it to build a new graph with the slot layout of the old one, so the stored
+    /// vectors and the entries pointing at them stay where they are.
+    /// O(free slots) to claim the slot, plus an ordinary insertion.
+    /// - Parameter stored: `vector` is already in the index's stored form (as
+    ///   ``HNSWIndex/vector(for:)`` or a ``HNSWDelta`` gave it): it is kept bit for bit instead
+    ///   of being normalised again, so the graph holds exactly what its store holds.
+    /// - Throws: ``HNSWError/slotInUse(_:)``, ``HNSWError/duplicateKey(_:)`` and validation errors.
+    public mutating func insert(_ vector: [Float], key: UInt64, slot: UInt32, stored: Bool = false) throws(HNSWError) {
+        try vector.withUnsafeBufferPointer { (buffer) throws(HNSWError) in
+            let squaredNorm = try index.validate(buffer)
+            guard index.nodeOfKey[key] == nil else { throw .duplicateKey(key) }
+            try index.add(buffer, squaredNorm: squaredNorm, key: key, slot: slot, storedForm: stored, batch: &self)
+        }
+    }
+
     /// Replaces the vector of `key`: the new vector is linked in, the old one removed at commit.
     public mutating func update(_ vector: [Float], key: UInt64) throws(HNSWError) {
         try vector.withUnsafeBufferPointer { (buffer) throws(HNSWError) in
@@ -173,6 +190,9 @@ extension HNSWIndex {
         // Slots appended by the batch are the last ones: give them back.
         if !batch.appended.isEmpty {
             lock.withWriteLock { graph.count -= batch.appended.count }
+            // Slots skipped by a prescribed-slot insert were listed free; they are gone again.
+            let count = graph.count
+            freeSlots.removeAll { Int($0) >= count }
         }
         random = batch.randomAtStart
     }

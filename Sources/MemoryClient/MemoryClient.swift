@@ -168,7 +168,7 @@ public final class MemoryClient: Sendable {
 
     // MARK: plumbing
 
-    private func call<Response: Decodable>(_ method: String, _ path: [String], query: [(String, String?)] = [],
+    func call<Response: Decodable>(_ method: String, _ path: [String], query: [(String, String?)] = [],
                                            as type: Response.Type) async throws(MemoryClientError) -> Response {
         try await call(method, path, query: query, bodyBytes: nil, as: type)
     }

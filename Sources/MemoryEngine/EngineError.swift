@@ -30,10 +30,12 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(String)
     /// A damaged record or an unexpected failure below the engine; nothing was changed.
     case internalError(String)
+    /// A long operation (an index rebuild) was cancelled by its caller; nothing of it was kept.
+    case cancelled(String)
 
     /// The stable code: one of `invalid_argument`, `not_found`, `namespace_not_found`,
     /// `dimension_mismatch`, `conflict`, `payload_too_large`, `storage_full`,
-    /// `embedding_failed`, `unavailable`, `internal`.
+    /// `embedding_failed`, `unavailable`, `internal`, `cancelled`.
     public var code: String {
         switch self {
         case .invalidArgument: "invalid_argument"
@@ -46,6 +48,7 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .embeddingFailed: "embedding_failed"
         case .unavailable: "unavailable"
         case .internalError: "internal"
+        case .cancelled: "cancelled"
         }
     }
 
@@ -54,7 +57,7 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .invalidArgument(let m), .notFound(let m), .namespaceNotFound(let m), .dimensionMismatch(let m),
              .conflict(let m), .payloadTooLarge(let m), .storageFull(let m), .embeddingFailed(let m),
-             .unavailable(let m), .internalError(let m):
+             .unavailable(let m), .internalError(let m), .cancelled(let m):
             m
         }
     }
@@ -97,6 +100,7 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidArgument(let detail):
             detail.contains("more than") ? .payloadTooLarge(detail) : .invalidArgument(detail)
         case .corrupt: .internalError(error.description)
+        case .cancelled: .cancelled(error.description)
         case .newerSchema, .notAMemoryStore, .locked: .unavailable(error.description)
         }
     }

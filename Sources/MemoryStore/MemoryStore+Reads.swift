@@ -93,7 +93,7 @@ extension MemoryStore {
     /// `ef` and filtered search.
     public func search(namespace name: String, vector: [Float], k: Int, ef: Int? = nil,
                        filter: ((UInt64) -> Bool)? = nil) throws -> [SearchHit] {
-        let ns = try handle(name)
+        let ns = try indexedHandle(name)
         try Validation.vector(vector, for: ns.config)
         do {
             if let filter { return try ns.index.search(vector, k: k, ef: ef, filter: filter) }

@@ -64,7 +64,7 @@ extension MemoryStore {
     /// Each loaded namespace's index against its persisted records and state.
     private func compareIndexes(_ txn: Transaction, _ report: inout VerificationReport) throws {
         let handles = namespaceTable.withLock { Array($0.values) }.sorted { $0.config.name < $1.config.name }
-        for ns in handles {
+        for ns in handles where ns.indexLoaded {
             let name = "namespace \"\(ns.config.name)\""
             guard let bytes = try txn.get(Array(ns.config.name.utf8), in: dbs.namespaces) else {
                 report.add("\(name) is loaded but has no namespace record")

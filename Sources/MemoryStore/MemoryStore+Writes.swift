@@ -33,7 +33,7 @@ extension MemoryStore {
                             context: AuditContext) throws -> [WriteResult] {
         guard !items.isEmpty else { return [] }
         return try exclusive {
-            let ns = try handle(name)
+            let ns = try indexedHandle(name)
             for (offset, item) in items.enumerated() {
                 do {
                     try Validation.draft(item.draft)
@@ -93,7 +93,7 @@ extension MemoryStore {
             throw MemoryStoreError.invalidArgument("an update records updated, reinforced, feedback or reverted, not \(kind)")
         }
         return try exclusive {
-            let ns = try handle(name)
+            let ns = try indexedHandle(name)
             if let vector { try Validation.vector(vector, for: ns.config) }
             let (counters, before) = try env.read { txn in
                 (try Counters.read(txn, dbs), try readEntry(txn, ns, id))
@@ -157,7 +157,7 @@ extension MemoryStore {
             throw MemoryStoreError.invalidArgument("a delete records deleted or expired, not \(kind)")
         }
         return try exclusive {
-            let ns = try handle(name)
+            let ns = try indexedHandle(name)
             let (counters, found, history) = try env.read { txn in
                 (try Counters.read(txn, dbs), try readEntry(txn, ns, id),
                  hard ? try readAudit(txn, keysIn: dbs.auditByEntry, prefix: UInt64Key(id).bytes, after: 0, limit: .max) : [])
@@ -217,7 +217,7 @@ extension MemoryStore {
     /// `consolidationFraction`; this is the operator's way to force it.
     public func consolidate(namespace name: String) throws {
         try exclusive {
-            try persistConsolidation(try handle(name))
+            try persistConsolidation(try indexedHandle(name))
         }
     }
 

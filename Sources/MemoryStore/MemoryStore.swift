@@ -73,7 +73,7 @@ public final class MemoryStore: Sendable {
         environmentOptions.fileMode = options.fileMode
         env = try Environment(path: path, options: environmentOptions)
         dbs = try Self.prepareSchema(env)
-        namespaceTable = Mutex(try Self.loadNamespaces(env, dbs))
+        namespaceTable = Mutex(try Self.loadNamespaces(env, dbs, loadIndexes: options.loadIndexes))
     }
 
     /// The schema version this build writes.
@@ -123,8 +123,9 @@ public final class MemoryStore: Sendable {
         }
     }
 
-    /// Reads every namespace record and restores its index.
-    static func loadNamespaces(_ env: Environment, _ dbs: Databases) throws -> [String: NamespaceHandle] {
+    /// Reads every namespace record and restores its index (or, without `loadIndexes`, gives
+    /// it an empty one marked not loaded).
+    static func loadNamespaces(_ env: Environment, _ dbs: Databases, loadIndexes: Bool) throws -> [String: NamespaceHandle] {
         try env.read { txn in
             var handles: [String: NamespaceHandle] = [:]
             for record in try txn.entries(in: dbs.namespaces) {
@@ -132,6 +133,17 @@ public final class MemoryStore: Sendable {
                 let stored = try RecordCodec.decode(StoredNamespace.self, from: record.value, what: "namespace \"\(name)\"")
                 guard stored.config.name == name else {
                     throw MemoryStoreError.corrupt("namespace record \"\(name)\" names \"\(stored.config.name)\"")
+                }
+                guard loadIndexes else {
+                    let empty: HNSWIndex
+                    do {
+                        empty = try HNSWIndex(dimension: stored.config.dimension, metric: stored.config.metric,
+                                              parameters: stored.config.parameters)
+                    } catch {
+                        throw MemoryStoreError.corrupt("namespace \"\(name)\": \(error)")
+                    }
+                    handles[name] = NamespaceHandle(id: stored.id, config: stored.config, index: empty, indexLoaded: false)
+                    continue
                 }
                 handles[name] = NamespaceHandle(id: stored.id, config: stored.config,
                                                 index: try GraphLoader.load(txn, dbs, stored))
@@ -146,6 +158,18 @@ public final class MemoryStore: Sendable {
         return handle
     }
 
+    /// The namespace called `name`, for a search or a write: its index must be loaded.
+    /// - Throws: `namespaceNotFound`; `invalidArgument` for a namespace opened without its
+    ///   index (`MemoryStoreOptions.loadIndexes`) and not rebuilt since.
+    func indexedHandle(_ name: String) throws -> NamespaceHandle {
+        let ns = try handle(name)
+        guard ns.indexLoaded else {
+            throw MemoryStoreError.invalidArgument(
+                "namespace \"\(name)\" was opened without its index: rebuild it first (engram index rebuild)")
+        }
+        return ns
+    }
+
     /// Runs `body` as the only writer. See the locking notes above.
     func exclusive<R: Sendable>(_ body: () throws -> R) throws -> R {
         try writeLock.withLock { _ in try body() }
@@ -157,10 +181,14 @@ final class NamespaceHandle: Sendable {
     let id: UInt32
     let config: NamespaceConfig
     let index: HNSWIndex
+    /// `false` when the store was opened without indexes and this one is not rebuilt yet:
+    /// `index` is then empty and must not be searched or written.
+    let indexLoaded: Bool
 
-    init(id: UInt32, config: NamespaceConfig, index: HNSWIndex) {
+    init(id: UInt32, config: NamespaceConfig, index: HNSWIndex, indexLoaded: Bool = true) {
         self.id = id
         self.config = config
         self.index = index
+        self.indexLoaded = indexLoaded
     }
 }

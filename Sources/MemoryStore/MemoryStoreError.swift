@@ -20,6 +20,9 @@ public enum MemoryStoreError: Error, Equatable, CustomStringConvertible {
     case invalidArgument(String)
     /// A record failed its checksum or could not be decoded; says which.
     case corrupt(String)
+    /// A long operation (an index rebuild) stopped because its caller cancelled it; nothing
+    /// of it was kept.
+    case cancelled(String)
 
     public var description: String {
         switch self {
@@ -35,6 +38,7 @@ public enum MemoryStoreError: Error, Equatable, CustomStringConvertible {
         case .invalidVector(let detail): return "invalid vector: \(detail)"
         case .invalidArgument(let detail): return detail
         case .corrupt(let detail): return "damaged store record: \(detail)"
+        case .cancelled(let detail): return "cancelled: \(detail)"
         }
     }
 }

@@ -13,6 +13,12 @@ public struct MemoryStoreOptions: Sendable, Hashable {
     public var maxMapSize: Int = 1 << 40
     /// Permission bits of the files. Default `0o600`.
     public var fileMode: UInt32 = 0o600
+    /// `true` (default): open restores every namespace's graph. `false`: open reads only the
+    /// namespace records, for a store whose graph records are damaged (restoring them would
+    /// fail): `verify()` then checks everything but the in-memory graphs, and
+    /// `rebuildIndex(namespace:)` rebuilds a graph from the entries and vectors, after which
+    /// that namespace works normally. Until then its searches and writes are refused.
+    public var loadIndexes = true
 
     public init(durability: Durability = .sync, mapSize: Int = 64 << 20, maxMapSize: Int = 1 << 40) {
         self.durability = durability

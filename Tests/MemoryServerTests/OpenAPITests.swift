@@ -210,6 +210,42 @@ private struct Session {
         try await call("GET", "\(ns)/memories", "/v1/namespaces/kb/memories?after=2&limit=100", expect: 200)
         try await call("GET", "/v1/audit", "/v1/audit?namespace=kb&limit=50", expect: 200)
         try await call("GET", "/v1/audit", "/v1/audit?after=1&through=3", expect: 200)
+        // Operator routes: export, import (a minimal item: its defaults differ, so a conflict),
+        // verify, backup, a rebuild job and its cancellation.
+        let page = try await call("GET", "\(ns)/export", "/v1/namespaces/kb/export?limit=2", expect: 200)
+        try await call("GET", "\(ns)/export", "/v1/namespaces/kb/export?after=999999", expect: 200)
+        try await call("GET", "\(ns)/export", "/v1/namespaces/kb/export?limit=0", expect: 400)
+        if let first = page["entries"]?[0], let id = first["id"]?.int, let text = first["text"]?.string,
+           let vector = first["vector_b64"]?.string {
+            let body = try JSONSerialization.data(withJSONObject: [
+                "namespace": "kb", "entries": [["id": Int(id), "text": text, "vector_b64": vector]],
+            ] as [String: Any])
+            let result = try await call("POST", "/v1/admin/import", "/v1/admin/import",
+                                        json: String(decoding: body, as: UTF8.self), expect: 200)
+            if result["results"]?[0]?["status"]?.string != "conflict" { failures.append("import: \(result)") }
+        } else {
+            failures.append("export returned no entry: \(page)")
+        }
+        try await call("POST", "/v1/admin/import", "/v1/admin/import", json: #"{"namespace": "kb", "entries": [{"id": 1}]}"#,
+                       expect: 400, code: "missing_field")
+        try await call("POST", "/v1/admin/verify", "/v1/admin/verify", expect: 200)
+        let backupDirectory = FileManager.default.temporaryDirectory.path + "/openapi-backup-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: backupDirectory) }
+        try await call("POST", "/v1/admin/backup", "/v1/admin/backup", json: #"{"path": "\#(backupDirectory)"}"#, expect: 200)
+        try await call("POST", "/v1/admin/backup", "/v1/admin/backup", json: #"{"path": "relative"}"#, expect: 400,
+                       code: "invalid_argument")
+        try await call("POST", "/v1/admin/rebuild", "/v1/admin/rebuild", json: #"{"namespace": "kb", "m": 1}"#, expect: 400,
+                       code: "invalid_argument")
+        let job = try await call("POST", "/v1/admin/rebuild", "/v1/admin/rebuild", json: #"{"namespace": "kb", "m": 12}"#,
+                                 expect: 202)
+        let jobID = job["job"]?["id"]?.string ?? "?"
+        try await call("GET", "/v1/admin/jobs/{job}", "/v1/admin/jobs/\(jobID)", expect: 200)
+        try await call("DELETE", "/v1/admin/jobs/{job}", "/v1/admin/jobs/\(jobID)", expect: 200)
+        try await call("GET", "/v1/admin/jobs/{job}", "/v1/admin/jobs/999", expect: 404, code: "not_found")
+        // Wait for the job to end before the namespace is deleted below.
+        for _ in 0..<500 where try await call("GET", "/v1/admin/jobs/{job}", "/v1/admin/jobs/\(jobID)", expect: 200)["job"]?["state"]?.string == "running" {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         try await call("DELETE", mem, "\(entry)?hard=true&reason=leak", expect: 200)
         try await call("GET", "/v1/audit", "/v1/audit?limit=abc", expect: 400)
         try await call("DELETE", ns, "/v1/namespaces/kb", expect: 400)
@@ -242,6 +278,7 @@ enum JSON: Decodable, Equatable, CustomStringConvertible {
     static func parse(_ text: String) throws -> JSON { try parse(Array(text.utf8)) }
 
     subscript(key: String) -> JSON? { if case .object(let o) = self { o[key] } else { nil } }
+    subscript(index: Int) -> JSON? { if case .array(let a) = self, a.indices.contains(index) { a[index] } else { nil } }
     var string: String? { if case .string(let s) = self { s } else { nil } }
     var int: Int64? { if case .int(let i) = self { i } else { nil } }
     var bool: Bool? { if case .bool(let b) = self { b } else { nil } }

@@ -13,6 +13,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let allowedGIDs = ConfigurationKey(path: "server.allowed_gids", environment: "ENGRAM_ALLOWED_GIDS")
     public static let maxBodyBytes = ConfigurationKey(path: "server.max_body_bytes", environment: "ENGRAM_MAX_BODY_BYTES")
     public static let logLevel = ConfigurationKey(path: "server.log_level", environment: "ENGRAM_LOG_LEVEL")
+    public static let blockingThreads = ConfigurationKey(path: "server.blocking_threads", environment: "ENGRAM_BLOCKING_THREADS")
     public static let tcpEnabled = ConfigurationKey(path: "server.tcp.enabled", environment: "ENGRAM_TCP_ENABLED")
     public static let tcpHost = ConfigurationKey(path: "server.tcp.host", environment: "ENGRAM_TCP_HOST")
     public static let tcpPort = ConfigurationKey(path: "server.tcp.port", environment: "ENGRAM_TCP_PORT")
@@ -22,7 +23,7 @@ public struct ConfigurationKey: Sendable, Hashable {
 
     /// Every key, in the order `--print-config` writes them.
     public static let all: [ConfigurationKey] = [
-        .socket, .socketMode, .allowedUIDs, .allowedGIDs, .maxBodyBytes, .logLevel,
+        .socket, .socketMode, .allowedUIDs, .allowedGIDs, .maxBodyBytes, .logLevel, .blockingThreads,
         .tcpEnabled, .tcpHost, .tcpPort, .dataDirectory, .durability, .modelDirectory,
     ]
 

@@ -112,6 +112,7 @@ struct Draft {
         if let v = ids(.allowedGIDs) { configuration.allowedGIDs = v }
         if let v = int(.maxBodyBytes) { configuration.maxBodyBytes = v }
         if let v = string(.logLevel) { setLogLevel(v, key: .logLevel) }
+        if let v = int(.blockingThreads) { configuration.blockingThreads = v }
         if let value = values[ConfigurationKey.tcpEnabled.path] {
             if let flag = value.bool { tcpEnabled = flag } else {
                 problems.append(.invalidValue(key: ConfigurationKey.tcpEnabled.path, message: "expected true or false"))
@@ -164,6 +165,7 @@ struct Draft {
         if let v = ids(.allowedGIDs) { configuration.allowedGIDs = v }
         if let v = int(.maxBodyBytes) { configuration.maxBodyBytes = v }
         if let v = value(.logLevel) { setLogLevel(v, key: .logLevel, name: ConfigurationKey.logLevel.environment) }
+        if let v = int(.blockingThreads) { configuration.blockingThreads = v }
         if let text = value(.tcpEnabled) {
             switch text.lowercased() {
             case "1", "true", "yes", "on": tcpEnabled = true

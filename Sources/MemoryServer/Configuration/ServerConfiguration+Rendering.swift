@@ -33,6 +33,7 @@ extension ServerConfiguration {
             allowed_gids = \(list(allowedGIDs))
             max_body_bytes = \(maxBodyBytes)
             log_level = \(quoted(logLevel.rawValue))
+            blocking_threads = \(blockingThreads)
 
             [server.tcp]
             enabled = \(tcp != nil)

@@ -36,6 +36,9 @@ extension ServerConfiguration {
         if !Self.bodyLimitRange.contains(maxBodyBytes) {
             problem(.maxBodyBytes, "\(maxBodyBytes) is outside \(Self.bodyLimitRange.lowerBound)...\(Self.bodyLimitRange.upperBound)")
         }
+        if !(0...Self.maxBlockingThreads).contains(blockingThreads) {
+            problem(.blockingThreads, "\(blockingThreads) is outside 0...\(Self.maxBlockingThreads) (0 = automatic)")
+        }
         if dataDirectory.isEmpty { problem(.dataDirectory, "the data directory is empty") }
         if modelDirectory.isEmpty { problem(.modelDirectory, "the model directory is empty") }
         if let tcp {

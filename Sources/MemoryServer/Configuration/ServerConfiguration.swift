@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// Everything `engramd` needs to know before it opens a socket.
@@ -48,12 +49,30 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// Commit durability of the store.
     public var durability: Durability = .sync
+    /// Threads that run blocking engine calls (writes, embeddings, LMDB reads) off Swift's
+    /// cooperative pool; 0 chooses ``automaticBlockingThreads``. See ``BlockingWorkPool``.
+    public var blockingThreads: Int = 0
 
     /// The defaults, as documented in `config/engramd.toml`.
     public init() {}
 
     /// True when any peer allowlist is configured.
     public var hasPeerAllowlist: Bool { !allowedUIDs.isEmpty || !allowedGIDs.isEmpty }
+
+    /// Upper bound of `server.blocking_threads`.
+    public static let maxBlockingThreads = 1024
+
+    /// The pool size for `blocking_threads = 0`: twice the cores, at least 4. Writes spend
+    /// most of their time waiting for fsync (no CPU) and embeddings are CPU-bound, so a little
+    /// more than one thread per core keeps both moving without unbounded oversubscription.
+    public static var automaticBlockingThreads: Int {
+        max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// The blocking pool's size: `blockingThreads`, or the automatic size when it is 0.
+    public var effectiveBlockingThreads: Int {
+        blockingThreads > 0 ? blockingThreads : Self.automaticBlockingThreads
+    }
 
     /// The allowlist in the form the connection handler checks.
     public var peerAllowlist: PeerAllowlist { PeerAllowlist(uids: allowedUIDs, gids: allowedGIDs) }

@@ -1,23 +1,26 @@
 import Hummingbird
 import MemoryEngine
 
-/// remember, learn, list, get, edit and forget.
+/// remember, learn, list, get, edit and forget. Every engine call here commits, embeds or
+/// reads LMDB, so all run on the blocking pool.
 extension MemoryRoutes {
     static func installEntries(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
                                engine: MemoryEngine) {
         router.post("/v1/namespaces/:ns/memories") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let (body, actor) = try await rememberBody(request, environment: environment)
-            let outcome = try RouteSupport.engine { () throws(EngineError) in
-                try engine.remember(body.request, namespace: name, actor: actor, reason: body.reason)
+            let (remember, reason) = (body.request, body.reason)
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.remember(remember, namespace: name, actor: actor, reason: reason)
             }
             return try RouteSupport.json(outcome, status: .created)
         }
         router.post("/v1/namespaces/:ns/learn") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let (body, actor) = try await rememberBody(request, environment: environment)
-            let outcome = try RouteSupport.engine { () throws(EngineError) in
-                try engine.learn(body.request, namespace: name, actor: actor, reason: body.reason)
+            let (learn, reason) = (body.request, body.reason)
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.learn(learn, namespace: name, actor: actor, reason: reason)
             }
             return try RouteSupport.json(outcome, status: outcome.action == .created ? .created : .ok)
         }
@@ -25,7 +28,7 @@ extension MemoryRoutes {
             let name = try RouteSupport.namespace(context)
             let after = try RouteSupport.query(request, "after") ?? 0
             let limit = try RouteSupport.queryInt(request, "limit") ?? 100
-            let page = try RouteSupport.engine { () throws(EngineError) in
+            let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.list(namespace: name, after: after, limit: limit)
             }
             return try RouteSupport.json(page)
@@ -33,7 +36,9 @@ extension MemoryRoutes {
         router.get("/v1/namespaces/:ns/memories/:id") { _, context -> Response in
             let name = try RouteSupport.namespace(context)
             let id = try RouteSupport.entryID(context)
-            let entry = try RouteSupport.engine { () throws(EngineError) in try engine.get(namespace: name, id: id) }
+            let entry = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.get(namespace: name, id: id)
+            }
             return try RouteSupport.json(entry)
         }
         router.patch("/v1/namespaces/:ns/memories/:id") { request, context -> Response in
@@ -41,8 +46,9 @@ extension MemoryRoutes {
             let id = try RouteSupport.entryID(context)
             let body = try await RouteSupport.decodeBody(EditBody.self, of: request, environment: environment)
             let actor = RouteSupport.actor(request, named: body.actor)
-            let outcome = try RouteSupport.engine { () throws(EngineError) in
-                try engine.edit(namespace: name, id: id, body.request, actor: actor, reason: body.reason)
+            let (edit, reason) = (body.request, body.reason)
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.edit(namespace: name, id: id, edit, actor: actor, reason: reason)
             }
             return try RouteSupport.json(outcome)
         }
@@ -51,8 +57,9 @@ extension MemoryRoutes {
             let id = try RouteSupport.entryID(context)
             let hard = try RouteSupport.flag(request, "hard")
             let actor = RouteSupport.actor(request, named: nil)
-            let outcome = try RouteSupport.engine { () throws(EngineError) in
-                try engine.forget(namespace: name, id: id, hard: hard, actor: actor, reason: RouteSupport.text(request, "reason"))
+            let reason = RouteSupport.text(request, "reason")
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.forget(namespace: name, id: id, hard: hard, actor: actor, reason: reason)
             }
             return try RouteSupport.json(outcome)
         }

@@ -1,7 +1,8 @@
 import Hummingbird
 import MemoryEngine
 
-/// An entry's past: history, revert, feedback; and the global audit log.
+/// An entry's past: history, revert, feedback; and the global audit log. All on the blocking
+/// pool (LMDB reads and commits).
 extension MemoryRoutes {
     static func installEntryHistory(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
                                     engine: MemoryEngine) {
@@ -10,7 +11,7 @@ extension MemoryRoutes {
             let id = try RouteSupport.entryID(context)
             let after = try RouteSupport.query(request, "after") ?? 0
             let limit = try RouteSupport.queryInt(request, "limit") ?? 100
-            let page = try RouteSupport.engine { () throws(EngineError) in
+            let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.history(namespace: name, id: id, after: after, limit: limit)
             }
             return try RouteSupport.json(page)
@@ -20,9 +21,9 @@ extension MemoryRoutes {
             let id = try RouteSupport.entryID(context)
             let body = try await RouteSupport.decodeBody(RevertBody.self, of: request, environment: environment)
             let actor = RouteSupport.actor(request, named: body.actor)
-            let outcome = try RouteSupport.engine { () throws(EngineError) in
-                try engine.revert(namespace: name, id: id, toVersion: body.version, vector: body.vector,
-                                  actor: actor, reason: body.reason)
+            let (version, vector, reason) = (body.version, body.vector, body.reason)
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.revert(namespace: name, id: id, toVersion: version, vector: vector, actor: actor, reason: reason)
             }
             return try RouteSupport.json(outcome)
         }
@@ -31,8 +32,9 @@ extension MemoryRoutes {
             let id = try RouteSupport.entryID(context)
             let body = try await RouteSupport.decodeBody(FeedbackBody.self, of: request, environment: environment)
             let actor = RouteSupport.actor(request, named: body.actor)
-            let outcome = try RouteSupport.engine { () throws(EngineError) in
-                try engine.feedback(namespace: name, id: id, body.signal, actor: actor, reason: body.reason)
+            let (signal, reason) = (body.signal, body.reason)
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.feedback(namespace: name, id: id, signal, actor: actor, reason: reason)
             }
             return try RouteSupport.json(outcome)
         }
@@ -41,7 +43,7 @@ extension MemoryRoutes {
             let through = try RouteSupport.query(request, "through")
             let limit = try RouteSupport.queryInt(request, "limit") ?? 100
             let namespace = RouteSupport.text(request, "namespace")
-            let page = try RouteSupport.engine { () throws(EngineError) in
+            let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.audit(after: after, through: through, namespace: namespace, limit: limit)
             }
             return try RouteSupport.json(page)

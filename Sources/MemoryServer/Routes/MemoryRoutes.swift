@@ -8,17 +8,21 @@ import MemoryEngine
 /// JSON error document: the engine's stable codes (``RouteSupport/apiError(for:)`` chooses the
 /// status) and the transport's own (malformed JSON, unknown fields, bad vectors).
 ///
-/// Engine calls are synchronous and block the handler's thread for the duration of an LMDB
-/// commit or an embedding; acceptable at the daemon's scale for now, and the place to move
-/// them onto a dedicated pool later.
+/// Engine calls are synchronous. Those that may block — commits (fsync), embeddings, LMDB
+/// reads — run on ``ServerEnvironment/blockingPool`` through ``RouteSupport/blocking(_:_:)``,
+/// so they never hold one of Swift's few cooperative threads; only in-memory vector searches
+/// and namespace lookups run inline (see `MemoryRoutes+Search.swift` for the measurement).
 public enum MemoryRoutes {
-    /// Registers every domain route on `router`.
+    /// Registers every domain route on `router`, and the engine's gauges on `/metrics`
+    /// (``EngineGauges``, computed at scrape time).
     public static func install(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
                                engine: MemoryEngine) {
+        environment.scrapeMetrics.add(EngineGauges.collector(for: engine))
         installNamespaces(on: router, environment: environment, engine: engine)
         installEntries(on: router, environment: environment, engine: engine)
         installEntryHistory(on: router, environment: environment, engine: engine)
         installSearch(on: router, environment: environment, engine: engine)
+        AdminRoutes.install(on: router, environment: environment, engine: engine)
     }
 
     /// `PUT`, `GET`, `DELETE /v1/namespaces/{ns}` and `GET /v1/namespaces`.
@@ -28,8 +32,10 @@ public enum MemoryRoutes {
             let name = try RouteSupport.namespace(context)
             let bytes = try await RouteSupport.body(of: request, environment: environment)
             let body = bytes.isEmpty ? NamespaceBody() : try RouteSupport.decode(NamespaceBody.self, from: bytes)
-            let existed = engine.namespaces().contains { $0.name == name }
-            let stats = try RouteSupport.engine { () throws(EngineError) in try engine.createNamespace(name, body.request) }
+            let create = body.request
+            let (existed, stats) = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                (engine.namespaces().contains { $0.name == name }, try engine.createNamespace(name, create))
+            }
             return try RouteSupport.json(NamespaceView(stats), status: existed ? .ok : .created)
         }
         router.get("/v1/namespaces") { _, _ -> Response in
@@ -44,8 +50,9 @@ public enum MemoryRoutes {
             let name = try RouteSupport.namespace(context)
             let confirm = try RouteSupport.flag(request, "confirm")
             let actor = RouteSupport.actor(request, named: nil)
-            let sequence = try RouteSupport.engine { () throws(EngineError) in
-                try engine.deleteNamespace(name, confirm: confirm, actor: actor, reason: RouteSupport.text(request, "reason"))
+            let reason = RouteSupport.text(request, "reason")
+            let sequence = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.deleteNamespace(name, confirm: confirm, actor: actor, reason: reason)
             }
             return try RouteSupport.json(NamespaceDeletedView(deleted: name, sequence: sequence))
         }

@@ -7,11 +7,13 @@ import MemoryEngine
 enum RouteSupport {
     // MARK: engine errors
 
-    /// Runs a (synchronous) engine call, turning its ``EngineError`` into the API error
-    /// document: the engine's stable `code` is kept and the HTTP status chosen by it.
+    /// Runs a (synchronous) engine call *on the calling thread*, turning its ``EngineError``
+    /// into the API error document: the engine's stable `code` is kept and the HTTP status
+    /// chosen by it.
     ///
-    /// Engine calls block the calling thread (LMDB commits, embedding). They run on the
-    /// cooperative pool for now; moving them to a dedicated thread pool is a later change.
+    /// Only for calls that cannot block: in-memory lookups (namespace stats) and vector
+    /// searches (see `MemoryRoutes+Search.swift`). Anything that commits, embeds or reads LMDB
+    /// goes through ``blocking(_:_:)`` instead.
     static func engine<R>(_ body: () throws(EngineError) -> R) throws(APIError) -> R {
         do {
             return try body()
@@ -20,12 +22,20 @@ enum RouteSupport {
         }
     }
 
+    /// Runs a blocking engine call (a write with its fsync, an embedding, an LMDB read) on the
+    /// server's ``BlockingWorkPool``, off Swift's cooperative threads, with the same error
+    /// mapping as ``engine(_:)``. The request's task waits without holding a thread.
+    static func blocking<R: Sendable>(_ environment: ServerEnvironment,
+                                      _ body: @escaping @Sendable () throws(EngineError) -> R) async throws(APIError) -> R {
+        try await environment.blockingPool.run(body)
+    }
+
     /// The status of each engine code.
     static func apiError(for error: EngineError) -> APIError {
         let status: HTTPResponse.Status = switch error {
         case .invalidArgument, .dimensionMismatch: .badRequest
         case .notFound, .namespaceNotFound: .notFound
-        case .conflict: .conflict
+        case .conflict, .cancelled: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .storageFull: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
         case .unavailable: .serviceUnavailable

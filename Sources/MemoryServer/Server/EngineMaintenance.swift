@@ -1,5 +1,6 @@
 import Logging
 import MemoryEngine
+import NIOPosix
 import ServiceLifecycle
 
 /// The engine's background work as a ServiceLifecycle service: purges expired entries every
@@ -9,6 +10,10 @@ import ServiceLifecycle
 /// List it *before* the ``MemoryServer`` in the ServiceGroup: services shut down in reverse
 /// order, so the server finishes its in-flight requests (whose searches record uses) before
 /// the final flush runs.
+///
+/// The work itself (commits: one per flush round, one per purged entry) runs on NIO's shared
+/// blocking pool (`NIOThreadPool.singleton`), never on a cooperative thread, for the same
+/// reason the routes use ``BlockingWorkPool``; this service only waits for it.
 public struct EngineMaintenance: Service {
     let engine: MemoryEngine
     let logger: Logger
@@ -31,30 +36,34 @@ public struct EngineMaintenance: Service {
             }
             guard slept != nil else { break }
             if clock.now >= nextFlush {
-                flush()
+                await flush()
                 nextFlush = clock.now.advanced(by: flushEvery)
             }
             if clock.now >= nextPurge {
-                purge()
+                await purge()
                 nextPurge = clock.now.advanced(by: purgeEvery)
             }
         }
-        flush()
+        await flush()
     }
 
     /// Writes pending use counts; a failure (full disk) keeps them pending for the next round.
-    func flush() {
+    func flush() async {
+        let engine = self.engine
         do {
-            try engine.flushUsage()
+            _ = try await NIOThreadPool.singleton.runIfActive { try engine.flushUsage() }
         } catch {
             logger.warning("flushing use counts failed", metadata: ["error": "\(error)"])
         }
     }
 
-    /// Purges expired entries, as many rounds as the engine reports more.
-    func purge() {
+    /// Purges expired entries, as many rounds (of up to 1000) as the engine reports more,
+    /// stopping early when the daemon is shutting down.
+    func purge() async {
+        let engine = self.engine
         do {
-            while try engine.purgeExpired().more, !Task.isShuttingDownGracefully {}
+            while try await NIOThreadPool.singleton.runIfActive({ try engine.purgeExpired().more }),
+                  !Task.isShuttingDownGracefully {}
         } catch {
             logger.warning("purging expired entries failed", metadata: ["error": "\(error)"])
         }

@@ -14,16 +14,24 @@ public struct EngramRequestContext: RequestContext {
     }
 }
 
-/// What routes may need from the server: the effective configuration, version and start time.
+/// What routes may need from the server: the effective configuration, version and start time,
+/// the thread pool for blocking engine calls and the scrape-time gauges.
 public struct ServerEnvironment: Sendable {
     public let configuration: ServerConfiguration
     public let version: String
     public let startedAt: ContinuousClock.Instant
+    /// Where routes run blocking engine calls (writes, embeddings, LMDB reads); started and
+    /// stopped by ``MemoryServer``. Sized by `server.blocking_threads`.
+    public let blockingPool: BlockingWorkPool
+    /// Gauges computed per `/metrics` scrape; route installers add their collectors here.
+    public let scrapeMetrics: ScrapeMetrics
 
     public init(configuration: ServerConfiguration, version: String, startedAt: ContinuousClock.Instant = .now) {
         self.configuration = configuration
         self.version = version
         self.startedAt = startedAt
+        self.blockingPool = BlockingWorkPool(threads: configuration.effectiveBlockingThreads)
+        self.scrapeMetrics = ScrapeMetrics()
     }
 
     /// Seconds since the server started.

@@ -12,6 +12,10 @@ import ServiceLifecycle
 ///
 /// Routes: `GET /v1/health`, `GET /metrics`, plus whatever `routes` installs (the domain
 /// routes). Every route gets the middleware chain metrics → JSON errors → body limit.
+///
+/// Blocking work: routes run engine calls that block (commits, embeddings) on
+/// ``ServerEnvironment/blockingPool``, which this service starts before accepting and stops
+/// after the last in-flight request, so Swift's cooperative threads stay free for the rest.
 public struct MemoryServer: Service {
     /// Installs more routes on the router; called once, before the server starts.
     public typealias RouteInstaller = @Sendable (Router<EngramRequestContext>, ServerEnvironment) -> Void
@@ -69,11 +73,30 @@ public struct MemoryServer: Service {
         EngramMetrics.bootstrap()
         let socket = try UnixSocketSetup.prepare(path: configuration.socketPath, mode: configuration.socketMode)
         defer { socket.remove() }
+        // The blocking pool outlives every request: started before the first connection,
+        // stopped only after Hummingbird has finished the in-flight requests (below).
+        let blockingPool = environment.blockingPool
+        try blockingPool.start()
+        do {
+            try await listen(socket: socket)
+        } catch {
+            await blockingPool.shutdown()
+            throw error
+        }
+        await blockingPool.shutdown()
+    }
+
+    /// Runs the listeners until graceful shutdown (or a failure) and they have drained.
+    private func listen(socket: UnixSocketSetup) async throws {
         let responder = makeRouter().buildResponder()
         let allowlist = configuration.peerAllowlist
         let logger = self.logger
         let readiness = self.readiness
         let socketMode = configuration.socketMode
+        let blockingThreads = environment.blockingPool.threadCount
+        // Ready once every listener accepts: the Unix socket published and, if configured, the
+        // TCP port bound. Signalling on the Unix socket alone let a client race the TCP bind.
+        let listenersRunning = Countdown(configuration.tcp == nil ? 1 : 2) { readiness.succeed() }
 
         let unixApplication = Application(
             responder: responder,
@@ -85,9 +108,10 @@ public struct MemoryServer: Service {
                     try socket.publish()
                     logger.info("listening", metadata: [
                         "socket": "\(socket.path)", "mode": "0o\(String(socketMode, radix: 8))",
+                        "blocking_threads": "\(blockingThreads)",
                         "peer_allowlist": "\(allowlist.isUnrestricted ? "any" : "uids=\(allowlist.uids.sorted()) gids=\(allowlist.gids.sorted())")",
                     ])
-                    readiness.succeed()
+                    listenersRunning.arrive()
                 } catch {
                     logger.critical("cannot publish the socket", metadata: ["error": "\(error)"])
                     readiness.fail(error)
@@ -107,6 +131,7 @@ public struct MemoryServer: Service {
                         logger.notice("TCP listener enabled (no peer credentials on TCP)", metadata: [
                             "address": "\(channel.localAddress.map { "\($0)" } ?? "\(tcp.host):\(tcp.port)")",
                         ])
+                        listenersRunning.arrive()
                     },
                     logger: logger)
                 group.addTask { try await tcpApplication.run() }

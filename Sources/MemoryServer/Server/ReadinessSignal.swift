@@ -34,3 +34,23 @@ final class ReadinessSignal: Sendable {
         }
     }
 }
+
+/// Runs `action` once, when ``arrive()`` has been called `count` times (each listener arrives
+/// when it accepts connections). The Mutex protects the remaining count.
+final class Countdown: Sendable {
+    private let remaining: Mutex<Int>
+    private let action: @Sendable () -> Void
+
+    init(_ count: Int, action: @escaping @Sendable () -> Void) {
+        remaining = Mutex(count)
+        self.action = action
+    }
+
+    func arrive() {
+        let fire = remaining.withLock { remaining -> Bool in
+            remaining -= 1
+            return remaining == 0
+        }
+        if fire { action() }
+    }
+}

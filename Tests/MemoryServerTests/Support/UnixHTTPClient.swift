@@ -7,7 +7,7 @@ import Foundation
 /// A minimal HTTP/1.1 client over AF_UNIX, written with plain sockets so the tests exercise the
 /// real socket file (path, mode, SO_PEERCRED) exactly as curl --unix-socket would.
 /// One request per connection (`Connection: close`); the response is read to EOF.
-/// Blocking calls run on a Dispatch queue, never on the cooperative pool the server uses.
+/// Blocking calls run on a thread of their own, never on the cooperative pool the server uses.
 struct UnixHTTPClient {
     struct Response {
         var status: Int
@@ -36,7 +36,11 @@ struct UnixHTTPClient {
         let socketPath = self.socketPath
         let tcpPort = self.tcpPort
         return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            // A thread of its own per request: Dispatch's global queue on Linux is only as wide
+            // as the cores and cannot see that its threads block in recv(2), so concurrent
+            // requests (parallel tests, several searchers) would queue behind each other for
+            // about a second each before it adds a thread.
+            Thread.detachNewThread {
                 continuation.resume(with: Result {
                     let fd = try tcpPort.map(Self.connect(tcpPort:)) ?? Self.connect(to: socketPath)
                     return try Self.exchange(fd: fd, method: method, path: path, body: body, headers: headers)

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import MemoryClient
+import MemoryEngine
+import MemoryStore
+
+struct ExportCommand: ConsoleCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write namespaces as JSON Lines: every field, vectors in base64.",
+        discussion: """
+            Each namespace starts with a {"namespace_config": …} line (dimension, metric, HNSW \
+            parameters), followed by one line per entry: the entry's JSON with every field plus \
+            vector_b64 (little-endian float32, base64). --audit appends the audit log as \
+            {"audit_event": …} lines, which 'engram import' skips and counts. Output goes to stdout, \
+            or to --output FILE (written as FILE.partial and renamed when complete). Online \
+            through engramd, or offline with --data DIR.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .shortAndLong, help: ArgumentHelp("Only this namespace (repeatable; default: all).", valueName: "name"))
+    var namespace: [String] = []
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+    var output: String?
+    @Flag(help: "Also write the audit log (of the exported namespaces).") var audit = false
+    @Option(help: ArgumentHelp("Read the store in this directory directly (no daemon may hold it).", valueName: "dir"))
+    var data: String?
+    @Option(help: ArgumentHelp("Entries per request.", valueName: "n")) var pageSize: Int = 500
+
+    func validate() throws {
+        guard (1...1000).contains(pageSize) else { throw ValidationError("--page-size must be in 1…1000") }
+    }
+
+    func execute(on console: Console) async throws {
+        let source: any ExportSource
+        if let data {
+            source = LocalExportSource(store: try OfflineStore.open(data), path: data)
+        } else {
+            source = DaemonExportSource(client: connection.client(console))
+        }
+        let sink: any TextSink
+        var partialPath: String?
+        if let output {
+            let partial = output + ".partial"
+            let descriptor = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            guard descriptor >= 0 else {
+                throw CLIFailure(.invalidInput, "cannot create \(partial): \(String(cString: strerror(errno)))")
+            }
+            sink = FileDescriptorSink(descriptor: descriptor, buffered: true, closesOnDeinit: true)
+            partialPath = partial
+        } else {
+            sink = console.out
+        }
+        let counts = try await write(from: source, to: sink)
+        sink.flush()
+        if let output, let partialPath {
+            guard rename(partialPath, output) == 0 else {
+                throw CLIFailure(.error, "cannot rename \(partialPath) to \(output): \(String(cString: strerror(errno)))")
+            }
+        }
+        let auditNote = audit ? " and \(ValueFormatting.count(counts.events)) audit events" : ""
+        console.printError("exported \(ValueFormatting.count(counts.entries)) entries from \(counts.namespaces) "
+                           + "namespace\(counts.namespaces == 1 ? "" : "s")\(auditNote)\(output.map { " to \($0)" } ?? "")")
+    }
+
+    private func write(from source: any ExportSource, to sink: any TextSink) async throws -> (namespaces: Int, entries: Int, events: Int) {
+        let encoder = JSONOutput.encoder()
+        func line<Value: Encodable>(_ value: Value) throws {
+            var data = try encoder.encode(value)
+            data.append(10)
+            sink.write(String(decoding: data, as: UTF8.self))
+        }
+        let all = try await source.namespaces()
+        for name in namespace where !all.contains(where: { $0.name == name }) {
+            throw CLIFailure(.notFound, code: "namespace_not_found", "namespace \"\(name)\" does not exist")
+        }
+        let selected = namespace.isEmpty ? all : all.filter { namespace.contains($0.name) }
+        var entries = 0
+        for config in selected {
+            try line(ExportFormat.NamespaceLine(namespace_config: config))
+            var after: UInt64?
+            repeat {
+                let page = try await source.page(namespace: config.name, after: after, limit: pageSize)
+                for entry in page.entries { try line(entry) }
+                entries += page.entries.count
+                after = page.next
+            } while after != nil
+        }
+        var events = 0
+        if audit {
+            let names = Set(selected.map(\.name))
+            let only = namespace.count == 1 ? namespace.first : nil
+            var after: UInt64 = 0
+            while true {
+                let page = try await source.audit(after: after, namespace: only)
+                for event in page.events where names.contains(event.namespace) || namespace.isEmpty {
+                    try line(ExportFormat.AuditLine(audit_event: event))
+                    events += 1
+                }
+                guard let next = page.next else { break }
+                after = next
+            }
+        }
+        return (selected.count, entries, events)
+    }
+}
+
+/// Where an export reads from: the daemon, or a data directory.
+protocol ExportSource {
+    func namespaces() async throws -> [ExportFormat.NamespaceConfigLine]
+    func page(namespace: String, after: UInt64?, limit: Int) async throws -> (entries: [ExportedEntry], next: UInt64?)
+    func audit(after: UInt64, namespace: String?) async throws -> (events: [AuditEvent], next: UInt64?)
+}
+
+struct DaemonExportSource: ExportSource {
+    var client: MemoryClient
+
+    func namespaces() async throws -> [ExportFormat.NamespaceConfigLine] {
+        try await MemoryCLIRequest.run { () async throws(MemoryClientError) in try await client.namespaces() }.map {
+            ExportFormat.NamespaceConfigLine(name: $0.name, dimension: $0.dimension, metric: $0.metric,
+                                             parameters: $0.parameters, embedderID: $0.embedderID)
+        }
+    }
+
+    func page(namespace: String, after: UInt64?, limit: Int) async throws -> (entries: [ExportedEntry], next: UInt64?) {
+        let page = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
+            try await client.exportPage(namespace: namespace, after: after, limit: limit)
+        }
+        return (page.entries, page.nextCursor)
+    }
+
+    func audit(after: UInt64, namespace: String?) async throws -> (events: [AuditEvent], next: UInt64?) {
+        let page = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
+            try await client.audit(after: after, namespace: namespace, limit: 1000)
+        }
+        return (page.events, page.nextCursor)
+    }
+}
+
+struct LocalExportSource: ExportSource {
+    var store: MemoryStore
+    var path: String
+
+    func namespaces() async throws -> [ExportFormat.NamespaceConfigLine] {
+        store.namespaces().map {
+            ExportFormat.NamespaceConfigLine(name: $0.config.name, dimension: $0.config.dimension, metric: $0.config.metric,
+                                             parameters: $0.config.parameters, embedderID: $0.config.embedderID)
+        }
+    }
+
+    func page(namespace: String, after: UInt64?, limit: Int) async throws -> (entries: [ExportedEntry], next: UInt64?) {
+        let page = try OfflineStore.run(path) { try store.exportPage(namespace: namespace, after: after ?? 0, limit: limit) }
+        return (page.entries.map { ExportedEntry(entry: $0.entry, vector: $0.vector) }, page.nextCursor)
+    }
+
+    func audit(after: UInt64, namespace: String?) async throws -> (events: [AuditEvent], next: UInt64?) {
+        let limit = 1000
+        let events = try OfflineStore.run(path) {
+            if let namespace { return try store.audit(namespace: namespace, after: after, limit: limit) }
+            return try store.audit(after: after, limit: limit)
+        }
+        return (events, events.count == limit ? events.last?.sequence : nil)
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import HNSW
+import MemoryClient
+import MemoryEngine
+import MemoryStore
+import VectorMath
+
+extension Metric: ExpressibleByArgument {}
+
+struct NamespaceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "namespace", abstract: "Create, list, inspect and delete namespaces.",
+        subcommands: [NamespaceCreateCommand.self, NamespaceListCommand.self, NamespaceStatsCommand.self,
+                      NamespaceDeleteCommand.self])
+}
+
+struct NamespaceCreateCommand: ConsoleCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create", abstract: "Create a namespace (idempotent; a different existing configuration is a conflict).",
+        discussion: "A write to an unknown namespace creates it with the defaults, unless the daemon is configured otherwise.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "1–128 characters of A–Z, a–z, 0–9, '.', '_', '-'.") var name: String
+    @Option(help: ArgumentHelp("Vector dimension (default: the daemon's embedder's).", valueName: "n"))
+    var dimension: Int?
+    @Option(help: ArgumentHelp("cosine or l2.", valueName: "metric")) var metric: Metric = .cosine
+    @Option(name: .customLong("m"), help: ArgumentHelp("HNSW links per node (layer 0 keeps 2·M).", valueName: "M"))
+    var m: Int?
+    @Option(help: ArgumentHelp("HNSW candidate list size while inserting.", valueName: "n")) var efConstruction: Int?
+    @Option(help: ArgumentHelp("Default candidate list size for searches.", valueName: "n")) var efSearch: Int?
+
+    func validate() throws {
+        if let dimension, dimension < 1 { throw ValidationError("--dimension must be at least 1") }
+        if let m, m < 2 { throw ValidationError("--m must be at least 2") }
+        if let efConstruction, efConstruction < 1 { throw ValidationError("--ef-construction must be at least 1") }
+        if let efSearch, efSearch < 1 { throw ValidationError("--ef-search must be at least 1") }
+    }
+
+    func execute(on console: Console) async throws {
+        var parameters = HNSWParameters()
+        if let m { parameters.m = m }
+        if let efConstruction { parameters.efConstruction = efConstruction }
+        if let efSearch { parameters.efSearch = efSearch }
+        let request = NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters)
+        let client = connection.client(console)
+        let stats = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
+            try await client.createNamespace(name, request)
+        }
+        if output.json { return console.print(try JSONOutput.line(NamespaceJSON(stats))) }
+        console.print("namespace \(stats.name): dimension \(stats.dimension), \(stats.metric.rawValue), "
+                      + "M \(stats.parameters.m), ef_construction \(stats.parameters.efConstruction), "
+                      + "\(ValueFormatting.count(stats.entryCount)) entries")
+    }
+}
+
+struct NamespaceListCommand: ConsoleCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the namespaces.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    func execute(on console: Console) async throws {
+        let client = connection.client(console)
+        let namespaces = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
+            try await client.namespaces()
+        }
+        if output.json { return console.print(try JSONOutput.line(NamespaceListJSON(namespaces: namespaces.map(NamespaceJSON.init)))) }
+        console.out.write(EntryFormatting.namespaceList(namespaces, now: console.now(), wide: output.wide))
+    }
+}
+
+struct NamespaceStatsCommand: ConsoleCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "One namespace's configuration and figures.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The namespace.") var name: String
+
+    func execute(on console: Console) async throws {
+        let client = connection.client(console)
+        let stats = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
+            try await client.namespace(name)
+        }
+        if output.json { return console.print(try JSONOutput.line(NamespaceJSON(stats))) }
+        console.out.write(EntryFormatting.namespaceDetail(stats, now: console.now()))
+    }
+}
+
+struct NamespaceDeleteCommand: ConsoleCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete", abstract: "Delete a namespace and every entry in it.",
+        discussion: "Refused without --yes. The audit log records a 'deleted' event per entry.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The namespace.") var name: String
+    @Flag(name: [.long, .customLong("confirm"), .customShort("y")], help: "Really delete it.") var yes = false
+    @Option(help: ArgumentHelp("Why, recorded in the audit log.", valueName: "text")) var reason: String?
+
+    func validate() throws {
+        guard yes else {
+            throw ValidationError("deleting namespace \(name) removes every entry in it; add --yes to confirm")
+        }
+    }
+
+    func execute(on console: Console) async throws {
+        let client = connection.client(console)
+        let deletion = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
+            try await client.deleteNamespace(name, confirm: true, reason: reason)
+        }
+        if output.json { return console.print(try JSONOutput.line(DeletionJSON(deleted: deletion.deleted, sequence: deletion.sequence))) }
+        console.print("deleted namespace \(deletion.deleted)" + (deletion.sequence.map { " (sequence \($0))" } ?? ""))
+    }
+}

@@ -1,0 +1,100 @@
+// This file imports MemoryEngine without HNSW/MemoryStore: both have a `SearchHit` of their own,
+// which would make the name ambiguous here (see MemoryClient+Search.swift).
+import ArgumentParser
+import Foundation
+import MemoryClient
+import MemoryEngine
+
+struct SearchCommand: ConsoleCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search", abstract: "Find the entries closest to a text or a vector.",
+        discussion: """
+            Results are ordered by similarity (cosine), or by the ranking score with --rank \
+            (similarity blended with confidence and recency, weights from the daemon's configuration). \
+            Every filter given must hold.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var scope: NamespaceOption
+
+    @Argument(help: "The query text (embedded by the daemon). Omit it with --vector-file.")
+    var query: String?
+    @Option(help: ArgumentHelp("Query by this vector instead: a JSON array or raw little-endian float32.",
+                               valueName: "file"))
+    var vectorFile: String?
+    @Option(help: ArgumentHelp("How --vector-file is encoded.", valueName: "auto|json|f32"))
+    var vectorFormat: VectorFile.Format = .auto
+    @Option(name: .short, help: ArgumentHelp("How many results.", valueName: "k")) var k: Int = 10
+    @Option(help: ArgumentHelp("Candidate list size (default: the namespace's ef_search).", valueName: "ef"))
+    var ef: Int?
+    @Option(name: .customLong("tag"), help: ArgumentHelp("Only entries with at least one of these tags (repeatable).",
+                                                         valueName: "tag"))
+    var tagsAny: [String] = []
+    @Option(name: .customLong("all-tags"), help: ArgumentHelp("Only entries with all these tags (repeatable).",
+                                                              valueName: "tag"))
+    var tagsAll: [String] = []
+    @Option(name: .customLong("source"), help: ArgumentHelp("Only entries from this source (repeatable).",
+                                                            valueName: "source"))
+    var sources: [String] = []
+    @Option(help: ArgumentHelp("Only entries with at least this confidence.", valueName: "0…1"))
+    var minConfidence: Double?
+    @Flag(inversion: .prefixedNo, help: "Only pinned (--pinned) or only unpinned (--no-pinned) entries.")
+    var pinned: Bool?
+    @Option(help: ArgumentHelp("Any further filter in the API's JSON form; the flags above are added to it.",
+                               valueName: "json"))
+    var filter: String?
+    @Flag(help: "Rank by similarity, confidence and recency instead of similarity alone.")
+    var rank = false
+
+    func validate() throws {
+        if (query == nil) == (vectorFile == nil) { throw ValidationError("give a query text or --vector-file, not both") }
+        guard k >= 1 else { throw ValidationError("-k must be at least 1") }
+        if let ef, ef < 1 { throw ValidationError("--ef must be at least 1") }
+        if let filter { _ = try ArgumentParsing.filter(filter) }
+    }
+
+    func execute(on console: Console) async throws {
+        var searchFilter = try filter.map(ArgumentParsing.filter) ?? SearchFilter()
+        if !tagsAny.isEmpty { searchFilter.tagsAny = tagsAny }
+        if !tagsAll.isEmpty { searchFilter.tagsAll = tagsAll }
+        if !sources.isEmpty { searchFilter.sources = sources }
+        if let minConfidence { searchFilter.minConfidence = minConfidence }
+        if let pinned { searchFilter.pinned = pinned }
+        let request = SearchRequest(
+            text: try query.map(ArgumentParsing.text),
+            vector: try vectorFile.map { path throws(CLIFailure) in try VectorFile.read(path: path, format: vectorFormat) },
+            k: k, ef: ef, filter: searchFilter.isEmpty ? nil : searchFilter, rank: rank ? RankOptions() : nil)
+        let client = connection.client(console)
+        let hits = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
+            try await client.search(in: scope.namespace, request)
+        }
+        if output.json { return console.print(try JSONOutput.line(HitsJSON(hits: hits))) }
+        if hits.isEmpty { return console.printError("no results") }
+        console.out.write(Self.table(hits, ranked: rank, now: console.now(), wide: output.wide))
+    }
+
+    /// One row per hit, best first.
+    static func table(_ hits: [SearchHit], ranked: Bool, now: Date, wide: Bool) -> String {
+        var columns: [TableRenderer.Column] = [.init("#", .right), .init("ID", .right), .init("SIM", .right)]
+        if ranked { columns.append(.init("SCORE", .right)) }
+        columns += [.init("CONF", .right), .init("TAGS", maxWidth: wide ? nil : 24), .init("UPDATED"),
+                    .init("TEXT", maxWidth: wide ? nil : 60)]
+        var table = TableRenderer(columns)
+        for (index, hit) in hits.enumerated() {
+            var row = ["\(index + 1)", "\(hit.entry.id)", ValueFormatting.fixed(hit.similarity, digits: 3)]
+            if ranked { row.append(ValueFormatting.fixed(hit.score, digits: 3)) }
+            row += [ValueFormatting.confidence(hit.entry.confidence), hit.entry.tags.joined(separator: ","),
+                    ValueFormatting.time(hit.entry.updatedAt, now: now, wide: wide), hit.entry.text]
+            table.append(row)
+        }
+        return table.render()
+    }
+}
+
+extension VectorFile.Format: ExpressibleByArgument {}
+
+/// `POST …/search`'s document.
+struct HitsJSON: Encodable {
+    var hits: [SearchHit]
+}

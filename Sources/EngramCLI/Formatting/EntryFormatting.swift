@@ -1,0 +1,119 @@
+import Foundation
+import MemoryClient
+import MemoryEngine
+import MemoryStore
+
+/// How entries, audit events and namespaces look in human output. Shared by the commands so
+/// that `get`, `history`, `audit` and the write commands agree.
+enum EntryFormatting {
+    /// `get`: every field of one entry, times both relative and ISO.
+    static func detail(_ entry: MemoryEntry, now: Date) -> String {
+        var view = KeyValueRenderer()
+        view.append("id", "\(entry.id)")
+        view.append("namespace", entry.namespace)
+        view.append("text", entry.text)
+        view.append("tags", entry.tags.isEmpty ? "-" : entry.tags.joined(separator: ", "))
+        view.append("metadata", entry.metadata.isEmpty ? "-" : ((try? JSONOutput.line(entry.metadata)) ?? "?"))
+        view.append("source", entry.source)
+        let evidence = entry.evidence
+        view.append("confidence", "\(ValueFormatting.confidence(entry.confidence))  (support \(evidence.support), "
+                    + "useful \(evidence.useful), not useful \(evidence.notUseful), "
+                    + "contradictions \(evidence.contradictions))")
+        view.append("pinned", entry.pinned ? "yes" : "no")
+        view.append("version", "\(entry.version)")
+        view.append("created", both(entry.createdAt, now: now))
+        view.append("updated", both(entry.updatedAt, now: now))
+        view.append("last used", entry.lastUsedAt.map { both($0, now: now) } ?? "never")
+        view.append("use count", "\(entry.useCount)")
+        view.append("expires", entry.expiresAt.map { both($0, now: now) } ?? "never")
+        return view.render()
+    }
+
+    /// "3 min ago (2026-11-29T10:19:01.123Z)".
+    static func both(_ date: Date, now: Date) -> String {
+        "\(ValueFormatting.relative(date, now: now)) (\(ValueFormatting.iso(date)))"
+    }
+
+    /// One line for a write: what happened, to which entry, and the audit sequence.
+    static func written(_ verb: String, _ outcome: WriteOutcome, extra: String = "") -> String {
+        let entry = outcome.entry
+        return "\(verb) entry \(entry.id) in \(entry.namespace): version \(entry.version), confidence "
+            + "\(ValueFormatting.confidence(entry.confidence))\(extra) (sequence \(outcome.sequence))"
+    }
+
+    /// `history` and `audit`: one row per event.
+    static func events(_ events: [AuditEvent], now: Date, wide: Bool, showNamespace: Bool) -> String {
+        var columns: [TableRenderer.Column] = [.init("SEQ", .right), .init("TIME"), .init("KIND")]
+        if showNamespace { columns += [.init("NAMESPACE"), .init("ID", .right)] }
+        columns += [.init("VERSION", .right), .init("CONF", .right), .init("ACTOR"),
+                    .init("REASON", maxWidth: wide ? nil : 30), .init("TEXT", maxWidth: wide ? nil : 50)]
+        var table = TableRenderer(columns)
+        for event in events {
+            let state = event.after ?? event.before
+            var row = ["\(event.sequence)", ValueFormatting.time(event.time, now: now, wide: wide), event.kind.rawValue]
+            if showNamespace { row += [event.namespace, "\(event.entryID)"] }
+            let text: String
+            if event.isScrubbed {
+                text = "(scrubbed)"
+            } else {
+                text = state?.text ?? ""
+            }
+            row += [state.map { "\($0.version)" } ?? "-", state.map { ValueFormatting.confidence($0.confidence) } ?? "-",
+                    event.actor, event.reason ?? "", text]
+            table.append(row)
+        }
+        return table.render()
+    }
+
+    /// `namespace list`: one row per namespace.
+    static func namespaceList(_ namespaces: [NamespaceStats], now: Date, wide: Bool) -> String {
+        var table = TableRenderer([.init("NAME"), .init("DIM", .right), .init("METRIC"), .init("ENTRIES", .right),
+                                   .init("EMBEDDER"), .init("CREATED")])
+        for namespace in namespaces {
+            table.append([namespace.name, "\(namespace.dimension)", namespace.metric.rawValue,
+                          ValueFormatting.count(namespace.entryCount), namespace.embedderID ?? "-",
+                          ValueFormatting.time(namespace.createdAt, now: now, wide: wide)])
+        }
+        return table.render()
+    }
+
+    /// `stats`: index figures per namespace and a total row.
+    static func namespaceStats(_ namespaces: [NamespaceStats]) -> String {
+        var table = TableRenderer([.init("NAME"), .init("ENTRIES", .right), .init("DELETED", .right),
+                                   .init("FREE", .right), .init("LEVELS", .right), .init("INDEX", .right),
+                                   .init("M", .right), .init("EF_C", .right), .init("DIM", .right), .init("METRIC")])
+        for namespace in namespaces {
+            table.append([namespace.name, ValueFormatting.count(namespace.entryCount),
+                          ValueFormatting.count(namespace.deletedNodes), ValueFormatting.count(namespace.freeSlots),
+                          "\(namespace.maxLevel + 1)", ValueFormatting.bytes(namespace.indexBytes),
+                          "\(namespace.parameters.m)", "\(namespace.parameters.efConstruction)",
+                          "\(namespace.dimension)", namespace.metric.rawValue])
+        }
+        if namespaces.count > 1 {
+            table.append(["TOTAL", ValueFormatting.count(namespaces.reduce(0) { $0 + $1.entryCount }),
+                          ValueFormatting.count(namespaces.reduce(0) { $0 + $1.deletedNodes }),
+                          ValueFormatting.count(namespaces.reduce(0) { $0 + $1.freeSlots }), "",
+                          ValueFormatting.bytes(namespaces.reduce(0) { $0 + $1.indexBytes })])
+        }
+        return table.render()
+    }
+
+    /// `namespace stats NAME`: one namespace in full.
+    static func namespaceDetail(_ namespace: NamespaceStats, now: Date) -> String {
+        var view = KeyValueRenderer()
+        let p = namespace.parameters
+        view.append("name", namespace.name)
+        view.append("dimension", "\(namespace.dimension)")
+        view.append("metric", namespace.metric.rawValue)
+        view.append("embedder", namespace.embedderID ?? "- (clients send vectors)")
+        view.append("entries", ValueFormatting.count(namespace.entryCount))
+        view.append("deleted nodes", ValueFormatting.count(namespace.deletedNodes))
+        view.append("free slots", ValueFormatting.count(namespace.freeSlots))
+        view.append("graph levels", "\(namespace.maxLevel + 1)")
+        view.append("index memory", ValueFormatting.bytes(namespace.indexBytes))
+        view.append("hnsw", "M \(p.m), ef_construction \(p.efConstruction), ef_search \(p.efSearch), "
+                    + "flat below \(p.flatThreshold), consolidate at \(ValueFormatting.fixed(p.consolidationFraction * 100, digits: 0))% deleted")
+        view.append("created", both(namespace.createdAt, now: now))
+        return view.render()
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import MemoryEngine
+import MemoryStore
+
+/// Parsers for option values that are more than a string: metadata objects, filters, expiry
+/// times. Each throws a ``ValidationError`` (exit status 2) that says what was expected.
+enum ArgumentParsing {
+    /// A JSON object such as `{"ticket": 42}`.
+    static func metadata(_ text: String) throws -> [String: JSONValue] {
+        guard let object = try? JSONOutput.decoder().decode([String: JSONValue].self, from: Data(text.utf8)) else {
+            throw ValidationError("--metadata must be a JSON object, e.g. '{\"ticket\": 42}'")
+        }
+        return object
+    }
+
+    /// A search filter in the API's JSON form (`{"tags_any": ["billing"], "min_confidence": 0.5}`).
+    static func filter(_ text: String) throws -> SearchFilter {
+        do {
+            return try JSONOutput.decoder().decode(SearchFilter.self, from: Data(text.utf8))
+        } catch {
+            throw ValidationError("--filter must be a JSON search filter, e.g. '{\"tags_any\": [\"billing\"]}': \(error)")
+        }
+    }
+
+    /// An absolute ISO 8601 time (`2026-12-31T00:00:00Z`) or a duration from `now`: a number
+    /// with a unit `s`, `m`, `h`, `d` or `w` (`90m`, `7d`).
+    static func expiry(_ text: String, now: Date) throws -> Date {
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
+        if let unit = text.last, let scale = units[unit], let amount = Double(text.dropLast()), amount > 0,
+           amount.isFinite {
+            return now.addingTimeInterval(amount * scale)
+        }
+        throw ValidationError("--expires takes an ISO 8601 time (2026-12-31T00:00:00Z) or a duration (90m, 7d)")
+    }
+
+    /// The text argument, or standard input when it is `-`.
+    static func text(_ argument: String) throws -> String {
+        guard argument == "-" else { return argument }
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        var text = String(decoding: data, as: UTF8.self)
+        while text.last?.isNewline == true { text.removeLast() }
+        return text
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import HNSW
+import MemoryClient
+import MemoryEngine
+import MemoryStore
+import VectorMath
+
+/// The JSON Lines format of `engram export` / `engram import`. Each line is one JSON object of
+/// one of three kinds:
+///
+/// - **an entry**: exactly the JSON of ``ExportedEntry`` — every field of the entry (`id`,
+///   `namespace`, `text`, `tags`, `metadata`, `source`, `confidence`, `evidence`, `pinned`,
+///   `created_at`, `updated_at`, `last_used_at`, `use_count`, `version`, `expires_at`) plus
+///   `vector_b64` (little-endian float32, base64);
+/// - **`{"namespace_config": {...}}`**: written before a namespace's entries, with its dimension,
+///   metric and HNSW parameters, so that importing into an empty store recreates the
+///   namespace as it was (import creates it; an existing one with the same configuration is
+///   kept, a different one is a conflict reported on that line);
+/// - **`{"audit_event": {...}}`** (with `export --audit`): one audit event, for archives and
+///   other tools. Import skips these lines and counts them: the target store writes its own
+///   audit events (`created` with actor `import`), and its sequence numbers cannot be set.
+enum ExportFormat {
+    /// A namespace's fixed configuration as it travels in a `namespace_config` line.
+    struct NamespaceConfigLine: Codable, Equatable {
+        struct Parameters: Codable, Equatable {
+            var m: Int?
+            var ef_construction: Int?
+            var ef_search: Int?
+            var flat_threshold: Int?
+            var consolidation_fraction: Double?
+            var seed: UInt64?
+        }
+        var name: String
+        var dimension: Int
+        var metric: Metric
+        var parameters: Parameters?
+        var embedder_id: String?
+
+        init(name: String, dimension: Int, metric: Metric, parameters: HNSWParameters, embedderID: String?) {
+            self.name = name
+            self.dimension = dimension
+            self.metric = metric
+            self.parameters = Parameters(m: parameters.m, ef_construction: parameters.efConstruction,
+                                         ef_search: parameters.efSearch, flat_threshold: parameters.flatThreshold,
+                                         consolidation_fraction: parameters.consolidationFraction, seed: parameters.seed)
+            embedder_id = embedderID
+        }
+
+        /// The request that recreates the namespace; parameters a hand-written line leaves out
+        /// take the defaults.
+        var request: NamespaceRequest {
+            var hnsw = HNSWParameters()
+            if let p = parameters {
+                if let v = p.m { hnsw.m = v }
+                if let v = p.ef_construction { hnsw.efConstruction = v }
+                if let v = p.ef_search { hnsw.efSearch = v }
+                if let v = p.flat_threshold { hnsw.flatThreshold = v }
+                if let v = p.consolidation_fraction { hnsw.consolidationFraction = v }
+                if let v = p.seed { hnsw.seed = v }
+            }
+            return NamespaceRequest(dimension: dimension, metric: metric, parameters: hnsw)
+        }
+    }
+
+    struct NamespaceLine: Encodable {
+        var namespace_config: NamespaceConfigLine
+    }
+
+    struct AuditLine: Encodable {
+        var audit_event: AuditEvent
+    }
+
+    /// One parsed import line.
+    enum Line: Decodable {
+        case entry(ExportedEntry)
+        case namespace(NamespaceConfigLine)
+        case auditEvent
+
+        enum Keys: String, CodingKey {
+            case namespaceConfig = "namespace_config"
+            case auditEvent = "audit_event"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            if container.contains(.auditEvent) {
+                self = .auditEvent
+            } else if container.contains(.namespaceConfig) {
+                self = .namespace(try container.decode(NamespaceConfigLine.self, forKey: .namespaceConfig))
+            } else {
+                self = .entry(try ExportedEntry(from: decoder))
+            }
+        }
+    }
+
+    /// Parses one line. - Throws: a message saying what is wrong with it.
+    static func parse(_ bytes: ArraySlice<UInt8>, decoder: JSONDecoder) throws(CLIFailure) -> Line {
+        do {
+            return try decoder.decode(Line.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw CLIFailure(.invalidInput, code: "invalid_line", describe(error))
+        } catch {
+            throw CLIFailure(.invalidInput, code: "invalid_line", "\(error)")
+        }
+    }
+
+    /// "missing field 'text'", "field 'id': expected UInt64", "not valid JSON".
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let prefix = path(context)
+            return "missing field '\(prefix.isEmpty ? "" : prefix + ".")\(key.stringValue)'"
+        case .typeMismatch(let type, let context): return "field '\(path(context))': expected \(type)"
+        case .valueNotFound(let type, let context): return "field '\(path(context))': expected \(type), found null"
+        case .dataCorrupted(let context):
+            let place = path(context)
+            return place.isEmpty ? "not valid JSON" : "field '\(place)': \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

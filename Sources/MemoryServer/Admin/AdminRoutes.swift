@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+import MemoryEngine
+import MemoryStore
+
+/// The operator routes: online index rebuild as a background job, hot backup, verification,
+/// and export/import of entries with their ids and vectors (what `engram` calls).
+///
+/// Like every route they are reachable only by the peers the socket admits (mode and
+/// SO_PEERCRED allowlist): an operator action is as privileged as a write.
+public enum AdminRoutes {
+    static func install(on router: Router<EngramRequestContext>, environment: ServerEnvironment, engine: MemoryEngine) {
+        let jobs = AdminJobs()
+        installJobs(on: router, environment: environment, engine: engine, jobs: jobs)
+        installMaintenance(on: router, environment: environment, engine: engine)
+        installTransfer(on: router, environment: environment, engine: engine)
+    }
+
+    /// `POST /v1/admin/rebuild` (202 with the job), `GET` and `DELETE /v1/admin/jobs/{id}`.
+    static func installJobs(on router: Router<EngramRequestContext>, environment: ServerEnvironment, engine: MemoryEngine,
+                            jobs: AdminJobs) {
+        router.post("/v1/admin/rebuild") { request, _ -> Response in
+            let bytes = try await RouteSupport.body(of: request, environment: environment)
+            let body = bytes.isEmpty ? RebuildBody() : try RouteSupport.decode(RebuildBody.self, from: bytes)
+            let job = try RouteSupport.engine { () throws(EngineError) -> RebuildJob in
+                var names = engine.namespaces().map(\.name)
+                if let name = body.namespace { names = [try engine.namespace(name).name] }
+                guard !names.isEmpty else { throw .invalidArgument("there are no namespaces to rebuild") }
+                // Bad parameters are the caller's error now, not a failed job later.
+                for name in names {
+                    var parameters = try engine.namespace(name).parameters
+                    if let m = body.m { parameters.m = m }
+                    if let ef = body.efConstruction { parameters.efConstruction = ef }
+                    do {
+                        try parameters.validate()
+                    } catch {
+                        throw .invalidArgument("\(error)")
+                    }
+                }
+                return try jobs.startRebuild(namespaces: names, m: body.m, efConstruction: body.efConstruction, engine: engine)
+            }
+            return try RouteSupport.json(JobEnvelope(job: JobView(job)), status: .accepted)
+        }
+        router.get("/v1/admin/jobs/:job") { _, context -> Response in
+            try RouteSupport.json(JobEnvelope(job: JobView(try job(context, in: jobs))))
+        }
+        router.delete("/v1/admin/jobs/:job") { _, context -> Response in
+            let job = try job(context, in: jobs)
+            if job.isRunning { job.cancelRequested.store(true, ordering: .relaxed) }
+            return try RouteSupport.json(JobEnvelope(job: JobView(job)))
+        }
+    }
+
+    static func job(_ context: EngramRequestContext, in jobs: AdminJobs) throws(APIError) -> RebuildJob {
+        let id = context.parameters.get("job") ?? ""
+        guard let job = jobs.job(id) else {
+            throw APIError(status: .notFound, code: "not_found", message: "no job \"\(id)\" (finished jobs are kept for a while)")
+        }
+        return job
+    }
+
+    /// `POST /v1/admin/backup` and `POST /v1/admin/verify`, on the blocking pool.
+    static func installMaintenance(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
+                                   engine: MemoryEngine) {
+        router.post("/v1/admin/backup") { request, _ -> Response in
+            let body = try await RouteSupport.decodeBody(BackupBody.self, of: request, environment: environment)
+            let path = body.path
+            let view = try await RouteSupport.blocking(environment) { () throws(EngineError) -> BackupView in
+                let started = ContinuousClock.now
+                try engine.backup(to: path)
+                let elapsed = ContinuousClock.now - started
+                let size = (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0
+                return BackupView(path: path, bytes: size,
+                                  seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            }
+            return try RouteSupport.json(view)
+        }
+        router.post("/v1/admin/verify") { _, _ -> Response in
+            let report = try await RouteSupport.blocking(environment) { () throws(EngineError) in engine.verify() }
+            return try RouteSupport.json(VerificationView(report))
+        }
+    }
+
+    /// `GET /v1/namespaces/{ns}/export` (entries with vectors, cursor pages) and
+    /// `POST /v1/admin/import`.
+    static func installTransfer(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
+                                engine: MemoryEngine) {
+        router.get("/v1/namespaces/:ns/export") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let after = try RouteSupport.query(request, "after") ?? 0
+            let limit = try RouteSupport.queryInt(request, "limit") ?? 100
+            let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                let page = try engine.exportPage(namespace: name, after: after, limit: limit)
+                return ExportView(entries: page.entries.map { ExportedEntryWire(entry: $0.entry, vector: $0.vector) },
+                                  next_cursor: page.nextCursor)
+            }
+            return try RouteSupport.json(page)
+        }
+        router.post("/v1/admin/import") { request, _ -> Response in
+            let body = try await RouteSupport.decodeBody(ImportBody.self, of: request, environment: environment)
+            let actor = RouteSupport.actor(request, named: "import")
+            let items = body.entries.map { ImportItem(id: $0.id, draft: $0.draft, vector: $0.vector) }
+            let name = body.namespace
+            let report = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.importEntries(items, namespace: name, actor: actor)
+            }
+            return try RouteSupport.json(ImportView(report))
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Logging
+
+/// engram-prompt's effective configuration: built-in defaults < `config/engram-prompt.toml`
+/// < `ENGRAM_PROMPT_*` environment variables (see ``PromptConfiguration/load(file:environment:)``).
+///
+/// Every key, its default and its environment variable are listed once, in
+/// ``ConfigurationSetting/all``; loading, validation messages and `--print-config` all come
+/// from that table, so the three cannot drift apart. `config/engram-prompt.toml` documents
+/// each key.
+public struct PromptConfiguration: Sendable, Equatable {
+    // MARK: [server]
+    /// Unix socket the service listens on (at most 107 bytes).
+    public var socketPath = "./run/engram-prompt.sock"
+    /// Permission bits applied before the socket becomes reachable; must include 0o600.
+    public var socketMode: UInt32 = 0o660
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes = 1_048_576
+    /// A swift-log level name.
+    public var logLevelName = "info"
+    /// Optional loopback TCP listener for clients that cannot speak Unix sockets.
+    public var tcpEnabled = false
+    public var tcpHost = "127.0.0.1"
+    /// 0 lets the system choose (useful in tests).
+    public var tcpPort = 7879
+
+    // MARK: [daemon]
+    /// engramd's socket; the daemon is reached only through ``MemoryClient``.
+    public var daemonSocket = "./run/engram.sock"
+    /// Limit for each send and receive on the daemon socket.
+    public var daemonTimeoutSeconds = 30
+    /// Recorded in the daemon's audit log as the actor of every write.
+    public var daemonActor = "engram-prompt"
+
+    // MARK: [prompt]
+    /// Directory of the Mustache templates (`*.mustache`).
+    public var templatesDirectory = "./config/templates"
+    /// Template for `/v1/prompt`'s `prompt` string when the request names none.
+    public var defaultTemplate = "default"
+    /// Template of the system message (the knowledge block), for `/v1/prompt`'s `messages`
+    /// and for the injection into chat completions.
+    public var systemTemplate = "system"
+    /// Memories asked from the daemon per request when the request gives no `k`.
+    public var k = 8
+    /// Memories below this confidence are never used (requests may ask for more, not less).
+    public var minConfidence = 0.0
+    /// Hits scoring below this (cosine similarity to the request) are not used: without it,
+    /// the best `k` are used however unrelated. 0 keeps every hit.
+    public var minScore = 0.0
+    /// Default token budget of the assembled prompt (see ``TokenEstimator``).
+    public var tokenBudget = 1024
+    /// The token estimate: `ceil(utf8 bytes / bytes_per_token)`.
+    public var bytesPerToken = 4.0
+    /// Two memories whose normalized texts have a bag-of-words cosine ≥ this are
+    /// near-duplicates; only the better ranked one is used (see ``NearDuplicateFilter``).
+    public var duplicateThreshold = 0.9
+
+    // MARK: [upstream]
+    /// OpenAI-compatible base URL; `/chat/completions` is appended.
+    public var upstreamBaseURL = "http://127.0.0.1:8080/v1"
+    /// Sent as `Authorization: Bearer …` when not empty (otherwise the client's own
+    /// Authorization header is passed on).
+    public var upstreamAPIKey = ""
+    /// Model put into requests that name none; empty: leave the request as it is.
+    public var upstreamModel = ""
+    /// Limit for a non-streaming upstream call, and for the silence between two chunks of a
+    /// streamed one.
+    public var upstreamTimeoutSeconds = 120
+
+    // MARK: [chat]
+    /// Namespace of a chat completion without an `X-Engram-Namespace` header.
+    public var chatDefaultNamespace = "default"
+    /// `merge`: the knowledge goes before the content of the request's first system message
+    /// (one is inserted when there is none); `prepend`: a separate system message is inserted
+    /// first.
+    public var chatInjectionName = "merge"
+
+    // MARK: [learning]
+    /// After each chat completion, ask the upstream model for durable facts and `learn` them.
+    public var learningEnabled = false
+    /// Confidence of a newly extracted fact.
+    public var learningInitialConfidence = 0.5
+    /// Model used for extraction; empty: the chat request's model.
+    public var learningModel = ""
+    /// Template of the extraction prompt.
+    public var learningTemplate = "extraction"
+    /// At most this many facts are stored per exchange (the rest are counted as dropped).
+    public var learningMaxFacts = 20
+
+    public init() {}
+
+    /// ``logLevelName`` as a level (validation guarantees it parses).
+    public var logLevel: Logger.Level { Logger.Level(rawValue: logLevelName) ?? .info }
+
+    /// How memories enter a chat request's messages.
+    public enum Injection: String, Sendable, CaseIterable {
+        case merge, prepend
+    }
+
+    public var chatInjection: Injection { Injection(rawValue: chatInjectionName) ?? .merge }
+
+    /// The name of the environment variable that names the configuration file.
+    public static let configFileEnvironment = "ENGRAM_PROMPT_CONFIG"
+}

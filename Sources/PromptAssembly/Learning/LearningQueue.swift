@@ -1,0 +1,86 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// One finished exchange to learn from.
+struct LearningJob: Sendable {
+    var namespace: String
+    /// The model that answered; the extraction uses `learning.model` when set, else this.
+    var model: String
+    var user: String
+    var assistant: String
+}
+
+/// Runs learning after answers have been returned, one job at a time, as a `Service`.
+///
+/// Jobs are submitted by the chat route and processed in order by ``run()``, so extraction
+/// never delays an answer and never loads the upstream with more than one extraction at a time.
+/// On graceful shutdown no job is accepted any more (a late one is logged and counted as
+/// `reason="shutting_down"`), and ``run()`` returns only after every queued job has finished:
+/// list the queue before the server in the `ServiceGroup` so the server drains its requests
+/// (and their submissions) first.
+public final class LearningQueue: Service {
+    private let stream: AsyncStream<LearningJob>
+    private let continuation: AsyncStream<LearningJob>.Continuation
+    private let learner: Learner
+    private let metrics: PromptMetrics
+    private let logger: Logger
+
+    /// Jobs submitted and not yet finished, and the waiters of ``waitUntilIdle()``.
+    private struct State {
+        var pending = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    init(learner: Learner, metrics: PromptMetrics, logger: Logger) {
+        (stream, continuation) = AsyncStream.makeStream(of: LearningJob.self)
+        self.learner = learner
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Queues `job`; false (logged and counted) when the queue no longer accepts work.
+    @discardableResult
+    func submit(_ job: LearningJob) -> Bool {
+        state.withLock { $0.pending += 1 }
+        if case .enqueued = continuation.yield(job) { return true }
+        logger.warning("learning skipped: shutting down", metadata: ["namespace": "\(job.namespace)"])
+        metrics.extractionFailed("shutting_down")
+        finishOne()
+        return false
+    }
+
+    /// Returns once every submitted job has finished (immediately when none is pending).
+    public func waitUntilIdle() async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { state -> Bool in
+                if state.pending == 0 { return true }
+                state.waiters.append(waiter)
+                return false
+            }
+            if idle { waiter.resume() }
+        }
+    }
+
+    public func run() async {
+        await withGracefulShutdownHandler {
+            for await job in stream {
+                await learner.learn(from: job)
+                finishOne()
+            }
+        } onGracefulShutdown: {
+            self.continuation.finish()
+        }
+    }
+
+    private func finishOne() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.pending -= 1
+            guard state.pending == 0 else { return [] }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}

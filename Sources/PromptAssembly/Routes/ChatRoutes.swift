@@ -1,0 +1,129 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// `POST /v1/chat/completions`: an OpenAI-compatible proxy that adds memory.
+///
+/// 1. The body is an ordinary chat completion request; the namespace comes from the
+///    `X-Engram-Namespace` header, else `chat.default_namespace`.
+/// 2. The latest user message is the search text; the memories that fit `prompt.token_budget`
+///    are rendered with the system template and injected (``ChatCompletionBody/inject(_:mode:)``).
+///    Without a user message or a relevant memory the messages are left unchanged.
+/// 3. The request goes to `upstream.base_url` + `/chat/completions`. The answer comes back with
+///    the upstream's status and content type and the header `x-engram-memories: id1,id2`
+///    (empty when none were used). With `"stream": true` the upstream's server-sent events are
+///    passed on chunk by chunk as they arrive. An upstream error answer is passed on unchanged.
+/// 4. With `learning.enabled`, a successful exchange (user text and the assistant's full text,
+///    collected from the stream when streaming) is queued for the ``LearningQueue`` once the
+///    answer has been produced; extraction runs after it, never in the answer's path.
+struct ChatRoutes {
+    let assembler: PromptAssembler
+    let upstream: UpstreamClient
+    let queue: LearningQueue
+    let configuration: PromptConfiguration
+    let metrics: PromptMetrics
+    let logger: Logger
+
+    static let namespaceHeader = HTTPField.Name("X-Engram-Namespace")!
+    static let memoriesHeader = HTTPField.Name("x-engram-memories")!
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/chat/completions") { request, _ -> Response in
+            try await complete(request)
+        }
+    }
+
+    private func complete(_ request: Request) async throws -> Response {
+        let buffer = try await RequestDecoding.collect(request, limit: configuration.maxBodyBytes)
+        var body = try ChatCompletionBody(json: Data(buffer: buffer))
+        body.setModelIfMissing(configuration.upstreamModel)
+        let namespace = request.headers[Self.namespaceHeader] ?? configuration.chatDefaultNamespace
+        try NamespaceName.check(namespace, field: "X-Engram-Namespace")
+        let query = body.latestUserText
+        var memories: [RetrievedMemory] = []
+        if let query, let knowledge = try await assembler.knowledge(namespace: namespace, query: query) {
+            body.inject(knowledge.block, mode: configuration.chatInjection)
+            memories = knowledge.memories
+        }
+        let bytes = try body.serialized()
+        var headers = HTTPFields()
+        headers[Self.memoriesHeader] = memories.map { String($0.id) }.joined(separator: ",")
+        var learn: LearningJob?
+        if configuration.learningEnabled, let query {
+            learn = LearningJob(namespace: namespace, model: body.model ?? "", user: query, assistant: "")
+        }
+        let authorization = request.headers[.authorization]
+
+        if body.streaming {
+            return try await stream(bytes, headers: headers, learn: learn, authorization: authorization)
+        }
+        let (response, answer) = try await upstream.postCollecting(bytes, authorization: authorization)
+        let status = Int(response.status.code)
+        metrics.upstreamRequest(kind: "chat", status: String(status))
+        headers[.contentType] = response.headers.first(name: "content-type") ?? "application/json"
+        var job: LearningJob?
+        if (200..<300).contains(status), var exchange = learn {
+            if let text = CompletionText.fromCompletion(Data(buffer: answer)), !text.isEmpty {
+                exchange.assistant = text
+                job = exchange
+            } else {
+                logger.warning("learning skipped: the upstream answer has no assistant text", metadata: ["namespace": "\(namespace)"])
+                metrics.extractionFailed("no_answer_text")
+            }
+        }
+        // The job is queued once the answer has been written, so extraction never competes
+        // with sending it.
+        let queue = self.queue
+        let finishedJob = job
+        let responseBody = ResponseBody(contentLength: answer.readableBytes) { writer in
+            try await writer.write(answer)
+            try await writer.finish(nil)
+            if let finishedJob { queue.submit(finishedJob) }
+        }
+        return Response(status: .init(code: status), headers: headers, body: responseBody)
+    }
+
+    /// Streams the upstream's answer through; see the type's documentation.
+    private func stream(_ bytes: [UInt8], headers: HTTPFields, learn: LearningJob?, authorization: String?)
+        async throws -> Response {
+        let response = try await upstream.post(bytes, streaming: true, authorization: authorization)
+        let status = Int(response.status.code)
+        metrics.upstreamRequest(kind: "chat_stream", status: String(status))
+        var headers = headers
+        headers[.contentType] = response.headers.first(name: "content-type") ?? "text/event-stream"
+        guard (200..<300).contains(status) else {
+            // An error answer is a small JSON document, not a stream: pass it on whole.
+            let answer = try await upstream.collect(response)
+            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: answer))
+        }
+        headers[.cacheControl] = "no-cache"
+        let queue = self.queue
+        let logger = self.logger
+        let metrics = self.metrics
+        let body = ResponseBody { writer in
+            var accumulator = SSETextAccumulator()
+            do {
+                for try await chunk in response.body {
+                    accumulator.feed(chunk.readableBytesView)
+                    try await writer.write(chunk)
+                }
+            } catch {
+                logger.warning("streamed completion ended early", metadata: ["error": "\(error)"])
+                throw error
+            }
+            try await writer.finish(nil)
+            accumulator.finish()
+            guard var job = learn else { return }
+            if accumulator.text.isEmpty {
+                logger.warning("learning skipped: the stream carried no assistant text", metadata: ["namespace": "\(job.namespace)"])
+                metrics.extractionFailed("no_answer_text")
+            } else {
+                job.assistant = accumulator.text
+                queue.submit(job)
+            }
+        }
+        return Response(status: .init(code: status), headers: headers, body: body)
+    }
+}

@@ -1,0 +1,36 @@
+import Synchronization
+
+/// One-shot "the socket is published" signal, awaited by tests and by the server's own watchdog.
+/// A final class so the server's `onServerRunning` callback and waiters share it; the Mutex
+/// protects the outcome and the waiting continuations.
+final class ReadinessSignal: Sendable {
+    private struct State {
+        var outcome: Result<Void, any Error>?
+        var waiters: [CheckedContinuation<Void, any Error>] = []
+    }
+    private let state = Mutex(State())
+
+    func succeed() { complete(.success(())) }
+    func fail(_ error: any Error) { complete(.failure(error)) }
+
+    private func complete(_ outcome: Result<Void, any Error>) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+            guard state.outcome == nil else { return [] }
+            state.outcome = outcome
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(with: outcome) }
+    }
+
+    func wait() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome = state.withLock { state -> Result<Void, any Error>? in
+                if let outcome = state.outcome { return outcome }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let outcome { continuation.resume(with: outcome) }
+        }
+    }
+}

@@ -1,0 +1,338 @@
+import Foundation
+import MemoryClient
+import MemoryEngine
+import MemoryStore
+import Testing
+@testable import EngramCLI
+
+/// Deterministic pseudo-random unit vectors (SplitMix64), so a query by an entry's own
+/// vector has exactly one true nearest neighbour.
+func unitVectors(_ count: Int, dimension: Int = 32, seed: UInt64) -> [[Float]] {
+    var state = seed
+    func next() -> Float {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Float(Double(z >> 11) / Double(1 << 53)) * 2 - 1
+    }
+    return (0..<count).map { _ in
+        let vector = (0..<dimension).map { _ in next() }
+        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return vector.map { $0 / norm }
+    }
+}
+
+/// Creates namespace `name` (dimension 32, graph search from the first entry) with `count`
+/// entries carrying `vectors`; returns their ids in order.
+@discardableResult
+func fill(_ engine: MemoryEngine, _ name: String, vectors: [[Float]], m: Int = 8) throws -> [UInt64] {
+    var parameters = NamespaceRequest().parameters
+    parameters.m = m
+    parameters.efConstruction = 40
+    parameters.flatThreshold = 0
+    _ = try engine.createNamespace(name, NamespaceRequest(dimension: 32, parameters: parameters))
+    var ids: [UInt64] = []
+    for start in stride(from: 0, to: vectors.count, by: 500) {
+        let requests = vectors[start..<min(vectors.count, start + 500)].enumerated().map { offset, vector in
+            RememberRequest(text: "entry \(start + offset) of \(name)", vector: vector, tags: ["t\((start + offset) % 3)"])
+        }
+        ids += try engine.rememberBatch(requests, namespace: name).map(\.entry.id)
+    }
+    return ids
+}
+
+@Suite("Operator commands: index rebuild, backup, verify, export, import")
+struct OperatorCommandTests {
+    @Test("online rebuild with new parameters: a results table, plain progress lines off a terminal, M changed")
+    func onlineRebuild() async throws {
+        try await withEngramd { daemon in
+            try fill(daemon.engine, "kb", vectors: unitVectors(600, seed: 1))
+            let result = await daemon.run(["index", "rebuild", "-n", "kb", "--m", "12", "--ef-construction", "64",
+                                           "--interval", "20"])
+            #expect(result.status == 0, "\(result.err)")
+            #expect(result.out.hasPrefix("NAMESPACE"))
+            #expect(result.rows.first?[0] == "kb")
+            #expect(result.rows.first?[1] == "600")
+            #expect(!result.err.contains("\r"))  // not a terminal: plain lines
+            #expect(try daemon.engine.namespace("kb").parameters.m == 12)
+            #expect(try daemon.engine.namespace("kb").parameters.efConstruction == 64)
+
+            let json = await daemon.run(["index", "rebuild", "--json", "--interval", "20"])
+            #expect(json.status == 0)
+            let object = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
+            #expect((object?["results"] as? [[String: Any]])?.first?["nodes"] as? Int == 600)
+
+            let missing = await daemon.run(["index", "rebuild", "-n", "nope"])
+            #expect(missing.status == 3)
+            #expect(missing.err.hasPrefix("error: namespace_not_found: "))
+            #expect(await daemon.run(["index", "rebuild", "-n", "kb", "--m", "1"]).status == 2)
+            let verify = await daemon.run(["verify"])
+            #expect(verify.status == 0)
+            #expect(verify.out.contains("result:        consistent"))
+        }
+    }
+
+    @Test("on a terminal the rebuild draws one bar redrawn in place")
+    func terminalProgress() async throws {
+        try await withEngramd { daemon in
+            try fill(daemon.engine, "kb", vectors: unitVectors(3000, seed: 2))
+            let result = await daemon.run(["index", "rebuild", "-n", "kb", "--interval", "10"], terminal: true)
+            #expect(result.status == 0)
+            #expect(result.err.contains("\r"))
+            #expect(result.err.contains("rebuild kb"))
+            #expect(result.err.hasSuffix("\n"))
+        }
+    }
+
+    @Test("Ctrl-C during an online rebuild cancels the job and exits 130; nothing is lost either way")
+    func interruptedRebuild() async throws {
+        try await withEngramd { daemon in
+            let vectors = unitVectors(4000, seed: 3)
+            let ids = try fill(daemon.engine, "big", vectors: vectors)
+            let interrupt = InterruptFlag()
+            interrupt.request()  // as if Ctrl-C arrived right after the job started
+            let result = await daemon.run(["index", "rebuild", "-n", "big", "--m", "20", "--interval", "20"],
+                                          interrupt: interrupt)
+            // The job is cancelled unless it finished before the cancel arrived (then kept).
+            if result.status == 130 {
+                #expect(result.err.contains("cancelling rebuild job"))
+                #expect(result.err.contains("error: cancelled: "))
+                #expect(try daemon.engine.namespace("big").parameters.m == 8)
+            } else {
+                #expect(result.status == 0)
+                #expect(result.err.contains("had finished before the cancel arrived"))
+            }
+            #expect(try daemon.engine.namespace("big").entryCount == ids.count)
+            #expect(daemon.engine.verify().isConsistent)
+        }
+    }
+
+    @Test("online rebuild while a writer and a searcher run: nothing lost, results stay correct, search keeps answering")
+    func rebuildUnderLoad() async throws {
+        try await withEngramd { daemon in
+            let initial = unitVectors(3000, seed: 4)
+            let initialIDs = try fill(daemon.engine, "live", vectors: initial)
+            let extra = unitVectors(400, seed: 5)
+            let client = MemoryClient(socketPath: daemon.socketPath)
+            let rebuilding = AtomicFlag()
+
+            // Writer: adds entries one by one through the socket until it has written all of
+            // them, at least some of them while the rebuild runs.
+            let writer = Task { () -> [UInt64] in
+                var ids: [UInt64] = []
+                for (index, vector) in extra.enumerated() {
+                    let outcome = try await client.remember(RememberRequest(text: "written live \(index)", vector: vector),
+                                                            in: "live")
+                    ids.append(outcome.entry.id)
+                }
+                return ids
+            }
+            // Searcher: queries by initial entries' own vectors until the rebuild ended;
+            // counts answers, correct top-1 hits and errors.
+            let searcher = Task { () -> (answered: Int, correct: Int, failed: Int) in
+                var answered = 0, correct = 0, failed = 0, index = 0
+                repeat {
+                    let target = index % initial.count
+                    do {
+                        let hits = try await client.search(in: "live", SearchRequest(vector: initial[target], k: 1))
+                        answered += 1
+                        if hits.first?.entry.id == initialIDs[target] { correct += 1 }
+                    } catch {
+                        failed += 1
+                    }
+                    index += 7
+                } while rebuilding.value || answered < 20
+                return (answered, correct, failed)
+            }
+            rebuilding.set(true)
+            let rebuild = await daemon.run(["index", "rebuild", "-n", "live", "--m", "12", "--interval", "20"])
+            rebuilding.set(false)
+            let written = try await writer.value
+            let searches = await searcher.value
+
+            #expect(rebuild.status == 0, "\(rebuild.err)")
+            #expect(searches.failed == 0)
+            #expect(searches.answered >= 20)
+            // HNSW is approximate: a self-query finds itself first nearly always.
+            #expect(Double(searches.correct) >= 0.98 * Double(searches.answered))
+
+            // Nothing lost: every entry, old and new, is stored and found by its own vector.
+            #expect(try daemon.engine.namespace("live").entryCount == initial.count + extra.count)
+            var found = 0
+            for (vector, id) in zip(initial + extra, initialIDs + written) {
+                #expect(try daemon.engine.get(namespace: "live", id: id).id == id)
+                let hits = try daemon.engine.search(namespace: "live", SearchRequest(vector: vector, k: 1))
+                if hits.first?.entry.id == id { found += 1 }
+            }
+            #expect(Double(found) >= 0.98 * Double(initial.count + extra.count))
+            #expect(try daemon.engine.namespace("live").parameters.m == 12)
+            #expect(daemon.engine.verify().isConsistent)
+        }
+    }
+
+    @Test("backup online: a new directory that verifies offline with the same entries; an existing DEST is refused")
+    func onlineBackup() async throws {
+        try await withEngramd { daemon in
+            try fill(daemon.engine, "kb", vectors: unitVectors(50, seed: 6))
+            let destination = "\(daemon.directory)/backup"
+            let backup = await daemon.run(["backup", destination])
+            #expect(backup.status == 0, "\(backup.err)")
+            #expect(backup.out.hasPrefix("backed up to \(destination): "))
+            let verify = await runCLI(["verify", "--data", destination])
+            #expect(verify.status == 0)
+            #expect(verify.out.contains("entries:       50"))
+            let again = await daemon.run(["backup", destination])
+            #expect(again.status == 6)
+            #expect(again.err.hasPrefix("error: invalid_argument: "))
+            // The daemon's own store is locked against offline commands.
+            let locked = await runCLI(["verify", "--data", "\(daemon.directory)/store"])
+            #expect(locked.status == 4)
+            #expect(locked.err.contains("without --data"))
+        }
+    }
+
+    @Test("offline: rebuild, verify, backup and export on a store no daemon holds; problems exit 7")
+    func offline() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = "\(directory)/store"
+        do {
+            let store = try MemoryStore(path: path)
+            _ = try store.createNamespace(NamespaceConfig(name: "kb", dimension: 32))
+            let drafts = unitVectors(300, seed: 7).enumerated().map { (draft: MemoryDraft(text: "fact \($0.offset)"), vector: $0.element) }
+            _ = try store.insertBatch(drafts, namespace: "kb", context: AuditContext(actor: "test"))
+        }
+        let rebuild = await runCLI(["index", "rebuild", "--data", path, "--m", "10"])
+        #expect(rebuild.status == 0, "\(rebuild.err)")
+        #expect(rebuild.rows.first?[0...1] == ["kb", "300"])
+        #expect(rebuild.err.contains("rebuild kb"))
+
+        let verify = await runCLI(["verify", "--data", path, "--json"])
+        #expect(verify.status == 0)
+        let report = try JSONSerialization.jsonObject(with: Data(verify.out.utf8)) as? [String: Any]
+        #expect(report?["consistent"] as? Bool == true)
+        #expect(report?["entries"] as? Int == 300)
+
+        let backup = await runCLI(["backup", "\(directory)/copy", "--data", path])
+        #expect(backup.status == 0, "\(backup.err)")
+        #expect(await runCLI(["verify", "--data", "\(directory)/copy"]).status == 0)
+
+        let export = await runCLI(["export", "--data", path, "--audit"])
+        #expect(export.status == 0)
+        let lines = export.out.split(separator: "\n")
+        #expect(lines.count == 1 + 300 + 300)  // config, entries, one created event each
+        #expect(lines.first?.hasPrefix(#"{"namespace_config":"#) == true)
+        #expect(lines.last?.hasPrefix(#"{"audit_event":"#) == true)
+        #expect(export.err.contains("exported 300 entries from 1 namespace and 300 audit events"))
+
+        // Ctrl-C before the first page: the offline rebuild stops, exits 130, changes nothing.
+        let interrupt = InterruptFlag()
+        interrupt.request()
+        let cancelled = await runCLI(["index", "rebuild", "--data", path, "--m", "24"], interrupt: interrupt)
+        #expect(cancelled.status == 130)
+        #expect(cancelled.err.contains("error: cancelled: "))
+        let after = await runCLI(["export", "--data", path])
+        #expect(after.out.contains(#""m":10"#))
+        #expect(await runCLI(["verify", "--data", path]).status == 0)
+
+        let missing = await runCLI(["verify", "--data", "\(directory)/nothing-here"])
+        #expect(missing.status == 3)
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/nothing-here"))
+
+        // A damaged store: truncate the data file's tail → verify (or open) reports problems.
+        let dataFile = "\(directory)/copy/data.mdb"
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: dataFile))
+        let size = try handle.seekToEnd()
+        try handle.truncate(atOffset: size / 2)
+        try handle.close()
+        let damaged = await runCLI(["verify", "--data", "\(directory)/copy"])
+        #expect(damaged.status != 0)
+        #expect(damaged.err.hasPrefix("error: "))
+    }
+
+    @Test("export then import into another daemon: every field kept, re-import idempotent, bad lines reported by number")
+    func exportImport() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = "\(directory)/kb.jsonl"
+        var exported: [MemoryEntry] = []
+        try await withEngramd { source in
+            try fill(source.engine, "kb", vectors: unitVectors(1200, seed: 8))
+            _ = try source.engine.edit(namespace: "kb", id: 5, EditRequest(tags: ["edited"], pinned: true))
+            _ = try source.engine.feedback(namespace: "kb", id: 6, .useful)
+            _ = try source.engine.forget(namespace: "kb", id: 7)
+            let export = await source.run(["export", "--output", file, "--audit", "--page-size", "250"])
+            #expect(export.status == 0, "\(export.err)")
+            #expect(export.out.isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: file + ".partial"))
+            var after: UInt64 = 0
+            while true {
+                let page = try source.engine.list(namespace: "kb", after: after, limit: 1000)
+                exported += page.entries
+                guard let next = page.nextCursor else { break }
+                after = next
+            }
+        }
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1 + 1199 + 1203)  // config, live entries, 1200 created + edit + feedback + delete
+
+        try await withEngramd { target in
+            let first = await target.run(["import", file, "--batch-size", "500"])
+            #expect(first.status == 0, "\(first.err)")
+            #expect(first.out.contains("imported 1,199 entries: 1,199 created, 0 unchanged; 1,203 audit events skipped"))
+            for entry in exported {
+                let imported = try target.engine.get(namespace: "kb", id: entry.id)
+                #expect(imported.text == entry.text)
+                #expect(imported.tags == entry.tags)
+                #expect(imported.pinned == entry.pinned)
+                #expect(imported.evidence == entry.evidence)
+                #expect(imported.version == entry.version)
+                // The API carries times as ISO 8601 with milliseconds (Foundation's formatter
+                // truncates, and was seen a few ms off): compare to 10 ms.
+                #expect(abs(imported.createdAt.timeIntervalSince(entry.createdAt)) < 0.01)
+                #expect(abs(imported.updatedAt.timeIntervalSince(entry.updatedAt)) < 0.01)
+            }
+            #expect(try target.engine.namespace("kb").parameters.m == 8)
+            #expect(throws: (any Error).self) { try target.engine.get(namespace: "kb", id: 7) }
+
+            let second = await target.run(["import", file, "--json"])
+            #expect(second.status == 0)
+            let summary = try JSONSerialization.jsonObject(with: Data(second.out.utf8)) as? [String: Any]
+            #expect(summary?["created"] as? Int == 0)
+            #expect(summary?["unchanged"] as? Int == 1199)
+            #expect(summary?["skipped_audit_events"] as? Int == 1203)
+            #expect(try target.engine.namespace("kb").entryCount == 1199)
+
+            // Bad lines: not JSON, a missing field, a wrong-dimension vector; the good line is kept.
+            let good = String(lines[1]).replacingOccurrences(of: "\"id\":1,", with: "\"id\":90001,")
+            #expect(good != String(lines[1]))
+            let badVector = String(lines[2]).replacingOccurrences(of: "\"id\":2,", with: "\"id\":90002,")
+                .replacingOccurrences(of: #""vector_b64":""#, with: #""vector_b64":"AAAAAA"#)
+            let mixed = ["{not json", #"{"namespace":"kb","text":"no id"}"#, good, badVector, ""].joined(separator: "\n")
+            let mixedFile = "\(directory)/mixed.jsonl"
+            try Data(mixed.utf8).write(to: URL(fileURLWithPath: mixedFile))
+            let partial = await target.run(["import", mixedFile])
+            #expect(partial.status == 7)
+            #expect(partial.err.contains("line 1: not valid JSON"))
+            #expect(partial.err.contains("line 2: missing field 'id'"))
+            #expect(partial.err.contains("line 4: field 'vector_b64'"))
+            #expect(!partial.err.contains("line 3:"))
+            #expect(partial.out.contains("1 created"))
+            #expect(try target.engine.get(namespace: "kb", id: 90001).text == exported.first?.text)
+
+            let nofile = await target.run(["import", "\(directory)/absent.jsonl"])
+            #expect(nofile.status == 6)
+        }
+    }
+}
+
+/// A Bool shared between test tasks.
+final class AtomicFlag: Sendable {
+    private let state = Mutex<Bool>(false)
+    var value: Bool { state.withLock { $0 } }
+    func set(_ value: Bool) { state.withLock { $0 = value } }
+}
+
+import Synchronization
