@@ -19,10 +19,10 @@ EF ?= 10,16,32,64,128,256
 METRIC ?= cosine
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build run test test-tsan test-e2e crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
+.PHONY: help deps model build run run-prompt cli test test-tsan test-e2e bench-prompt crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
 
 help: ## this list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 deps: ## install the Debian packages that are missing (libblas-dev, liblmdb-dev, OpenBLAS)
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -44,6 +44,15 @@ run: deps model ## build in release mode and start engramd (socket ./run/engram.
 	@$(SWIFT_RELEASE) --product engramd >&2
 	@echo "engramd starting; try: curl --unix-socket run/engram.sock http://engram/v1/health" >&2
 	OPENBLAS_NUM_THREADS=1 .build/release/engramd --config config/engramd.toml
+
+run-prompt: deps ## build in release mode and start engram-prompt (socket ./run/engram-prompt.sock; needs engramd: make run)
+	@$(SWIFT_RELEASE) --product engram-prompt >&2
+	@echo "engram-prompt starting; try: curl --unix-socket run/engram-prompt.sock http://engram/v1/health" >&2
+	.build/release/engram-prompt --config config/engram-prompt.toml
+
+cli: deps ## build the engram CLI in release mode (.build/release/engram)
+	@$(SWIFT_RELEASE) --product engram >&2
+	@echo "built .build/release/engram; try: .build/release/engram --help" >&2
 
 test: deps model ## install what is missing and run every test (then the concurrency tests under TSan)
 	swift build --build-tests
@@ -95,6 +104,9 @@ bench-embed: deps model embed-bench-deps ## native MiniLM against sentence-trans
 
 bench-report: deps model ## the whole suite (ANN + peers, socket, concurrency, mixed load, text, cold start, rebuild) as results/<UTC>/report.md (DATASET= or CORPUS=)
 	scripts/bench-report.sh $(if $(CORPUS),--corpus $(CORPUS),--dataset $(DATASET)) --M $(M) --efc $(EFC) --ef $(EF) $(BENCH_REPORT_FLAGS)
+
+bench-prompt: deps model ## latency engram-prompt adds to a direct daemon text search (/v1/prompt), p50/p99 side by side
+	ENGRAM_PROMPT_BENCH=1 OPENBLAS_NUM_THREADS=1 swift test -c release --scratch-path .build-release-tests --filter LatencyBenchmark
 
 REBUILD_ENTRIES ?= 20000
 bench-rebuild: deps ## online index rebuild: search p50/p99 before vs during, online vs offline time (REBUILD_ENTRIES=, DATASET=)

@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "EngramCLITests",
             dependencies: [
-                "EngramCLI", "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings",
+                "EngramCLI", "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "LMDB", "Embeddings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),

@@ -1,6 +1,7 @@
 import Foundation
 import MemoryClient
 import MemoryEngine
+import LMDB
 import MemoryStore
 import Testing
 @testable import EngramCLI
@@ -250,6 +251,38 @@ struct OperatorCommandTests {
         let damaged = await runCLI(["verify", "--data", "\(directory)/copy"])
         #expect(damaged.status != 0)
         #expect(damaged.err.hasPrefix("error: "))
+    }
+
+    @Test("offline: a damaged graph is reported by verify (exit 7) and repaired by index rebuild --data")
+    func repairDamagedGraph() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = "\(directory)/store"
+        do {
+            let store = try MemoryStore(path: path)
+            _ = try store.createNamespace(NamespaceConfig(name: "kb", dimension: 32))
+            let drafts = unitVectors(200, seed: 9).enumerated().map { (draft: MemoryDraft(text: "fact \($0.offset)"), vector: $0.element) }
+            _ = try store.insertBatch(drafts, namespace: "kb", context: AuditContext(actor: "test"))
+        }
+        // Bit rot inside the graph state record, through LMDB itself: a normal open now fails.
+        do {
+            let env = try Environment(path: path)
+            let state = try env.openDatabase(named: "graph_state", create: false)
+            try env.write { txn in
+                let first = try #require(try txn.first(in: state))
+                var value = first.value
+                value[0] ^= 0x01
+                try txn.put(value, forKey: first.key, in: state)
+            }
+        }
+        let damaged = await runCLI(["verify", "--data", path])
+        #expect(damaged.status == 7, "\(damaged.err)")
+        #expect(damaged.out.contains("cannot load the indexes"))
+        let rebuild = await runCLI(["index", "rebuild", "--data", path])
+        #expect(rebuild.status == 0, "\(rebuild.err)")
+        #expect(rebuild.rows.first?[0...1] == ["kb", "200"])
+        let repaired = await runCLI(["verify", "--data", path])
+        #expect(repaired.status == 0, "\(repaired.out) \(repaired.err)")
     }
 
     @Test("export then import into another daemon: every field kept, re-import idempotent, bad lines reported by number")

@@ -68,8 +68,11 @@ struct VerifyCommand: ConsoleCommand {
     func execute(on console: Console) async throws {
         let report: VerifyJSON
         if let data {
-            let store = try OfflineStore.open(data)
-            let local = store.verify()
+            // A store whose graph records are damaged cannot be opened normally: report why,
+            // then open it without its graphs to check everything else.
+            let (store, openProblem) = try Self.openForVerification(data)
+            var local = store.verify()
+            if let openProblem { local.problems.insert(openProblem, at: 0) }
             report = VerifyJSON(consistent: local.isConsistent, problems: local.problems, namespaces: local.namespaces,
                                 entries: local.entries, graph_nodes: local.graphNodes, vectors: local.vectors,
                                 audit_events: local.auditEvents)
@@ -89,6 +92,20 @@ struct VerifyCommand: ConsoleCommand {
             throw CLIFailure(.problemsFound, code: "inconsistent",
                              "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") found")
         }
+    }
+
+    /// The store at `path`, opened normally, or, when its graphs cannot be restored (damaged
+    /// graph records), opened without them, with the reason as a problem to report.
+    static func openForVerification(_ path: String) throws(CLIFailure) -> (MemoryStore, String?) {
+        let failure: CLIFailure
+        do {
+            return (try OfflineStore.open(path), nil)
+        } catch {
+            failure = error
+        }
+        guard failure.status != .notFound, failure.status != .conflict else { throw failure }
+        let store = try OfflineStore.open(path, loadIndexes: false)
+        return (store, "cannot load the indexes: \(failure.message) (engram index rebuild --data rebuilds them)")
     }
 
     static func render(_ report: VerifyJSON) -> String {

@@ -92,7 +92,9 @@ struct OfflineRebuild {
     var efConstruction: Int?
 
     func run(console: Console) throws(CLIFailure) -> [RebuildSummary] {
-        let store = try OfflineStore.open(path)
+        // The old graphs are not needed (the rebuild reads entries and vectors), and skipping
+        // them lets a rebuild repair a store whose graph records are damaged.
+        let store = try OfflineStore.open(path, loadIndexes: false)
         let names: [String]
         if let namespace {
             guard store.namespaceConfig(namespace) != nil else {

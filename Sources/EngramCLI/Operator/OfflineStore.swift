@@ -7,16 +7,21 @@ enum OfflineStore {
     /// an empty store in a mistyped directory, and verifying or backing up an empty store
     /// would report success on the wrong thing.
     ///
+    /// - Parameter loadIndexes: `false` opens without restoring the graphs
+    ///   (`MemoryStoreOptions.loadIndexes`): what a rebuild needs, and the only way to open a
+    ///   store whose graph records are damaged.
     /// - Throws: ``CLIFailure``: `notFound` when there is no store; `conflict` when a daemon
     ///   holds it (the store's process lock); the store's own errors otherwise.
-    static func open(_ path: String) throws(CLIFailure) -> MemoryStore {
+    static func open(_ path: String, loadIndexes: Bool = true) throws(CLIFailure) -> MemoryStore {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
               FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("data.mdb")) else {
             throw CLIFailure(.notFound, code: "not_found", "no Engram store in \(path) (expected \(path)/data.mdb)")
         }
         do {
-            return try MemoryStore(path: path)
+            var options = MemoryStoreOptions()
+            options.loadIndexes = loadIndexes
+            return try MemoryStore(path: path, options: options)
         } catch {
             throw CLIFailure(store: error, path: path)
         }
