@@ -19,7 +19,7 @@ EF ?= 10,16,32,64,128,256
 METRIC ?= cosine
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build run run-prompt cli test test-tsan test-e2e bench-prompt crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
+.PHONY: help deps model build run run-prompt cli test test-tsan test-e2e bench-prompt bench-search-overhead crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -107,6 +107,11 @@ bench-report: deps model ## the whole suite (ANN + peers, socket, concurrency, m
 
 bench-prompt: deps model ## latency engram-prompt adds to a direct daemon text search (/v1/prompt), p50/p99 side by side
 	ENGRAM_PROMPT_BENCH=1 OPENBLAS_NUM_THREADS=1 swift test -c release --scratch-path .build-release-tests --filter LatencyBenchmark
+
+bench-search-overhead: deps ## vector search p50/p99: in-process vs MemoryClient vs raw HTTP vs AF_UNIX floor (DATASET=)
+	@$(SWIFT_RELEASE) --product engram-socket-bench >&2
+	@.build/release/engram-socket-bench measure --base $(BASE) --queries $(QUERIES) --truth $(TRUTH) \
+		--samples 3000 --warm-up 300 --concurrency 1 --mixed-seconds 0 --no-text --no-cold-start --no-rebuild
 
 REBUILD_ENTRIES ?= 20000
 bench-rebuild: deps ## online index rebuild: search p50/p99 before vs during, online vs offline time (REBUILD_ENTRIES=, DATASET=)

@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "PromptAssembly",
             dependencies: [
-                "MemoryClient", "MemoryEngine", "MemoryStore",
+                "MemoryClient", "MemoryEngine", "MemoryStore", "MemoryServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -6,8 +6,14 @@ public import MemoryEngine
 extension MemoryClient {
     /// `POST /v1/namespaces/{ns}/search`, by `text` or by `vector` (sent as `vector_b64`).
     public func search(in namespace: String, _ request: SearchRequest) async throws(MemoryClientError) -> [SearchHit] {
-        try await call("POST", ["v1", "namespaces", namespace, "search"], body: SearchWire(request: request),
-                       as: SearchDocument.self).hits
+        let body: [UInt8]
+        do {
+            body = try SearchWire(request: request).jsonBytes()
+        } catch {
+            throw .invalidRequest("cannot encode the request body: \(error)")
+        }
+        return try await call("POST", ["v1", "namespaces", namespace, "search"], bodyBytes: body,
+                              as: SearchDocument.self).hits
     }
 
 }

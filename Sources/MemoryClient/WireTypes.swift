@@ -2,6 +2,7 @@ import Foundation
 import HNSW
 import MemoryEngine
 import MemoryStore
+import Synchronization
 import VectorMath
 
 /// `GET /v1/health`.
@@ -47,16 +48,39 @@ enum WireJSON {
         return encoder
     }
 
+    /// A decoder for one response.
+    ///
+    /// Dates are memoized per decoder (so per response): a search response repeats its
+    /// timestamps (`updated_at` equals `created_at` until an entry is edited, and every hit of
+    /// one search carries the same `last_used_at`), and Foundation's ISO 8601 parser costs a few
+    /// microseconds a date. Measured with `engram-socket-bench` (20 000 × 384-d, k = 10):
+    /// decoding the 10 hits cost ≈ 130–150 µs with a parse per date. The memo returns what
+    /// the parser returned for the same text, so results are identical.
     static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
+        let parsed = DateMemo()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            if let date = try? Date(text, strategy: fractionalStyle) { return date }
-            if let date = try? Date(text, strategy: plainStyle) { return date }
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an ISO 8601 date, got \"\(text)\"")
+            if let date = parsed.dates.withLock({ $0[text] }) { return date }
+            let date: Date
+            if let fractional = try? Date(text, strategy: fractionalStyle) {
+                date = fractional
+            } else if let plain = try? Date(text, strategy: plainStyle) {
+                date = plain
+            } else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an ISO 8601 date, got \"\(text)\"")
+            }
+            parsed.dates.withLock { $0[text] = date }
+            return date
         }
         return decoder
+    }
+
+    /// Parsed dates by their text, for one decoder. The `Mutex` is what lets the `@Sendable`
+    /// date strategy share it (a decoder runs on one thread, so it is never contended).
+    final class DateMemo: Sendable {
+        let dates = Mutex<[String: Date]>([:])
     }
 
     /// `vector_b64`: little-endian float32, base64 (OpenAI's embeddings convention); a quarter
@@ -146,6 +170,116 @@ struct SearchWire: Encodable {
         try container.encodeIfPresent(request.ef, forKey: .ef)
         try container.encodeIfPresent(request.filter, forKey: .filter)
         try container.encodeIfPresent(request.rank, forKey: .rank)
+    }
+}
+
+extension SearchWire {
+    /// The body's JSON written directly: the same members as ``encode(to:)``, without
+    /// `JSONEncoder` for the text, the numbers and the vector (the optional `filter` and `rank`
+    /// still go through it). Measured with `engram-socket-bench` (384-d, k = 10): `JSONEncoder`
+    /// spent ≈ 75 µs per search body, most of it on the 2 KiB `vector_b64` string.
+    func jsonBytes() throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + (request.vector?.count ?? 0) * 6 + (request.text?.utf8.count ?? 0) * 2)
+        out.append(UInt8(ascii: "{"))
+        func key(_ name: String) {
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: "\":".utf8)
+        }
+        if let text = request.text {
+            key("text")
+            WireJSON.appendString(text, to: &out)
+        }
+        if let vector = request.vector {
+            key("vector_b64")
+            out.append(UInt8(ascii: "\""))
+            WireJSON.appendBase64(vector, to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        if let k = request.k {
+            key("k")
+            out.append(contentsOf: String(k).utf8)
+        }
+        if let ef = request.ef {
+            key("ef")
+            out.append(contentsOf: String(ef).utf8)
+        }
+        if let filter = request.filter {
+            key("filter")
+            out.append(contentsOf: try WireJSON.encoder().encode(filter))
+        }
+        if let rank = request.rank {
+            key("rank")
+            out.append(contentsOf: try WireJSON.encoder().encode(rank))
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
+
+extension WireJSON {
+    /// `text` as a JSON string: `"` and `\` escaped, control characters as `\b \f \n \r \t`
+    /// or `\u00xx`, everything else (non-ASCII included) copied as UTF-8 (what `JSONEncoder`
+    /// writes with `.withoutEscapingSlashes`).
+    static func appendString(_ text: String, to out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for unit in text.utf8 {
+            switch unit {
+            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+            case 0x08: out.append(contentsOf: "\\b".utf8)
+            case 0x0C: out.append(contentsOf: "\\f".utf8)
+            case 0x0A: out.append(contentsOf: "\\n".utf8)
+            case 0x0D: out.append(contentsOf: "\\r".utf8)
+            case 0x09: out.append(contentsOf: "\\t".utf8)
+            case 0..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hex[Int(unit >> 4)])
+                out.append(hex[Int(unit & 0x0F)])
+            default: out.append(unit)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// `vector` as ``base64(_:)`` spells it (little-endian float32, standard alphabet, `=`
+    /// padding), appended without the intermediate `Data` and `String`.
+    static func appendBase64(_ vector: [Float], to out: inout [UInt8]) {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var pending: UInt32 = 0  // up to 3 bytes waiting, most significant first
+        var pendingCount = 0
+        func push(_ byte: UInt8) {
+            pending = pending << 8 | UInt32(byte)
+            pendingCount += 1
+            if pendingCount == 3 {
+                out.append(alphabet[Int(pending >> 18 & 0x3F)])
+                out.append(alphabet[Int(pending >> 12 & 0x3F)])
+                out.append(alphabet[Int(pending >> 6 & 0x3F)])
+                out.append(alphabet[Int(pending & 0x3F)])
+                pending = 0
+                pendingCount = 0
+            }
+        }
+        for value in vector {
+            let bits = value.bitPattern
+            push(UInt8(truncatingIfNeeded: bits))
+            push(UInt8(truncatingIfNeeded: bits >> 8))
+            push(UInt8(truncatingIfNeeded: bits >> 16))
+            push(UInt8(truncatingIfNeeded: bits >> 24))
+        }
+        if pendingCount == 1 {
+            out.append(alphabet[Int(pending >> 2 & 0x3F)])
+            out.append(alphabet[Int(pending << 4 & 0x3F)])
+            out.append(contentsOf: "==".utf8)
+        } else if pendingCount == 2 {
+            out.append(alphabet[Int(pending >> 10 & 0x3F)])
+            out.append(alphabet[Int(pending >> 4 & 0x3F)])
+            out.append(alphabet[Int(pending << 2 & 0x3F)])
+            out.append(UInt8(ascii: "="))
+        }
     }
 }
 

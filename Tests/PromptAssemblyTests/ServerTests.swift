@@ -21,6 +21,13 @@ import Testing
         #expect(lstat(socketPath, &info) != 0)
     }
 
+    /// The socket errors are the daemon's (shared code) but name engram-prompt's own option.
+    @Test func socketErrorsSpeakOfEngramPrompt() {
+        #expect(PromptSocketError.locked(path: "/p").description.contains("another engram-prompt"))
+        #expect(PromptSocketError.inUse(path: "/p").description.hasSuffix("ENGRAM_PROMPT_SOCKET)"))
+        #expect(PromptSocketError.notASocket(path: "/p").description.contains("/p"))
+    }
+
     /// A second engram-prompt on a live socket is refused; a stale socket file is replaced.
     @Test func liveSocketRefusedStaleReplaced() async throws {
         try await withStack { stack in

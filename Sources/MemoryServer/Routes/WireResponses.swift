@@ -45,7 +45,3 @@ struct NamespaceDeletedView: Encodable {
     let sequence: UInt64?
 }
 
-/// `POST …/search`.
-struct SearchView: Encodable {
-    let hits: [SearchHit]
-}

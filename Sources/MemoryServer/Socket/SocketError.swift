@@ -5,6 +5,8 @@ import Darwin
 #endif
 
 /// Why the daemon could not take its socket. Descriptions are written for the operator.
+/// engram-prompt gets the same cases from ``UnixSocketSetup`` and rewords them (its
+/// `PromptSocketError`), so the descriptions here may name engramd and `ENGRAM_SOCKET`.
 public enum SocketError: Error, Equatable, CustomStringConvertible {
     /// Another process is accepting connections on the path.
     case inUse(path: String)

@@ -6,7 +6,9 @@ import Darwin
 import Foundation
 import Synchronization
 
-/// Taking the Unix socket path safely, around Hummingbird's own bind.
+/// Taking the Unix socket path safely, around Hummingbird's own bind. Public because
+/// engram-prompt (PromptAssembly) takes its own socket with the same procedure; the "daemon"
+/// below is whichever service owns the socket.
 ///
 /// Hummingbird binds with `cleanupExistingSocketFile: true`, which would delete a live
 /// daemon's socket, and the file `bind` creates carries the umask's mode until someone chmods
@@ -25,7 +27,9 @@ import Synchronization
 /// A final class because the lock descriptor and published inode are shared by the server's
 /// callbacks; the Mutex protects them.
 public final class UnixSocketSetup: Sendable {
+    /// The public socket path clients connect to.
     public let path: String
+    /// Permission bits (e.g. `0o660`) applied to the socket before it appears at ``path``.
     public let mode: UInt32
     /// Where Hummingbird binds before ``publish()`` renames it onto ``path``.
     public let bindPath: String
@@ -49,6 +53,10 @@ public final class UnixSocketSetup: Sendable {
     }
 
     /// Steps 1 and the cleanup of any leftover private name; see the type's documentation.
+    /// The returned value holds the lock until ``remove()`` (or deinit): keep it for the
+    /// listener's lifetime.
+    /// - Throws: ``SocketError`` `inUse`, `locked`, `notASocket` or `system`; the descriptions
+    ///   name engramd, so another service may map them to its own wording.
     public static func prepare(path: String, mode: UInt32) throws(SocketError) -> UnixSocketSetup {
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty {

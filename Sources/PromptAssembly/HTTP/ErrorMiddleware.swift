@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MemoryServer
 
 /// Renders everything a handler throws as the JSON error document (so no route answers with
 /// an empty body or Hummingbird's plain text): our own errors as they are, Hummingbird's router
@@ -40,10 +41,10 @@ struct PromptErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 if (400..<500).contains(error.status.code) {
                     return .init(status: error.status, code: "bad_request", message: error.body ?? error.status.reasonPhrase)
                 }
-                return .internalError
+                return .promptInternalError
             }
         default:
-            return .internalError
+            return .promptInternalError
         }
     }
 }

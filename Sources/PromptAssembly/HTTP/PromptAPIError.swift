@@ -1,68 +1,24 @@
-import Foundation
 import Hummingbird
 import MemoryClient
+import MemoryServer
 
-/// The daemon's error shape, `{"error": {"code": "...", "message": "..."}}`, so a client of
-/// engram-prompt handles both services' errors the same way. `code` is stable; `message` is
-/// for people.
-public struct PromptAPIError: Error, Sendable, Equatable, HTTPResponseError, CustomStringConvertible {
-    public var status: HTTPResponse.Status
-    public var code: String
-    public var message: String
-
-    public init(status: HTTPResponse.Status, code: String, message: String) {
-        self.status = status
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(status.code) \(code): \(message)" }
-
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        errorResponse()
-    }
-
-    public func errorResponse() -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBody())))
-    }
-
-    public func jsonBody() -> [UInt8] {
-        struct Envelope: Encodable {
-            struct Body: Encodable { let code: String; let message: String }
-            let error: Body
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Envelope(error: .init(code: code, message: message))))
-            ?? Data(#"{"error":{"code":"internal_error","message":"error encoding failed"}}"#.utf8)
-        return [UInt8](data)
-    }
-}
+/// engram-prompt's errors are the daemon's ``APIError``: the same struct, the same
+/// `{"error": {"code": "...", "message": "..."}}` document, so a client handles both services'
+/// errors the same way. `code` is stable; `message` is for people. The transport-level codes
+/// (`malformed_json`, `unknown_field`, `missing_field`, `invalid_field`, `invalid_utf8`,
+/// `payload_too_large`) come from MemoryServer unchanged; the ones below are engram-prompt's own.
+public typealias PromptAPIError = APIError
 
 extension PromptAPIError {
-    static func malformedJSON(_ detail: String) -> PromptAPIError {
-        .init(status: .badRequest, code: "malformed_json", message: "request body is not valid JSON: \(detail)")
-    }
-    static func unknownField(_ path: String) -> PromptAPIError {
-        .init(status: .badRequest, code: "unknown_field", message: "unknown field '\(path)'")
-    }
-    static func missingField(_ path: String) -> PromptAPIError {
-        .init(status: .badRequest, code: "missing_field", message: "missing required field '\(path)'")
-    }
-    static func invalidField(_ path: String, _ detail: String) -> PromptAPIError {
-        .init(status: .badRequest, code: "invalid_field", message: "invalid value for '\(path)': \(detail)")
-    }
-    static func payloadTooLarge(limit: Int) -> PromptAPIError {
-        .init(status: .contentTooLarge, code: "payload_too_large", message: "request body exceeds the limit of \(limit) bytes")
-    }
     static func unknownTemplate(_ name: String, known: [String]) -> PromptAPIError {
         .init(status: .badRequest, code: "unknown_template",
               message: "no template named '\(name)'; available: \(known.joined(separator: ", "))")
     }
-    static let internalError = PromptAPIError(status: .internalServerError, code: "internal_error",
-                                              message: "internal error; see the engram-prompt log")
+
+    /// A bug or an unexpected failure, pointing at engram-prompt's log rather than the daemon's
+    /// (``APIError/internalError`` says "see the daemon log": use this one in PromptAssembly).
+    static let promptInternalError = PromptAPIError(status: .internalServerError, code: "internal_error",
+                                                    message: "internal error; see the engram-prompt log")
 
     /// engramd could not be reached: 503 with the socket and what to do.
     static func daemonUnavailable(socket: String, _ detail: String) -> PromptAPIError {

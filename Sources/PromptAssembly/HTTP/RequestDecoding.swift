@@ -1,8 +1,12 @@
 import Foundation
 import Hummingbird
+import MemoryServer
 
 /// Reading and writing JSON bodies with the error model: an empty, non-UTF-8 or malformed body,
 /// unknown, missing and mistyped fields become ``PromptAPIError``s with the daemon's codes.
+/// Request types reject unknown keys with MemoryServer's ``Swift/Decoder/rejectUnknownKeys(_:)``.
+/// Not MemoryServer's ``JSONBody``: engram-prompt keeps its own `invalid_field` message for a
+/// mistyped value ("expected a value of type …") and checks for an empty body first.
 enum RequestDecoding {
     /// The whole body, or `payload_too_large`.
     static func collect(_ request: Request, limit: Int) async throws(PromptAPIError) -> ByteBuffer {
@@ -18,7 +22,7 @@ enum RequestDecoding {
         if buffer.readableBytes == 0 { throw .malformedJSON("the body is empty") }
         let data = Data(buffer: buffer)
         if String(validating: data, as: UTF8.self) == nil {
-            throw .init(status: .badRequest, code: "invalid_utf8", message: "request body is not valid UTF-8")
+            throw .invalidUTF8
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)
@@ -70,31 +74,5 @@ enum RequestDecoding {
         var headers = extra
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-}
-
-/// A request field the endpoint does not define.
-struct UnknownFieldError: Error {
-    let path: String
-}
-
-private struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
-}
-
-extension Decoder {
-    /// Throws ``UnknownFieldError`` if the object has a key outside `keys`: a misspelt `k` or
-    /// `token_budget` must not silently fall back to a default.
-    func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
-        let container = try self.container(keyedBy: AnyKey.self)
-        let allowed = Set(Keys.allCases.map(\.stringValue))
-        for key in container.allKeys where !allowed.contains(key.stringValue) {
-            let path = (codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue } + [key.stringValue])
-                .joined(separator: ".")
-            throw UnknownFieldError(path: path)
-        }
     }
 }

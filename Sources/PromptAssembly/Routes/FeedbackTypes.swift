@@ -1,3 +1,4 @@
+import MemoryServer
 import MemoryStore
 
 /// `POST /v1/feedback`'s body: whether the memories of an answer helped. Unknown fields are

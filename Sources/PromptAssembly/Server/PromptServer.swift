@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import MemoryServer
 import NIOCore
 import ServiceLifecycle
 import Synchronization
@@ -7,8 +8,9 @@ import Synchronization
 /// engram-prompt's HTTP/1.1 API on its Unix socket and, when configured, a loopback TCP port,
 /// as a swift-service-lifecycle `Service`.
 ///
-/// The socket is taken like engramd takes its own (``PromptSocketSetup``: mode applied before
-/// the path exists, a stale socket replaced, a live one refused). On graceful shutdown
+/// The socket is taken exactly as engramd takes its own, by MemoryServer's ``UnixSocketSetup``
+/// (mode applied before the path exists, a stale socket replaced, a live one refused); its
+/// errors surface as ``PromptSocketError``. On graceful shutdown
 /// Hummingbird stops accepting, in-flight requests (streams included) finish, then the socket
 /// file is removed.
 public final class PromptServer: Service {
@@ -44,7 +46,12 @@ public final class PromptServer: Service {
     }
 
     private func serve() async throws {
-        let socket = try PromptSocketSetup.prepare(path: configuration.socketPath, mode: configuration.socketMode)
+        let socket: UnixSocketSetup
+        do throws(SocketError) {
+            socket = try UnixSocketSetup.prepare(path: configuration.socketPath, mode: configuration.socketMode)
+        } catch {
+            throw PromptSocketError(error)
+        }
         defer { socket.remove() }
         let responder = self.responder
         let logger = self.logger
@@ -55,7 +62,7 @@ public final class PromptServer: Service {
             responder: responder,
             configuration: .init(address: .unixDomainSocket(path: socket.bindPath), serverName: nil),
             onServerRunning: { _ in
-                do {
+                do throws(SocketError) {
                     try socket.publish()
                     logger.info("listening", metadata: [
                         "socket": "\(socket.path)", "mode": "0o\(String(configuration.socketMode, radix: 8))",
@@ -63,8 +70,9 @@ public final class PromptServer: Service {
                     ])
                     unixReady.succeed()
                 } catch {
-                    logger.critical("cannot publish the socket", metadata: ["error": "\(error)"])
-                    unixReady.fail(error)
+                    let failure = PromptSocketError(error)
+                    logger.critical("cannot publish the socket", metadata: ["error": "\(failure)"])
+                    unixReady.fail(failure)
                 }
             },
             logger: logger)
