@@ -73,21 +73,10 @@ extension MemoryStore {
         guard limit >= 1 else { throw MemoryStoreError.invalidArgument("limit must be at least 1") }
         let ns = try handle(name)
         return try env.read { txn in
-            var entries: [(entry: MemoryEntry, vector: [Float])] = []
-            var more = false
-            guard after < .max else { return VectorEntryPage(entries: [], nextCursor: nil) }
-            let range = KeyRange(lowerBound: Keys.entry(ns.id, after + 1), upperBound: KeyRange.prefix(Keys.namespace(ns.id)).upperBound)
-            try txn.forEach(in: dbs.entries, range: range) { key, value in
-                if entries.count == limit {
-                    more = true
-                    return .stop
-                }
-                let id = UInt64(bigEndianBytes: key, at: 4) ?? 0
-                let entry = try RecordCodec.decode(MemoryEntry.self, from: Array(value), what: "entry \(id) of \"\(name)\"")
-                entries.append((entry, try readVector(txn, ns, entry)))
-                return .continue
+            let page = try readEntryPage(txn, ns, after: after, limit: limit) { entry in
+                (entry: entry, vector: try readVector(txn, ns, entry))
             }
-            return VectorEntryPage(entries: entries, nextCursor: more ? entries.last?.entry.id : nil)
+            return VectorEntryPage(entries: page.items, nextCursor: page.more ? page.items.last?.entry.id : nil)
         }
     }
 
@@ -214,6 +203,12 @@ extension MemoryStore {
         if a.version != b.version { fields.append("version") }
         if !close(a.expiresAt, b.expiresAt) { fields.append("expires_at") }
         return fields
+    }
+
+    /// Whether two vectors are the same up to the rounding of normalising a normalised vector
+    /// again (an import's vector against the stored one).
+    static func same(_ a: [Float], _ b: [Float]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 }
     }
 
     /// `vector` as the index stores it (unit length under cosine), for comparisons.

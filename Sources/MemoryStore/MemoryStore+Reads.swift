@@ -16,11 +16,7 @@ extension MemoryStore {
         let ns = try handle(name)
         return try env.read { txn -> [Float]? in
             guard let entry = try readEntry(txn, ns, id) else { return nil }
-            let what = "vector of entry \(id) (slot \(entry.slot))"
-            guard let vector = try txn.withValue(forKey: Keys.slot(ns.id, entry.slot), in: dbs.vectors, {
-                try VectorCodec.decode($0, dimension: ns.config.dimension, what: what)
-            }) else { throw MemoryStoreError.corrupt("\(what) is missing") }
-            return vector
+            return try readVector(txn, ns, entry)
         }
     }
 
@@ -31,21 +27,8 @@ extension MemoryStore {
         guard limit >= 1 else { throw MemoryStoreError.invalidArgument("limit must be at least 1") }
         let ns = try handle(name)
         return try env.read { txn in
-            var entries: [MemoryEntry] = []
-            var more = false
-            let start = after == .max ? nil : Keys.entry(ns.id, after + 1)
-            guard let start else { return EntryPage(entries: [], nextCursor: nil) }
-            let range = KeyRange(lowerBound: start, upperBound: KeyRange.prefix(Keys.namespace(ns.id)).upperBound)
-            try txn.forEach(in: dbs.entries, range: range) { key, value in
-                if entries.count == limit {
-                    more = true
-                    return .stop
-                }
-                let id = UInt64(bigEndianBytes: key, at: 4) ?? 0
-                entries.append(try RecordCodec.decode(MemoryEntry.self, from: Array(value), what: "entry \(id) of \"\(name)\""))
-                return .continue
-            }
-            return EntryPage(entries: entries, nextCursor: more ? entries.last?.id : nil)
+            let page = try readEntryPage(txn, ns, after: after, limit: limit) { entry in entry }
+            return EntryPage(entries: page.items, nextCursor: page.more ? page.items.last?.id : nil)
         }
     }
 
@@ -114,6 +97,37 @@ extension MemoryStore {
     func readEntry(_ txn: Transaction, _ ns: NamespaceHandle, _ id: UInt64) throws -> MemoryEntry? {
         guard let bytes = try txn.get(Keys.entry(ns.id, id), in: dbs.entries) else { return nil }
         return try RecordCodec.decode(MemoryEntry.self, from: bytes, what: "entry \(id) of \"\(ns.config.name)\"")
+    }
+
+    /// Up to `limit` of `ns`'s entries with id > `after`, in id order, each passed through
+    /// `transform` inside the transaction (which may read more, e.g. the vector), and whether
+    /// more follow. O(log n + limit). The one page walk behind listings, export and rebuild.
+    func readEntryPage<T>(_ txn: Transaction, _ ns: NamespaceHandle, after: UInt64, limit: Int,
+                          _ transform: (MemoryEntry) throws -> T) throws -> (items: [T], more: Bool) {
+        guard after < .max else { return ([], false) }
+        var items: [T] = []
+        var more = false
+        let range = KeyRange(lowerBound: Keys.entry(ns.id, after + 1), upperBound: KeyRange.prefix(Keys.namespace(ns.id)).upperBound)
+        try txn.forEach(in: dbs.entries, range: range) { key, value in
+            if items.count == limit {
+                more = true
+                return .stop
+            }
+            let id = UInt64(bigEndianBytes: key, at: 4) ?? 0
+            items.append(try transform(try RecordCodec.decode(MemoryEntry.self, from: Array(value),
+                                                              what: "entry \(id) of \"\(ns.config.name)\"")))
+            return .continue
+        }
+        return (items, more)
+    }
+
+    /// The stored vector of `entry`. - Throws: `corrupt` if missing or damaged.
+    func readVector(_ txn: Transaction, _ ns: NamespaceHandle, _ entry: MemoryEntry) throws -> [Float] {
+        let what = "vector of entry \(entry.id) (slot \(entry.slot)) of \"\(ns.config.name)\""
+        guard let vector = try txn.withValue(forKey: Keys.slot(ns.id, entry.slot), in: dbs.vectors, {
+            try VectorCodec.decode($0, dimension: ns.config.dimension, what: what)
+        }) else { throw MemoryStoreError.corrupt("\(what) is missing") }
+        return vector
     }
 
     /// Events listed by one of the audit indexes: keys `prefix + sequence`.

@@ -156,31 +156,11 @@ extension MemoryStore {
 
     func readRebuildPage(_ ns: NamespaceHandle, after: UInt64) throws -> RebuildPage {
         try env.read { txn in
-            var page = RebuildPage()
-            page.nextSequence = try Counters.read(txn, dbs).nextSequence
-            guard after < .max else { return page }
-            let range = KeyRange(lowerBound: Keys.entry(ns.id, after + 1), upperBound: KeyRange.prefix(Keys.namespace(ns.id)).upperBound)
-            try txn.forEach(in: dbs.entries, range: range) { key, value in
-                if page.items.count == Self.rebuildPageSize {
-                    page.more = true
-                    return .stop
-                }
-                let id = UInt64(bigEndianBytes: key, at: 4) ?? 0
-                let entry = try RecordCodec.decode(MemoryEntry.self, from: Array(value), what: "entry \(id) of \"\(ns.config.name)\"")
-                page.items.append((entry.id, entry.slot, try readVector(txn, ns, entry)))
-                return .continue
+            let page = try readEntryPage(txn, ns, after: after, limit: Self.rebuildPageSize) { entry in
+                (entry.id, entry.slot, try readVector(txn, ns, entry))
             }
-            return page
+            return RebuildPage(items: page.items, more: page.more, nextSequence: try Counters.read(txn, dbs).nextSequence)
         }
-    }
-
-    /// The stored vector of `entry`. - Throws: `corrupt` if missing or damaged.
-    func readVector(_ txn: Transaction, _ ns: NamespaceHandle, _ entry: MemoryEntry) throws -> [Float] {
-        let what = "vector of entry \(entry.id) (slot \(entry.slot)) of \"\(ns.config.name)\""
-        guard let vector = try txn.withValue(forKey: Keys.slot(ns.id, entry.slot), in: dbs.vectors, {
-            try VectorCodec.decode($0, dimension: ns.config.dimension, what: what)
-        }) else { throw MemoryStoreError.corrupt("\(what) is missing") }
-        return vector
     }
 
     /// Makes `fresh` agree with the stored entries of every entry that has an audit event in
@@ -248,12 +228,6 @@ extension MemoryStore {
             }
         }
         return (changed.count, next)
-    }
-
-    /// Whether two vectors are the same up to the rounding of normalising a normalised vector
-    /// again (an import's vector against the stored one).
-    static func same(_ a: [Float], _ b: [Float]) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 }
     }
 
     /// Replaces `old`'s graph records, state and configuration by `fresh`'s in one transaction,
