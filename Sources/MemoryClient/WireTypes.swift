@@ -34,11 +34,13 @@ public struct NamespaceDeletion: Sendable, Equatable, Decodable {
 /// The API's JSON conventions, shared by every request and response: snake-case keys (the
 /// engine types carry their own CodingKeys) and ISO 8601 dates with fractional seconds, which
 /// is what the daemon writes; plain ISO 8601 is accepted too so an older daemon still decodes.
-enum WireJSON {
+public enum WireJSON {
     static let fractionalStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     static let plainStyle = Date.ISO8601FormatStyle()
 
-    static func encoder() -> JSONEncoder {
+    /// The encoder of request bodies; the CLI's `--json` output and exports use it too, so
+    /// they are the API's own JSON.
+    public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in

@@ -63,7 +63,7 @@ struct ExportCommand: ConsoleCommand {
     }
 
     private func write(from source: any ExportSource, to sink: any TextSink) async throws -> (namespaces: Int, entries: Int, events: Int) {
-        let encoder = JSONOutput.encoder()
+        let encoder = WireJSON.encoder()
         func line<Value: Encodable>(_ value: Value) throws {
             var data = try encoder.encode(value)
             data.append(10)

@@ -6,17 +6,9 @@ import MemoryEngine
 /// milliseconds, sorted keys), one document per command, so scripts can use `jq` on it the way
 /// they would on `curl` output.
 enum JSONOutput {
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(ValueFormatting.iso(date))
-        }
-        return encoder
-    }
-
-    /// Accepts what ``encoder()`` writes and plain ISO 8601 without fractional seconds.
+    /// Accepts what `WireJSON.encoder()` writes and plain ISO 8601 without fractional seconds.
+    /// Not `WireJSON.decoder()`: that one memoizes dates for one response, and `import` decodes
+    /// a whole file with one decoder, where the memo would grow with every distinct date.
     static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
@@ -36,7 +28,7 @@ enum JSONOutput {
     /// always encode).
     static func line<Value: Encodable>(_ value: Value) throws -> String {
         do {
-            return String(decoding: try encoder().encode(value), as: UTF8.self)
+            return String(decoding: try WireJSON.encoder().encode(value), as: UTF8.self)
         } catch {
             throw CLIFailure(.error, "cannot encode the result as JSON: \(error)")
         }
