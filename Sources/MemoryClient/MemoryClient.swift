@@ -246,7 +246,7 @@ public final class MemoryClient: Sendable {
     /// loaded 2-core machine, three interleaved rounds), a `Thread` per call made the search's
     /// socket p50 ≈ 40 µs slower (595–609 µs against 555–568 µs); a hand-over to a parked
     /// thread is a mutex push/pop and a semaphore signal.
-    private func send(method: String, target: String, body: [UInt8]?) async throws(MemoryClientError) -> HTTPResponse {
+    func send(method: String, target: String, body: [UInt8]?) async throws(MemoryClientError) -> HTTPResponse {
         let result: Result<HTTPResponse, MemoryClientError> = await withCheckedContinuation { continuation in
             IOThreadPool.shared.run {
                 continuation.resume(returning: self.exchange(method: method, target: target, body: body))
@@ -255,7 +255,7 @@ public final class MemoryClient: Sendable {
         return try result.get()
     }
 
-    private func exchange(method: String, target: String, body: [UInt8]?) -> Result<HTTPResponse, MemoryClientError> {
+    func exchange(method: String, target: String, body: [UInt8]?) -> Result<HTTPResponse, MemoryClientError> {
         let idempotent = method == "GET" || method == "PUT" || method == "DELETE"
         var headers: [(String, String)] = [("Accept", "application/json")]
         if body != nil { headers.append(("Content-Type", "application/json")) }

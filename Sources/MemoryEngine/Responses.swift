@@ -50,6 +50,14 @@ public struct SearchHit: Sendable, Equatable, Codable {
     public var similarity: Double
     /// The ranking score (equals `similarity` without ranking); results are sorted by it.
     public var score: Double
+
+    /// Package-wide, for the client's reader of search responses.
+    package init(entry: MemoryEntry, distance: Float, similarity: Double, score: Double) {
+        self.entry = entry
+        self.distance = distance
+        self.similarity = similarity
+        self.score = score
+    }
 }
 
 /// A page of entries, in id (creation) order.

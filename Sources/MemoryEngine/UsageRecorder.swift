@@ -34,7 +34,10 @@ final class UsageRecorder: Sendable {
     func record(namespace: String, ids: [UInt64], at time: Date) {
         guard !ids.isEmpty else { return }
         pending.withLock { table in
-            var uses = table[namespace] ?? [:]
+            // Moved out of the table rather than copied, so it is uniquely referenced and
+            // updated in place: `table[namespace] ?? [:]` kept a second reference, which made
+            // every search copy the namespace's whole pending table (O(pending), not O(ids)).
+            var uses = table.removeValue(forKey: namespace) ?? [:]
             for id in ids {
                 var use = uses[id] ?? Pending(count: 0, lastUsedAt: time)
                 use.count += 1

@@ -142,6 +142,22 @@ struct MemoryClientTests {
             let filtered = try await client.search(in: "s", SearchRequest(text: "gamma delta", k: 3,
                                                                           filter: SearchFilter(tagsAny: ["a"])))
             #expect(filtered.map(\.entry.id) == [alpha.entry.id])
+
+            // The blocking form: the same hits, and the daemon's errors as the async form reports them.
+            let query = own
+            let blocking = try await onOwnThread { try client.searchBlocking(in: "s", SearchRequest(vector: query, k: 3)) }
+            let awaited = try await client.search(in: "s", SearchRequest(vector: own, k: 3))
+            #expect(blocking.map(\.entry.id) == awaited.map(\.entry.id) && blocking.map(\.score) == awaited.map(\.score))
+            #expect(blocking.count == 3 && blocking[0].entry.id == custom.entry.id)
+            let refused = try await onOwnThread { () -> MemoryClientError? in
+                do throws(MemoryClientError) {
+                    _ = try client.searchBlocking(in: "s", SearchRequest(vector: [1, 2, 3]))
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            #expect(refused?.code == "dimension_mismatch")
         }
     }
 

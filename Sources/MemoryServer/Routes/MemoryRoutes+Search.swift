@@ -15,7 +15,8 @@ import MemoryEngine
 extension MemoryRoutes {
     /// The vector (`vector` as a JSON array or `vector_b64`) is parsed by
     /// ``VectorBodySplitter`` against the namespace's dimension, so Foundation never decodes
-    /// the floats; the small remainder (`text`, `k`, `ef`, `filter`, `rank`) is decoded strictly.
+    /// the floats; the small remainder (`text`, `k`, `ef`, `filter`, `rank`) is read by
+    /// ``SearchBody/readPlain(_:)`` when it is only `k`/`ef`/`text`, else decoded strictly.
     static func installSearch(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
                               engine: MemoryEngine) {
         router.post("/v1/namespaces/:ns/search") { request, context -> Response in
@@ -25,7 +26,7 @@ extension MemoryRoutes {
             if bytes.isEmpty { throw APIError.malformedJSON("the body is empty") }
             let split = try VectorBodySplitter.split(bytes, expectedDimension: dimension,
                                                      maxDimension: max(dimension, VectorCodec.defaultMaxDimension))
-            let body = try RouteSupport.decode(SearchBody.self, from: split.remainder)
+            let body = try SearchBody.readPlain(split.remainder) ?? RouteSupport.decode(SearchBody.self, from: split.remainder)
             let search = body.request(vector: split.vector)
             let hits: [SearchHit]
             if search.text != nil {

@@ -93,6 +93,9 @@ struct SearchBody: Decodable {
 
     enum Keys: String, CodingKey, CaseIterable { case text, k, ef, filter, rank }
 
+    /// Nothing set (for ``readPlain(_:)``).
+    init() {}
+
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(Keys.self)
         let container = try decoder.container(keyedBy: Keys.self)
