@@ -64,6 +64,13 @@ package struct JSONReader {
         guard consume(byte) else { throw failure("expected '\(Character(Unicode.Scalar(byte)))'") }
     }
 
+    /// Moves to `offset`, for a caller that parsed the bytes up to there itself (the
+    /// server's float-array parser). Precondition: `position <= offset <= bytes.count`.
+    package mutating func skip(to offset: Int) {
+        precondition(offset >= position && offset <= bytes.count, "skip(to:) outside the unread bytes")
+        position = offset
+    }
+
     /// Requires that only whitespace is left.
     package mutating func expectEnd() throws(Failure) {
         guard peek() == nil else { throw failure("unexpected bytes after the document") }
