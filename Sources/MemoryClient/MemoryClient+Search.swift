@@ -42,6 +42,10 @@ extension MemoryClient {
     }
 }
 
+/// The engine's search hit, for files that import MemoryStore whole (which makes HNSW's
+/// `SearchHit` visible too, and the module name `MemoryEngine` is shadowed by its class).
+typealias EngineSearchHit = SearchHit
+
 /// `POST …/search`'s document.
 struct SearchDocument: Decodable {
     var hits: [SearchHit]

@@ -78,13 +78,28 @@ package struct JSONReader {
 
     /// Calls `body` with each key of the object that starts here, positioned at the key's
     /// value, which `body` must consume (read or ``skipValue()``). Duplicate keys are passed as
-    /// they come.
-    package mutating func forEachMember(_ body: (inout JSONReader, String) throws(Failure) -> Void) throws(Failure) {
+    /// they come. Keys are ``JSONKey``s: compared with `switch`/`==` against literals without
+    /// making a `String` (a plain key is only a view of the document's bytes).
+    package mutating func forEachMember(_ body: (inout JSONReader, JSONKey) throws(Failure) -> Void) throws(Failure) {
         try expect(UInt8(ascii: "{"))
         if consume(UInt8(ascii: "}")) { return }
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw failure("expected a key") }
-            let key = try string()
+            let start = position + 1
+            let key: JSONKey
+            switch try stringSpan() {
+            case .plain(let raw, let ascii):
+                if ascii {
+                    key = JSONKey(bytes: raw, text: nil)
+                } else {
+                    guard let text = String(validating: raw, as: UTF8.self) else {
+                        throw Failure(message: "invalid UTF-8 in a key", offset: start)
+                    }
+                    key = JSONKey(bytes: nil, text: text)
+                }
+            case .escaped(let raw):
+                key = JSONKey(bytes: nil, text: try unescape(raw, at: start))
+            }
             try expect(UInt8(ascii: ":"))
             try body(&self, key)
             if consume(UInt8(ascii: ",")) { continue }
@@ -226,8 +241,9 @@ package struct JSONReader {
         case UInt8(ascii: "{"):
             var object: [String: JSONValue] = [:]
             try forEachMember { (reader, key) throws(Failure) in
-                guard object[key] == nil else { throw reader.failure("key \"\(key)\" given twice") }
-                object[key] = try reader.value(depth: depth + 1)
+                let name = key.text
+                guard object[name] == nil else { throw reader.failure("key \"\(name)\" given twice") }
+                object[name] = try reader.value(depth: depth + 1)
             }
             return .object(object)
         case UInt8(ascii: "["):
@@ -373,4 +389,35 @@ package struct JSONReader {
         guard let text = String(validating: bytes, as: UTF8.self) else { throw fail("invalid UTF-8 in a string") }
         return text
     }
+}
+
+/// An object's key as ``JSONReader/forEachMember(_:)`` passes it: the document's bytes for a
+/// plain ASCII key (valid only during the call), or the decoded text for any other. `switch`
+/// and `==` against string literals compare bytes; ``text`` makes a `String` when one is needed.
+package struct JSONKey {
+    fileprivate let bytes: UnsafeRawBufferPointer?
+    fileprivate let textValue: String?
+
+    fileprivate init(bytes: UnsafeRawBufferPointer?, text: String?) {
+        self.bytes = bytes
+        self.textValue = text
+    }
+
+    /// The key as a `String`.
+    package var text: String {
+        if let textValue { return textValue }
+        return String(decoding: bytes!, as: UTF8.self)
+    }
+
+    package static func == (key: JSONKey, literal: StaticString) -> Bool {
+        literal.withUTF8Buffer { expected in
+            guard let bytes = key.bytes else { return key.textValue!.utf8.elementsEqual(expected) }
+            guard bytes.count == expected.count else { return false }
+            for index in 0..<expected.count where bytes[index] != expected[index] { return false }
+            return true
+        }
+    }
+
+    /// Lets `switch key { case "id": … }` compare bytes.
+    package static func ~= (literal: StaticString, key: JSONKey) -> Bool { key == literal }
 }

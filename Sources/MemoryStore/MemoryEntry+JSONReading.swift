@@ -97,9 +97,9 @@ package struct SeenKeys {
     package init() {}
 
     /// Records key number `index` (0..<64); fails when it was met before.
-    package mutating func first(_ index: Int, _ key: String, _ reader: JSONReader) throws(JSONReader.Failure) {
+    package mutating func first(_ index: Int, _ key: JSONKey, _ reader: JSONReader) throws(JSONReader.Failure) {
         let bit: UInt64 = 1 << UInt64(index)
-        guard bits & bit == 0 else { throw reader.failure("key \"\(key)\" given twice") }
+        guard bits & bit == 0 else { throw reader.failure("key \"\(key.text)\" given twice") }
         bits |= bit
     }
 }

@@ -150,6 +150,14 @@ struct JSONReaderTests {
         } == nil)
         let reference = try JSONDecoder().decode(MemoryEntry.self, from: Data(duplicated.utf8))
         #expect(try RecordCodec.decode(MemoryEntry.self, from: Self.record(duplicated), what: "entry") == reference)
+        // Keys are compared after unescaping, and non-ASCII keys work, as in JSONDecoder.
+        let escapedKey = json.replacingOccurrences(of: "\"text\"", with: #""te\u0078t""#)
+        #expect(escapedKey != json)
+        #expect(try RecordCodec.decode(MemoryEntry.self, from: Self.record(escapedKey), what: "entry") == entry)
+        let foreignKey = "{\"é\":1," + json.dropFirst()
+        #expect(Self.readBytes(Array(foreignKey.utf8)) { (reader) throws(JSONReader.Failure) in
+            try MemoryEntry(reading: &reader, date: MemoryEntry.readReferenceDate)
+        } == entry)
         // Unknown keys are skipped, by both.
         let extended = "{\"future\":{\"x\":[1,2,{\"y\":null}]}," + json.dropFirst()
         #expect(try RecordCodec.decode(MemoryEntry.self, from: Self.record(extended), what: "entry") == entry)

@@ -2,6 +2,7 @@ import Foundation
 public import MemoryEngine
 import enum MemoryStore.JSONValue
 import struct MemoryStore.MemoryEntry
+import enum MemoryStore.WireDate
 
 /// The JSON of `POST …/search`'s response, `{"hits":[{"distance":…,"entry":{…},"score":…,
 /// "similarity":…}]}`, written by hand into one byte array.
@@ -21,8 +22,9 @@ import struct MemoryStore.MemoryEntry
 /// - strings escaped like `JSONEncoder` with `.withoutEscapingSlashes`: `"` and `\`, the
 ///   short forms `\b \f \n \r \t`, other control characters as `\u00xx` (lower-case hex);
 ///   everything else, non-ASCII included, is copied as UTF-8;
-/// - dates as ISO 8601 with fractional seconds, through the very format style the routes use
-///   (``RouteSupport/dateStyle``), each distinct date formatted once per document.
+/// - dates as ISO 8601 with fractional seconds, as the format style the routes use
+///   (``RouteSupport/dateStyle``) writes them: by ``WireDate`` (same bytes, by arithmetic), or
+///   through the style itself outside WireDate's range, each such date once per document.
 ///
 /// Complexity: O(output bytes), plus O(m log m) to sort each metadata object of m keys.
 /// Containers nested 512 deep (counting from the document's outer object, as `JSONEncoder`
@@ -123,7 +125,7 @@ private struct Writer {
         if value { raw("true") } else { raw("false") }
     }
 
-    /// Dates already formatted in this document: a search response repeats its timestamps
+    /// Dates outside ``WireDate``'s range already formatted in this document: a search response repeats its timestamps
     /// (`updated_at` equals `created_at` until an entry is edited; every hit of one search
     /// carries the same `last_used_at`), and Foundation's ISO 8601 formatter costs a few
     /// microseconds a date. Memoizing returns exactly what the formatter returned.
@@ -131,7 +133,9 @@ private struct Writer {
 
     mutating func date(_ value: Date) {
         byte(UInt8(ascii: "\""))
-        if let text = formattedDates[value] {
+        if WireDate.format(value, into: &bytes) {
+            // Foundation's text, by arithmetic (see WireDate).
+        } else if let text = formattedDates[value] {
             bytes.append(contentsOf: text.utf8)
         } else {
             let text = value.formatted(RouteSupport.dateStyle)

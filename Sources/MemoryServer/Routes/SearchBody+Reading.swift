@@ -1,3 +1,4 @@
+import MemoryStore
 import struct MemoryStore.JSONReader
 import struct MemoryStore.SeenKeys
 
