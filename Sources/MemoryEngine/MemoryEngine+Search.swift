@@ -79,8 +79,8 @@ extension MemoryEngine {
         }
         var hits: [SearchHit] = []
         hits.reserveCapacity(raw.count)
-        for candidate in raw {
-            let found = try translatingErrors { try store.get(namespace: config.name, id: candidate.key) }
+        let entries = try translatingErrors { try store.get(namespace: config.name, ids: raw.map(\.key)) }
+        for (candidate, found) in zip(raw, entries) {
             guard let entry = found, compiled.admits(EntryFacts(entry)) else { continue }
             let similarity = Self.similarity(distance: candidate.distance, metric: config.metric)
             let score = rank.map { Self.rankScore(similarity: similarity, entry: entry, now: now, weights: $0) } ?? similarity

@@ -146,3 +146,21 @@ import VectorMath
         }
     }
 }
+
+@Suite struct BatchGetTests {
+    @Test("get(ids:) gives each entry as get(id:) does, nil for absent or deleted ids, in the order asked")
+    func batchGet() throws {
+        try withTemporaryDirectory { dir in
+            let store = try openStore(dir)
+            let ids = try fill(store, count: 5)
+            _ = try store.delete(namespace: "ns", id: ids[2], context: testContext)
+            let asked = [ids[4], 999_999, ids[0], ids[2], ids[4]]
+            let batch = try store.get(namespace: "ns", ids: asked)
+            let single = try asked.map { try store.get(namespace: "ns", id: $0) }
+            #expect(batch == single)
+            #expect(batch.map { $0?.id } == [ids[4], nil, ids[0], nil, ids[4]])
+            #expect(try store.get(namespace: "ns", ids: []).isEmpty)
+            #expect(throws: MemoryStoreError.self) { try store.get(namespace: "missing", ids: [ids[0]]) }
+        }
+    }
+}
