@@ -260,17 +260,50 @@ package struct JSONReader {
     }
 
     /// Consumes one value of any kind, checking it as strictly as the readers above.
-    package mutating func skipValue(depth: Int = 0) throws(Failure) {
-        guard depth < Self.maximumDepth else { throw failure("nested too deeply") }
-        switch peek() {
-        case UInt8(ascii: "{"): try forEachMember { (reader, _) throws(Failure) in try reader.skipValue(depth: depth + 1) }
-        case UInt8(ascii: "["): try forEachElement { (reader) throws(Failure) in try reader.skipValue(depth: depth + 1) }
-        case UInt8(ascii: "\""): _ = try string()
-        case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try bool()
-        case UInt8(ascii: "n"):
-            guard consumeNull() else { throw failure("expected null") }
-        default: _ = try numberSpan()
+    ///
+    /// Iterative, with an explicit stack of open containers rather than recursion: it runs on
+    /// request bodies (``VectorBodySplitter`` skips every member but the vector), so nesting
+    /// up to ``maximumDepth`` must not depend on the thread's stack size. O(bytes).
+    package mutating func skipValue() throws(Failure) {
+        var inObject: [Bool] = []  // the open containers, innermost last: object or array
+        while true {
+            // One value; a container that opens here is entered and its first value is next.
+            var opened = false
+            switch peek() {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let isObject = bytes[position] == UInt8(ascii: "{")
+                position += 1
+                if consume(isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) { break }
+                guard inObject.count + 1 < Self.maximumDepth else { throw failure("nested too deeply") }
+                inObject.append(isObject)
+                if isObject { try skipKey() }
+                opened = true
+            case UInt8(ascii: "\""): _ = try string()
+            case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try bool()
+            case UInt8(ascii: "n"):
+                guard consumeNull() else { throw failure("expected null") }
+            default: _ = try numberSpan()
+            }
+            if opened { continue }
+            // The value is complete: close the containers it completes, up to a ',' that
+            // announces the next value.
+            while true {
+                guard let object = inObject.last else { return }
+                if consume(UInt8(ascii: ",")) {
+                    if object { try skipKey() }
+                    break
+                }
+                try expect(object ? UInt8(ascii: "}") : UInt8(ascii: "]"))
+                inObject.removeLast()
+            }
         }
+    }
+
+    /// A member's key and its ':'.
+    private mutating func skipKey() throws(Failure) {
+        guard peek() == UInt8(ascii: "\"") else { throw failure("expected a key") }
+        _ = try string()
+        try expect(UInt8(ascii: ":"))
     }
 
     // MARK: helpers

@@ -78,6 +78,19 @@ struct JSONReaderTests {
         }
     }
 
+    @Test("skipping 511 levels of nesting needs no stack to speak of (it runs on request bodies)")
+    func skipIsIterative() async {
+        let skipped: Bool = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                let document = String(repeating: #"{"a":["#, count: 255) + "1" + String(repeating: "]}", count: 255)
+                continuation.resume(returning: Self.read(document) { (reader) throws(JSONReader.Failure) in try reader.skipValue() } != nil)
+            }
+            thread.stackSize = 256 * 1024  // recursion through the member closures needs megabytes here
+            thread.start()
+        }
+        #expect(skipped)
+    }
+
     // MARK: entries
 
     /// Random entries covering every field, optional dates set and unset, tricky text and
