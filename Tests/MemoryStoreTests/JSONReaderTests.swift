@@ -45,6 +45,33 @@ struct JSONReaderTests {
         }
     }
 
+    @Test("strings: a special byte at every position of strings of 0–33 bytes (the 8-byte scan's blocks)")
+    func stringScanBlocks() throws {
+        // Escapes, non-ASCII and raw bytes that the scan must stop at, placed at every offset.
+        let specials: [(json: [UInt8], valid: Bool)] = [
+            (Array(#"\""#.utf8), true), (Array(#"\\"#.utf8), true), (Array(#"\n"#.utf8), true), (Array("é".utf8), true),
+            (Array("🎉".utf8), true), (Array(#"\u00e9"#.utf8), true), ([0x01], false), ([0x1F], false), ([0xFF], false),
+            ([UInt8(ascii: "\"")], true),  // ends the string early: the rest must then fail as trailing bytes
+        ]
+        for length in 0...33 {
+            for offset in 0...length {
+                for special in specials {
+                    let body = Array(repeating: UInt8(ascii: "a"), count: offset) + special.json
+                        + Array(repeating: UInt8(ascii: "b"), count: length - offset)
+                    let document = [UInt8(ascii: "\"")] + body + [UInt8(ascii: "\"")]
+                    let fast = Self.readBytes(document) { (reader) throws(JSONReader.Failure) -> String in
+                        let text = try reader.string()
+                        try reader.expectEnd()
+                        return text
+                    }
+                    let reference = try? JSONDecoder().decode(String.self, from: Data(document))
+                    #expect(fast == reference, "length \(length), offset \(offset), \(special.json)")
+                    if special.valid && special.json != [UInt8(ascii: "\"")] { #expect(fast != nil) }
+                }
+            }
+        }
+    }
+
     @Test("numbers: the grammar, correct rounding, integer limits")
     func numbers() {
         for text in ["0", "-0", "1", "-12.5e-3", "1E+2", "0.1", "3.4028235e38", "2.2250738585072014e-308", "1e-400",
