@@ -7,8 +7,6 @@ import Synchronization
 /// One HTTP/1.1 response as read off the socket.
 struct HTTPResponse: Sendable {
     var status: Int
-    /// Header names lower-cased; a repeated header keeps its last value.
-    var headers: [String: String]
     var body: [UInt8]
     /// Whether the connection may carry another request (HTTP/1.1 without `Connection: close`,
     /// and a body whose end was framed by Content-Length or chunking rather than EOF).
@@ -141,34 +139,25 @@ struct ResponseReader {
 
     mutating func readResponse(method: String) throws(TransportFailure) -> HTTPResponse {
         let headBytes = try readHead()
-        let head = String(decoding: headBytes, as: UTF8.self)
-        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
-        guard !lines.isEmpty else { throw malformed("empty response head") }
-        let statusLine = lines.removeFirst()
-        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), parts[1].count == 3, let status = Int(parts[1]),
-              (100...599).contains(status) else {
-            throw malformed("bad status line '\(statusLine.prefix(80))'")
+        let head: ResponseHead
+        if let quick = headBytes.withUnsafeBytes({ ResponseHead(bytes: $0) }) {
+            head = quick
+        } else {
+            head = try ResponseHead(text: headBytes, reader: self)
         }
-        var headers: [String: String] = [:]
-        for line in lines where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else { throw malformed("bad header line '\(line.prefix(80))'") }
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingASCIISpaces()
-            headers[name] = value
-        }
-        let connectionTokens = (headers["connection"] ?? "").lowercased().split(separator: ",").map { $0.trimmingASCIISpaces() }
-        var reusable = parts[0] == "HTTP/1.1" ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
+        let connectionTokens = (head.connection ?? "").lowercased().split(separator: ",").map { $0.trimmingASCIISpaces() }
+        var reusable = head.http11 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
 
+        let status = head.status
         let body: [UInt8]
         if method == "HEAD" || (100..<200).contains(status) || status == 204 || status == 304 {
             body = []
-        } else if let encoding = headers["transfer-encoding"] {
+        } else if let encoding = head.transferEncoding {
             guard encoding.lowercased().split(separator: ",").last?.trimmingASCIISpaces() == "chunked" else {
                 throw malformed("unsupported transfer-encoding '\(encoding)'")
             }
             body = try readChunked()
-        } else if let lengthText = headers["content-length"] {
+        } else if let lengthText = head.contentLength {
             guard let length = Int(lengthText), length >= 0 else { throw malformed("bad content-length '\(lengthText)'") }
             guard length <= UnixHTTPConnection.maxBodyBytes else { throw malformed("body of \(length) bytes is too large") }
             body = try readExactly(length)
@@ -176,10 +165,102 @@ struct ResponseReader {
             body = try readToEnd()
             reusable = false
         }
-        return HTTPResponse(status: status, headers: headers, body: body, reusable: reusable)
+        return HTTPResponse(status: status, body: body, reusable: reusable)
     }
 
-    private func malformed(_ message: String) -> TransportFailure {
+    /// What the client needs from a response head: the status, the version, and the three
+    /// headers that frame the body and the connection (a repeated header keeps its last value).
+    struct ResponseHead: Equatable {
+        var status: Int
+        var http11: Bool
+        var connection: String?
+        var transferEncoding: String?
+        var contentLength: String?
+
+        /// From the bytes, for the heads a server normally sends (`HTTP/1.1 200 OK`, one space
+        /// apart; every header line with a colon); `nil` for anything else, which
+        /// ``init(text:reader:)`` then parses or reports. Makes strings only of the three
+        /// values it keeps: the general parser split the head into a `String` per line and a
+        /// dictionary of every header, ~4 µs of a ~6 µs response read.
+        init?(bytes head: UnsafeRawBufferPointer) {
+            func at(_ index: Int) -> UInt8 { index < head.count ? head[index] : 0 }
+            // "HTTP/1.x SSS" then a space or the end of the line.
+            guard head.count >= 12, Array(head[0..<7]) == Array("HTTP/1.".utf8),
+                  at(7) == UInt8(ascii: "1") || at(7) == UInt8(ascii: "0"), at(8) == UInt8(ascii: " ") else { return nil }
+            var status = 0
+            for index in 9..<12 {
+                let digit = at(index) &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                status = status * 10 + Int(digit)
+            }
+            guard (100...599).contains(status), at(12) == UInt8(ascii: " ") || at(12) == 13 || head.count == 12 else { return nil }
+            self.status = status
+            http11 = at(7) == UInt8(ascii: "1")
+            // Header lines.
+            var lineStart = 0
+            while lineStart < head.count, !(head[lineStart] == 13 && at(lineStart + 1) == 10) { lineStart += 1 }
+            lineStart += 2
+            while lineStart < head.count {
+                var lineEnd = lineStart
+                while lineEnd < head.count, !(head[lineEnd] == 13 && at(lineEnd + 1) == 10) { lineEnd += 1 }
+                if lineEnd > lineStart {
+                    guard let colon = (lineStart..<lineEnd).first(where: { head[$0] == UInt8(ascii: ":") }) else { return nil }
+                    let name = UnsafeRawBufferPointer(rebasing: head[lineStart..<colon])
+                    var valueStart = colon + 1, valueEnd = lineEnd
+                    while valueStart < valueEnd, head[valueStart] == 0x20 || head[valueStart] == 0x09 { valueStart += 1 }
+                    while valueEnd > valueStart, head[valueEnd - 1] == 0x20 || head[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+                    let value = { String(decoding: UnsafeRawBufferPointer(rebasing: head[valueStart..<valueEnd]), as: UTF8.self) }
+                    if Self.name(name, is: "content-length") {
+                        contentLength = value()
+                    } else if Self.name(name, is: "connection") {
+                        connection = value()
+                    } else if Self.name(name, is: "transfer-encoding") {
+                        transferEncoding = value()
+                    }
+                }
+                lineStart = lineEnd + 2
+            }
+        }
+
+        /// Whether a header name is `lowercase` (given lower-cased), ignoring ASCII case.
+        static func name(_ name: UnsafeRawBufferPointer, is lowercase: StaticString) -> Bool {
+            guard name.count == lowercase.utf8CodeUnitCount else { return false }
+            let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: name.count)
+            for index in 0..<name.count {
+                let byte = name[index]
+                let lowered = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+                if lowered != expected[index] { return false }
+            }
+            return true
+        }
+
+        /// The general parser: any spacing `String.split` accepts; malformed heads are reported.
+        init(text headBytes: [UInt8], reader: ResponseReader) throws(TransportFailure) {
+            let head = String(decoding: headBytes, as: UTF8.self)
+            var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+            guard !lines.isEmpty else { throw reader.malformed("empty response head") }
+            let statusLine = lines.removeFirst()
+            let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+            guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), parts[1].count == 3, let status = Int(parts[1]),
+                  (100...599).contains(status) else {
+                throw reader.malformed("bad status line '\(statusLine.prefix(80))'")
+            }
+            self.status = status
+            http11 = parts[0] == "HTTP/1.1"
+            for line in lines where !line.isEmpty {
+                guard let colon = line.firstIndex(of: ":") else { throw reader.malformed("bad header line '\(line.prefix(80))'") }
+                let value = line[line.index(after: colon)...].trimmingASCIISpaces()
+                switch line[..<colon].lowercased() {
+                case "content-length": contentLength = value
+                case "connection": connection = value
+                case "transfer-encoding": transferEncoding = value
+                default: break
+                }
+            }
+        }
+    }
+
+    func malformed(_ message: String) -> TransportFailure {
         TransportFailure(kind: .malformed, message: "malformed response: \(message)", beforeResponse: !receivedAny)
     }
 
