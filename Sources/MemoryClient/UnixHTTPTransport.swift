@@ -91,12 +91,28 @@ struct UnixHTTPConnection: Sendable {
     /// Sends one request and reads its response.
     func exchange(method: String, target: String, headers: [(String, String)],
                   body: [UInt8]?) throws(TransportFailure) -> HTTPResponse {
-        var head = "\(method) \(target) HTTP/1.1\r\nHost: engram\r\n"
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        if let body { head += "Content-Length: \(body.count)\r\n" }
-        head += "\r\n"
-        var request = Array(head.utf8)
-        if let body { request += body }
+        // Appended as bytes into one array sized up front (a `String` head, then its bytes, then
+        // the body appended, copied everything twice).
+        var request: [UInt8] = []
+        request.reserveCapacity(96 + target.utf8.count + headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 }
+                                + (body?.count ?? 0))
+        request.append(contentsOf: method.utf8)
+        request.append(UInt8(ascii: " "))
+        request.append(contentsOf: target.utf8)
+        request.append(contentsOf: " HTTP/1.1\r\nHost: engram\r\n".utf8)
+        for (name, value) in headers {
+            request.append(contentsOf: name.utf8)
+            request.append(contentsOf: ": ".utf8)
+            request.append(contentsOf: value.utf8)
+            request.append(contentsOf: "\r\n".utf8)
+        }
+        if let body {
+            request.append(contentsOf: "Content-Length: ".utf8)
+            request.append(contentsOf: String(body.count).utf8)
+            request.append(contentsOf: "\r\n".utf8)
+        }
+        request.append(contentsOf: "\r\n".utf8)
+        if let body { request.append(contentsOf: body) }
         try send(request)
         var reader = ResponseReader(fd: fd)
         while true {

@@ -471,7 +471,9 @@ package struct JSONKey {
             return literal.withUTF8Buffer { key.textValue!.utf8.elementsEqual($0) }
         }
         guard bytes.count == literal.utf8CodeUnitCount else { return false }
-        return bytes.count == 0 || memcmp(bytes.baseAddress!, literal.utf8Start, bytes.count) == 0
+        // The first byte settles most mismatches of a `switch` over keys without a call.
+        return bytes.count == 0
+            || bytes[0] == literal.utf8Start.pointee && memcmp(bytes.baseAddress!, literal.utf8Start, bytes.count) == 0
     }
 
     /// Lets `switch key { case "id": … }` compare bytes.
