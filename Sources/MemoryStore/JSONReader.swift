@@ -88,7 +88,6 @@ package struct JSONReader {
         if consume(UInt8(ascii: "}")) { return }
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw failure("expected a key") }
-            let start = position + 1
             let key: JSONKey
             switch try stringSpan() {
             case .plain(let raw, let ascii):
@@ -96,12 +95,12 @@ package struct JSONReader {
                     key = JSONKey(bytes: raw, text: nil)
                 } else {
                     guard let text = String(validating: raw, as: UTF8.self) else {
-                        throw Failure(message: "invalid UTF-8 in a key", offset: start)
+                        throw Failure(message: "invalid UTF-8 in a key", offset: offset(of: raw))
                     }
                     key = JSONKey(bytes: nil, text: text)
                 }
             case .escaped(let raw):
-                key = JSONKey(bytes: nil, text: try unescape(raw, at: start))
+                key = JSONKey(bytes: nil, text: try unescape(raw))
             }
             try expect(UInt8(ascii: ":"))
             try body(&self, key)
@@ -176,17 +175,16 @@ package struct JSONReader {
 
     /// A string, unescaped; invalid UTF-8 and lone surrogates are failures.
     package mutating func string() throws(Failure) -> String {
-        let start = position + 1
         switch try stringSpan() {
         case .plain(let raw, let ascii):
             // ASCII needs no validation; anything else is checked as it is copied.
             if ascii { return String(decoding: raw, as: UTF8.self) }
             guard let text = String(validating: raw, as: UTF8.self) else {
-                throw Failure(message: "invalid UTF-8 in a string", offset: start)
+                throw Failure(message: "invalid UTF-8 in a string", offset: offset(of: raw))
             }
             return text
         case .escaped(let raw):
-            return try unescape(raw, at: start)
+            return try unescape(raw)
         }
     }
 
@@ -382,7 +380,14 @@ package struct JSONReader {
     }
 
     /// A string with escapes: rare in our documents, handled simply.
-    private func unescape(_ raw: UnsafeRawBufferPointer, at offset: Int) throws(Failure) -> String {
+    /// Where `raw`, a span of this document, starts: string errors point into the string.
+    private func offset(of raw: UnsafeRawBufferPointer) -> Int {
+        guard let start = raw.baseAddress, let base = bytes.baseAddress else { return position }
+        return start - base
+    }
+
+    private func unescape(_ raw: UnsafeRawBufferPointer) throws(Failure) -> String {
+        let offset = offset(of: raw)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(raw.count)
         var index = 0

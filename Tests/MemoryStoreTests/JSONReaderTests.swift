@@ -39,6 +39,12 @@ struct JSONReaderTests {
         for bad in [#""\ud83c""#, #""\udf89""#, #""\ud83c\u0041""#, #""\x""#, #""\u12""#, #""unterminated"#, "\"tab\there\""] {
             #expect(Self.read(bad) { (reader) throws(JSONReader.Failure) in try reader.string() } == nil, "\(bad)")
         }
+        // A failure inside a string points into it, whitespace before the string included.
+        let offset = ([0x20, 0x20, 0x20, 0x22, 0x61, 0x80, 0x22] as [UInt8]).withUnsafeBytes { raw -> Int? in
+            var reader = JSONReader(raw)
+            do throws(JSONReader.Failure) { _ = try reader.string(); return nil } catch { return error.offset }
+        }
+        #expect(offset == 4)
         // Invalid UTF-8: a lone continuation byte and a truncated sequence.
         for bytes: [UInt8] in [[0x22, 0x80, 0x22], [0x22, 0xE4, 0xB8, 0x22]] {
             #expect(Self.readBytes(bytes) { (reader) throws(JSONReader.Failure) in try reader.string() } == nil)
