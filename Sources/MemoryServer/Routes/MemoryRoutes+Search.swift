@@ -4,7 +4,8 @@ import MemoryEngine
 /// `POST /v1/namespaces/{ns}/search`.
 ///
 /// Where it runs: a text search embeds its query (~7 ms of MiniLM), so it goes to the
-/// blocking pool; a vector search stays on the cooperative thread. Measured in a release
+/// blocking pool; a vector search stays on the connection's thread (its event loop, see
+/// ``EventLoopAffineChannel``; the cooperative pool when this was measured). Measured in a release
 /// build (2 000 × 384-d vectors, k = 10, one keep-alive connection, a loaded 2-core machine),
 /// p50 over three interleaved rounds of 3 000 searches: inline ≈ 420–505 µs, through the pool
 /// ≈ 450–560 µs — the hop adds ~30–50 µs (a queue push, a thread wake-up, a continuation

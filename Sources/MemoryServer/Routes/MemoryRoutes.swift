@@ -10,7 +10,7 @@ import MemoryEngine
 ///
 /// Engine calls are synchronous. Those that may block — commits (fsync), embeddings, LMDB
 /// reads — run on ``ServerEnvironment/blockingPool`` through ``RouteSupport/blocking(_:_:)``,
-/// so they never hold one of Swift's few cooperative threads; only in-memory vector searches
+/// so they never hold one of the few event-loop threads; only in-memory vector searches
 /// and namespace lookups run inline (see `MemoryRoutes+Search.swift` for the measurement).
 public enum MemoryRoutes {
     /// Registers every domain route on `router`, and the engine's gauges on `/metrics`

@@ -2,15 +2,15 @@ import MemoryEngine
 import NIOPosix
 import Synchronization
 
-/// The dedicated threads that run blocking engine calls, so they never occupy Swift's
-/// cooperative pool.
+/// The dedicated threads that run blocking engine calls, so they never occupy an event loop
+/// (where connections' tasks run, see ``EventLoopAffineChannel``) or Swift's cooperative pool.
 ///
 /// Why: ``MemoryEngine`` is synchronous. A write holds its thread for an LMDB commit (an
 /// fsync, ~1 ms with `durability = "sync"`), a text request for an embedding (~7 ms of
-/// MiniLM), and an index read lock can wait behind a writer. The cooperative pool has only as
-/// many threads as cores, so two such calls on a two-core machine would stall every other
-/// request — searches, health checks, metrics — until they finish. On this pool they wait
-/// here instead and the cooperative threads keep serving.
+/// MiniLM), and an index read lock can wait behind a writer. There are only as many event
+/// loops as cores, each serving several connections, so two such calls on a two-core machine
+/// would stall every other request — searches, health checks, metrics — until they finish. On
+/// this pool they wait here instead and the event loops keep serving.
 ///
 /// What stays inline: pure in-memory vector searches, where the hop (a queue push, a thread
 /// wake-up and a continuation resume) would cost more than it saves (see the measurement in

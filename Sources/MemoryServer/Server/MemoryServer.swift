@@ -13,9 +13,11 @@ import ServiceLifecycle
 /// Routes: `GET /v1/health`, `GET /metrics`, plus whatever `routes` installs (the domain
 /// routes). Every route gets the middleware chain metrics → JSON errors → body limit.
 ///
-/// Blocking work: routes run engine calls that block (commits, embeddings) on
-/// ``ServerEnvironment/blockingPool``, which this service starts before accepting and stops
-/// after the last in-flight request, so Swift's cooperative threads stay free for the rest.
+/// Threads: each connection's task runs on its channel's event loop (``EventLoopAffineChannel``),
+/// so a request is read, handled and answered on one thread. Routes run engine calls that
+/// block (commits, embeddings) on ``ServerEnvironment/blockingPool``, which this service
+/// starts before accepting and stops after the last in-flight request, so the event loops stay
+/// free for the rest.
 public struct MemoryServer: Service {
     /// Installs more routes on the router; called once, before the server starts.
     public typealias RouteInstaller = @Sendable (Router<EngramRequestContext>, ServerEnvironment) -> Void
@@ -100,7 +102,7 @@ public struct MemoryServer: Service {
 
         let unixApplication = Application(
             responder: responder,
-            server: .http1(configuration: .init(
+            server: .http1OnEventLoop(configuration: .init(
                 additionalChannelHandlers: [PeerCredentialsHandler(mode: .enforce(allowlist), logger: logger)])),
             configuration: .init(address: .unixDomainSocket(path: socket.bindPath), serverName: nil),
             onServerRunning: { _ in
@@ -124,7 +126,7 @@ public struct MemoryServer: Service {
             if let tcp = configuration.tcp {
                 let tcpApplication = Application(
                     responder: responder,
-                    server: .http1(configuration: .init(
+                    server: .http1OnEventLoop(configuration: .init(
                         additionalChannelHandlers: [PeerCredentialsHandler(mode: .stripOnly, logger: logger)])),
                     configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: nil),
                     onServerRunning: { channel in

@@ -5,7 +5,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import MemoryEngine
 import MemoryServer
+import NIOPosix
 import ServiceLifecycle
 
 /// A fresh, short directory for a test's socket (sun_path holds only 107 bytes, so not under
@@ -54,6 +56,17 @@ let testRoutes: MemoryServer.RouteInstaller = { router, environment in
             headers[HTTPField.Name("X-Seen-Peer")!] = peer.description
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+    }
+    // Which thread a handler runs on: before and after an await that resumes from another
+    // thread (the blocking pool's).
+    router.get("/test/thread") { request, _ -> Response in
+        let before = MultiThreadedEventLoopGroup.currentEventLoop.map { "\(ObjectIdentifier($0))" } ?? "none"
+        let fromPool = try await environment.blockingPool.run { () throws(EngineError) in
+            MultiThreadedEventLoopGroup.currentEventLoop != nil
+        }
+        let after = MultiThreadedEventLoopGroup.currentEventLoop.map { "\(ObjectIdentifier($0))" } ?? "none"
+        let text = #"{"before":"\#(before)","after":"\#(after)","pool_on_loop":\#(fromPool)}"#
+        return JSONResponse.make(Array(text.utf8))
     }
     router.post("/test/decode") { request, _ -> Response in
         let probe = try await request.decodeJSON(as: ProbeBody.self, limit: limit)
