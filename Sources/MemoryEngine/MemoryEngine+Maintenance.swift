@@ -47,8 +47,9 @@ extension MemoryEngine {
     /// `UsageRecorder`) with `MemoryStore.recordUse`: no audit event, no new version.
     /// Called by the daemon every `usageFlushInterval` and at shutdown. On a failure (full
     /// disk) the counts stay pending for the next call.
-    /// - Returns: the number of entry updates written.
-    /// - Complexity: one commit per round (a round adds one use to each pending entry).
+    /// - Returns: the number of entries updated.
+    /// - Complexity: one commit per namespace with pending uses; each used entry is rewritten
+    ///   once, however many searches returned it.
     @discardableResult
     public func flushUsage() throws(EngineError) -> Int {
         var written = 0
@@ -57,17 +58,11 @@ extension MemoryEngine {
                 usage.discard(namespace: namespace)
                 continue
             }
-            let rounds = min(UsageRecorder.maxRoundsPerFlush, pending.values.map(\.count).max() ?? 0)
-            guard rounds > 0 else { continue }
-            for round in 1...rounds {
-                let due = pending.filter { $0.value.count >= round }
-                guard let time = due.values.map(\.lastUsedAt).max() else { break }
-                let ids = due.keys.sorted()
-                written += try translatingErrors {
-                    try store.recordUse(namespace: namespace, ids: ids, at: time)
-                }
-                usage.subtract(namespace: namespace, Dictionary(uniqueKeysWithValues: ids.map { ($0, 1) }))
+            guard !pending.isEmpty else { continue }
+            written += try translatingErrors {
+                try store.recordUse(namespace: namespace, uses: pending)
             }
+            usage.subtract(namespace: namespace, pending.mapValues(\.count))
         }
         return written
     }

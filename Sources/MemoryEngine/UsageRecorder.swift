@@ -14,19 +14,12 @@ import Synchronization
 /// search only adds the returned ids to this in-memory table (O(k) under a mutex), and
 /// reads (`get`, `list`, `search`) overlay the pending counts, so callers see exact values at
 /// once. ``MemoryEngine/flushUsage()`` (called by the daemon every
-/// `usageFlushInterval`) writes them with `recordUse`.
+/// `usageFlushInterval`) writes them with `recordUse`, each entry once with its count.
 ///
-/// Trade-offs, documented for operators: a crash loses at most one interval of use counts
-/// (usage statistics, not knowledge); on disk, `last_used_at` is the latest use in its flush
-/// round (exact to the flush interval). `recordUse` adds 1 per call, so a flush writes at
-/// most ``maxRoundsPerFlush`` uses per entry and carries the rest to the next flush.
+/// Trade-off, documented for operators: a crash loses at most one interval of use counts
+/// (usage statistics, not knowledge).
 final class UsageRecorder: Sendable {
-    struct Pending: Sendable, Equatable {
-        var count: UInt64
-        var lastUsedAt: Date
-    }
-
-    static let maxRoundsPerFlush: UInt64 = 16
+    typealias Pending = EntryUse
 
     private let pending = Mutex<[String: [UInt64: Pending]]>([:])
 

@@ -187,29 +187,38 @@ extension MemoryStore {
         }
     }
 
-    /// Records that entries were returned to a client: `lastUsedAt` = `time`, `useCount` + 1.
-    /// A usage statistic, not a change of knowledge: no audit event, no new version, so
-    /// recalls do not flood the log. Ids that are gone are skipped. One transaction.
+    /// Records that entries were returned to clients: each entry's `useCount` grows by its
+    /// use's `count` and its `lastUsedAt` becomes the use's time (unless it is already
+    /// later). A usage statistic, not a change of knowledge: no audit event, no new version,
+    /// so recalls do not flood the log. Ids that are gone are skipped.
     /// - Returns: how many entries were updated.
+    /// - Complexity: one transaction; each entry read and rewritten once, whatever its count.
     @discardableResult
-    public func recordUse(namespace name: String, ids: [UInt64], at time: Date) throws -> Int {
+    public func recordUse(namespace name: String, uses: [UInt64: EntryUse]) throws -> Int {
         try exclusive {
             let ns = try handle(name)
+            let ids = uses.keys.sorted()  // key order: sequential B-tree pages
             let (counters, entries) = try env.read { txn in
-                var seen = Set<UInt64>()
-                let unique = ids.filter { seen.insert($0).inserted }
-                return (try Counters.read(txn, dbs), try unique.compactMap { try readEntry(txn, ns, $0) })
+                (try Counters.read(txn, dbs), try ids.compactMap { try readEntry(txn, ns, $0) })
             }
             guard !entries.isEmpty else { return 0 }
             var set = WriteSet(dbs)
             for var entry in entries {
-                entry.lastUsedAt = time
-                entry.useCount += 1
+                guard let use = uses[entry.id] else { continue }
+                entry.useCount &+= use.count
+                if entry.lastUsedAt.map({ $0 < use.lastUsedAt }) ?? true { entry.lastUsedAt = use.lastUsedAt }
                 try set.putEntry(entry, namespace: ns.id, new: false)
             }
             try commit(set, from: counters, to: counters)
             return entries.count
         }
+    }
+
+    /// ``recordUse(namespace:uses:)`` with one use of each of `ids` at `time`.
+    @discardableResult
+    public func recordUse(namespace name: String, ids: [UInt64], at time: Date) throws -> Int {
+        try recordUse(namespace: name, uses: Dictionary(ids.map { ($0, EntryUse(count: 1, lastUsedAt: time)) },
+                                                        uniquingKeysWith: { first, _ in first }))
     }
 
     /// Repairs the graph around deleted nodes and frees their slots and vectors now, in its

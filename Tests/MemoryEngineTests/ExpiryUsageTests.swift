@@ -65,12 +65,27 @@ import Testing
             #expect(try h.store.get(namespace: "n", id: a.entry.id)?.useCount == 0)
 
             let sequence = try h.store.lastSequence
-            #expect(try h.engine.flushUsage() == 2)   // two rounds of one entry
+            #expect(try h.engine.flushUsage() == 1)   // one entry, written once with both uses
             let stored = try #require(try h.store.get(namespace: "n", id: a.entry.id))
             #expect(stored.useCount == 2 && stored.lastUsedAt == h.clock.now && stored.version == 1)
             #expect(try h.store.lastSequence == sequence)
             // Nothing pending is counted twice.
             #expect(try h.engine.get(namespace: "n", id: a.entry.id).useCount == 2)
+            #expect(try h.engine.flushUsage() == 0)
+        }
+    }
+
+    @Test func oneFlushWritesEveryPendingUseOfAnEntry() throws {
+        try withEngine { h in
+            let a = try h.engine.remember(RememberRequest(text: "red green blue"), namespace: "n")
+            for _ in 0..<40 {
+                h.clock.advance(by: 1)
+                _ = try h.engine.search(namespace: "n", SearchRequest(text: "red green blue", k: 1))
+            }
+            #expect(try h.engine.flushUsage() == 1)
+            let stored = try #require(try h.store.get(namespace: "n", id: a.entry.id))
+            #expect(stored.useCount == 40 && stored.lastUsedAt == h.clock.now)
+            #expect(try h.engine.get(namespace: "n", id: a.entry.id).useCount == 40)
             #expect(try h.engine.flushUsage() == 0)
         }
     }

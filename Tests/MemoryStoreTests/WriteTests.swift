@@ -221,6 +221,27 @@ import VectorMath
         }
     }
 
+    @Test func recordUseAddsEachEntrysCountAndKeepsTheLatestTime() throws {
+        try withTemporaryDirectory { dir in
+            let store = try openStore(dir)
+            let ids = try fill(store, count: 2)
+            let early = Date(timeIntervalSince1970: 1_750_000_000), late = early.addingTimeInterval(60)
+            #expect(try store.recordUse(namespace: "ns", uses: [
+                ids[0]: EntryUse(count: 40, lastUsedAt: late),
+                ids[1]: EntryUse(count: 1, lastUsedAt: early),
+                999: EntryUse(count: 3, lastUsedAt: late),
+            ]) == 2)
+            // An older use does not move last_used_at back; counts add up.
+            #expect(try store.recordUse(namespace: "ns", uses: [ids[0]: EntryUse(count: 2, lastUsedAt: early)]) == 1)
+            let first = try #require(try store.get(namespace: "ns", id: ids[0]))
+            let second = try #require(try store.get(namespace: "ns", id: ids[1]))
+            #expect(first.useCount == 42 && first.lastUsedAt == late && first.version == 1)
+            #expect(second.useCount == 1 && second.lastUsedAt == early)
+            #expect(try store.lastSequence == 2)
+            #expect(store.verify().problems == [])
+        }
+    }
+
     @Test func manyDeletesConsolidateAndPersist() throws {
         try withTemporaryDirectory { dir in
             let parameters = HNSWParameters(m: 8, efConstruction: 32, flatThreshold: 0, consolidationFraction: 0.1)

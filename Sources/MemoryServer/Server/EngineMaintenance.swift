@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// order, so the server finishes its in-flight requests (whose searches record uses) before
 /// the final flush runs.
 ///
-/// The work itself (commits: one per flush round, one per purged entry) runs on NIO's shared
+/// The work itself (commits: one per namespace per flush, one per purged entry) runs on NIO's shared
 /// blocking pool (`NIOThreadPool.singleton`), never on a cooperative thread, for the same
 /// reason the routes use ``BlockingWorkPool``; this service only waits for it.
 public struct EngineMaintenance: Service {

@@ -66,7 +66,7 @@ struct RestartTests {
 
             let hits = try await search(client, queries)
             // Write the use counts the searches recorded, as the daemon does on its timer, so the
-            // snapshot shows what the store holds (on disk `last_used_at` is per flush round).
+            // snapshot shows what the store holds.
             try daemon.engine.flushUsage()
             return (try await snapshot(client), hits)
         }
