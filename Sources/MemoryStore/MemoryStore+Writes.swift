@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 import HNSW
 import LMDB
@@ -212,13 +212,6 @@ extension MemoryStore {
             try commit(set, from: counters, to: counters)
             return entries.count
         }
-    }
-
-    /// ``recordUse(namespace:uses:)`` with one use of each of `ids` at `time`.
-    @discardableResult
-    public func recordUse(namespace name: String, ids: [UInt64], at time: Date) throws -> Int {
-        try recordUse(namespace: name, uses: Dictionary(ids.map { ($0, EntryUse(count: 1, lastUsedAt: time)) },
-                                                        uniquingKeysWith: { first, _ in first }))
     }
 
     /// Repairs the graph around deleted nodes and frees their slots and vectors now, in its
