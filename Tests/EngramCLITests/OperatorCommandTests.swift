@@ -25,6 +25,18 @@ func unitVectors(_ count: Int, dimension: Int = 32, seed: UInt64) -> [[Float]] {
     }
 }
 
+/// A store at `directory/store` that no daemon holds, with namespace `kb` (dimension 32) and
+/// `entries` entries ("fact 0", "fact 1", …) on ``unitVectors(_:dimension:seed:)``; closed
+/// before it returns, so offline commands can open it. Returns the store's path.
+func makeOfflineStore(in directory: String, entries: Int, seed: UInt64) throws -> String {
+    let path = "\(directory)/store"
+    let store = try MemoryStore(path: path)
+    _ = try store.createNamespace(NamespaceConfig(name: "kb", dimension: 32))
+    let drafts = unitVectors(entries, seed: seed).enumerated().map { (draft: MemoryDraft(text: "fact \($0.offset)"), vector: $0.element) }
+    _ = try store.insertBatch(drafts, namespace: "kb", context: AuditContext(actor: "test"))
+    return path
+}
+
 /// Creates namespace `name` (dimension 32, graph search from the first entry) with `count`
 /// entries carrying `vectors`; returns their ids in order.
 @discardableResult
@@ -198,13 +210,7 @@ struct OperatorCommandTests {
     func offline() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = "\(directory)/store"
-        do {
-            let store = try MemoryStore(path: path)
-            _ = try store.createNamespace(NamespaceConfig(name: "kb", dimension: 32))
-            let drafts = unitVectors(300, seed: 7).enumerated().map { (draft: MemoryDraft(text: "fact \($0.offset)"), vector: $0.element) }
-            _ = try store.insertBatch(drafts, namespace: "kb", context: AuditContext(actor: "test"))
-        }
+        let path = try makeOfflineStore(in: directory, entries: 300, seed: 7)
         let rebuild = await runCLI(["index", "rebuild", "--data", path, "--m", "10"])
         #expect(rebuild.status == 0, "\(rebuild.err)")
         #expect(rebuild.rows.first?[0...1] == ["kb", "300"])
@@ -257,13 +263,7 @@ struct OperatorCommandTests {
     func repairDamagedGraph() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = "\(directory)/store"
-        do {
-            let store = try MemoryStore(path: path)
-            _ = try store.createNamespace(NamespaceConfig(name: "kb", dimension: 32))
-            let drafts = unitVectors(200, seed: 9).enumerated().map { (draft: MemoryDraft(text: "fact \($0.offset)"), vector: $0.element) }
-            _ = try store.insertBatch(drafts, namespace: "kb", context: AuditContext(actor: "test"))
-        }
+        let path = try makeOfflineStore(in: directory, entries: 200, seed: 9)
         // Bit rot inside the graph state record, through LMDB itself: a normal open now fails.
         do {
             let env = try Environment(path: path)
