@@ -100,19 +100,19 @@ public struct ConfidenceModel: Sendable, Equatable, Codable {
         let supports: Bool
         switch observation {
         case .support:
-            evidence.support &+= 1
+            evidence.support = MemoryStore.saturatingCount(evidence.support, plus: 1)
             weight = supportWeight
             supports = true
         case .useful:
-            evidence.useful &+= 1
+            evidence.useful = MemoryStore.saturatingCount(evidence.useful, plus: 1)
             weight = usefulWeight
             supports = true
         case .notUseful:
-            evidence.notUseful &+= 1
+            evidence.notUseful = MemoryStore.saturatingCount(evidence.notUseful, plus: 1)
             weight = notUsefulWeight
             supports = false
         case .contradiction:
-            evidence.contradictions &+= 1
+            evidence.contradictions = MemoryStore.saturatingCount(evidence.contradictions, plus: 1)
             weight = contradictionWeight
             supports = false
         }

@@ -45,7 +45,7 @@ final class UsageRecorder: Sendable {
     func overlay(_ entry: MemoryEntry) -> MemoryEntry {
         guard let use = pending.withLock({ $0[entry.namespace]?[entry.id] }) else { return entry }
         var entry = entry
-        entry.useCount &+= use.count
+        entry.useCount = MemoryStore.saturatingCount(entry.useCount, plus: use.count)
         if entry.lastUsedAt.map({ $0 < use.lastUsedAt }) ?? true { entry.lastUsedAt = use.lastUsedAt }
         return entry
     }

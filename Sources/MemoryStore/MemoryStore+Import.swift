@@ -108,6 +108,9 @@ extension MemoryStore {
             }
             guard !toCreate.isEmpty else { return ImportReport(outcomes: outcomes, sequence: nil) }
             let counters = try currentCounters()
+            var next = try counters.advanced(events: toCreate.count)
+            // Imported ids are below 2^63 - 1 (`classify`), so one past the largest is in range.
+            next.nextEntryID = max(next.nextEntryID, (toCreate.map { items[$0].id }.max() ?? 0) + 1)
             let sequence = try ns.index.write { batch -> UInt64 in
                 for offset in toCreate {
                     let item = items[offset]
@@ -125,9 +128,6 @@ extension MemoryStore {
                                                    after: entry, reason: context.reason))
                 }
                 set.addGraphDelta(batch.delta(), namespace: ns.id)
-                var next = counters
-                next.nextSequence += UInt64(toCreate.count)
-                next.nextEntryID = max(next.nextEntryID, (toCreate.map { items[$0].id }.max() ?? 0) + 1)
                 try commit(set, from: counters, to: next)
                 return next.nextSequence - 1
             }
@@ -141,7 +141,6 @@ extension MemoryStore {
             guard item.id >= 1, item.id < UInt64.max / 2 else { throw MemoryStoreError.invalidArgument("id must be between 1 and 2^63 - 1") }
             try Validation.draft(item.draft)
             try Validation.vector(item.vector, for: ns.config)
-            guard item.draft.version >= 1 else { throw MemoryStoreError.invalidArgument("version must be at least 1") }
         } catch let error as MemoryStoreError {
             return ImportOutcome(id: item.id, status: .invalid, message: error.description)
         }

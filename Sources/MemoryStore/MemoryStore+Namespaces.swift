@@ -32,8 +32,7 @@ extension MemoryStore {
             let stored = StoredNamespace(id: counters.nextNamespaceID, config: config)
             var set = WriteSet(dbs)
             set.put(try RecordCodec.encode(stored), key: Array(config.name.utf8), in: dbs.namespaces, flags: .noOverwrite)
-            var next = counters
-            next.nextNamespaceID += 1
+            let next = try counters.advanced(namespaces: 1)
             try commit(set, from: counters, to: next)
             namespaceTable.withLock { $0[config.name] = NamespaceHandle(id: stored.id, config: config, index: index) }
             return config
@@ -87,13 +86,12 @@ extension MemoryStore {
                         try txn.keys(in: dbs.nodes, range: prefix), try txn.keys(in: dbs.vectors, range: prefix))
             }
             var set = WriteSet(dbs)
-            var next = counters
-            for (id, entry) in entries {
+            let next = try counters.advanced(events: entries.count)
+            for (offset, (id, entry)) in entries.enumerated() {
                 set.delete(Keys.entry(ns.id, id), in: dbs.entries)
                 try set.appendAudit(AuditEvent(
-                    sequence: next.nextSequence, kind: .deleted, time: context.time, actor: context.actor, namespace: name,
+                    sequence: counters.nextSequence + UInt64(offset), kind: .deleted, time: context.time, actor: context.actor, namespace: name,
                     entryID: id, before: entry, after: nil, reason: context.reason ?? "namespace deleted"))
-                next.nextSequence += 1
             }
             for key in nodeKeys { set.delete(key, in: dbs.nodes) }
             for key in vectorKeys { set.delete(key, in: dbs.vectors) }

@@ -43,6 +43,7 @@ extension MemoryStore {
                 }
             }
             let counters = try currentCounters()
+            let next = try counters.advanced(entries: items.count, events: items.count)
             return try ns.index.write { batch in
                 for (offset, item) in items.enumerated() {
                     try Self.indexing { () throws(HNSWError) in try batch.insert(item.vector, key: counters.nextEntryID + UInt64(offset)) }
@@ -63,9 +64,6 @@ extension MemoryStore {
                     results.append(WriteResult(entry: entry, sequence: sequence))
                 }
                 set.addGraphDelta(delta, namespace: ns.id)
-                var next = counters
-                next.nextEntryID += UInt64(items.count)
-                next.nextSequence += UInt64(items.count)
                 try commit(set, from: counters, to: next)
                 return results
             }
@@ -104,12 +102,15 @@ extension MemoryStore {
             after.id = before.id
             after.namespace = before.namespace
             after.slot = before.slot
+            guard before.version < MemoryStore.maxCount else {
+                throw MemoryStoreError.invalidArgument(
+                    "entry \(id) is at version \(before.version), the largest a store keeps; export it and import it as a new entry")
+            }
             after.version = before.version + 1
             after.updatedAt = context.time
             try Validation.entry(after)
             let sequence = counters.nextSequence
-            var next = counters
-            next.nextSequence += 1
+            let next = try counters.advanced(events: 1)
 
             func finish(_ delta: HNSWDelta?) throws -> WriteResult {
                 var set = WriteSet(dbs)
@@ -164,8 +165,7 @@ extension MemoryStore {
             }
             guard let before = found else { throw MemoryStoreError.entryNotFound(namespace: name, id: id) }
             let sequence = counters.nextSequence
-            var next = counters
-            next.nextSequence += 1
+            let next = try counters.advanced(events: 1)
             let result = try ns.index.write { batch in
                 batch.remove(id)
                 let delta = batch.delta()
@@ -205,7 +205,7 @@ extension MemoryStore {
             var set = WriteSet(dbs)
             for var entry in entries {
                 guard let use = uses[entry.id] else { continue }
-                entry.useCount &+= use.count
+                entry.useCount = MemoryStore.saturatingCount(entry.useCount, plus: use.count)
                 if entry.lastUsedAt.map({ $0 < use.lastUsedAt }) ?? true { entry.lastUsedAt = use.lastUsedAt }
                 try set.putEntry(entry, namespace: ns.id, new: false)
             }

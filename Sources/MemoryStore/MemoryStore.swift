@@ -44,6 +44,17 @@ public final class MemoryStore: Sendable {
     public static let maxTextBytes = 32 << 10
     /// Longest `metadata`, encoded as JSON (DESIGN.md: 16 KiB).
     public static let maxMetadataBytes = 16 << 10
+    /// The largest version, evidence count and use count an entry may hold: 2^53, the largest
+    /// integer every JSON client reads exactly. Writes check it (an import of a larger value is
+    /// `invalid`; an edit of an entry at it is refused) and counters saturate at it, so adding
+    /// one can never overflow, whatever a file or a peer supplied.
+    public static let maxCount: UInt64 = 1 << 53
+
+    /// `count + more`, capped at ``maxCount``.
+    public static func saturatingCount(_ count: UInt64, plus more: UInt64) -> UInt64 {
+        let (sum, overflow) = count.addingReportingOverflow(more)
+        return overflow ? maxCount : min(sum, maxCount)
+    }
 
     public let path: String
     public let options: MemoryStoreOptions
@@ -68,12 +79,24 @@ public final class MemoryStore: Sendable {
             throw LMDBError(code: errno, context: "mkdir(\(path))")
         }
         processLock = try ProcessLock(directory: path, fileMode: options.fileMode)
+        try Self.refuseEmptyDataFile(in: path)
         var environmentOptions = EnvironmentOptions(mapSize: options.mapSize, maxMapSize: options.maxMapSize,
                                                     maxDatabases: 16, durability: options.durability)
         environmentOptions.fileMode = options.fileMode
         env = try Environment(path: path, options: environmentOptions)
         dbs = try Self.prepareSchema(env)
         namespaceTable = Mutex(try Self.loadNamespaces(env, dbs, loadIndexes: options.loadIndexes))
+    }
+
+    /// Throws `corrupt` when `data.mdb` exists but is empty. LMDB would take an empty file for
+    /// a new environment and initialise it, so a store whose file was truncated to nothing
+    /// would silently come back empty; LMDB writes a new file's two meta pages at once when
+    /// it creates it, so an empty file is damage, not a store in the making.
+    static func refuseEmptyDataFile(in path: String) throws {
+        var status = stat()
+        guard stat(path + "/data.mdb", &status) == 0, status.st_size == 0 else { return }
+        throw MemoryStoreError.corrupt(
+            "\(path)/data.mdb is empty: the store's data is gone (restore a backup; to start a new store, remove the file)")
     }
 
     /// The schema version this build writes.

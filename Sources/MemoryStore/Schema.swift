@@ -122,9 +122,33 @@ struct Counters: Equatable {
             }
             return number
         }
-        return Counters(nextEntryID: try value(Schema.Meta.nextEntryID, UInt64.self),
-                        nextSequence: try value(Schema.Meta.nextSequence, UInt64.self),
-                        nextNamespaceID: try value(Schema.Meta.nextNamespaceID, UInt32.self))
+        let counters = Counters(nextEntryID: try value(Schema.Meta.nextEntryID, UInt64.self),
+                                nextSequence: try value(Schema.Meta.nextSequence, UInt64.self),
+                                nextNamespaceID: try value(Schema.Meta.nextNamespaceID, UInt32.self))
+        guard (1...limit).contains(counters.nextEntryID), (1...limit).contains(counters.nextSequence),
+              counters.nextNamespaceID >= 1 else {
+            throw MemoryStoreError.corrupt("meta: counters out of range (next id \(counters.nextEntryID), "
+                + "next sequence \(counters.nextSequence), next namespace \(counters.nextNamespaceID))")
+        }
+        return counters
+    }
+
+    /// The largest value `nextEntryID` and `nextSequence` may reach. Counters read from disk
+    /// are checked against it, and ``advanced(entries:events:namespaces:)`` refuses to pass
+    /// it, so no arithmetic on them can overflow.
+    static let limit: UInt64 = 1 << 63
+
+    /// These counters after handing out `entries` ids, `events` sequence numbers and
+    /// `namespaces` namespace ids. Throws `invalidArgument` instead of passing ``limit``
+    /// (or `UInt32.max` namespaces): the store is then full, it does not wrap around.
+    func advanced(entries: Int = 0, events: Int = 0, namespaces: Int = 0) throws -> Counters {
+        guard entries >= 0, events >= 0, namespaces >= 0,
+              UInt64(entries) <= Self.limit - nextEntryID, UInt64(events) <= Self.limit - nextSequence,
+              UInt64(namespaces) <= UInt64(UInt32.max - nextNamespaceID) else {
+            throw MemoryStoreError.invalidArgument("the store has used up its entry ids, sequence numbers or namespace ids")
+        }
+        return Counters(nextEntryID: nextEntryID + UInt64(entries), nextSequence: nextSequence + UInt64(events),
+                        nextNamespaceID: nextNamespaceID + UInt32(namespaces))
     }
 
     func write(_ txn: WriteTransaction, _ dbs: Databases) throws {

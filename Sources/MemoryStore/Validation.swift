@@ -8,17 +8,19 @@ import VectorMath
 /// Input checks shared by the writes; each throws `MemoryStoreError` with a message fit for
 /// an API response.
 enum Validation {
-    /// DESIGN.md: 1–128 of `[A-Za-z0-9._-]`.
+    /// DESIGN.md: 1–128 of `[A-Za-z0-9._-]`; not `.` or `..`, which a URL path or a file
+    /// name built from the namespace would read as a directory step.
     static func namespaceName(_ name: String) throws {
         let bytes = Array(name.utf8)
-        let valid = (1...128).contains(bytes.count) && bytes.allSatisfy { byte in
+        let valid = (1...128).contains(bytes.count) && name != "." && name != ".." && bytes.allSatisfy { byte in
             (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
                 || byte == 0x2e || byte == 0x5f || byte == 0x2d
         }
         guard valid else { throw MemoryStoreError.invalidNamespaceName(name) }
     }
 
-    static func fields(text: String, metadata: [String: JSONValue], confidence: Double, version: UInt64) throws {
+    static func fields(text: String, metadata: [String: JSONValue], confidence: Double, version: UInt64,
+                       evidence: Evidence, useCount: UInt64) throws {
         guard text.utf8.count <= MemoryStore.maxTextBytes else {
             throw MemoryStoreError.invalidArgument("text has \(text.utf8.count) bytes, more than \(MemoryStore.maxTextBytes)")
         }
@@ -29,15 +31,25 @@ enum Validation {
         guard confidence.isFinite, (0...1).contains(confidence) else {
             throw MemoryStoreError.invalidArgument("confidence must be in 0…1, got \(confidence)")
         }
-        guard version >= 1 else { throw MemoryStoreError.invalidArgument("version must be at least 1") }
+        guard (1...MemoryStore.maxCount).contains(version) else {
+            throw MemoryStoreError.invalidArgument("version must be between 1 and 2^53, got \(version)")
+        }
+        let counts = [("use_count", useCount), ("evidence.support", evidence.support),
+                      ("evidence.contradictions", evidence.contradictions), ("evidence.useful", evidence.useful),
+                      ("evidence.not_useful", evidence.notUseful)]
+        if let (name, value) = counts.first(where: { $0.1 > MemoryStore.maxCount }) {
+            throw MemoryStoreError.invalidArgument("\(name) must be at most 2^53, got \(value)")
+        }
     }
 
     static func draft(_ draft: MemoryDraft) throws {
-        try fields(text: draft.text, metadata: draft.metadata, confidence: draft.confidence, version: draft.version)
+        try fields(text: draft.text, metadata: draft.metadata, confidence: draft.confidence, version: draft.version,
+                   evidence: draft.evidence, useCount: draft.useCount)
     }
 
     static func entry(_ entry: MemoryEntry) throws {
-        try fields(text: entry.text, metadata: entry.metadata, confidence: entry.confidence, version: entry.version)
+        try fields(text: entry.text, metadata: entry.metadata, confidence: entry.confidence, version: entry.version,
+                   evidence: entry.evidence, useCount: entry.useCount)
     }
 
     /// Dimension, finiteness and (under cosine) a non-zero norm: the index's own checks, made

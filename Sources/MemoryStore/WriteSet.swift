@@ -80,12 +80,17 @@ extension MemoryStore {
     /// difference means another process writes this store, which `ProcessLock` prevents).
     /// Precondition: `writeLock` held. Nothing may throw after this returns.
     func commit(_ set: WriteSet, from counters: Counters, to next: Counters) throws {
-        try env.write { txn in
-            guard try Counters.read(txn, dbs) == counters else {
-                throw MemoryStoreError.corrupt("meta counters changed during a write: another process writes this store")
+        do {
+            try env.write { txn in
+                guard try Counters.read(txn, dbs) == counters else {
+                    throw MemoryStoreError.corrupt("meta counters changed during a write: another process writes this store")
+                }
+                try set.apply(txn)
+                if next != counters { try next.write(txn, dbs) }
             }
-            try set.apply(txn)
-            if next != counters { try next.write(txn, dbs) }
+        } catch let error as LMDBError {
+            // A full disk surfaces as EIO from a short page write: report it as what it is.
+            throw DiskSpace.explaining(error, at: path)
         }
     }
 
