@@ -46,7 +46,7 @@ extension Environment {
         } else {
             filePath = destination
         }
-        let fd = open(filePath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(options.fileMode))
+        let fd = open(filePath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(options.fileMode))
         if fd < 0 { throw LMDBError(code: errno, context: "open(\(filePath))") }
         var failure: LMDBError?
         do {

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import HNSW
+import LMDB
 public import MemoryStore
 
 /// Operator actions: index rebuild, hot backup, verification, export and import.
@@ -34,19 +35,30 @@ extension MemoryEngine {
         return result
     }
 
-    /// A compacted, consistent copy of the store in the new directory `path`, taken while
-    /// reads and writes go on (LMDB's copy runs in one read transaction).
-    /// - Throws: `invalid_argument` when `path` is relative, exists, or its parent directory
-    ///   does not; storage errors.
-    public func backup(to path: String) throws(EngineError) {
-        guard path.hasPrefix("/") else { throw .invalidArgument("the backup path must be absolute, got \"\(path)\"") }
-        guard !FileManager.default.fileExists(atPath: path) else { throw .invalidArgument("\"\(path)\" exists: a backup goes to a new directory") }
-        let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        let parentType = (try? FileManager.default.attributesOfItem(atPath: parent.isEmpty ? "/" : parent))?[.type] as? FileAttributeType
-        guard parentType == .typeDirectory else {
-            throw .invalidArgument("the backup's parent directory \"\(parent)\" does not exist")
+    /// A compacted, consistent copy of the store in the new directory `destination`, taken
+    /// while reads and writes go on (LMDB's copy runs in one read transaction).
+    ///
+    /// Refused with `storage_full` before anything is written when the destination's file
+    /// system has less free space than the store's used pages (an upper bound of the
+    /// compacted copy). Resolve an API request's path with ``BackupDestination/resolve(_:allowed:)``.
+    /// - Returns: the bytes of the copy's data file.
+    /// - Throws: `storage_full`, `conflict` (the destination appeared meanwhile), storage errors.
+    @discardableResult
+    public func backup(to destination: BackupDestination) throws(EngineError) -> Int {
+        let info = try translatingErrors { try store.storageInfo() }
+        let (pages, overflow) = info.lastPageNumber.addingReportingOverflow(1)
+        let needed = overflow ? Int.max : pages.multipliedReportingOverflow(by: info.pageSize).partialValue
+        if let free = DiskSpace.availableBytes(at: destination.directory), free < needed {
+            throw .storageFull("a backup needs up to \(needed) bytes; \(destination.directory) has \(free) free")
         }
-        try translatingErrors { try store.backup(to: path) }
+        do {
+            try store.backup(to: destination.path)
+        } catch LMDBError.fileExists {
+            throw .conflict("\"\(destination.path)\" exists: a backup goes to a new directory")
+        } catch {
+            throw EngineError(error)
+        }
+        return (try? store.backupSize(at: destination.path)) ?? 0
     }
 
     /// Checks every record and cross-reference of the store (see `MemoryStore.verify`). Never throws.

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 public import LMDB
 
 extension MemoryStore {
@@ -11,6 +16,13 @@ extension MemoryStore {
     /// - Complexity: O(used pages).
     public func backup(to destination: String) throws {
         try env.copy(to: destination, compact: true)
+    }
+
+    /// Bytes of the data file of the backup (or store) in directory `path`.
+    public func backupSize(at path: String) throws -> Int {
+        var status = stat()
+        guard stat(path + "/data.mdb", &status) == 0 else { throw LMDBError(code: errno, context: "stat(\(path)/data.mdb)") }
+        return Int(status.st_size)
     }
 
     /// Flushes everything committed to disk; with `.relaxed` durability this makes every

@@ -189,7 +189,7 @@ struct OperatorCommandTests {
     func onlineBackup() async throws {
         try await withEngramd { daemon in
             try fill(daemon.engine, "kb", vectors: unitVectors(50, seed: 6))
-            let destination = "\(daemon.directory)/backup"
+            let destination = "\(daemon.directory)/backups/nightly"  // the default backup directory
             let backup = await daemon.run(["backup", destination])
             #expect(backup.status == 0, "\(backup.err)")
             #expect(backup.out.hasPrefix("backed up to \(destination): "))
@@ -197,8 +197,12 @@ struct OperatorCommandTests {
             #expect(verify.status == 0)
             #expect(verify.out.contains("entries:       50"))
             let again = await daemon.run(["backup", destination])
-            #expect(again.status == 6)
-            #expect(again.err.hasPrefix("error: invalid_argument: "))
+            #expect(again.status != 0)
+            #expect(again.err.hasPrefix("error: conflict: "))
+            let elsewhere = await daemon.run(["backup", "\(daemon.directory)/outside"])
+            #expect(elsewhere.status == 6)
+            #expect(elsewhere.err.hasPrefix("error: invalid_argument: "))
+            #expect(!FileManager.default.fileExists(atPath: "\(daemon.directory)/outside"))
             // The daemon's own store is locked against offline commands.
             let locked = await runCLI(["verify", "--data", "\(daemon.directory)/store"])
             #expect(locked.status == 4)

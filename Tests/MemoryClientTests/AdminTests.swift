@@ -102,13 +102,12 @@ struct AdminTests {
             _ = try await client.edit(ids[3], in: "kb", EditRequest(tags: ["edited"]))
             _ = try await client.forget(ids[4], in: "kb")
 
-            let directory = FileManager.default.temporaryDirectory.path + "/engram-admin-" + UUID().uuidString
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            await expectCode("invalid_argument") { _ = try await client.backup(to: directory + "/copy") }  // no parent yet
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let backup = try await client.backup(to: directory + "/copy")
+            // Backups go into the configured directory, `backups` beside the store by default.
+            let directory = URL(fileURLWithPath: socketPath).deletingLastPathComponent().path + "/backups"
+            let backup = try await client.backup(to: "copy")
+            #expect(backup.path == directory + "/copy")
             #expect(backup.bytes > 0)
-            await expectCode("invalid_argument") { _ = try await client.backup(to: directory + "/copy") }
+            await expectCode("conflict") { _ = try await client.backup(to: directory + "/copy") }
             await expectCode("invalid_argument") { _ = try await client.backup(to: "relative/path") }
             let copy = try MemoryStore(path: directory + "/copy")
             #expect(copy.verify().problems == [])

@@ -55,7 +55,8 @@ func withEngramd(_ body: (String) async throws -> Void) async throws {
     var configuration = ServerConfiguration()
     configuration.socketPath = "\(directory)/d.sock"
     configuration.maxBodyBytes = 64 * 1024
-    let store = try MemoryStore(path: "\(directory)/store")
+    configuration.dataDirectory = "\(directory)/store"  // hot backups go to \(directory)/backups
+    let store = try MemoryStore(path: configuration.dataDirectory)
     let engine = try MemoryEngine(store: store, embedder: WordHashEmbedder(), logger: testLogger)
     let server = MemoryServer(configuration: configuration, logger: testLogger, routes: { router, environment in
         MemoryRoutes.install(on: router, environment: environment, engine: engine)

@@ -7,22 +7,25 @@ struct BackupCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup", abstract: "Copy the store to a new directory (hot, through the daemon; or offline).",
         discussion: """
-            Online, engramd writes a compacted, consistent copy while reads and writes go on. \
-            DEST must not exist yet; a relative DEST is resolved against the current directory. \
+            Online, engramd writes a compacted, consistent copy while reads and writes go on, \
+            into one of its backup directories ([storage] backup_dirs; by default `backups` \
+            beside its data directory): DEST is a bare name (placed in the first of them) or a \
+            path directly inside one of them. With --data, DEST may be any new directory; a \
+            relative DEST is resolved against the current directory. DEST must not exist yet. \
             The copy is a complete data directory: start engramd on it or pass it to --data.
             """)
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
-    @Argument(help: "The new directory.") var destination: String
+    @Argument(help: "The new directory (online: a name, or a path inside a backup directory).") var destination: String
     @Option(help: ArgumentHelp("Back up the store in this directory directly (no daemon may hold it).",
                                valueName: "dir"))
     var data: String?
 
     func execute(on console: Console) async throws {
-        let path = OfflineStore.absolute(destination)
         let summary: BackupJSON
         if let data {
+            let path = OfflineStore.absolute(destination)
             let store = try OfflineStore.open(data)
             guard !FileManager.default.fileExists(atPath: path) else {
                 throw CLIFailure(.invalidInput, code: "invalid_argument", "\(path) exists: a backup goes to a new directory")
@@ -32,6 +35,8 @@ struct BackupCommand: ConsoleCommand {
             summary = BackupJSON(path: path, bytes: OfflineStore.size(of: path), seconds: Date().timeIntervalSince(started))
         } else {
             let client = connection.client(console)
+            // A bare name is the daemon's to place; a path is made absolute here.
+            let path = destination.contains("/") ? OfflineStore.absolute(destination) : destination
             let result = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
                 try await client.backup(to: path)
             }

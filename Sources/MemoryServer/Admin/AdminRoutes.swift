@@ -64,13 +64,14 @@ public enum AdminRoutes {
                                    engine: MemoryEngine) {
         router.post("/v1/admin/backup") { request, _ -> Response in
             let body = try await RouteSupport.decodeBody(BackupBody.self, of: request, environment: environment)
-            let path = body.path
+            let requested = body.path
+            let allowed = environment.configuration.effectiveBackupDirectories
             let view = try await RouteSupport.blocking(environment) { () throws(EngineError) -> BackupView in
                 let started = ContinuousClock.now
-                try engine.backup(to: path)
+                let destination = try BackupDestination.resolve(requested, allowed: allowed)
+                let size = try engine.backup(to: destination)
                 let elapsed = ContinuousClock.now - started
-                let size = (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0
-                return BackupView(path: path, bytes: size,
+                return BackupView(path: destination.path, bytes: size,
                                   seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             }
             return try RouteSupport.json(view)

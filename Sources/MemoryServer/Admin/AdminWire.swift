@@ -27,7 +27,8 @@ struct RebuildBody: Decodable {
     }
 }
 
-/// `POST /v1/admin/backup`: `{"path": "/absolute/new/directory"}`.
+/// `POST /v1/admin/backup`: `{"path": "name"}` or `{"path": "/backup/dir/name"}`; see
+/// `BackupDestination` for where a backup may go.
 struct BackupBody: Decodable {
     var path: String
 

@@ -14,17 +14,19 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let maxBodyBytes = ConfigurationKey(path: "server.max_body_bytes", environment: "ENGRAM_MAX_BODY_BYTES")
     public static let logLevel = ConfigurationKey(path: "server.log_level", environment: "ENGRAM_LOG_LEVEL")
     public static let blockingThreads = ConfigurationKey(path: "server.blocking_threads", environment: "ENGRAM_BLOCKING_THREADS")
+    public static let idleTimeout = ConfigurationKey(path: "server.idle_timeout_seconds", environment: "ENGRAM_IDLE_TIMEOUT_SECONDS")
     public static let tcpEnabled = ConfigurationKey(path: "server.tcp.enabled", environment: "ENGRAM_TCP_ENABLED")
     public static let tcpHost = ConfigurationKey(path: "server.tcp.host", environment: "ENGRAM_TCP_HOST")
     public static let tcpPort = ConfigurationKey(path: "server.tcp.port", environment: "ENGRAM_TCP_PORT")
     public static let dataDirectory = ConfigurationKey(path: "storage.data_dir", environment: "ENGRAM_DATA_DIR")
     public static let durability = ConfigurationKey(path: "storage.durability", environment: "ENGRAM_DURABILITY")
+    public static let backupDirectories = ConfigurationKey(path: "storage.backup_dirs", environment: "ENGRAM_BACKUP_DIRS")
     public static let modelDirectory = ConfigurationKey(path: "embedding.model_dir", environment: "ENGRAM_MODEL_DIR")
 
     /// Every key, in the order `--print-config` writes them.
     public static let all: [ConfigurationKey] = [
-        .socket, .socketMode, .allowedUIDs, .allowedGIDs, .maxBodyBytes, .logLevel, .blockingThreads,
-        .tcpEnabled, .tcpHost, .tcpPort, .dataDirectory, .durability, .modelDirectory,
+        .socket, .socketMode, .allowedUIDs, .allowedGIDs, .maxBodyBytes, .logLevel, .blockingThreads, .idleTimeout,
+        .tcpEnabled, .tcpHost, .tcpPort, .dataDirectory, .durability, .backupDirectories, .modelDirectory,
     ]
 
     /// Environment variable naming the configuration file when `--config` is not given.

@@ -113,6 +113,7 @@ struct Draft {
         if let v = int(.maxBodyBytes) { configuration.maxBodyBytes = v }
         if let v = string(.logLevel) { setLogLevel(v, key: .logLevel) }
         if let v = int(.blockingThreads) { configuration.blockingThreads = v }
+        if let v = int(.idleTimeout) { configuration.idleTimeoutSeconds = v }
         if let value = values[ConfigurationKey.tcpEnabled.path] {
             if let flag = value.bool { tcpEnabled = flag } else {
                 problems.append(.invalidValue(key: ConfigurationKey.tcpEnabled.path, message: "expected true or false"))
@@ -122,6 +123,13 @@ struct Draft {
         if let v = int(.tcpPort) { tcpPort = v }
         if let v = string(.dataDirectory) { configuration.dataDirectory = v }
         if let v = string(.durability) { setDurability(v, key: .durability) }
+        if let value = values[ConfigurationKey.backupDirectories.path] {
+            if let array = value.array, case let paths = array.compactMap(\.string), paths.count == array.count {
+                configuration.backupDirectories = paths
+            } else {
+                problems.append(.invalidValue(key: ConfigurationKey.backupDirectories.path, message: "expected an array of paths"))
+            }
+        }
         if let v = string(.modelDirectory) { configuration.modelDirectory = v }
     }
 
@@ -166,6 +174,7 @@ struct Draft {
         if let v = int(.maxBodyBytes) { configuration.maxBodyBytes = v }
         if let v = value(.logLevel) { setLogLevel(v, key: .logLevel, name: ConfigurationKey.logLevel.environment) }
         if let v = int(.blockingThreads) { configuration.blockingThreads = v }
+        if let v = int(.idleTimeout) { configuration.idleTimeoutSeconds = v }
         if let text = value(.tcpEnabled) {
             switch text.lowercased() {
             case "1", "true", "yes", "on": tcpEnabled = true
@@ -177,6 +186,10 @@ struct Draft {
         if let v = value(.tcpHost) { tcpHost = v }
         if let v = int(.tcpPort) { tcpPort = v }
         if let v = value(.dataDirectory) { configuration.dataDirectory = v }
+        if let v = value(.backupDirectories) {
+            // Separated by ':' as in PATH (a path may hold commas).
+            configuration.backupDirectories = v.split(separator: ":", omittingEmptySubsequences: true).map(String.init)
+        }
         if let v = value(.durability) { setDurability(v, key: .durability, name: ConfigurationKey.durability.environment) }
         if let v = value(.modelDirectory) { configuration.modelDirectory = v }
     }

@@ -34,6 +34,7 @@ extension ServerConfiguration {
             max_body_bytes = \(maxBodyBytes)
             log_level = \(quoted(logLevel.rawValue))
             blocking_threads = \(blockingThreads)
+            idle_timeout_seconds = \(idleTimeoutSeconds)
 
             [server.tcp]
             enabled = \(tcp != nil)
@@ -43,6 +44,7 @@ extension ServerConfiguration {
             [storage]
             data_dir = \(quoted(dataDirectory))
             durability = \(quoted(durability.rawValue))
+            backup_dirs = [\(backupDirectories.map(quoted).joined(separator: ", "))]
 
             [embedding]
             model_dir = \(quoted(modelDirectory))

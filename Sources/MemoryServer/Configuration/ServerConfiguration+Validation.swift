@@ -10,6 +10,8 @@ extension ServerConfiguration {
     /// Bounds on `max_body_bytes`: below 1 KiB no request fits; above 1 GiB one request could
     /// exhaust memory.
     public static let bodyLimitRange = 1024...(1 << 30)
+    /// Bounds on `idle_timeout_seconds`.
+    public static let idleTimeoutRange = 1...3600
 
     /// Throws every problem with this configuration at once.
     public func validate() throws(ConfigurationError) {
@@ -39,6 +41,10 @@ extension ServerConfiguration {
         if !(0...Self.maxBlockingThreads).contains(blockingThreads) {
             problem(.blockingThreads, "\(blockingThreads) is outside 0...\(Self.maxBlockingThreads) (0 = automatic)")
         }
+        if !Self.idleTimeoutRange.contains(idleTimeoutSeconds) {
+            problem(.idleTimeout, "\(idleTimeoutSeconds) is outside \(Self.idleTimeoutRange.lowerBound)...\(Self.idleTimeoutRange.upperBound)")
+        }
+        if backupDirectories.contains(where: \.isEmpty) { problem(.backupDirectories, "a backup directory path is empty") }
         if dataDirectory.isEmpty { problem(.dataDirectory, "the data directory is empty") }
         if modelDirectory.isEmpty { problem(.modelDirectory, "the model directory is empty") }
         if let tcp {

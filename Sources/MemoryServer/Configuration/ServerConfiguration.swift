@@ -41,6 +41,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var tcp: TCPListener? = nil
     /// Directory holding the LMDB store.
     public var dataDirectory: String = "./data"
+    /// Directories `POST /v1/admin/backup` may write into; empty (the default) means one,
+    /// `backups` beside the data directory. See ``effectiveBackupDirectories``.
+    public var backupDirectories: [String] = []
     /// Directory holding the embedding model (`model.safetensors`, `vocab.txt`).
     public var modelDirectory: String = "./.cache/models/all-MiniLM-L6-v2"
     /// Largest request body accepted; larger ones get 413 `payload_too_large`.
@@ -49,6 +52,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// Commit durability of the store.
     public var durability: Durability = .sync
+    /// Seconds a connection may stay without a complete request (idle between requests, or
+    /// sending a head or body that does not progress) before the server closes it, so that
+    /// half-open and slow clients cannot hold descriptors. A request being handled is never
+    /// cut off.
+    public var idleTimeoutSeconds: Int = 30
     /// Threads that run blocking engine calls (writes, embeddings, LMDB reads) off Swift's
     /// cooperative pool; 0 chooses ``automaticBlockingThreads``. See ``BlockingWorkPool``.
     public var blockingThreads: Int = 0
@@ -72,6 +80,16 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The blocking pool's size: `blockingThreads`, or the automatic size when it is 0.
     public var effectiveBlockingThreads: Int {
         blockingThreads > 0 ? blockingThreads : Self.automaticBlockingThreads
+    }
+
+    /// `backupDirectories`, or `backups` beside the data directory when none is configured.
+    public var effectiveBackupDirectories: [String] {
+        guard backupDirectories.isEmpty else { return backupDirectories }
+        var parent = dataDirectory
+        while parent.count > 1 && parent.hasSuffix("/") { parent.removeLast() }
+        guard let slash = parent.lastIndex(of: "/") else { return ["./backups"] }
+        let above = String(parent[..<slash])
+        return [(above.isEmpty ? "" : above) + "/backups"]
     }
 
     /// The allowlist in the form the connection handler checks.

@@ -42,7 +42,8 @@ func withMemoryServer(engineConfiguration: EngineConfiguration = EngineConfigura
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var configuration = testConfiguration(socketPath: "\(directory)/d.sock")
     configuration.maxBodyBytes = 64 * 1024
-    let store = try MemoryStore(path: "\(directory)/store")
+    configuration.dataDirectory = "\(directory)/store"  // hot backups go to \(directory)/backups
+    let store = try MemoryStore(path: configuration.dataDirectory)
     let engine = try MemoryEngine(store: store, embedder: WordHashEmbedder(), configuration: engineConfiguration,
                                   logger: testLogger)
     let server = MemoryServer(configuration: configuration, logger: testLogger, routes: { router, environment in
