@@ -51,6 +51,13 @@ extension APIError {
     public static func malformedJSON(_ detail: String) -> APIError {
         .init(status: .badRequest, code: "malformed_json", message: "request body is not valid JSON: \(detail)")
     }
+    /// The request is not valid HTTP/1.1 (request line, headers or body framing).
+    public static func badRequest(_ detail: String) -> APIError {
+        .init(status: .badRequest, code: "bad_request", message: detail)
+    }
+    /// Whether the connection is closed after this error: the request's body was refused
+    /// unread (too large) or its framing is broken, so the next request cannot be found.
+    public var closesConnection: Bool { code == "payload_too_large" || code == "bad_request" }
     /// The body is not UTF-8 (JSON must be).
     public static let invalidUTF8 = APIError(status: .badRequest, code: "invalid_utf8", message: "request body is not valid UTF-8")
     /// A field the endpoint does not define; rejected so typos don't silently do nothing.

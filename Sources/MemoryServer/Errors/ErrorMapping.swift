@@ -1,17 +1,30 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
 
 /// Turns anything a handler throws into an ``APIError``.
 ///
 /// Order matters: our own error types first, then Foundation's `DecodingError` (strict decoding
-/// reports unknown fields through it), then Hummingbird's `HTTPError` (router 404/405, body
-/// limits), and everything else becomes a 500 whose details go only to the log.
+/// reports unknown fields through it), then the body's framing errors (NIO's HTTP parser,
+/// the size limit), then Hummingbird's `HTTPError` (router 404/405, body limits), and
+/// everything else becomes a 500 whose details go only to the log.
 public enum ErrorMapping {
-    public static func apiError(for error: any Error, request: Request) -> APIError {
+    /// - Parameter bodyLimit: the limit a too large body is reported against.
+    /// - Parameter routes: tells a wrong method on a known path (405) from an unknown path (404).
+    public static func apiError(for error: any Error, request: Request, bodyLimit: Int,
+                                routes: RouteTable? = nil) -> APIError {
         switch error {
         case let error as APIError:
             return error
+        case is NIOTooManyBytesError:
+            return .payloadTooLarge(limit: bodyLimit)
+        case let error as HTTPParserError:
+            // Raised while a handler reads the body: a chunk size that is not hex, a chunk
+            // shorter or longer than announced, the connection half-closed before
+            // Content-Length bytes arrived.
+            return .badRequest("the request body is not valid HTTP/1.1 framing (\(error))")
         case let error as UnknownFieldError:
             return .unknownField(error.path)
         case let error as VectorCodecError:
@@ -20,9 +33,13 @@ public enum ErrorMapping {
             return apiError(for: error)
         case let error as HTTPError:
             switch error.status {
-            case .notFound: return .routeNotFound(request.method, request.uri.path)
+            case .notFound:
+                if let routes, !routes.methods(for: request.uri.path).isEmpty {
+                    return .methodNotAllowed(request.method, request.uri.path)
+                }
+                return .routeNotFound(request.method, request.uri.path)
             case .methodNotAllowed: return .methodNotAllowed(request.method, request.uri.path)
-            case .contentTooLarge: return .payloadTooLarge(limit: -1)
+            case .contentTooLarge: return .payloadTooLarge(limit: bodyLimit)
             default:
                 if (400..<500).contains(error.status.code) {
                     return .init(status: error.status, code: "bad_request", message: error.body ?? error.status.reasonPhrase)
@@ -81,15 +98,18 @@ public enum ErrorMapping {
 /// to, and so Hummingbird's default (an empty 500) never reaches a client.
 public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let bodyLimit: Int
+    let routes: RouteTable?
 
-    public init(bodyLimit: Int) { self.bodyLimit = bodyLimit }
+    public init(bodyLimit: Int, routes: RouteTable? = nil) {
+        self.bodyLimit = bodyLimit
+        self.routes = routes
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            var apiError = ErrorMapping.apiError(for: error, request: request)
-            if apiError.code == "payload_too_large" { apiError = .payloadTooLarge(limit: bodyLimit) }
+            let apiError = ErrorMapping.apiError(for: error, request: request, bodyLimit: bodyLimit, routes: routes)
             if apiError.status.code >= 500 {
                 context.logger.error("request failed", metadata: [
                     "error": "\(String(reflecting: error))", "path": "\(request.uri.path)",
@@ -97,7 +117,13 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             } else {
                 context.logger.debug("request rejected", metadata: ["code": "\(apiError.code)"])
             }
-            return apiError.errorResponse()
+            var response = apiError.errorResponse()
+            if apiError.closesConnection {
+                // The rest of the body is not worth reading (too large) or cannot be found
+                // (broken framing): ConnectionGuardHandler closes after this response.
+                response.headers[.connection] = "close"
+            }
+            return response
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Reading JSON request bodies with the error model: invalid UTF-8, malformed JSON, unknown,
 /// missing and mistyped fields all become ``APIError``s with stable codes.
@@ -67,12 +68,15 @@ extension Request {
         return try JSONBody.decode(T.self, from: buffer)
     }
 
-    /// The whole body, or `payload_too_large` if it exceeds `limit`.
+    /// The whole body, or `payload_too_large` if it exceeds `limit`, or
+    /// `bad_request` if its framing is broken or the connection ends before the body does.
     public func collectedBody(limit: Int) async throws(APIError) -> ByteBuffer {
         do {
             return try await body.collect(upTo: limit)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw APIError.payloadTooLarge(limit: limit)
+        } catch {
+            throw APIError.badRequest("the request body could not be read: \(error)")
         }
     }
 }
@@ -92,6 +96,8 @@ public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         var request = request
         do {
             _ = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.payloadTooLarge(limit: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge(limit: limit)
         }

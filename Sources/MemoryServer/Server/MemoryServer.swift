@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The Engram HTTP/1.1 + JSON API over a Unix domain socket (and, if configured, a loopback TCP
@@ -52,12 +53,14 @@ public struct MemoryServer: Service {
     /// The router with the infrastructure routes, the middleware chain and `routes`' additions.
     public func makeRouter() -> Router<EngramRequestContext> {
         let router = Router(context: EngramRequestContext.self)
+        let table = RouteTable()
         // Added first = runs outermost: metrics see the status ErrorMiddleware produced.
         router.add(middleware: RequestMetricsMiddleware())
-        router.add(middleware: ErrorMiddleware(bodyLimit: configuration.maxBodyBytes))
+        router.add(middleware: ErrorMiddleware(bodyLimit: configuration.maxBodyBytes, routes: table))
         router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodyBytes))
         InfrastructureRoutes.register(on: router, environment: environment, healthDetails: healthDetails)
         routes(router, environment)
+        table.load(from: router)
         return router
     }
 
@@ -96,6 +99,7 @@ public struct MemoryServer: Service {
         let readiness = self.readiness
         let socketMode = configuration.socketMode
         let blockingThreads = environment.blockingPool.threadCount
+        let idleTimeout = TimeAmount.seconds(Int64(configuration.idleTimeoutSeconds))
         // Ready once every listener accepts: the Unix socket published and, if configured, the
         // TCP port bound. Signalling on the Unix socket alone let a client race the TCP bind.
         let listenersRunning = Countdown(configuration.tcp == nil ? 1 : 2) { readiness.succeed() }
@@ -103,7 +107,9 @@ public struct MemoryServer: Service {
         let unixApplication = Application(
             responder: responder,
             server: .http1OnEventLoop(configuration: .init(
-                additionalChannelHandlers: [PeerCredentialsHandler(mode: .enforce(allowlist), logger: logger)])),
+                additionalChannelHandlers: [PeerCredentialsHandler(mode: .enforce(allowlist), logger: logger),
+                                            ConnectionGuardHandler()],
+                idleTimeout: idleTimeout)),
             configuration: .init(address: .unixDomainSocket(path: socket.bindPath), serverName: nil),
             onServerRunning: { _ in
                 do {
@@ -127,7 +133,9 @@ public struct MemoryServer: Service {
                 let tcpApplication = Application(
                     responder: responder,
                     server: .http1OnEventLoop(configuration: .init(
-                        additionalChannelHandlers: [PeerCredentialsHandler(mode: .stripOnly, logger: logger)])),
+                        additionalChannelHandlers: [PeerCredentialsHandler(mode: .stripOnly, logger: logger),
+                                                    ConnectionGuardHandler()],
+                        idleTimeout: idleTimeout)),
                     configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: nil),
                     onServerRunning: { channel in
                         logger.notice("TCP listener enabled (no peer credentials on TCP)", metadata: [

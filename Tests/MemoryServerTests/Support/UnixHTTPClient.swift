@@ -49,6 +49,41 @@ struct UnixHTTPClient {
         }
     }
 
+    /// Sends `bytes` exactly as given (malformed requests included), half-closes the
+    /// connection when `halfClose`, and reads until the server closes it. Returns the raw
+    /// bytes received (possibly none).
+    func raw(_ bytes: [UInt8], halfClose: Bool = true) async throws -> [UInt8] {
+        let socketPath = self.socketPath
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    let fd = try Self.connect(to: socketPath)
+                    defer { close(fd) }
+                    var sent = 0
+                    while sent < bytes.count {
+                        let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                        if n <= 0 { break }
+                        sent += n
+                    }
+                    if halfClose { shutdown(fd, Int32(SHUT_WR)) }
+                    return try Self.readToEnd(fd)
+                })
+            }
+        }
+    }
+
+    /// Reads until EOF (or a reset); throws when the 30 s receive guard expires first.
+    static func readToEnd(_ fd: Int32) throws -> [UInt8] {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 { received += chunk[0..<n]; continue }
+            if n == 0 || errno == ECONNRESET { return received }
+            throw ClientError(description: "recv: \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Connects to `path`; returns the connected fd (caller closes).
     static func connect(to path: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -132,15 +167,7 @@ struct UnixHTTPClient {
             if n <= 0 { break }
             sent += n
         }
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { received += chunk[0..<n]; continue }
-            if n == 0 || errno == ECONNRESET { break }
-            throw ClientError(description: "recv: \(String(cString: strerror(errno)))")
-        }
-        return try parse(received)
+        return try parse(try readToEnd(fd))
     }
 
     static func parse(_ bytes: [UInt8]) throws -> Response {
