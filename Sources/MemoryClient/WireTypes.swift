@@ -45,7 +45,7 @@ public enum WireJSON {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(fractionalStyle))
+            try container.encode(WireDate.string(date))
         }
         return encoder
     }

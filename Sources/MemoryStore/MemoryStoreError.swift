@@ -31,7 +31,7 @@ public enum MemoryStoreError: Error, Equatable, CustomStringConvertible {
         case .notAMemoryStore(let detail): return "not an Engram memory store: \(detail)"
         case .locked(let detail): return "the store is open in another process: \(detail)"
         case .invalidNamespaceName(let name):
-            return "invalid namespace name \"\(name)\": use 1–128 characters of A–Z, a–z, 0–9, '.', '_', '-'"
+            return "invalid namespace name \"\(name)\": use 1–128 characters of A–Z, a–z, 0–9, '.', '_', '-' (not . or ..)"
         case .namespaceNotFound(let name): return "namespace \"\(name)\" does not exist"
         case .namespaceConflict(let detail): return "namespace exists with another configuration: \(detail)"
         case .entryNotFound(let namespace, let id): return "no entry \(id) in namespace \"\(namespace)\""

@@ -5,8 +5,13 @@ import Foundation
 #endif
 
 /// The API's dates, `2026-11-29T13:02:24.123Z` (ISO 8601, UTC, milliseconds: what
-/// `Date.ISO8601FormatStyle(includingFractionalSeconds: true)` writes), converted by
-/// arithmetic instead of through Foundation's calendar.
+/// `Date.ISO8601FormatStyle(includingFractionalSeconds: true)` writes for the date rounded to
+/// the nearest millisecond), converted by arithmetic instead of through Foundation's calendar.
+///
+/// Why rounded: Foundation's formatter truncates, and the `Date` parsed from `.123` is often a
+/// hair below it, so a date written, read back and written again came out `.122`: an export
+/// imported and exported again moved by a millisecond. Rounding makes write ∘ read the identity
+/// on the text.
 ///
 /// Why: Foundation's formatter and parser cost a few microseconds a date, and a k = 10 search
 /// response carries 20–30 of them, written by the daemon and read by the client. The results
@@ -53,13 +58,27 @@ package enum WireDate {
         return text.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Appends what Foundation's ISO 8601 formatter (fractional seconds) writes for `date`;
-    /// returns `false`, appending nothing, outside the supported range.
+    /// `date` moved forward by half a millisecond: what a truncating formatter writes for it
+    /// is `date` rounded to the nearest millisecond.
+    static func roundingShift(_ date: Date) -> Date { date.addingTimeInterval(0.0005) }
+
+    /// The API's text for `date` (nearest millisecond), by arithmetic where ``format(_:into:)``
+    /// applies and by Foundation's formatter elsewhere.
+    package static func string(_ date: Date) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        if format(date, into: &bytes) { return String(decoding: bytes, as: UTF8.self) }
+        return roundingShift(date).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    /// Appends what Foundation's ISO 8601 formatter (fractional seconds) writes for `date`
+    /// rounded to the nearest millisecond; returns `false`, appending nothing, outside the
+    /// supported range.
     package static func format(_ date: Date, into bytes: inout [UInt8]) -> Bool {
-        let interval = date.timeIntervalSinceReferenceDate
+        let interval = roundingShift(date).timeIntervalSinceReferenceDate
         guard supported.contains(interval) else { return false }
         let whole = interval.rounded(.down)
-        let millis = Int64((interval - whole) * 1000)  // truncated, as Foundation does
+        let millis = Int64((interval - whole) * 1000)  // truncated, as Foundation does (after the shift)
         let seconds = Int64(whole) + referenceOffset
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400

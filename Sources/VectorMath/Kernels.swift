@@ -31,13 +31,20 @@ public enum Kernels {
         cblas_sdot(Int32(truncatingIfNeeded: count), v, 1, v, 1)
     }
 
+    /// How far from 1 a norm may be for the vector to count as unit length already.
+    /// Normalising a unit vector again changes its last bits (float rounding), so a stored
+    /// vector that goes out (export) and back in (import) would not come back the same.
+    public static let unitNormTolerance: Float = 1e-5
+
     /// Scales `v` to unit length in place and returns its original norm. A zero vector (or one
-    /// whose norm is not finite) is left unchanged and its norm returned so callers can reject it.
+    /// whose norm is not finite) is left unchanged and its norm returned so callers can reject
+    /// it; so is a vector already of unit length (within ``unitNormTolerance``), which keeps
+    /// normalisation idempotent bit for bit.
     @inlinable
     @discardableResult
     public static func normalize(_ v: UnsafeMutablePointer<Float>, count: Int) -> Float {
         let norm = squaredNorm(v, count: count).squareRoot()
-        guard norm > 0, norm.isFinite else { return norm }
+        guard norm > 0, norm.isFinite, abs(norm - 1) > unitNormTolerance else { return norm }
         let inverse = 1 / norm
         for i in 0..<count { v[i] *= inverse }
         return norm

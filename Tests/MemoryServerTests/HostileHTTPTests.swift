@@ -59,6 +59,12 @@ struct HostileHTTPTests {
             for (name, request) in cases {
                 expectJSONError(try await client.raw(request), status: 400, code: "bad_request", name)
             }
+            let connect = try await client.raw(Array("CONNECT engram:80 HTTP/1.1\r\nHost: engram\r\n\r\n".utf8))
+            // NIO frames every response to CONNECT without a body, so the status says it all.
+            #expect(try UnixHTTPClient.parse(connect).status == 405)
+            let absolute = try await client.raw(Array("GET http://engram/v1/health HTTP/1.1\r\nHost: engram\r\n\r\n".utf8))
+            let absoluteAnswer = try UnixHTTPClient.parse(absolute)
+            #expect(absoluteAnswer.status == 200 || absoluteAnswer.errorCode != nil, "absolute-form: \(absoluteAnswer.text)")
         }
     }
 

@@ -56,4 +56,53 @@ struct MemoryRoutesErrorTests {
             #expect(empty.errorCode == "malformed_json")
         }
     }
+
+    @Test("out-of-range numbers name their field; long text names the text limit; . and .. are not namespaces")
+    func rangesAndLimits() async throws {
+        try await withMemoryServer { client, _ in
+            try await client.createNamespace("kb")
+            let cases: [(String, String, String, Int, String)] = [
+                ("POST", "/v1/namespaces/kb/search", #"{"text": "x", "k": 9223372036854775808}"#, 400, "invalid_field"),
+                ("POST", "/v1/namespaces/kb/search", #"{"text": "x", "k": 1e309}"#, 400, "invalid_field"),
+                ("POST", "/v1/namespaces/kb/search", #"{"text": "x", "k": -1}"#, 400, "invalid_argument"),
+                ("POST", "/v1/namespaces/kb/memories/1/revert", #"{"version": -1}"#, 400, "invalid_field"),
+                ("POST", "/v1/admin/import", #"{"namespace": "..", "entries": []}"#, 400, "invalid_argument"),
+                ("PUT", "/v1/namespaces/..", #"{"dimension": 32}"#, 400, "invalid_argument"),
+                ("PUT", "/v1/namespaces/.", #"{"dimension": 32}"#, 400, "invalid_argument"),
+            ]
+            for (method, path, body, status, code) in cases {
+                let response = try await client.sendJSON(method, path, json: body)
+                #expect(response.status == status, "\(body): \(response.text)")
+                #expect(response.errorCode == code, "\(body): \(response.text)")
+            }
+            let long = String(repeating: "a", count: 32_769)
+            let tooLong = try await client.sendJSON("POST", "/v1/namespaces/kb/memories", json: #"{"text": "\#(long)"}"#)
+            #expect(tooLong.status == 413)
+            #expect(tooLong.text.contains("text has 32769 bytes"), "\(tooLong.text)")
+        }
+    }
+
+    @Test("nested objects reject unknown fields and no route takes a trailing comma")
+    func strictEverywhere() async throws {
+        try await withMemoryServer { client, _ in
+            try await client.createNamespace("kb")
+            let vector = Array(repeating: "1", count: 32).joined(separator: ",")
+            let created = try await client.sendJSON("POST", "/v1/namespaces/kb/memories", json: #"{"text": "a fact"}"#)
+            let id = (created.json?["entry"] as? [String: Any])?["id"] as? Int ?? 1
+            let cases: [(String, String, String, String)] = [
+                ("POST", "/v1/namespaces/kb/search",
+                 #"{"text": "x", "filter": {"created": {"from": "2026-01-01T00:00:00Z", "zz": 1}}}"#, "unknown_field"),
+                ("POST", "/v1/admin/import",
+                 #"{"namespace": "kb", "entries": [{"id": 99, "text": "t", "evidence": {"support": 1, "zz": 1}}]}"#,
+                 "unknown_field"),
+                ("PATCH", "/v1/namespaces/kb/memories/\(id)", #"{"text": "new", "vector": [\#(vector),]}"#, "malformed_json"),
+                ("POST", "/v1/namespaces/kb/memories/\(id)/revert", #"{"version": 1,}"#, "malformed_json"),
+            ]
+            for (method, path, body, code) in cases {
+                let response = try await client.sendJSON(method, path, json: body)
+                #expect(response.status == 400, "\(body): \(response.text)")
+                #expect(response.errorCode == code, "\(body): \(response.text)")
+            }
+        }
+    }
 }

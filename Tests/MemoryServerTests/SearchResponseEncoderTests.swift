@@ -17,14 +17,16 @@ struct SearchResponseEncoderTests {
     /// `SearchView`'s shape, encoded by the reference encoder below.
     struct View: Encodable { let hits: [SearchHit] }
 
-    /// The routes' `JSONEncoder` configuration (RouteSupport.json), spelt out independently.
+    /// The routes' `JSONEncoder` configuration (RouteSupport.json), spelt out independently:
+    /// dates at the nearest millisecond (Foundation's truncating formatter, half a
+    /// millisecond later).
     static func reference(_ hits: [SearchHit]) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(style))
+            try container.encode(date.addingTimeInterval(0.0005).formatted(style))
         }
         return [UInt8](try encoder.encode(View(hits: hits)))
     }

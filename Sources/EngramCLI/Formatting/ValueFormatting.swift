@@ -1,4 +1,5 @@
 import Foundation
+import MemoryStore
 
 /// Human forms of the values the tables show: times (relative, or ISO 8601 with `--wide`),
 /// confidences, counts, byte sizes, durations. Pure functions, so tests pin them exactly.
@@ -22,7 +23,7 @@ public enum ValueFormatting {
 
     /// ISO 8601 in UTC with milliseconds, as the API writes it: `2026-11-29T10:19:01.123Z`.
     public static func iso(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        WireDate.string(date)
     }
 
     /// `2026-11-29` (UTC).

@@ -76,7 +76,7 @@ struct ExportedEntryWire: Codable, Sendable {
             metadata: try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata) ?? [:],
             source: try c.decodeIfPresent(String.self, forKey: .source) ?? "import",
             confidence: try c.decodeIfPresent(Double.self, forKey: .confidence) ?? 0.5,
-            evidence: try c.decodeIfPresent(Evidence.self, forKey: .evidence) ?? Evidence(),
+            evidence: try c.decodeIfPresent(StrictEvidence.self, forKey: .evidence)?.value ?? Evidence(),
             pinned: try c.decodeIfPresent(Bool.self, forKey: .pinned) ?? false,
             createdAt: createdAt,
             updatedAt: try c.decodeIfPresent(Date.self, forKey: .updated_at),

@@ -138,7 +138,7 @@ private struct Writer {
         } else if let text = formattedDates[value] {
             bytes.append(contentsOf: text.utf8)
         } else {
-            let text = value.formatted(RouteSupport.dateStyle)
+            let text = WireDate.string(value)
             formattedDates[value] = text
             bytes.append(contentsOf: text.utf8)
         }

@@ -11,6 +11,10 @@ public struct APIError: Error, Sendable, Equatable, HTTPResponseError, CustomStr
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
+    /// Whether the connection is closed after this error: the request's body was refused
+    /// unread (over the body limit) or its framing is broken, so the next request on the
+    /// connection cannot be found.
+    public var closesConnection = false
 
     public init(status: HTTPResponse.Status, code: String, message: String) {
         self.status = status
@@ -53,11 +57,10 @@ extension APIError {
     }
     /// The request is not valid HTTP/1.1 (request line, headers or body framing).
     public static func badRequest(_ detail: String) -> APIError {
-        .init(status: .badRequest, code: "bad_request", message: detail)
+        var error = APIError(status: .badRequest, code: "bad_request", message: detail)
+        error.closesConnection = true
+        return error
     }
-    /// Whether the connection is closed after this error: the request's body was refused
-    /// unread (too large) or its framing is broken, so the next request cannot be found.
-    public var closesConnection: Bool { code == "payload_too_large" || code == "bad_request" }
     /// The body is not UTF-8 (JSON must be).
     public static let invalidUTF8 = APIError(status: .badRequest, code: "invalid_utf8", message: "request body is not valid UTF-8")
     /// A field the endpoint does not define; rejected so typos don't silently do nothing.
@@ -74,7 +77,10 @@ extension APIError {
     }
     /// The body exceeds `server.max_body_bytes`.
     public static func payloadTooLarge(limit: Int) -> APIError {
-        .init(status: .contentTooLarge, code: "payload_too_large", message: "request body exceeds the limit of \(limit) bytes")
+        var error = APIError(status: .contentTooLarge, code: "payload_too_large",
+                             message: "request body exceeds the limit of \(limit) bytes")
+        error.closesConnection = true
+        return error
     }
     /// A vector that cannot be used (syntax, NaN/Inf, wrong dimension). See ``VectorCodecError``.
     public static func invalidVector(_ field: String, _ error: VectorCodecError) -> APIError {

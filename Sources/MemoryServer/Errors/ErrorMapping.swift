@@ -33,6 +33,12 @@ public enum ErrorMapping {
             return apiError(for: error)
         case let error as HTTPError:
             switch error.status {
+            case .notFound where request.method == .connect:
+                // No tunnels. NIO encodes every response to CONNECT without a body (it frames
+                // them as a switch of protocols), so this one has the status and headers only.
+                var error = APIError.methodNotAllowed(request.method, request.uri.path)
+                error.closesConnection = true
+                return error
             case .notFound:
                 if let routes, !routes.methods(for: request.uri.path).isEmpty {
                     return .methodNotAllowed(request.method, request.uri.path)

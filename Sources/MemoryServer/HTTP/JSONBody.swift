@@ -34,10 +34,16 @@ public enum JSONBody {
         let valid = buffer.withUnsafeReadableBytes { bytes in (try? validateUTF8(bytes)) != nil }
         if !valid { throw APIError.invalidUTF8 }
         if buffer.readableBytes == 0 { throw APIError.malformedJSON("the body is empty") }
+        if let failure = buffer.withUnsafeReadableBytes({ JSONSyntax.failure($0) }) { throw failure }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch {
-            throw ErrorMappingForDecode.map(error)
+            let mapped = ErrorMappingForDecode.map(error)
+            if mapped.code == "malformed_json",
+               let diagnosis = buffer.withUnsafeReadableBytes({ NumberRangeDiagnosis.apiError(forUndecodable: $0) }) {
+                throw diagnosis
+            }
+            throw mapped
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MemoryEngine
+import MemoryStore
 
 /// The plumbing the domain routes share: engine errors as API errors, JSON with ISO 8601
 /// dates both ways, path and query parameters, and the audit actor.
@@ -70,12 +71,18 @@ enum RouteSupport {
         let valid = bytes.withUnsafeBytes { raw in (try? JSONBody.validateUTF8(raw)) != nil }
         if !valid { throw APIError.invalidUTF8 }
         if bytes.isEmpty { throw APIError.malformedJSON("the body is empty") }
+        if let failure = bytes.withUnsafeBytes({ JSONSyntax.failure($0) }) { throw failure }
         do {
             return try makeDecoder().decode(T.self, from: Data(bytes))
         } catch let error as UnknownFieldError {
             throw APIError.unknownField(error.path)
         } catch let error as DecodingError {
-            throw ErrorMapping.apiError(for: error)
+            let mapped = ErrorMapping.apiError(for: error)
+            if mapped.code == "malformed_json",
+               let diagnosis = bytes.withUnsafeBytes({ NumberRangeDiagnosis.apiError(forUndecodable: $0) }) {
+                throw diagnosis
+            }
+            throw mapped
         } catch {
             throw APIError.malformedJSON("\(error)")
         }
@@ -87,7 +94,7 @@ enum RouteSupport {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(dateStyle))
+            try container.encode(WireDate.string(date))
         }
         return JSONResponse.make([UInt8](try encoder.encode(value)), status: status)
     }

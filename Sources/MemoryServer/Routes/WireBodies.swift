@@ -1,5 +1,6 @@
 import HNSW
 import MemoryEngine
+import MemoryStore
 import VectorMath
 
 // Request bodies of the domain routes as the API accepts them: each rejects unknown fields
@@ -121,7 +122,32 @@ struct StrictFilter: Decodable {
 
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(Keys.self)
+        // The nested ranges are checked by their own strict type first.
+        let container = try decoder.container(keyedBy: Keys.self)
+        _ = try container.decodeIfPresent(StrictTimeRange.self, forKey: .created)
+        _ = try container.decodeIfPresent(StrictTimeRange.self, forKey: .updated)
         value = try SearchFilter(from: decoder)
+    }
+}
+
+/// The key check of a ``TimeRange`` (`{"from": …, "to": …}`) inside a filter.
+struct StrictTimeRange: Decodable {
+    enum Keys: String, CodingKey, CaseIterable { case from, to }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(Keys.self)
+    }
+}
+
+/// ``Evidence`` that rejects unknown fields (an imported entry's `evidence`).
+struct StrictEvidence: Decodable {
+    var value: Evidence
+
+    enum Keys: String, CodingKey, CaseIterable { case support, contradictions, useful, not_useful }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(Keys.self)
+        value = try Evidence(from: decoder)
     }
 }
 

@@ -1,0 +1,31 @@
+import Foundation
+@testable import MemoryStore
+import Testing
+
+/// Export then import is exact: the vector's bits, every field.
+@Suite struct ExactTransferTests {
+    @Test func anExportedEntryImportsBackBitForBit() throws {
+        try withTemporaryDirectory { dir in
+            let source = try MemoryStore(path: dir + "/a")
+            try source.createNamespace(NamespaceConfig(name: "ns", dimension: 8))
+            try fill(source, count: 200, namespace: "ns")
+            let target = try MemoryStore(path: dir + "/b")
+            try target.createNamespace(NamespaceConfig(name: "ns", dimension: 8))
+            let exported = try source.exportPage(namespace: "ns", limit: 1000).entries
+            let items = exported.map { entry, vector in
+                ImportItem(id: entry.id, draft: MemoryDraft(
+                    text: entry.text, tags: entry.tags, metadata: entry.metadata, source: entry.source,
+                    confidence: entry.confidence, evidence: entry.evidence, pinned: entry.pinned,
+                    createdAt: entry.createdAt, updatedAt: entry.updatedAt, lastUsedAt: entry.lastUsedAt,
+                    useCount: entry.useCount, version: entry.version, expiresAt: entry.expiresAt), vector: vector)
+            }
+            _ = try target.importEntries(items, namespace: "ns", context: testContext)
+            let reimported = try target.exportPage(namespace: "ns", limit: 1000).entries
+            #expect(reimported.count == exported.count)
+            for (a, b) in zip(exported, reimported) {
+                #expect(a.vector.map(\.bitPattern) == b.vector.map(\.bitPattern), "entry \(a.entry.id)")
+                #expect(MemoryStore.differences(a.entry, b.entry).isEmpty, "entry \(a.entry.id)")
+            }
+        }
+    }
+}
