@@ -19,7 +19,7 @@ EF ?= 10,16,32,64,128,256
 METRIC ?= cosine
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build run run-prompt cli test test-tsan test-e2e bench-prompt bench-search-overhead crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
+.PHONY: help deps model build run run-prompt cli test test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,10 +54,24 @@ cli: deps ## build the engram CLI in release mode (.build/release/engram)
 	@$(SWIFT_RELEASE) --product engram >&2
 	@echo "built .build/release/engram; try: .build/release/engram --help" >&2
 
-test: deps model ## install what is missing and run every test (then the concurrency tests under TSan)
+test: deps model ## install what is missing and run every test (then TSan, the hostile suite and daemon crashes)
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) test-tsan
+	scripts/test-hostile.sh
+	scripts/crash-test-daemon.sh $(CRASH_DAEMON_TRIALS_CI)
+
+test-hostile: deps model ## a real engramd under hostile requests (HTTP, JSON, numbers, names, sizes, races, slow peers)
+	swift build --product engramd
+	swift build --product engram
+	scripts/test-hostile.sh
+
+CRASH_DAEMON_TRIALS ?= 50
+CRASH_DAEMON_TRIALS_CI ?= 8
+test-crash-daemon: deps ## kill -9 engramd under concurrent writers (CRASH_DAEMON_TRIALS=50): no acknowledged write lost
+	swift build --product engramd
+	swift build --product engram
+	scripts/crash-test-daemon.sh $(CRASH_DAEMON_TRIALS)
 
 test-tsan: ## the concurrency tests (HNSW, LMDB, store) under ThreadSanitizer; a report fails the run
 	TSAN_OPTIONS=halt_on_error=1 swift test --sanitize=thread --scratch-path .build-tsan \
