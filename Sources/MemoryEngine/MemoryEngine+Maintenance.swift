@@ -66,4 +66,16 @@ extension MemoryEngine {
         }
         return written
     }
+
+    /// Overwrites the data file's free pages if a hard forget happened since the last call
+    /// (`MemoryStore.scrubFreePagesIfPending`): LMDB is copy-on-write, so the pages that held
+    /// a forgotten entry keep its bytes until then. The daemon calls it with every use-count
+    /// flush, so a hard-forgotten text is gone from `data.mdb` within one flush interval.
+    /// - Returns: the pages overwritten, or `nil` when nothing was pending.
+    @discardableResult
+    public func scrubFreedPages() throws(EngineError) -> Int? {
+        let pages = try translatingErrors { try store.scrubFreePagesIfPending() }
+        if let pages { logger.info("overwrote free pages after a hard forget", metadata: ["pages": "\(pages)"]) }
+        return pages
+    }
 }

@@ -173,8 +173,10 @@ extension MemoryEngine {
     }
 
     /// Forgets an entry: it leaves the index and the entries at once (audit `deleted`, which
-    /// keeps what was deleted). With `hard`, its text is also scrubbed from every audit event
-    /// of the entry, leaving the SHA-256 of the text. Expired entries not yet purged can be
+    /// keeps what was deleted). With `hard`, every audit event of the entry is scrubbed of its
+    /// content (text, tags, metadata, source, reason; kind, time, actor and id stay), its
+    /// vector is freed at once, and the data file's free pages are overwritten at the next
+    /// maintenance flush (``scrubFreedPages()``). Expired entries not yet purged can be
     /// forgotten.
     /// - Returns: the entry as it was and the event's sequence.
     /// - Throws: `not_found`, `namespace_not_found`.
@@ -224,12 +226,12 @@ extension MemoryEngine {
         let current = try liveEntry(namespace, id)
         let history = try translatingErrors { try store.audit(entryID: id, limit: .max) }
         let snapshots = history.filter { $0.namespace == namespace }.flatMap { event in
-            [(event.after, event.afterTextSHA256), (event.before, event.beforeTextSHA256)]
+            [(event.after, event.isScrubbed), (event.before, event.isScrubbed)]
         }
         guard let (found, scrubbed) = snapshots.first(where: { $0.0?.version == version }), let target = found else {
             throw .notFound("entry \(id) in namespace \"\(namespace)\" has no version \(version)")
         }
-        guard scrubbed == nil else { throw .conflict("version \(version) of entry \(id) was scrubbed by a hard forget") }
+        guard !scrubbed else { throw .conflict("version \(version) of entry \(id) was scrubbed by a hard forget") }
         var vector: [Float]?
         if target.text != current.text || given != nil {
             vector = try self.vector(for: target.text, given: given, config: config)

@@ -29,9 +29,13 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     /// The entry after the change (`nil` for `deleted`/`expired`).
     public var after: MemoryEntry?
     public var reason: String?
-    /// Set when a hard delete scrubbed `before.text`: lower-case hex SHA-256 of the text.
+    /// `true` when a hard delete scrubbed this event (see ``scrubbed()``); JSON `scrubbed`.
+    public var scrubMark: Bool?
+    /// Written by stores before 2026-12: the SHA-256 of a scrubbed `before.text`. Read so that
+    /// such events still count as scrubbed; a scrub now removes it (an unsalted hash of a
+    /// short secret gives the secret back).
     public var beforeTextSHA256: String?
-    /// Set when a hard delete scrubbed `after.text`.
+    /// The same for `after.text`.
     public var afterTextSHA256: String?
 
     public init(sequence: UInt64, kind: AuditKind, time: Date, actor: String, namespace: String, entryID: UInt64,
@@ -47,27 +51,36 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         self.reason = reason
     }
 
-    /// Whether a hard delete scrubbed this event's text.
-    public var isScrubbed: Bool { beforeTextSHA256 != nil || afterTextSHA256 != nil }
+    /// Whether a hard delete scrubbed this event.
+    public var isScrubbed: Bool { scrubMark == true || beforeTextSHA256 != nil || afterTextSHA256 != nil }
 
-    /// The event with its entries' text replaced by "" and their hashes kept (idempotent).
+    /// The event as a hard delete leaves it: kind, time, actor, namespace, entry id and the
+    /// entries' bookkeeping (version, confidence, evidence, times) stay, so the log still says
+    /// who changed what when; every piece of content goes — text, tags, metadata and source of
+    /// both entries, the reason (which often quotes the content), and any hash of the text.
+    /// Idempotent.
     func scrubbed() -> AuditEvent {
+        func blank(_ entry: MemoryEntry?) -> MemoryEntry? {
+            guard var entry else { return nil }
+            entry.text = ""
+            entry.tags = []
+            entry.metadata = [:]
+            entry.source = ""
+            return entry
+        }
         var copy = self
-        if var before = copy.before, copy.beforeTextSHA256 == nil {
-            copy.beforeTextSHA256 = SHA256.hexDigest(before.text)
-            before.text = ""
-            copy.before = before
-        }
-        if var after = copy.after, copy.afterTextSHA256 == nil {
-            copy.afterTextSHA256 = SHA256.hexDigest(after.text)
-            after.text = ""
-            copy.after = after
-        }
+        copy.before = blank(before)
+        copy.after = blank(after)
+        copy.reason = nil
+        copy.beforeTextSHA256 = nil
+        copy.afterTextSHA256 = nil
+        copy.scrubMark = true
         return copy
     }
 
     enum CodingKeys: String, CodingKey {
         case sequence, kind, time, actor, namespace, before, after, reason
+        case scrubMark = "scrubbed"
         case entryID = "entry_id"
         case beforeTextSHA256 = "before_text_sha256"
         case afterTextSHA256 = "after_text_sha256"

@@ -38,3 +38,75 @@ extension MemoryStore {
         try env.info()
     }
 }
+
+/// What ``MemoryStore/compact(path:)`` did.
+public struct CompactionResult: Sendable, Equatable {
+    /// Bytes of `data.mdb` before and after.
+    public var bytesBefore: Int
+    public var bytesAfter: Int
+}
+
+extension MemoryStore {
+    /// Rewrites the store in `path` as a compacted copy and puts it in place of `data.mdb`:
+    /// free pages — with whatever deleted records they still held — are left out and the file
+    /// shrinks to its live pages. For a store no process holds (the operator's
+    /// `engram compact --data`); a running daemon overwrites its free pages instead
+    /// (``scrubFreePages()``).
+    ///
+    /// Safe against interruption: the copy is written and synced in `path/compact.tmp` first,
+    /// and the swap is one `rename`. Refused (nothing changed) when the store is held, or when
+    /// it changed between the copy and the swap.
+    /// - Complexity: O(used pages).
+    public static func compact(path: String) throws -> CompactionResult {
+        let data = path + "/data.mdb"
+        let temporary = path + "/compact.tmp"
+        func status(_ file: String) throws -> stat {
+            var result = stat()
+            guard stat(file, &result) == 0 else { throw LMDBError(code: errno, context: "stat(\(file))") }
+            return result
+        }
+        func removeTemporary() {
+            unlink(temporary + "/data.mdb")
+            unlink(temporary + "/lock.mdb")
+            rmdir(temporary)
+        }
+        removeTemporary()
+        let copied: stat
+        do {
+            let store = try MemoryStore(path: path)
+            try store.backup(to: temporary)
+            copied = try status(data)
+        }
+        // The store is closed; hold its lock again for the swap, so no daemon opens the old
+        // file meanwhile, and check that nobody wrote to it since the copy.
+        let lock: ProcessLock
+        do {
+            lock = try ProcessLock(directory: path, fileMode: MemoryStoreOptions().fileMode)
+        } catch {
+            removeTemporary()
+            throw error
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let now = try status(data)
+        guard now.st_size == copied.st_size, now.st_mtim.tv_sec == copied.st_mtim.tv_sec,
+              now.st_mtim.tv_nsec == copied.st_mtim.tv_nsec else {
+            removeTemporary()
+            throw MemoryStoreError.locked("\(path) was written while it was being compacted; nothing was changed")
+        }
+        let before = Int(now.st_size)
+        guard rename(temporary + "/data.mdb", data) == 0 else {
+            let code = errno
+            removeTemporary()
+            throw LMDBError(code: code, context: "rename(\(temporary)/data.mdb, \(data))")
+        }
+        // LMDB's lock file describes the old file's readers; it is recreated at the next open.
+        unlink(path + "/lock.mdb")
+        removeTemporary()
+        let directory = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+        return CompactionResult(bytesBefore: before, bytesAfter: Int(try status(data).st_size))
+    }
+}

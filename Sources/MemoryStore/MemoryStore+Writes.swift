@@ -144,9 +144,10 @@ extension MemoryStore {
     /// marked deleted, until consolidation frees the slot and its vector. The event keeps the
     /// entry as it was.
     ///
-    /// With `hard`, the text is also scrubbed from every audit event of the entry (this one
-    /// included), leaving its SHA-256, and the graph is consolidated right away so the vector
-    /// is gone too. (If that consolidation cannot commit, e.g. on a full disk, the deleted
+    /// With `hard`, every audit event of the entry (this one included) is scrubbed of its
+    /// content (``AuditEvent/scrubbed()``), the graph is consolidated right away so the vector
+    /// is gone too, and the freed pages that held the old records are overwritten
+    /// (``scrubFreePages()``). (If that consolidation cannot commit, e.g. on a full disk, the deleted
     /// node and its vector remain until the next consolidation; the entry is gone either way.)
     ///
     /// - Parameter kind: `.deleted` or `.expired` (the engine's purge of expired entries).
@@ -183,6 +184,7 @@ extension MemoryStore {
                 return WriteResult(entry: before, sequence: sequence)
             }
             consolidate(ns, force: hard)
+            if hard { scrubPending.store(true, ordering: .relaxed) }
             return result
         }
     }
@@ -229,6 +231,30 @@ extension MemoryStore {
     func consolidate(_ ns: NamespaceHandle, force: Bool) {
         guard force || ns.index.needsConsolidation else { return }
         try? persistConsolidation(ns)
+    }
+
+    /// Overwrites every page on the data file's free list with zeros, so that the old copies
+    /// of deleted records (LMDB is copy-on-write: a delete frees the pages that held them,
+    /// with their bytes) are gone from `data.mdb`. Writes go on meanwhile; reads are not
+    /// affected. Returns the pages overwritten.
+    /// - Complexity: a few writes of every free page (see `Environment.overwriteFreePages`).
+    @discardableResult
+    public func scrubFreePages() throws -> Int {
+        try env.overwriteFreePages(in: dbs.scrubScratch)
+    }
+
+    /// ``scrubFreePages()`` if a hard delete happened since the last scrub, else `nil`. The
+    /// daemon calls it from its maintenance loop, so a hard-deleted text is gone from the file
+    /// within one maintenance interval. A failed scrub stays pending.
+    @discardableResult
+    public func scrubFreePagesIfPending() throws -> Int? {
+        guard scrubPending.exchange(false, ordering: .relaxed) else { return nil }
+        do {
+            return try scrubFreePages()
+        } catch {
+            scrubPending.store(true, ordering: .relaxed)
+            throw error
+        }
     }
 
     /// Precondition: `writeLock` held.

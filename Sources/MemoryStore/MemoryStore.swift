@@ -62,6 +62,8 @@ public final class MemoryStore: Sendable {
     let dbs: Databases
     let processLock: ProcessLock
     let writeLock = Mutex<Void>(())
+    /// Set by a hard delete, cleared by ``scrubFreePagesIfPending()``.
+    let scrubPending = Atomic<Bool>(false)
     let namespaceTable: Mutex<[String: NamespaceHandle]>
 
     /// Opens the store at `path` (a directory, created if missing), creating an empty store

@@ -51,6 +51,8 @@ struct Databases: Sendable {
     let audit: Database
     let auditByNamespace: Database
     let auditByEntry: Database
+    /// Filler records of ``MemoryStore/scrubFreePages()``; empty between scrubs.
+    let scrubScratch: Database
 
     init(_ txn: WriteTransaction) throws {
         meta = try txn.openDatabase(named: "meta")
@@ -62,6 +64,7 @@ struct Databases: Sendable {
         audit = try txn.openDatabase(named: "audit")
         auditByNamespace = try txn.openDatabase(named: "audit_by_namespace")
         auditByEntry = try txn.openDatabase(named: "audit_by_entry")
+        scrubScratch = try txn.openDatabase(named: "scrub_scratch")
     }
 }
 

@@ -210,6 +210,31 @@ struct OperatorCommandTests {
         }
     }
 
+    @Test("compact --data: a hard-forgotten text is gone from the file, the store shrinks and verifies")
+    func compact() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = try makeOfflineStore(in: directory, entries: 300, seed: 11)
+        let secret = "quokka-91b2-secret"
+        do {
+            let store = try MemoryStore(path: path)
+            let id = try store.insert(MemoryDraft(text: "\(secret) is the password"), vector: unitVectors(1, seed: 99)[0],
+                                      namespace: "kb", context: AuditContext(actor: "test")).entry.id
+            try store.delete(namespace: "kb", id: id, hard: true, context: AuditContext(actor: "test"))
+        }
+        let file = "\(path)/data.mdb"
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)).range(of: Data(secret.utf8)) != nil)
+        let compacted = await runCLI(["compact", "--data", path, "--json"])
+        #expect(compacted.status == 0, "\(compacted.err)")
+        let report = try JSONSerialization.jsonObject(with: Data(compacted.out.utf8)) as? [String: Any]
+        #expect((report?["bytes_after"] as? Int ?? .max) <= (report?["bytes_before"] as? Int ?? 0))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)).range(of: Data(secret.utf8)) == nil)
+        let verify = await runCLI(["verify", "--data", path, "--json"])
+        #expect(verify.status == 0, "\(verify.out)")
+        #expect(verify.out.contains(#""entries":300"#))
+        #expect(!FileManager.default.fileExists(atPath: "\(path)/compact.tmp"))
+    }
+
     @Test("offline: rebuild, verify, backup and export on a store no daemon holds; problems exit 7")
     func offline() async throws {
         let directory = try makeTemporaryDirectory()

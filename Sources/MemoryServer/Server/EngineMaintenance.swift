@@ -5,7 +5,8 @@ import ServiceLifecycle
 
 /// The engine's background work as a ServiceLifecycle service: purges expired entries every
 /// `expiryPurgeInterval` and writes recorded use counts every `usageFlushInterval` (both from
-/// ``MemoryEngine/configuration``), and flushes use counts once more at shutdown.
+/// ``MemoryEngine/configuration``), overwriting the data file's free pages with that flush
+/// after a hard forget, and flushes use counts once more at shutdown.
 ///
 /// List it *before* the ``MemoryServer`` in the ServiceGroup: services shut down in reverse
 /// order, so the server finishes its in-flight requests (whose searches record uses) before
@@ -47,13 +48,20 @@ public struct EngineMaintenance: Service {
         await flush()
     }
 
-    /// Writes pending use counts; a failure (full disk) keeps them pending for the next round.
+    /// Writes pending use counts, then overwrites the free pages if a hard forget happened
+    /// (``MemoryEngine/scrubFreedPages()``); a failure (full disk) keeps either pending for the
+    /// next round.
     func flush() async {
         let engine = self.engine
         do {
             _ = try await NIOThreadPool.singleton.runIfActive { try engine.flushUsage() }
         } catch {
             logger.warning("flushing use counts failed", metadata: ["error": "\(error)"])
+        }
+        do {
+            _ = try await NIOThreadPool.singleton.runIfActive { try engine.scrubFreedPages() }
+        } catch {
+            logger.warning("overwriting free pages failed", metadata: ["error": "\(error)"])
         }
     }
 
