@@ -108,9 +108,11 @@ public struct MemoryEntryFields: Sendable, Hashable, Codable {
 public struct ExportPage: Sendable, Decodable {
     public var entries: [ExportedEntry]
     public var nextCursor: UInt64?
+    /// Records of the page's range the daemon could not read (skipped); `nil` when none.
+    public var damaged: [DamagedRecord]?
 
     enum CodingKeys: String, CodingKey {
-        case entries
+        case entries, damaged
         case nextCursor = "next_cursor"
     }
 }

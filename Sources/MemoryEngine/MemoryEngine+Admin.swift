@@ -32,6 +32,10 @@ extension MemoryEngine {
         }
         logger.info("rebuilt index", metadata: ["namespace": "\(name)", "nodes": "\(result.nodes)",
                                                 "caught_up": "\(result.caughtUp)", "seconds": "\(result.seconds)"])
+        if !result.skipped.isEmpty {
+            logger.error("the rebuilt index leaves out damaged entries", metadata: [
+                "namespace": "\(name)", "entries": "\(result.skipped.map(\.problem))"])
+        }
         return result
     }
 

@@ -11,14 +11,19 @@ extension MemoryEngine {
 
     /// A page of live entries in id (creation) order, after id `after` (0: from the start).
     /// Expired entries are left out, so a page may hold fewer than `limit`; follow
-    /// `nextCursor` until it is `nil`. O(log n + limit).
+    /// `nextCursor` until it is `nil`. Damaged records are skipped and listed in `damaged`.
+    /// O(log n + limit).
     public func list(namespace: String, after: UInt64 = 0, limit: Int = 100) throws(EngineError) -> EntryList {
         try InputValidation.limit(limit, max: configuration.maxPageSize)
         _ = try existingNamespace(namespace)
         let page = try translatingErrors { try store.entries(namespace: namespace, after: after, limit: limit) }
         let now = clock()
+        if !page.damaged.isEmpty {
+            logger.error("damaged entry records skipped", metadata: [
+                "namespace": "\(namespace)", "records": "\(page.damaged.map { $0.problem })"])
+        }
         return EntryList(entries: page.entries.filter { !Self.isExpired($0, at: now) }.map(usage.overlay),
-                         nextCursor: page.nextCursor)
+                         nextCursor: page.nextCursor, damaged: page.damaged.isEmpty ? nil : page.damaged)
     }
 
     /// An entry's audit events in order, including after it was forgotten (a hard forget

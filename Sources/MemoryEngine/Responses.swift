@@ -65,9 +65,11 @@ public struct EntryList: Sendable, Equatable, Codable {
     public var entries: [MemoryEntry]
     /// Pass as `after` for the next page; `nil` on the last page.
     public var nextCursor: UInt64?
+    /// Records of the page's range that could not be read, skipped; `nil` when none.
+    public var damaged: [DamagedRecord]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case entries
+        case entries, damaged
         case nextCursor = "next_cursor"
     }
 }

@@ -63,6 +63,8 @@ public struct ImportReport: Sendable, Hashable {
 public struct VectorEntryPage: Sendable {
     public var entries: [(entry: MemoryEntry, vector: [Float])]
     public var nextCursor: UInt64?
+    /// Records of this page's range that could not be read (entry or vector damaged).
+    public var damaged: [DamagedRecord] = []
 }
 
 /// Export and import: entries move between stores with their ids, every field and vectors.
@@ -76,7 +78,7 @@ extension MemoryStore {
             let page = try readEntryPage(txn, ns, after: after, limit: limit) { entry in
                 (entry: entry, vector: try readVector(txn, ns, entry))
             }
-            return VectorEntryPage(entries: page.items, nextCursor: page.more ? page.items.last?.entry.id : nil)
+            return VectorEntryPage(entries: page.items, nextCursor: page.more ? page.lastID : nil, damaged: page.damaged)
         }
     }
 

@@ -37,7 +37,7 @@ extension MemoryStore {
         let ns = try handle(name)
         return try env.read { txn in
             let page = try readEntryPage(txn, ns, after: after, limit: limit) { entry in entry }
-            return EntryPage(entries: page.items, nextCursor: page.more ? page.items.last?.id : nil)
+            return EntryPage(entries: page.items, nextCursor: page.more ? page.lastID : nil, damaged: page.damaged)
         }
     }
 
@@ -108,26 +108,49 @@ extension MemoryStore {
         return try RecordCodec.decode(MemoryEntry.self, from: bytes, what: "entry \(id) of \"\(ns.config.name)\"")
     }
 
+    /// One page of an entry walk: the records read, the damaged ones skipped, and where the
+    /// next page starts.
+    struct EntryPageRead<T> {
+        var items: [T] = []
+        var damaged: [DamagedRecord] = []
+        /// The id of the last record looked at (read or skipped): the next page's `after`.
+        var lastID: UInt64?
+        var more = false
+    }
+
     /// Up to `limit` of `ns`'s entries with id > `after`, in id order, each passed through
     /// `transform` inside the transaction (which may read more, e.g. the vector), and whether
     /// more follow. O(log n + limit). The one page walk behind listings, export and rebuild.
+    ///
+    /// A record that fails its checksum or does not decode, or whose `transform` finds its
+    /// vector damaged, is skipped and reported in `damaged` (it counts towards `limit`, so a
+    /// run of damaged records still moves the walk on): one flipped bit costs one entry, not
+    /// the listing.
     func readEntryPage<T>(_ txn: Transaction, _ ns: NamespaceHandle, after: UInt64, limit: Int,
-                          _ transform: (MemoryEntry) throws -> T) throws -> (items: [T], more: Bool) {
-        guard after < .max else { return ([], false) }
-        var items: [T] = []
-        var more = false
+                          _ transform: (MemoryEntry) throws -> T) throws -> EntryPageRead<T> {
+        var page = EntryPageRead<T>()
+        guard after < .max else { return page }
         let range = KeyRange(lowerBound: Keys.entry(ns.id, after + 1), upperBound: KeyRange.prefix(Keys.namespace(ns.id)).upperBound)
         try txn.forEach(in: dbs.entries, range: range) { key, value in
-            if items.count == limit {
-                more = true
+            if page.items.count + page.damaged.count == limit {
+                page.more = true
                 return .stop
             }
-            let id = UInt64(bigEndianBytes: key, at: 4) ?? 0
-            items.append(try transform(try RecordCodec.decode(MemoryEntry.self, from: Array(value),
-                                                              what: "entry \(id) of \"\(ns.config.name)\"")))
+            guard key.count == 12, let id = UInt64(bigEndianBytes: key, at: 4) else {
+                page.damaged.append(DamagedRecord(id: nil, problem: "an entry key of \(key.count) bytes in \"\(ns.config.name)\""))
+                return .continue
+            }
+            page.lastID = id
+            do {
+                let entry = try RecordCodec.decode(MemoryEntry.self, from: Array(value), what: "entry \(id) of \"\(ns.config.name)\"")
+                page.items.append(try transform(entry))
+            } catch let error as MemoryStoreError {
+                guard case .corrupt(let problem) = error else { throw error }
+                page.damaged.append(DamagedRecord(id: id, problem: problem))
+            }
             return .continue
         }
-        return (items, more)
+        return page
     }
 
     /// The stored vector of `entry`. - Throws: `corrupt` if missing or damaged.

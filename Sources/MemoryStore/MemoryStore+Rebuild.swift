@@ -40,6 +40,9 @@ public struct IndexRebuildResult: Sendable, Equatable {
     /// The parameters of the new graph.
     public var parameters: HNSWParameters
     public var seconds: Double
+    /// Entries left out of the new graph because their record or vector cannot be read
+    /// (`verify` lists them too; `engram salvage` copies what is readable to a new store).
+    public var skipped: [DamagedRecord] = []
 }
 
 /// Online index rebuild: a new graph for a namespace, built from its stored entries and
@@ -103,6 +106,7 @@ extension MemoryStore {
         var done = 0
         var after: UInt64 = 0
         var firstSequence: UInt64?
+        var skipped: [DamagedRecord] = []
         progress(IndexRebuildProgress(phase: .building, done: 0, total: total))
         while true {
             try checkCancelled()
@@ -121,8 +125,9 @@ extension MemoryStore {
                 }
             }
             done += page.items.count
+            skipped += page.damaged
             progress(IndexRebuildProgress(phase: .building, done: done, total: max(total, done)))
-            guard let last = page.items.last?.id, page.more else { break }
+            guard let last = page.lastID, page.more else { break }
             after = last
         }
 
@@ -142,7 +147,8 @@ extension MemoryStore {
             try persistRebuiltGraph(fresh, replacing: old, config: config)
             namespaceTable.withLock { $0[name] = NamespaceHandle(id: old.id, config: config, index: fresh, indexLoaded: true) }
             return IndexRebuildResult(namespace: name, nodes: fresh.count, caughtUp: caughtUp.count,
-                                      parameters: newParameters, seconds: Date().timeIntervalSince(started))
+                                      parameters: newParameters, seconds: Date().timeIntervalSince(started),
+                                      skipped: skipped)
         }
     }
 
@@ -150,6 +156,9 @@ extension MemoryStore {
     /// next write will get (the catch-up starts there for the first page).
     struct RebuildPage {
         var items: [(id: UInt64, slot: UInt32, vector: [Float])] = []
+        /// Entries left out of the new graph: their record or vector cannot be read.
+        var damaged: [DamagedRecord] = []
+        var lastID: UInt64?
         var more = false
         var nextSequence: UInt64 = 1
     }
@@ -159,7 +168,8 @@ extension MemoryStore {
             let page = try readEntryPage(txn, ns, after: after, limit: Self.rebuildPageSize) { entry in
                 (entry.id, entry.slot, try readVector(txn, ns, entry))
             }
-            return RebuildPage(items: page.items, more: page.more, nextSequence: try Counters.read(txn, dbs).nextSequence)
+            return RebuildPage(items: page.items, damaged: page.damaged, lastID: page.lastID, more: page.more,
+                               nextSequence: try Counters.read(txn, dbs).nextSequence)
         }
     }
 

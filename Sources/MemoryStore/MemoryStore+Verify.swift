@@ -45,6 +45,19 @@ extension MemoryStore {
     /// runs beside the writer. O(records + nodes·M0).
     public func verify() -> VerificationReport {
         var report = VerificationReport()
+        // Pages first: LMDB aborts the process on a damaged page rather than failing a read,
+        // so the record checks below run only over a sound file.
+        do {
+            let structure = try env.checkPageStructure()
+            if !structure.isIntact {
+                structure.problems.forEach { report.add("data file: \($0)") }
+                report.add(Self.damagedPagesAdvice)
+                report.finish()
+                return report
+            }
+        } catch {
+            report.add("data file: cannot check its pages: \(error)")
+        }
         do {
             try writeLock.withLock { _ in
                 try env.read { txn in try compareIndexes(txn, &report) }
@@ -59,6 +72,21 @@ extension MemoryStore {
         }
         report.finish()
         return report
+    }
+
+    static let damagedPagesAdvice = "the data file has damaged pages, which LMDB cannot read safely: "
+        + "stop the daemon and copy what is readable with engram salvage --data DIR --to NEW"
+
+    /// The page-structure problems of the store at `path`, read without LMDB
+    /// (`Environment.checkPageStructure(atPath:)`): what to check before opening a store that
+    /// may be damaged, since opening already reads it through LMDB, which aborts on a damaged
+    /// page. Empty when every reachable page is sound. Takes the store's process lock for the
+    /// walk (`locked` when a daemon holds the store). O(used pages).
+    public static func pageStructureProblems(path: String) throws -> [String] {
+        let lock = try ProcessLock(directory: path, fileMode: MemoryStoreOptions().fileMode)
+        defer { withExtendedLifetime(lock) {} }
+        let report = try Environment.checkPageStructure(atPath: path)
+        return report.isIntact ? [] : report.problems.map { "data file: \($0)" } + [damagedPagesAdvice]
     }
 
     /// Each loaded namespace's index against its persisted records and state.

@@ -182,4 +182,24 @@ public struct EntryPage: Sendable, Hashable {
     public var entries: [MemoryEntry]
     /// Pass as `after` to get the next page; `nil` when this page is the last.
     public var nextCursor: UInt64?
+    /// Records of this page's range that could not be read (skipped, not returned).
+    public var damaged: [DamagedRecord] = []
+
+    public init(entries: [MemoryEntry], nextCursor: UInt64?, damaged: [DamagedRecord] = []) {
+        self.entries = entries
+        self.nextCursor = nextCursor
+        self.damaged = damaged
+    }
+}
+
+/// A stored record that failed its checksum or could not be decoded, skipped by a read.
+public struct DamagedRecord: Sendable, Hashable, Codable {
+    /// The entry id, when the key itself is readable.
+    public var id: UInt64?
+    public var problem: String
+
+    public init(id: UInt64?, problem: String) {
+        self.id = id
+        self.problem = problem
+    }
 }

@@ -235,6 +235,63 @@ struct OperatorCommandTests {
         #expect(!FileManager.default.fileExists(atPath: "\(path)/compact.tmp"))
     }
 
+    @Test("a damaged record: export skips it and exits 7, salvage copies the rest, the engine still starts")
+    func damagedRecord() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = try makeOfflineStore(in: directory, entries: 200, seed: 12)
+        // "fact 117" is the text of one entry (and of its created event): damage every copy.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(path)/data.mdb")))
+        var start = 0
+        while let range = bytes[start...].firstRange(of: Array("\"fact 117\"".utf8)) {
+            bytes[range.lowerBound + 3] ^= 0x01
+            start = range.upperBound
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: "\(path)/data.mdb"))
+
+        let export = await runCLI(["export", "--data", path])
+        #expect(export.status == 7, "\(export.err)")
+        #expect(export.out.split(separator: "\n").count == 1 + 199)
+        #expect(export.err.contains("skipped a damaged record"))
+
+        let salvage = await runCLI(["salvage", "--data", path, "--to", "\(directory)/salvaged"])
+        #expect(salvage.status == 7, "\(salvage.err)")
+        #expect(salvage.out.contains("kb: copied 199 entries, left 1 damaged record"))
+        let verify = await runCLI(["verify", "--data", "\(directory)/salvaged"])
+        #expect(verify.status == 0, "\(verify.out)")
+
+        // The daemon's engine opens the damaged store and lists around the record.
+        let engine = try MemoryEngine(store: try MemoryStore(path: path), embedder: WordHashEmbedder(), logger: testLogger)
+        try engine.warmUp()
+        let page = try engine.list(namespace: "kb", limit: 1000)
+        #expect(page.entries.count == 199 && page.damaged?.count == 1)
+    }
+
+    @Test("a zeroed page: verify --data reports it (exit 7) instead of aborting in LMDB; salvage reads around it")
+    func zeroedPage() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = try makeOfflineStore(in: directory, entries: 600, seed: 13)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(path)/data.mdb")))
+        while let hit = bytes.firstRange(of: Array("\"fact 450\"".utf8)) {
+            let page = hit.lowerBound / 4096
+            for index in (page * 4096)..<((page + 1) * 4096) { bytes[index] = 0 }
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: "\(path)/data.mdb"))
+
+        let verify = await runCLI(["verify", "--data", path])
+        #expect(verify.status == 7, "\(verify.err)")
+        #expect(verify.out.contains("zeroed or overwritten"), "\(verify.out)")
+        #expect(verify.out.contains("engram salvage"))
+
+        let salvage = await runCLI(["salvage", "--data", path, "--to", "\(directory)/salvaged", "--json"])
+        #expect(salvage.status == 7, "\(salvage.err)")
+        let report = try JSONSerialization.jsonObject(with: Data(salvage.out.utf8)) as? [String: Any]
+        let copied = (report?["namespaces"] as? [[String: Any]])?.compactMap { $0["copied"] as? Int }.reduce(0, +) ?? 0
+        #expect(copied > 500 && copied < 600, "\(salvage.out)")
+        #expect(await runCLI(["verify", "--data", "\(directory)/salvaged"]).status == 0)
+    }
+
     @Test("offline: rebuild, verify, backup and export on a store no daemon holds; problems exit 7")
     func offline() async throws {
         let directory = try makeTemporaryDirectory()

@@ -115,7 +115,9 @@ struct MemoryRoutesTests {
             #expect(!scrubbed.text.contains("alpha beta"), "\(scrubbed.text)")
             let events = try #require(scrubbed.json?["events"] as? [[String: Any]])
             #expect(events.last?["kind"] as? String == "deleted")
-            #expect(events.last?["reason"] as? String == "outdated")
+            // Scrubbed: kind, time, actor and id stay; the reason goes with the content.
+            #expect(events.last?["reason"] == nil)
+            #expect(events.allSatisfy { $0["scrubbed"] as? Bool == true })
         }
     }
 

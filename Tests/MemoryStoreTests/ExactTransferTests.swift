@@ -12,13 +12,7 @@ import Testing
             let target = try MemoryStore(path: dir + "/b")
             try target.createNamespace(NamespaceConfig(name: "ns", dimension: 8))
             let exported = try source.exportPage(namespace: "ns", limit: 1000).entries
-            let items = exported.map { entry, vector in
-                ImportItem(id: entry.id, draft: MemoryDraft(
-                    text: entry.text, tags: entry.tags, metadata: entry.metadata, source: entry.source,
-                    confidence: entry.confidence, evidence: entry.evidence, pinned: entry.pinned,
-                    createdAt: entry.createdAt, updatedAt: entry.updatedAt, lastUsedAt: entry.lastUsedAt,
-                    useCount: entry.useCount, version: entry.version, expiresAt: entry.expiresAt), vector: vector)
-            }
+            let items = exported.map { entry, vector in ImportItem(id: entry.id, draft: MemoryDraft(entry), vector: vector) }
             _ = try target.importEntries(items, namespace: "ns", context: testContext)
             let reimported = try target.exportPage(namespace: "ns", limit: 1000).entries
             #expect(reimported.count == exported.count)

@@ -72,7 +72,13 @@ struct VerifyCommand: ConsoleCommand {
 
     func execute(on console: Console) async throws {
         let report: VerifyJSON
-        if let data {
+        if let data, FileManager.default.fileExists(atPath: (data as NSString).appendingPathComponent("data.mdb")),
+           case let pageProblems = try OfflineStore.run(data, { try MemoryStore.pageStructureProblems(path: data) }),
+           !pageProblems.isEmpty {
+            // Damaged pages: opening the store would hand them to LMDB, which aborts on them.
+            report = VerifyJSON(consistent: false, problems: pageProblems, namespaces: 0, entries: 0, graph_nodes: 0,
+                                vectors: 0, audit_events: 0)
+        } else if let data {
             // A store whose graph records are damaged cannot be opened normally: report why,
             // then open it without its graphs to check everything else.
             let (store, openProblem) = try Self.openForVerification(data)

@@ -50,7 +50,8 @@ struct ExportCommand: ConsoleCommand {
         } else {
             sink = console.out
         }
-        let counts = try await write(from: source, to: sink)
+        var problems: [String] = []
+        let counts = try await write(from: source, to: sink, problems: &problems)
         sink.flush()
         if let output, let partialPath {
             guard rename(partialPath, output) == 0 else {
@@ -60,9 +61,16 @@ struct ExportCommand: ConsoleCommand {
         let auditNote = audit ? " and \(ValueFormatting.count(counts.events)) audit events" : ""
         console.printError("exported \(ValueFormatting.count(counts.entries)) entries from \(counts.namespaces) "
                            + "namespace\(counts.namespaces == 1 ? "" : "s")\(auditNote)\(output.map { " to \($0)" } ?? "")")
+        guard problems.isEmpty else {
+            for problem in problems { console.printError("problem: \(problem)") }
+            throw CLIFailure(.problemsFound, code: "damaged",
+                             "the export is incomplete (\(problems.count) problem\(problems.count == 1 ? "" : "s") above); "
+                                 + "engram verify lists the damage, engram salvage copies what is readable")
+        }
     }
 
-    private func write(from source: any ExportSource, to sink: any TextSink) async throws -> (namespaces: Int, entries: Int, events: Int) {
+    private func write(from source: any ExportSource, to sink: any TextSink,
+                       problems: inout [String]) async throws -> (namespaces: Int, entries: Int, events: Int) {
         let encoder = WireJSON.encoder()
         func line<Value: Encodable>(_ value: Value) throws {
             var data = try encoder.encode(value)
@@ -70,24 +78,36 @@ struct ExportCommand: ConsoleCommand {
             sink.write(String(decoding: data, as: UTF8.self))
         }
         let all = try await source.namespaces()
-        for name in namespace where !all.contains(where: { $0.name == name }) {
+        for name in namespace where !all.contains(where: { $0.config.name == name }) {
             throw CLIFailure(.notFound, code: "namespace_not_found", "namespace \"\(name)\" does not exist")
         }
-        let selected = namespace.isEmpty ? all : all.filter { namespace.contains($0.name) }
+        let selected = namespace.isEmpty ? all : all.filter { namespace.contains($0.config.name) }
         var entries = 0
-        for config in selected {
+        for (config, expected) in selected {
             try line(ExportFormat.NamespaceLine(namespace_config: config))
             var after: UInt64?
+            var written = 0
+            var damaged = 0
             repeat {
                 let page = try await source.page(namespace: config.name, after: after, limit: pageSize)
                 for entry in page.entries { try line(entry) }
-                entries += page.entries.count
+                for record in page.damaged {
+                    problems.append("\(config.name): skipped a damaged record: \(record.problem)")
+                }
+                written += page.entries.count
+                damaged += page.damaged.count
                 after = page.next
             } while after != nil
+            entries += written
+            // A damaged B-tree can end a walk early without any error: count what was seen.
+            if written + damaged < expected {
+                problems.append("\(config.name): exported \(written) of \(expected) entries; the others could not be "
+                                + "reached (the store is damaged)")
+            }
         }
         var events = 0
         if audit {
-            let names = Set(selected.map(\.name))
+            let names = Set(selected.map(\.config.name))
             let only = namespace.count == 1 ? namespace.first : nil
             var after: UInt64 = 0
             while true {
@@ -104,28 +124,38 @@ struct ExportCommand: ConsoleCommand {
     }
 }
 
+/// One page of an export: the entries, where the next page starts, and the records of the
+/// page's range that could not be read.
+struct ExportSourcePage {
+    var entries: [ExportedEntry]
+    var next: UInt64?
+    var damaged: [DamagedRecord]
+}
+
 /// Where an export reads from: the daemon, or a data directory.
 protocol ExportSource {
-    func namespaces() async throws -> [ExportFormat.NamespaceConfigLine]
-    func page(namespace: String, after: UInt64?, limit: Int) async throws -> (entries: [ExportedEntry], next: UInt64?)
+    /// Each namespace's configuration and how many live entries its index holds (what a
+    /// complete export of it must account for).
+    func namespaces() async throws -> [(config: ExportFormat.NamespaceConfigLine, entries: Int)]
+    func page(namespace: String, after: UInt64?, limit: Int) async throws -> ExportSourcePage
     func audit(after: UInt64, namespace: String?) async throws -> (events: [AuditEvent], next: UInt64?)
 }
 
 struct DaemonExportSource: ExportSource {
     var client: MemoryClient
 
-    func namespaces() async throws -> [ExportFormat.NamespaceConfigLine] {
+    func namespaces() async throws -> [(config: ExportFormat.NamespaceConfigLine, entries: Int)] {
         try await MemoryCLIRequest.run { () async throws(MemoryClientError) in try await client.namespaces() }.map {
-            ExportFormat.NamespaceConfigLine(name: $0.name, dimension: $0.dimension, metric: $0.metric,
-                                             parameters: $0.parameters, embedderID: $0.embedderID)
+            (ExportFormat.NamespaceConfigLine(name: $0.name, dimension: $0.dimension, metric: $0.metric,
+                                              parameters: $0.parameters, embedderID: $0.embedderID), $0.entryCount)
         }
     }
 
-    func page(namespace: String, after: UInt64?, limit: Int) async throws -> (entries: [ExportedEntry], next: UInt64?) {
+    func page(namespace: String, after: UInt64?, limit: Int) async throws -> ExportSourcePage {
         let page = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
             try await client.exportPage(namespace: namespace, after: after, limit: limit)
         }
-        return (page.entries, page.nextCursor)
+        return ExportSourcePage(entries: page.entries, next: page.nextCursor, damaged: page.damaged ?? [])
     }
 
     func audit(after: UInt64, namespace: String?) async throws -> (events: [AuditEvent], next: UInt64?) {
@@ -140,16 +170,18 @@ struct LocalExportSource: ExportSource {
     var store: MemoryStore
     var path: String
 
-    func namespaces() async throws -> [ExportFormat.NamespaceConfigLine] {
+    func namespaces() async throws -> [(config: ExportFormat.NamespaceConfigLine, entries: Int)] {
         store.namespaces().map {
-            ExportFormat.NamespaceConfigLine(name: $0.config.name, dimension: $0.config.dimension, metric: $0.config.metric,
-                                             parameters: $0.config.parameters, embedderID: $0.config.embedderID)
+            (ExportFormat.NamespaceConfigLine(name: $0.config.name, dimension: $0.config.dimension, metric: $0.config.metric,
+                                              parameters: $0.config.parameters, embedderID: $0.config.embedderID),
+             $0.entryCount)
         }
     }
 
-    func page(namespace: String, after: UInt64?, limit: Int) async throws -> (entries: [ExportedEntry], next: UInt64?) {
+    func page(namespace: String, after: UInt64?, limit: Int) async throws -> ExportSourcePage {
         let page = try OfflineStore.run(path) { try store.exportPage(namespace: namespace, after: after ?? 0, limit: limit) }
-        return (page.entries.map { ExportedEntry(entry: $0.entry, vector: $0.vector) }, page.nextCursor)
+        return ExportSourcePage(entries: page.entries.map { ExportedEntry(entry: $0.entry, vector: $0.vector) },
+                                next: page.nextCursor, damaged: page.damaged)
     }
 
     func audit(after: UInt64, namespace: String?) async throws -> (events: [AuditEvent], next: UInt64?) {

@@ -21,7 +21,7 @@ public struct EngramCommand: AsyncParsableCommand {
             RememberCommand.self, LearnCommand.self, SearchCommand.self, GetCommand.self, EditCommand.self,
             ForgetCommand.self, RevertCommand.self, HistoryCommand.self, AuditCommand.self, FeedbackCommand.self,
             NamespaceCommand.self, StatsCommand.self, HealthCommand.self,
-            IndexCommand.self, BackupCommand.self, VerifyCommand.self, CompactCommand.self, ExportCommand.self, ImportCommand.self,
+            IndexCommand.self, BackupCommand.self, VerifyCommand.self, CompactCommand.self, SalvageCommand.self, ExportCommand.self, ImportCommand.self,
         ])
 
     public init() {}

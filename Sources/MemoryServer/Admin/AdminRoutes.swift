@@ -93,7 +93,7 @@ public enum AdminRoutes {
             let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 let page = try engine.exportPage(namespace: name, after: after, limit: limit)
                 return ExportView(entries: page.entries.map { ExportedEntryWire(entry: $0.entry, vector: $0.vector) },
-                                  next_cursor: page.nextCursor)
+                                  next_cursor: page.nextCursor, damaged: page.damaged)
             }
             return try RouteSupport.json(page)
         }

@@ -157,14 +157,16 @@ struct ImportView: Encodable {
 struct ExportView: Encodable, Sendable {
     let entries: [ExportedEntryWire]
     let next_cursor: UInt64?
+    let damaged: [DamagedRecord]
 
-    enum CodingKeys: String, CodingKey { case entries, next_cursor }
+    enum CodingKeys: String, CodingKey { case entries, next_cursor, damaged }
 
-    /// `next_cursor` is `null` on the last page, never left out.
+    /// `next_cursor` is `null` on the last page, never left out; `damaged` only when not empty.
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(entries, forKey: .entries)
         try c.encode(next_cursor, forKey: .next_cursor)
+        if !damaged.isEmpty { try c.encode(damaged, forKey: .damaged) }
     }
 }
 
