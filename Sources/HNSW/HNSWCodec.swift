@@ -96,7 +96,7 @@ extension HNSWIndex {
         let state = try HNSWGraphState(reading: &input)
         // Each slot takes at least 16 bytes: reject absurd counts before allocating.
         guard state.slotCount <= input.remaining / 16 else { throw .truncated("\(state.slotCount) nodes") }
-        guard (1...65_536).contains(dimension) else { throw .corrupt("dimension \(dimension)") }
+        guard (1...HNSWIndex.maxDimension).contains(dimension) else { throw .corrupt("dimension \(dimension)") }
 
         var records: [HNSWNodeRecord] = []
         records.reserveCapacity(state.slotCount)

@@ -56,7 +56,10 @@ extension HNSWIndex {
     ) throws(HNSWError) {
         let slot: UInt32
         if let prescribed {
-            guard prescribed < UInt32.max - 1 else { throw .capacityExceeded }
+            // A prescribed slot comes from a stored entry: one whose graph this machine could not
+            // hold (a damaged or handcrafted record) is refused before anything grows for it.
+            guard prescribed < UInt32.max - 1,
+                  Int(prescribed) <= HNSWIndex.physicalMemoryBytes / graph.layout.stride else { throw .capacityExceeded }
             if Int(prescribed) < graph.count {
                 guard graph.flags(prescribed) & NodeFlags.free != 0, let at = freeSlots.lastIndex(of: prescribed) else {
                     throw .slotInUse(prescribed)

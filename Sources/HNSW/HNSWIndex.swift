@@ -25,6 +25,9 @@ import VectorMath
 /// batching the repair amortises its cost, since most nodes near a deleted node have several
 /// deleted neighbours after a while.
 public final class HNSWIndex: @unchecked Sendable {
+    /// The largest vector dimension an index takes.
+    public static let maxDimension = 65_536
+
     // @unchecked: `graph` is read by searches under `lock` (shared) and written only by the
     // writer, which holds `writerLock` and takes `lock` exclusively for every write. The
     // writer-only state (`nodeOfKey`, `freeSlots`, `random`, `writerScratch`) is touched only
@@ -46,8 +49,8 @@ public final class HNSWIndex: @unchecked Sendable {
 
     /// Creates an empty index. Capacity grows as vectors are added.
     public init(dimension: Int, metric: Metric = .cosine, parameters: HNSWParameters = HNSWParameters()) throws(HNSWError) {
-        guard (1...65_536).contains(dimension) else {
-            throw .invalidParameter("dimension must be in 1...65536, got \(dimension)")
+        guard (1...Self.maxDimension).contains(dimension) else {
+            throw .invalidParameter("dimension must be in 1...\(Self.maxDimension), got \(dimension)")
         }
         try parameters.validate()
         self.dimension = dimension

@@ -46,7 +46,9 @@ public struct HNSWParameters: Sendable, Codable, Equatable {
         guard (1...100_000).contains(efSearch) else {
             throw .invalidParameter("efSearch must be in 1...100000, got \(efSearch)")
         }
-        guard flatThreshold >= 0 else { throw .invalidParameter("flatThreshold must be >= 0") }
+        guard flatThreshold >= 0, flatThreshold <= Int(UInt32.max) else {
+            throw .invalidParameter("flatThreshold must be in 0...\(UInt32.max)")
+        }
         guard consolidationFraction > 0, consolidationFraction <= 1 else {
             throw .invalidParameter("consolidationFraction must be in (0, 1]")
         }

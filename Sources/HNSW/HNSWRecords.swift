@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import VectorMath
 
 /// Graph-wide facts that a store persists beside the node records.
@@ -226,6 +233,13 @@ extension HNSWIndex {
     /// O(slots·(dimension + M0)). Slots without a record are free. Every id, count and level is
     /// checked and the structure verified, so damaged input throws and never traps.
     /// - Parameter vector: the stored vector of a live or deleted slot (`nil` if missing).
+    /// The machine's memory, the bound on a restored graph's size.
+    static var physicalMemoryBytes: Int {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return .max }
+        return pages.multipliedReportingOverflow(by: size).overflow ? .max : pages * size
+    }
+
     public static func restore(
         dimension: Int, metric: Metric, parameters: HNSWParameters, state: HNSWGraphState,
         records: [HNSWNodeRecord], vector: (UInt32) throws -> [Float]?
@@ -237,11 +251,28 @@ extension HNSWIndex {
             throw HNSWCodecError.corrupt(error.description)
         }
         let slots = state.slotCount
-        var bySlot = [HNSWNodeRecord?](repeating: nil, count: slots)
+        // The slot count comes from disk: one that this machine could not hold is damage, and
+        // must be reported before anything is allocated for it.
+        let (bytes, overflow) = slots.multipliedReportingOverflow(by: index.graph.layout.stride)
+        guard slots < Int(UInt32.max - 1), !overflow, bytes <= Self.physicalMemoryBytes else {
+            throw HNSWCodecError.corrupt("the graph state claims \(slots) slots, more than this machine can hold")
+        }
+        var bySlot: [UInt32: HNSWNodeRecord] = [:]
+        bySlot.reserveCapacity(records.count)
         for record in records {
             guard Int(record.slot) < slots else { throw HNSWCodecError.corrupt("record for slot \(record.slot) beyond \(slots) slots") }
-            guard bySlot[Int(record.slot)] == nil else { throw HNSWCodecError.corrupt("two records for slot \(record.slot)") }
-            bySlot[Int(record.slot)] = record
+            guard bySlot.updateValue(record, forKey: record.slot) == nil else {
+                throw HNSWCodecError.corrupt("two records for slot \(record.slot)")
+            }
+        }
+        // The entry point must be a node at the top level (an insert descends from it through
+        // every level), and there is one exactly when there are nodes.
+        if let entry = state.entryPoint {
+            guard let record = bySlot[entry], record.state != .free, record.level == state.maxLevel else {
+                throw HNSWCodecError.corrupt("entry point \(entry) is not a node of level \(state.maxLevel)")
+            }
+        } else if !records.allSatisfy({ $0.state == .free }) {
+            throw HNSWCodecError.corrupt("the graph has nodes but no entry point")
         }
         try index.withWriterLock {
             try index.lock.withWriteLock {
@@ -252,7 +283,7 @@ extension HNSWIndex {
                 let zeros = [Float](repeating: 0, count: dimension)
                 for row in 0..<slots {
                     let node = UInt32(row)
-                    let record = bySlot[row] ?? HNSWNodeRecord(slot: node, key: 0, state: .free, links: [[]])
+                    let record = bySlot[node] ?? HNSWNodeRecord(slot: node, key: 0, state: .free, links: [[]])
                     g.count = row + 1
                     if record.state == .free {
                         g.writeNode(node, fresh: true, key: record.key, vector: zeros, squaredNorm: 0, level: 0, flags: NodeFlags.free)

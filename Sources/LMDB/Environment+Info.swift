@@ -12,13 +12,13 @@ extension Environment {
             var stat = MDB_stat()
             try check(mdb_env_stat(handle, &stat), "mdb_env_stat")
             return EnvironmentInfo(
-                mapSize: Int(raw.me_mapsize),
-                lastPageNumber: Int(raw.me_last_pgno),
-                lastTransactionID: Int(raw.me_last_txnid),
-                maxReaders: Int(raw.me_maxreaders),
-                readerSlotsUsed: Int(raw.me_numreaders),
+                mapSize: Int(clamping: raw.me_mapsize),
+                lastPageNumber: Int(clamping: raw.me_last_pgno),
+                lastTransactionID: Int(clamping: raw.me_last_txnid),
+                maxReaders: Int(clamping: raw.me_maxreaders),
+                readerSlotsUsed: Int(clamping: raw.me_numreaders),
                 activeReaders: activeReaderCount(),
-                pageSize: Int(stat.ms_psize))
+                pageSize: Int(clamping: stat.ms_psize))
         }
     }
 

@@ -105,11 +105,11 @@ struct PageWalker {
 
     /// A page of `database`, checked, or `nil` (reported) when it is not a valid page.
     mutating func page(_ number: UInt64, of database: String) -> [UInt8]? {
-        guard number >= 2, number <= lastPage else {
+        guard number >= 2, number <= lastPage, let page = Int(exactly: number) else {
             problem(database, "a reference to page \(number), outside 2…\(lastPage)")
             return nil
         }
-        let (offset, overflow) = Int(number).multipliedReportingOverflow(by: pageSize)
+        let (offset, overflow) = page.multipliedReportingOverflow(by: pageSize)
         guard !overflow, let bytes = Self.read(fd, offset: offset, count: pageSize), bytes.count == pageSize else {
             problem(database, "page \(number) cannot be read (the file is shorter)")
             return nil
@@ -190,8 +190,10 @@ struct PageWalker {
         guard let head = page(first, of: database) else { return nil }
         let flags = head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 10, as: UInt16.self) }
         let pages = UInt64(head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self) })
-        guard flags & Self.overflow != 0, pages >= 1, first + pages - 1 <= lastPage,
-              size <= Int(pages) * pageSize - Self.headerSize else {
+        // A run holds exactly the pages its value needs (LMDB's OVPAGES), inside the file.
+        let needed = UInt64((size + Self.headerSize + pageSize - 1) / pageSize)
+        guard flags & Self.overflow != 0, pages == needed, pages - 1 <= lastPage,
+              first <= lastPage - (pages - 1) else {
             problem(database, "overflow page \(first) has flags 0x\(String(flags, radix: 16)) and \(pages) pages for \(size) bytes")
             return nil
         }

@@ -17,8 +17,13 @@ public struct EnvironmentInfo: Sendable, Hashable {
     /// Database page size in bytes.
     public var pageSize: Int
 
-    /// Bytes of the map in use: `(lastPageNumber + 1) * pageSize` (free pages included).
-    public var usedBytes: Int { (lastPageNumber + 1) * pageSize }
+    /// Bytes of the map in use: `(lastPageNumber + 1) * pageSize` (free pages included),
+    /// `Int.max` when a damaged meta page makes that overflow.
+    public var usedBytes: Int {
+        let (pages, overflow) = lastPageNumber.addingReportingOverflow(1)
+        let (bytes, tooMany) = pages.multipliedReportingOverflow(by: pageSize)
+        return overflow || tooMany ? .max : bytes
+    }
 }
 
 /// `MDB_stat` of one database: the shape of its B-tree and its entry count.
@@ -33,12 +38,13 @@ public struct DatabaseStatistics: Sendable, Hashable {
     /// Number of key/value pairs (with `dupSort`, every value counts).
     public var entries: Int
 
+    /// Fields clamped to `Int`: they come from the file's meta page, which has no checksum.
     init(_ stat: MDB_stat) {
-        pageSize = Int(stat.ms_psize)
-        depth = Int(stat.ms_depth)
-        branchPages = Int(stat.ms_branch_pages)
-        leafPages = Int(stat.ms_leaf_pages)
-        overflowPages = Int(stat.ms_overflow_pages)
-        entries = Int(stat.ms_entries)
+        pageSize = Int(clamping: stat.ms_psize)
+        depth = Int(clamping: stat.ms_depth)
+        branchPages = Int(clamping: stat.ms_branch_pages)
+        leafPages = Int(clamping: stat.ms_leaf_pages)
+        overflowPages = Int(clamping: stat.ms_overflow_pages)
+        entries = Int(clamping: stat.ms_entries)
     }
 }

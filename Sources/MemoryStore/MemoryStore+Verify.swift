@@ -374,6 +374,10 @@ extension MemoryStore {
                 report.add("audit: key of \(key.count) bytes")
                 return .continue
             }
+            guard sequence < Counters.limit else {
+                report.add("audit: event \(sequence) is beyond any sequence the store hands out")
+                return .continue
+            }
             if sequence != expected {
                 report.add(sequence > expected ? "audit: events \(expected)…\(sequence - 1) are missing"
                                                : "audit: event \(sequence) is out of order")

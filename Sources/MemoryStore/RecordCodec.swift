@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import HNSW
 import LMDB
 
 /// The envelope of JSON records (entries, audit events, namespaces):
@@ -94,6 +95,10 @@ enum VectorCodec {
     /// Decodes and checks a stored vector borrowed from the map (unaligned).
     /// - Throws: `MemoryStoreError.corrupt` for a wrong length or checksum.
     static func decode(_ raw: UnsafeRawBufferPointer, dimension: Int, what: @autoclosure () -> String) throws -> [Float] {
+        // `dimension` may come from a damaged namespace record (salvage reads those directly).
+        guard (1...HNSWIndex.maxDimension).contains(dimension) else {
+            throw MemoryStoreError.corrupt("\(what()): the namespace's dimension \(dimension) is impossible")
+        }
         guard raw.count == dimension * 4 + 4 else {
             throw MemoryStoreError.corrupt("\(what()): vector of \(raw.count) bytes, expected \(dimension * 4 + 4)")
         }

@@ -122,4 +122,29 @@ struct WriteBatchTests {
                 records: [HNSWNodeRecord(slot: 0, key: 1, state: .live, links: [[7]])], vector: { _ in [1, 0] })
         }
     }
+
+    @Test("restore refuses graph states a handcrafted record could hold, before anything is allocated")
+    func hostileGraphStates() throws {
+        func restore(_ state: HNSWGraphState, _ records: [HNSWNodeRecord] = []) throws {
+            _ = try HNSWIndex.restore(dimension: 2, metric: .cosine, parameters: HNSWParameters(), state: state,
+                                      records: records, vector: { _ in [1, 0] })
+        }
+        // An entry point on a free slot at level 3: the next insert would descend from it.
+        #expect(throws: HNSWCodecError.self) {
+            try restore(HNSWGraphState(slotCount: 1, liveCount: 0, deletedCount: 0, entryPoint: 0, maxLevel: 3, randomState: 1))
+        }
+        // An entry point below the top level.
+        #expect(throws: HNSWCodecError.self) {
+            try restore(HNSWGraphState(slotCount: 1, liveCount: 1, deletedCount: 0, entryPoint: 0, maxLevel: 2, randomState: 1),
+                        [HNSWNodeRecord(slot: 0, key: 1, state: .live, links: [[]])])
+        }
+        // More slots than any machine holds.
+        #expect(throws: HNSWCodecError.self) {
+            try restore(HNSWGraphState(slotCount: Int(UInt32.max) - 2, liveCount: 0, deletedCount: 0, entryPoint: nil,
+                                       maxLevel: -1, randomState: 1))
+        }
+        // A sound one still restores.
+        try restore(HNSWGraphState(slotCount: 1, liveCount: 1, deletedCount: 0, entryPoint: 0, maxLevel: 0, randomState: 1),
+                    [HNSWNodeRecord(slot: 0, key: 1, state: .live, links: [[]])])
+    }
 }
