@@ -22,17 +22,24 @@ import Testing
         return hits
     }
 
+    /// A store of 81 entries in "ns" whose 41st (returned) has a flipped bit in every copy
+    /// of its text; closed again.
+    func makeStoreWithOneDamagedEntry(_ dir: String) throws -> UInt64 {
+        let id: UInt64
+        do {
+            let store = try openStore(dir)
+            try fill(store, count: 40)
+            id = try store.insert(MemoryDraft(text: "walrus-unique-text"), vector: testVector(4242), namespace: "ns",
+                                  context: testContext).entry.id
+            try fill(store, count: 40, seed: 3)
+        }
+        #expect(try damageEveryCopy(of: "walrus-unique-text", in: dataFile(dir)) >= 1)
+        return id
+    }
+
     @Test func aDamagedEntryIsSkippedAndReportedEverywhere() throws {
         try withTemporaryDirectory { dir in
-            var damagedID: UInt64 = 0
-            do {
-                let store = try openStore(dir)
-                try fill(store, count: 40)
-                damagedID = try store.insert(MemoryDraft(text: "walrus-unique-text"), vector: testVector(4242), namespace: "ns",
-                                             context: testContext).entry.id
-                try fill(store, count: 40, seed: 3)
-            }
-            #expect(try damageEveryCopy(of: "walrus-unique-text", in: dataFile(dir)) >= 1)
+            let damagedID = try makeStoreWithOneDamagedEntry(dir)
             let store = try MemoryStore(path: dir + "/store")
 
             let page = try store.entries(namespace: "ns", limit: 1000)
@@ -70,15 +77,7 @@ import Testing
 
     @Test func salvageCopiesEveryReadableEntryAroundDamage() throws {
         try withTemporaryDirectory { dir in
-            var damagedID: UInt64 = 0
-            do {
-                let store = try openStore(dir)
-                try fill(store, count: 40)
-                damagedID = try store.insert(MemoryDraft(text: "walrus-unique-text"), vector: testVector(4242), namespace: "ns",
-                                             context: testContext).entry.id
-                try fill(store, count: 40, seed: 3)
-            }
-            #expect(try damageEveryCopy(of: "walrus-unique-text", in: dataFile(dir)) >= 1)
+            let damagedID = try makeStoreWithOneDamagedEntry(dir)
             let target = try MemoryStore(path: dir + "/salvaged")
             let reports = try MemoryStore.salvage(from: dir + "/store", into: target, context: AuditContext(actor: "salvage"))
             #expect(reports.map(\.copied) == [80])
