@@ -21,8 +21,9 @@ extension MemoryClient {
         try await call("DELETE", ["v1", "admin", "jobs", id], as: JobDocument.self).job
     }
 
-    /// `POST /v1/admin/backup`: a compacted copy of the store in the new directory `path`
-    /// (absolute, on the daemon's machine), taken while the daemon keeps serving.
+    /// `POST /v1/admin/backup`: a compacted copy of the store in the new directory `path` — a
+    /// bare name, placed in the daemon's first backup directory, or an absolute path directly
+    /// inside one of its `[storage] backup_dirs` — taken while the daemon keeps serving.
     public func backup(to path: String) async throws(MemoryClientError) -> BackupResult {
         try await call("POST", ["v1", "admin", "backup"], body: BackupWire(path: path), as: BackupResult.self)
     }

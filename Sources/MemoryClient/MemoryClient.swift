@@ -125,8 +125,9 @@ public final class MemoryClient: Sendable {
                        body: EditWire(request: request, actor: actor, reason: reason), as: WriteOutcome.self)
     }
 
-    /// `DELETE /v1/namespaces/{ns}/memories/{id}`; `hard` also scrubs the text from the audit
-    /// log (its SHA-256 stays). The outcome carries the entry as it was.
+    /// `DELETE /v1/namespaces/{ns}/memories/{id}`; `hard` also scrubs the entry's content from
+    /// every audit event of it and, at the daemon's next maintenance flush, from the data file.
+    /// The outcome carries the entry as it was.
     public func forget(_ id: UInt64, in namespace: String, hard: Bool = false, reason: String? = nil)
         async throws(MemoryClientError) -> WriteOutcome {
         try await call("DELETE", ["v1", "namespaces", namespace, "memories", String(id)],

@@ -27,7 +27,7 @@ extension MemoryEngine {
     }
 
     /// An entry's audit events in order, including after it was forgotten (a hard forget
-    /// leaves them with their text scrubbed). - Throws: `not_found` when the namespace never
+    /// leaves them scrubbed of content). - Throws: `not_found` when the namespace never
     /// held the entry. O(log n + limit).
     public func history(namespace: String, id: UInt64, after: UInt64 = 0, limit: Int = 100) throws(EngineError) -> AuditPage {
         try InputValidation.limit(limit, max: configuration.maxPageSize)

@@ -140,7 +140,9 @@ struct ForgetCommand: ConsoleCommand {
         commandName: "forget", abstract: "Delete an entry (removed from search at once).",
         discussion: """
             The audit log keeps what was deleted, so 'history' still shows it; --hard also scrubs \
-            the text from every audit event of the entry (its SHA-256 stays).
+            the content (text, tags, metadata, source, reason) from every audit event of the \
+            entry, keeping who changed it when, and engramd overwrites the freed pages of its \
+            data file within one maintenance interval.
             """)
 
     @OptionGroup var connection: ConnectionOptions
