@@ -39,7 +39,7 @@ struct PageWalker {
     static let headerSize = 16
     static let nodeHeaderSize = 8
     static let branch: UInt16 = 0x01, leaf: UInt16 = 0x02, overflow: UInt16 = 0x04, meta: UInt16 = 0x08, leaf2: UInt16 = 0x20
-    static let bigData: UInt16 = 0x01, subData: UInt16 = 0x02, dupData: UInt16 = 0x04
+    static let bigData: UInt16 = 0x01, subData: UInt16 = 0x02
     static let invalidPage = UInt64.max
     static let magic: UInt32 = 0xBEEF_C0DE
     /// Deeper than any real tree (LMDB's cursors stop at 32 levels).

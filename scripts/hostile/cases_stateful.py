@@ -132,15 +132,20 @@ OVERFLOW_NS = "hz-overflow"
 MAX_ID_NS = "hz-maxid"
 
 
+# Ids of the imported entries: far above what the other categories create, since ids are
+# global and an id with history in another namespace is a conflict (nothing imported).
+OVERFLOW_BASE = 2 ** 50
+
 # The entries imported with extreme counters: id -> (fields, whether nothing may increment it).
 EXTREMES = {
-    1: ({"version": U64_MAX}, True),
-    2: ({"version": U64_MAX - 1}, False),
-    3: ({"version": 2 ** 63}, False),
-    4: ({"use_count": U64_MAX, "evidence": {"support": U64_MAX, "contradictions": U64_MAX, "useful": U64_MAX,
-                                            "not_useful": U64_MAX}}, False),
-    5: ({"version": 2 ** 53}, False),
+    OVERFLOW_BASE + 1: ({"version": U64_MAX}, True),
+    OVERFLOW_BASE + 2: ({"version": U64_MAX - 1}, False),
+    OVERFLOW_BASE + 3: ({"version": 2 ** 63}, False),
+    OVERFLOW_BASE + 4: ({"use_count": U64_MAX, "evidence": {"support": U64_MAX, "contradictions": U64_MAX,
+                                                            "useful": U64_MAX, "not_useful": U64_MAX}}, False),
+    OVERFLOW_BASE + 5: ({"version": 2 ** 53}, False),
 }
+EVIDENCE_AT_MAX = OVERFLOW_BASE + 4
 
 
 def overflow(ctx: Context, runner: Runner) -> None:
@@ -160,7 +165,7 @@ def overflow(ctx: Context, runner: Runner) -> None:
     for entry, (fields, at_max) in EXTREMES.items():
         if "version" in fields:
             steps += increments(ctx, entry, vectors[entry], exists=entry in stored, at_max=at_max)
-    steps += evidence_and_use(4, vectors[4], exists=4 in stored)
+    steps += evidence_and_use(EVIDENCE_AT_MAX, vectors[EVIDENCE_AT_MAX], exists=EVIDENCE_AT_MAX in stored)
     steps += max_id(ctx)
     for probe in steps:
         runner.send(probe)
@@ -181,11 +186,11 @@ def refused_imports(ctx: Context) -> list[Probe]:
     probes = []
     for field, token in [("version", "18446744073709551616"), ("version", "-1"), ("use_count", "18446744073709551616"),
                          ("id", "18446744073709551616"), ("version", "1.8446744073709552e19")]:
-        entry = import_entry(ctx, 9, **{field: wire.Raw(token)})
+        entry = import_entry(ctx, OVERFLOW_BASE + 9, **{field: wire.Raw(token)})
         probes.append(Probe("overflow", f"import {field} = {token}", wire.request(
             "POST", "/v1/admin/import", {"namespace": OVERFLOW_NS, "entries": [entry]}), expect=(4,)))
     probes.append(Probe("overflow", "import version 0", wire.request(
-        "POST", "/v1/admin/import", {"namespace": OVERFLOW_NS, "entries": [import_entry(ctx, 10, version=0)]}),
+        "POST", "/v1/admin/import", {"namespace": OVERFLOW_NS, "entries": [import_entry(ctx, OVERFLOW_BASE + 10, version=0)]}),
         expect=(2, 4)))
     return probes
 
