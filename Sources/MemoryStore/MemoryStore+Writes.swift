@@ -236,21 +236,28 @@ extension MemoryStore {
     /// Overwrites every page on the data file's free list with zeros, so that the old copies
     /// of deleted records (LMDB is copy-on-write: a delete frees the pages that held them,
     /// with their bytes) are gone from `data.mdb`. Writes go on meanwhile; reads are not
-    /// affected. Returns the pages overwritten.
-    /// - Complexity: a few writes of every free page (see `Environment.overwriteFreePages`).
+    /// affected. Returns the pages overwritten, or `nil` when a long read transaction (a
+    /// backup, an export) still needs some of them: try again later.
+    /// - Complexity: about two writes of every free page (`Environment.overwriteFreePages`).
     @discardableResult
-    public func scrubFreePages() throws -> Int {
+    public func scrubFreePages() throws -> Int? {
         try env.overwriteFreePages(in: dbs.scrubScratch)
     }
 
-    /// ``scrubFreePages()`` if a hard delete happened since the last scrub, else `nil`. The
-    /// daemon calls it from its maintenance loop, so a hard-deleted text is gone from the file
-    /// within one maintenance interval. A failed scrub stays pending.
+    /// ``scrubFreePages()`` if a hard delete happened since the last completed scrub, else
+    /// `nil`. The daemon calls it from its maintenance loop, so a hard-deleted text is gone
+    /// from the file within one maintenance interval (or, while a long read transaction needs
+    /// the pages, at the first interval after it ends). A scrub that failed or could not run
+    /// stays pending.
     @discardableResult
     public func scrubFreePagesIfPending() throws -> Int? {
         guard scrubPending.exchange(false, ordering: .relaxed) else { return nil }
         do {
-            return try scrubFreePages()
+            guard let pages = try scrubFreePages() else {
+                scrubPending.store(true, ordering: .relaxed)
+                return nil
+            }
+            return pages
         } catch {
             scrubPending.store(true, ordering: .relaxed)
             throw error
