@@ -49,6 +49,8 @@ struct PageWalker {
     struct DatabaseRecord {
         var root: UInt64
         var flags: UInt16
+        /// Levels of the tree (`md_depth`): every leaf sits at `depth - 1` below the root.
+        var depth: Int
     }
 
     let fd: Int32
@@ -74,8 +76,8 @@ struct PageWalker {
             guard u16(10) & Self.meta != 0, u32(16) == Self.magic else { return nil }
             let size = Int(u32(40))
             guard size >= 512, size <= 65536, size & (size - 1) == 0 else { return nil }
-            return (u64(144), size, u64(136), DatabaseRecord(root: u64(40 + 40), flags: u16(44)),
-                    DatabaseRecord(root: u64(88 + 40), flags: u16(92)))
+            return (u64(144), size, u64(136), DatabaseRecord(root: u64(40 + 40), flags: u16(44), depth: Int(u16(46))),
+                    DatabaseRecord(root: u64(88 + 40), flags: u16(92), depth: Int(u16(94))))
         }
         // Meta page 1 starts one page in: at page 0's page size, or 4 KiB when page 0 is damaged.
         let first = meta(at: 0)
@@ -128,12 +130,17 @@ struct PageWalker {
     mutating func walk(_ record: DatabaseRecord, named database: String,
                        visit: (_ key: [UInt8], _ value: [UInt8], _ flags: UInt16) -> Void) {
         guard record.root != Self.invalidPage else { return }
-        walkPage(record.root, named: database, depth: 0, visit: visit)
+        guard (1...Self.maxDepth).contains(record.depth) else {
+            return problem(database, "the tree claims \(record.depth) levels")
+        }
+        walkPage(record.root, named: database, depth: 0, levels: record.depth, visit: visit)
     }
 
-    private mutating func walkPage(_ number: UInt64, named database: String, depth: Int,
+    /// LMDB asserts (aborts) when a cursor meets a page of the wrong kind for its level or a
+    /// branch page with fewer than two children outside the free list: both are checked here.
+    private mutating func walkPage(_ number: UInt64, named database: String, depth: Int, levels: Int,
                                    visit: (_ key: [UInt8], _ value: [UInt8], _ flags: UInt16) -> Void) {
-        guard depth < Self.maxDepth else { return problem(database, "the tree is deeper than \(Self.maxDepth) levels") }
+        guard depth < levels else { return problem(database, "page \(number) lies deeper than the tree's \(levels) levels") }
         guard visited.insert(number).inserted else { return problem(database, "page \(number) is reached twice") }
         guard let bytes = page(number, of: database) else { return }
         bytes.withUnsafeBytes { raw in
@@ -147,8 +154,15 @@ struct PageWalker {
             guard lower >= Self.headerSize, lower <= upper, upper <= pageSize, (lower - Self.headerSize) % 2 == 0 else {
                 return problem(database, "page \(number) has bounds \(lower)…\(upper)")
             }
+            let isLeaf = flags & Self.leaf != 0
+            guard isLeaf == (depth == levels - 1) else {
+                return problem(database, "page \(number) is a \(isLeaf ? "leaf" : "branch") at level \(depth) of \(levels)")
+            }
             if flags & Self.leaf2 != 0 { return }  // fixed-size keys, no nodes (not used by Engram)
             let count = (lower - Self.headerSize) / 2
+            guard isLeaf || count >= 2 || database == "(free list)" else {
+                return problem(database, "branch page \(number) has \(count) children")
+            }
             for index in 0..<count {
                 let offset = Int(raw.loadUnaligned(fromByteOffset: Self.headerSize + 2 * index, as: UInt16.self))
                 guard offset >= upper, offset + Self.nodeHeaderSize <= pageSize else {
@@ -163,7 +177,8 @@ struct PageWalker {
                     return problem(database, "page \(number): node \(index)'s key runs past the page")
                 }
                 if flags & Self.branch != 0 {
-                    walkPage(lo | hi << 16 | UInt64(nodeFlags) << 32, named: database, depth: depth + 1, visit: visit)
+                    walkPage(lo | hi << 16 | UInt64(nodeFlags) << 32, named: database, depth: depth + 1, levels: levels,
+                             visit: visit)
                     continue
                 }
                 let key = Array(UnsafeRawBufferPointer(rebasing: raw[keyStart..<(keyStart + keySize)]))
@@ -190,14 +205,14 @@ struct PageWalker {
         guard let head = page(first, of: database) else { return nil }
         let flags = head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 10, as: UInt16.self) }
         let pages = UInt64(head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 12, as: UInt32.self) })
-        // A run holds exactly the pages its value needs (LMDB's OVPAGES), inside the file.
+        // A run holds at least the pages its value needs (LMDB's OVPAGES), inside the file.
+        // LMDB may keep a longer run when it rewrote a value shorter in place; never shorter.
         let needed = UInt64((size + Self.headerSize + pageSize - 1) / pageSize)
-        guard flags & Self.overflow != 0, pages == needed, pages - 1 <= lastPage,
+        guard flags & Self.overflow != 0, pages >= needed, pages - 1 <= lastPage,
               first <= lastPage - (pages - 1) else {
             problem(database, "overflow page \(first) has flags 0x\(String(flags, radix: 16)) and \(pages) pages for \(size) bytes")
             return nil
         }
-        for continuation in first..<(first + pages) { visited.insert(continuation) }
         report.pagesChecked += Int(pages) - 1
         guard let bytes = Self.read(fd, offset: Int(first) * pageSize + Self.headerSize, count: size), bytes.count == size else {
             problem(database, "overflow page \(first) cannot be read")
@@ -223,7 +238,8 @@ struct PageWalker {
     static func databaseRecord(_ value: [UInt8]) -> DatabaseRecord? {
         guard value.count >= 48 else { return nil }
         return value.withUnsafeBytes { DatabaseRecord(root: $0.loadUnaligned(fromByteOffset: 40, as: UInt64.self),
-                                                      flags: $0.loadUnaligned(fromByteOffset: 4, as: UInt16.self)) }
+                                                      flags: $0.loadUnaligned(fromByteOffset: 4, as: UInt16.self),
+                                                      depth: Int($0.loadUnaligned(fromByteOffset: 6, as: UInt16.self))) }
     }
 }
 

@@ -101,6 +101,7 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
             detail.contains("more than") ? .payloadTooLarge(detail) : .invalidArgument(detail)
         case .corrupt: .internalError(error.description)
         case .cancelled: .cancelled(error.description)
+        case .exhausted: .storageFull(error.description)
         case .newerSchema, .notAMemoryStore, .locked: .unavailable(error.description)
         }
     }

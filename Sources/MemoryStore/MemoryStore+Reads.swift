@@ -150,6 +150,11 @@ extension MemoryStore {
             }
             return .continue
         }
+        if page.more && page.lastID == nil {
+            // Only unreadable keys so far: no cursor to continue from, and stopping would look
+            // like the end of the namespace.
+            throw MemoryStoreError.corrupt("entries of \"\(ns.config.name)\" after id \(after): a page of unreadable keys")
+        }
         return page
     }
 

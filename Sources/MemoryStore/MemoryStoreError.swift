@@ -23,6 +23,8 @@ public enum MemoryStoreError: Error, Equatable, CustomStringConvertible {
     /// A long operation (an index rebuild) stopped because its caller cancelled it; nothing
     /// of it was kept.
     case cancelled(String)
+    /// The store has handed out every entry id, sequence number or namespace id it can.
+    case exhausted(String)
 
     public var description: String {
         switch self {
@@ -39,6 +41,7 @@ public enum MemoryStoreError: Error, Equatable, CustomStringConvertible {
         case .invalidArgument(let detail): return detail
         case .corrupt(let detail): return "damaged store record: \(detail)"
         case .cancelled(let detail): return "cancelled: \(detail)"
+        case .exhausted(let detail): return "the store is full: \(detail)"
         }
     }
 }

@@ -142,13 +142,13 @@ struct Counters: Equatable {
     static let limit: UInt64 = 1 << 63
 
     /// These counters after handing out `entries` ids, `events` sequence numbers and
-    /// `namespaces` namespace ids. Throws `invalidArgument` instead of passing ``limit``
+    /// `namespaces` namespace ids. Throws `exhausted` instead of passing ``limit``
     /// (or `UInt32.max` namespaces): the store is then full, it does not wrap around.
     func advanced(entries: Int = 0, events: Int = 0, namespaces: Int = 0) throws -> Counters {
         guard entries >= 0, events >= 0, namespaces >= 0,
               UInt64(entries) <= Self.limit - nextEntryID, UInt64(events) <= Self.limit - nextSequence,
               UInt64(namespaces) <= UInt64(UInt32.max - nextNamespaceID) else {
-            throw MemoryStoreError.invalidArgument("the store has used up its entry ids, sequence numbers or namespace ids")
+            throw MemoryStoreError.exhausted("it has used up its entry ids, sequence numbers or namespace ids")
         }
         return Counters(nextEntryID: nextEntryID + UInt64(entries), nextSequence: nextSequence + UInt64(events),
                         nextNamespaceID: nextNamespaceID + UInt32(namespaces))

@@ -74,6 +74,7 @@ struct HostileHTTPTests {
             let patch = try await client.request("PATCH", "/v1/health")
             #expect(patch.status == 405)
             #expect(patch.errorCode == "method_not_allowed")
+            #expect(patch.headers["allow"] == "GET")
             let unknown = try await client.request("GET", "/v1/no-such-route")
             #expect(unknown.errorCode == "route_not_found")
         }

@@ -124,6 +124,9 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.debug("request rejected", metadata: ["code": "\(apiError.code)"])
             }
             var response = apiError.errorResponse()
+            if apiError.code == "method_not_allowed", let methods = routes?.methods(for: request.uri.path), !methods.isEmpty {
+                response.headers[.allow] = methods.map(\.rawValue).joined(separator: ", ")  // RFC 9110 §15.5.6
+            }
             if apiError.closesConnection {
                 // The rest of the body is not worth reading (too large) or cannot be found
                 // (broken framing): ConnectionGuardHandler closes after this response.

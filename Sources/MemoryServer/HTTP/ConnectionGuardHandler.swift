@@ -55,8 +55,13 @@ final class ConnectionGuardHandler: ChannelOutboundHandler, RemovableChannelHand
                 return
             }
             closeAfterEnd = false
-            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: promise)
-            context.close(promise: nil)
+            // Close once the response has left: closing at once could drop what is still queued.
+            let flushed = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: flushed)
+            flushed.futureResult.assumeIsolated().whenComplete { result in
+                context.close(promise: nil)
+                promise?.completeWith(result)
+            }
         }
     }
 }
