@@ -111,7 +111,7 @@ extension MemoryStore {
             guard !toCreate.isEmpty else { return ImportReport(outcomes: outcomes, sequence: nil) }
             let counters = try currentCounters()
             var next = try counters.advanced(events: toCreate.count)
-            // Imported ids are below 2^63 (`classify`), so one past the largest is at most the limit.
+            // Imported ids are at most 2^53 (`classify`), so one past the largest is far below the limit.
             next.nextEntryID = max(next.nextEntryID, (toCreate.map { items[$0].id }.max() ?? 0) + 1)
             let sequence = try ns.index.write { batch -> UInt64 in
                 for offset in toCreate {
@@ -140,7 +140,12 @@ extension MemoryStore {
     /// Decides what to do with one import item. Precondition: `writeLock` held.
     private func classify(_ item: ImportItem, in ns: NamespaceHandle, txn: Transaction, duplicateInCall: Bool) throws -> ImportOutcome {
         do {
-            guard item.id >= 1, item.id < Counters.limit else { throw MemoryStoreError.invalidArgument("id must be between 1 and 2^63 - 1") }
+            // At most 2^53, like every count an entry carries: the id counter moves past the
+            // largest imported id, so a file with an id near 2^63 would use up the id space
+            // and leave every later write refused.
+            guard (1...MemoryStore.maxCount).contains(item.id) else {
+                throw MemoryStoreError.invalidArgument("id must be between 1 and 2^53, got \(item.id)")
+            }
             try Validation.draft(item.draft)
             try Validation.vector(item.vector, for: ns.config)
         } catch let error as MemoryStoreError {

@@ -11,7 +11,8 @@ import Foundation
 /// Why rounded: Foundation's formatter truncates, and the `Date` parsed from `.123` is often a
 /// hair below it, so a date written, read back and written again came out `.122`: an export
 /// imported and exported again moved by a millisecond. Rounding makes write ∘ read the identity
-/// on the text.
+/// on the text. The price: a written time may be up to half a millisecond after the stored one
+/// (truncation erred the other way), which matters only to a filter bound copied from an entry.
 ///
 /// Why: Foundation's formatter and parser cost a few microseconds a date, and a k = 10 search
 /// response carries 20–30 of them, written by the daemon and read by the client. The results

@@ -38,6 +38,18 @@ import Testing
         }
     }
 
+    @Test func importedIdsStayFarFromTheEndOfTheIdSpace() throws {
+        try withTemporaryDirectory { dir in
+            let store = try openStore(dir)
+            // The id counter moves past an imported id: one near 2^63 would use up the ids.
+            #expect(try importOne(store, id: MemoryStore.maxCount + 1, MemoryDraft(text: "t")).status == .invalid)
+            #expect(try importOne(store, id: (1 << 63) - 1, MemoryDraft(text: "t")).status == .invalid)
+            #expect(try importOne(store, id: MemoryStore.maxCount, MemoryDraft(text: "t")).status == .created)
+            let next = try store.insert(MemoryDraft(text: "after"), vector: testVector(9), namespace: "ns", context: testContext)
+            #expect(next.entry.id == MemoryStore.maxCount + 1)
+        }
+    }
+
     @Test func countsSaturateInsteadOfWrapping() {
         #expect(MemoryStore.saturatingCount(.max, plus: 1) == MemoryStore.maxCount)
         #expect(MemoryStore.saturatingCount(MemoryStore.maxCount, plus: 5) == MemoryStore.maxCount)
