@@ -75,8 +75,9 @@ extension Environment {
     /// - Complexity: about two writes of every free page; the file grows only by the filler
     ///   tree's own pages (one per ~150 values) at most.
     public func overwriteFreePages(in scratch: Database) throws -> Int? {
-        let pageSize = try info().pageSize
-        let start = UInt64(clamping: try info().lastTransactionID)
+        let info = try info()
+        let pageSize = info.pageSize
+        let start = UInt64(clamping: info.lastTransactionID)
         guard try freePageCount(through: start) > 0 else { return 0 }
         // Age the free list: after two commits the writer's own bound passes `start`.
         let marker = UInt64Key(.max)

@@ -260,13 +260,10 @@ extension Environment {
     /// `path` that nobody has open: what to run before opening a store that may be damaged,
     /// since opening one already reads its main database through LMDB.
     public static func checkPageStructure(atPath path: String, maxProblems: Int = 100) throws -> PageStructureReport {
-        var status = stat()
-        let file = stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR ? path + "/data.mdb" : path
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw LMDBError(code: errno, context: "open(\(file))") }
-        defer { close(fd) }
-        var walker = try PageWalker(fd: fd, txnid: nil, maxProblems: maxProblems)
-        return walker.checkEverything()
+        try withDataFile(atPath: path) { fd in
+            var walker = try PageWalker(fd: fd, txnid: nil, maxProblems: maxProblems)
+            return walker.checkEverything()
+        }
     }
 
     /// Every record of database `name` that can be read from the environment at `path`
@@ -276,29 +273,36 @@ extension Environment {
     /// their records). O(pages of the main database and of `name`).
     public static func readableRecords(atPath path: String, of name: String,
                                        _ body: (_ key: [UInt8], _ value: [UInt8]) -> Void) throws -> [String] {
+        try withDataFile(atPath: path) { fd in
+            var walker = try PageWalker(fd: fd, txnid: nil, maxProblems: 1000)
+            var record: PageWalker.DatabaseRecord?
+            walker.walk(walker.main, named: "") { key, value, flags in
+                if flags & PageWalker.subData != 0, String(decoding: key, as: UTF8.self) == name {
+                    record = PageWalker.databaseRecord(value)
+                }
+            }
+            if let record { walker.walk(record, named: name) { key, value, _ in body(key, value) } }
+            return walker.report.problems
+        }
+    }
+
+    /// Runs `body` with a read-only descriptor of the data file of the environment at `path`
+    /// (a directory holding `data.mdb`, or the data file itself).
+    private static func withDataFile<R>(atPath path: String, _ body: (Int32) throws -> R) throws -> R {
         var status = stat()
         let file = stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR ? path + "/data.mdb" : path
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw LMDBError(code: errno, context: "open(\(file))") }
         defer { close(fd) }
-        var walker = try PageWalker(fd: fd, txnid: nil, maxProblems: 1000)
-        var record: PageWalker.DatabaseRecord?
-        walker.walk(walker.main, named: "") { key, value, flags in
-            if flags & PageWalker.subData != 0, String(decoding: key, as: UTF8.self) == name {
-                record = PageWalker.databaseRecord(value)
-            }
-        }
-        if let record { walker.walk(record, named: name) { key, value, _ in body(key, value) } }
-        return walker.report.problems
+        return try body(fd)
     }
 
     private func withPageWalker<R>(maxProblems: Int, _ body: (inout PageWalker) throws -> R) throws -> R {
-        let fd = open(dataFilePath, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw LMDBError(code: errno, context: "open(\(dataFilePath))") }
-        defer { close(fd) }
-        return try read { txn in
-            var walker = try PageWalker(fd: fd, txnid: UInt64(mdb_txn_id(try txn.liveHandle())), maxProblems: maxProblems)
-            return try body(&walker)
+        try Self.withDataFile(atPath: dataFilePath) { fd in
+            try read { txn in
+                var walker = try PageWalker(fd: fd, txnid: UInt64(mdb_txn_id(try txn.liveHandle())), maxProblems: maxProblems)
+                return try body(&walker)
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import MemoryStore
 
 /// Where a hot backup asked for over the API may go: a new directory directly inside one of
 /// the operator's configured backup directories, never anywhere else the daemon's user can
@@ -60,12 +61,7 @@ public struct BackupDestination: Sendable, Equatable {
 
     /// 1–128 of `[A-Za-z0-9._-]`, not `.` or `..`.
     static func validate(name: String) throws(EngineError) {
-        let bytes = Array(name.utf8)
-        let valid = (1...128).contains(bytes.count) && name != "." && name != ".." && bytes.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
-                || byte == 0x2e || byte == 0x5f || byte == 0x2d
-        }
-        guard valid else {
+        guard Validation.isPlainName(name) else {
             throw .invalidArgument("invalid backup name \"\(name)\": use 1–128 characters of A–Z, a–z, 0–9, '.', '_', '-' (not . or ..)")
         }
     }

@@ -49,9 +49,7 @@ extension MemoryEngine {
     /// - Throws: `storage_full`, `conflict` (the destination appeared meanwhile), storage errors.
     @discardableResult
     public func backup(to destination: BackupDestination) throws(EngineError) -> Int {
-        let info = try translatingErrors { try store.storageInfo() }
-        let (pages, overflow) = info.lastPageNumber.addingReportingOverflow(1)
-        let needed = overflow ? Int.max : pages.multipliedReportingOverflow(by: info.pageSize).partialValue
+        let needed = try translatingErrors { try store.storageInfo() }.usedBytes
         if let free = DiskSpace.availableBytes(at: destination.directory), free < needed {
             throw .storageFull("a backup needs up to \(needed) bytes; \(destination.directory) has \(free) free")
         }

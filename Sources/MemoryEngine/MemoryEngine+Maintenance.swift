@@ -71,7 +71,8 @@ extension MemoryEngine {
     /// (`MemoryStore.scrubFreePagesIfPending`): LMDB is copy-on-write, so the pages that held
     /// a forgotten entry keep its bytes until then. The daemon calls it with every use-count
     /// flush, so a hard-forgotten text is gone from `data.mdb` within one flush interval.
-    /// - Returns: the pages overwritten, or `nil` when nothing was pending.
+    /// - Returns: the pages overwritten, or `nil` when nothing was pending or a long read
+    ///   transaction still needs the pages (then it stays pending).
     @discardableResult
     public func scrubFreedPages() throws(EngineError) -> Int? {
         let pages = try translatingErrors { try store.scrubFreePagesIfPending() }

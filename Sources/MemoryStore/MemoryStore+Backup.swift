@@ -81,7 +81,7 @@ extension MemoryStore {
         // file meanwhile, and check that nobody wrote to it since the copy.
         let lock: ProcessLock
         do {
-            lock = try ProcessLock(directory: path, fileMode: MemoryStoreOptions().fileMode)
+            lock = try ProcessLock(store: path)
         } catch {
             removeTemporary()
             throw error

@@ -22,7 +22,7 @@ extension MemoryStore {
     /// - Complexity: one read of the namespaces, and per namespace one of the entries and
     ///   vectors databases; one insertion per entry into `target`.
     public static func salvage(from path: String, into target: MemoryStore, context: AuditContext) throws -> [SalvageReport] {
-        let lock = try ProcessLock(directory: path, fileMode: MemoryStoreOptions().fileMode)  // no daemon meanwhile
+        let lock = try ProcessLock(store: path)  // no daemon meanwhile
         defer { withExtendedLifetime(lock) {} }
         var pageProblems: [String] = []
         var namespaces: [StoredNamespace] = []

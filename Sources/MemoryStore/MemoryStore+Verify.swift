@@ -83,7 +83,7 @@ extension MemoryStore {
     /// page. Empty when every reachable page is sound. Takes the store's process lock for the
     /// walk (`locked` when a daemon holds the store). O(used pages).
     public static func pageStructureProblems(path: String) throws -> [String] {
-        let lock = try ProcessLock(directory: path, fileMode: MemoryStoreOptions().fileMode)
+        let lock = try ProcessLock(store: path)
         defer { withExtendedLifetime(lock) {} }
         let report = try Environment.checkPageStructure(atPath: path)
         return report.isIntact ? [] : report.problems.map { "data file: \($0)" } + [damagedPagesAdvice]

@@ -30,6 +30,12 @@ final class ProcessLock: Sendable {
         self.fd = fd
     }
 
+    /// The lock of the store in `path`, for the offline operations that read or rewrite its
+    /// files without opening it (compact's swap, salvage, the page check).
+    convenience init(store path: String) throws {
+        try self.init(directory: path, fileMode: MemoryStoreOptions().fileMode)
+    }
+
     deinit {
         close(fd)  // releases the flock
     }

@@ -6,22 +6,6 @@ import Testing
 /// One damaged record costs one entry: reads, listings, exports, rebuilds and salvage skip it
 /// and say so, instead of failing whole or stopping silently.
 @Suite struct DamagedRecordTests {
-    /// Flips one byte inside every copy of `needle` in the file (the entry and its audit
-    /// event both hold the text). Returns how many copies were hit.
-    func damageEveryCopy(of needle: String, in path: String) throws -> Int {
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        let pattern = Array(needle.utf8)
-        var hits = 0
-        var start = 0
-        while let range = bytes[start...].firstRange(of: pattern) {
-            bytes[range.lowerBound + 2] ^= 0x01
-            hits += 1
-            start = range.upperBound
-        }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return hits
-    }
-
     /// A store of 81 entries in "ns" whose 41st (returned) has a flipped bit in every copy
     /// of its text; closed again.
     func makeStoreWithOneDamagedEntry(_ dir: String) throws -> UInt64 {

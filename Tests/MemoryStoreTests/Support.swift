@@ -60,3 +60,20 @@ func flipByte(in path: String, after needle: [UInt8], offset: Int = 0) throws ->
     try Data(bytes).write(to: URL(fileURLWithPath: path))
     return true
 }
+
+/// Flips one bit inside every copy of `needle` in the file (an entry and its audit event
+/// both hold the text), where ``flipByte(in:after:offset:)`` damages the first copy only.
+/// Returns how many copies were hit.
+func damageEveryCopy(of needle: String, in path: String) throws -> Int {
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    let pattern = Array(needle.utf8)
+    var hits = 0
+    var start = 0
+    while let range = bytes[start...].firstRange(of: pattern) {
+        bytes[range.lowerBound + 2] ^= 0x01
+        hits += 1
+        start = range.upperBound
+    }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return hits
+}

@@ -23,7 +23,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// Interrupted with Ctrl-C (a rebuild was cancelled first).
     case interrupted = 130
 
-    /// The table printed in `engram --help` and the README.
+    /// The table printed in `engram --help` and docs/cli.md.
     static let documentation = """
         Exit status:
           0    success

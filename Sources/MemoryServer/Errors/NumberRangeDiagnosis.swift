@@ -4,14 +4,16 @@ import MemoryStore
 ///
 /// Foundation's `JSONDecoder` reports a number that its field cannot hold (`"k": 2^63`,
 /// `"version": -1`, `1e309`) as "the given data was not valid JSON", at the root, with no
-/// path. A client then hunts for a syntax error that is not there. When the body is valid
-/// JSON after all, the failure can only be such a number: this says so, and names the first
+/// path. A client then hunts for a syntax error that is not there. The body's syntax is checked
+/// before decoding, so the failure can only be such a number: this says so, and names the first
 /// number that no integer field takes (negative, fractional or past 2^63) when there is one.
 enum NumberRangeDiagnosis {
-    /// `invalid_field` for a syntactically valid `body`, or `nil` when `body` is not JSON
-    /// (the decoder's `malformed_json` stands). O(body).
-    static func apiError(forUndecodable body: UnsafeRawBufferPointer) -> APIError? {
-        guard JSONSyntax.failure(body) == nil else { return nil }
+    /// `error`, the decoder's verdict on `body`, made precise: a `malformed_json` becomes
+    /// `invalid_field`; anything else stands. O(body) for a `malformed_json`, O(1) otherwise.
+    /// - Precondition: `body` passed ``JSONSyntax/failure(_:)`` (both decode paths check it
+    ///   before decoding), so the decoder's complaint cannot be about syntax.
+    static func refined(_ error: APIError, body: UnsafeRawBufferPointer) -> APIError {
+        guard error.code == "malformed_json" else { return error }
         var reader = JSONReader(body)
         reader.skipWhitespace()
         let path = (try? reader.value()).flatMap { firstSuspect(in: $0, path: "") } ?? "$"

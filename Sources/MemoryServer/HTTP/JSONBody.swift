@@ -39,11 +39,7 @@ public enum JSONBody {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch {
             let mapped = ErrorMappingForDecode.map(error)
-            if mapped.code == "malformed_json",
-               let diagnosis = buffer.withUnsafeReadableBytes({ NumberRangeDiagnosis.apiError(forUndecodable: $0) }) {
-                throw diagnosis
-            }
-            throw mapped
+            throw buffer.withUnsafeReadableBytes { NumberRangeDiagnosis.refined(mapped, body: $0) }
         }
     }
 }

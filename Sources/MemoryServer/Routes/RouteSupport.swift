@@ -78,11 +78,7 @@ enum RouteSupport {
             throw APIError.unknownField(error.path)
         } catch let error as DecodingError {
             let mapped = ErrorMapping.apiError(for: error)
-            if mapped.code == "malformed_json",
-               let diagnosis = bytes.withUnsafeBytes({ NumberRangeDiagnosis.apiError(forUndecodable: $0) }) {
-                throw diagnosis
-            }
-            throw mapped
+            throw bytes.withUnsafeBytes { NumberRangeDiagnosis.refined(mapped, body: $0) }
         } catch {
             throw APIError.malformedJSON("\(error)")
         }

@@ -10,7 +10,7 @@ import NIOCore
 /// crossing can wake a thread that went idle while the handler ran. With the connection's
 /// task preferring its channel's loop (``EventLoopAffineChannel``), reading, handling and
 /// writing happen on one thread and no wake-up is needed between them. Measured with
-/// `engram-socket-bench` (README, "Search latency over the socket"): async-client search p50
+/// `engram-socket-bench` (docs/daemon.md, "Search latency over the socket"): async-client search p50
 /// 30–100 µs lower, 4 concurrent clients ~13% more searches/s (3 interleaved rounds each).
 ///
 /// Cost: `enqueue` is one `EventLoop.execute` (a task-queue push; a wake-up only when called
