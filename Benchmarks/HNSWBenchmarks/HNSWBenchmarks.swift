@@ -14,7 +14,7 @@ let benchmarks: @Sendable () -> Void = {
     // Reference-counting metrics (.retainCount/.releaseCount) need package-benchmark's runtime
     // interposer on Linux with Swift 6.3, which the package mirror here lacks; the runtime's own
     // hooks crash under 6.3. Retain/release counts of a search are measured with callgrind
-    // instead (README, "Allocation and ARC").
+    // instead (docs/benchmarks.md, "Allocation and ARC").
     let countingMetrics: [BenchmarkMetric] = [.wallClock, .throughput, .mallocCountTotal, .memoryLeaked, .instructions]
 
     for dimension in [128, 384, 768] {
