@@ -55,18 +55,20 @@ let package = Package(
                        providers: [.apt(["liblmdb-dev"])]),
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: invariantChecks),
         .target(name: "Embeddings", dependencies: ["CBLASShim", "VectorMath"], swiftSettings: invariantChecks),
-        .target(name: "MemoryStore", dependencies: ["LMDB", "HNSW", "VectorMath"], swiftSettings: invariantChecks),
+        // Foundation only: the JSON value, byte reader and dates of the records and the wire.
+        .target(name: "EngramJSON"),
+        .target(name: "MemoryStore", dependencies: ["LMDB", "HNSW", "VectorMath", "EngramJSON"], swiftSettings: invariantChecks),
         .target(
             name: "MemoryEngine",
             dependencies: [
-                "MemoryStore", "Embeddings", "HNSW", "VectorMath",
+                "MemoryStore", "Embeddings", "HNSW", "VectorMath", "EngramJSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: invariantChecks),
         .target(
             name: "MemoryServer",
             dependencies: [
-                "MemoryEngine",
+                "MemoryEngine", "EngramJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -81,7 +83,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: invariantChecks),
-        .target(name: "MemoryClient", dependencies: ["MemoryEngine", "MemoryStore", "HNSW", "VectorMath"]),
+        .target(name: "MemoryClient", dependencies: ["MemoryEngine", "MemoryStore", "HNSW", "VectorMath", "EngramJSON"]),
         .executableTarget(
             name: "engramd",
             dependencies: [
@@ -115,7 +117,7 @@ let package = Package(
         .target(
             name: "EngramCLI",
             dependencies: [
-                "MemoryClient", "MemoryEngine", "MemoryStore", "HNSW", "LMDB", "VectorMath",
+                "MemoryClient", "MemoryEngine", "MemoryStore", "HNSW", "LMDB", "VectorMath", "EngramJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "engram", dependencies: ["EngramCLI"]),
@@ -157,15 +159,16 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
 
+        .testTarget(name: "EngramJSONTests", dependencies: ["EngramJSON"]),
         .testTarget(name: "VectorMathTests", dependencies: ["VectorMath"]),
         .testTarget(name: "HNSWTests", dependencies: ["HNSW", "VectorMath"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "MemoryStoreTests", dependencies: ["MemoryStore", "LMDB", "HNSW", "VectorMath"]),
+        .testTarget(name: "MemoryStoreTests", dependencies: ["MemoryStore", "LMDB", "HNSW", "VectorMath", "EngramJSON"]),
         .testTarget(name: "MemoryEngineTests", dependencies: ["MemoryEngine", "MemoryStore", "Embeddings"]),
         .testTarget(
             name: "MemoryServerTests",
             dependencies: [
-                "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings",
+                "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "EngramJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -176,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "MemoryClientTests",
             dependencies: [
-                "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings",
+                "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "EngramJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),

@@ -1,5 +1,6 @@
 import Foundation
 public import MemoryStore
+public import EngramJSON
 
 // The documents of the operator routes, as the client returns them.
 

@@ -3,6 +3,7 @@ import MemoryEngine
 // Imports MemoryStore whole: `switch` on a JSONKey needs its operators (a scoped import
 // does not bring them), hence `EngineSearchHit` below.
 import MemoryStore
+import EngramJSON
 
 /// Reads `POST …/search`'s response, `{"hits": [SearchHit]}`, without `JSONDecoder`.
 ///

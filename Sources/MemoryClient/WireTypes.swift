@@ -4,6 +4,7 @@ import MemoryEngine
 import MemoryStore
 import Synchronization
 import VectorMath
+import EngramJSON
 
 /// `GET /v1/health`.
 public struct HealthStatus: Sendable, Equatable, Decodable {

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import HNSW
 import MemoryStore
+import EngramJSON
 
 /// The fields of an entry that search filters and expiry look at, kept in memory so the HNSW
 /// predicate can decide in O(1) (one hash lookup) without an LMDB read per visited node.

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import MemoryStore
 import VectorMath
+import EngramJSON
 
 /// The engine's input checks. They run before anything is embedded or written, so bad input
 /// costs no model time and never reaches the store; each throws a precise ``EngineError``.

@@ -4,8 +4,8 @@ public import FoundationEssentials
 public import Foundation
 #endif
 public import HNSW
-public import MemoryStore
 public import VectorMath
+public import EngramJSON
 
 /// `remember` and `learn`: a new piece of knowledge.
 ///

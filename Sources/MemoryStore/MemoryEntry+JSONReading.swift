@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import EngramJSON
 
 extension MemoryEntry {
     /// Reads one date where the document has one: the store writes `Date`'s own encoding

@@ -5,6 +5,7 @@ public import Foundation
 #endif
 public import HNSW
 public import VectorMath
+public import EngramJSON
 
 /// The counters behind an entry's confidence (DESIGN.md: support count, contradictions,
 /// feedback). The store keeps them; the engine derives `confidence` from them.

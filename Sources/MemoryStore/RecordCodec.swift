@@ -5,6 +5,7 @@ import Foundation
 #endif
 import HNSW
 import LMDB
+import EngramJSON
 
 /// The envelope of JSON records (entries, audit events, namespaces):
 /// `[format: UInt8 = 1][CRC-32C of the JSON: UInt32 LE][JSON (UTF-8, sorted keys)]`.

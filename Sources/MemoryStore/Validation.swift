@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import VectorMath
+import EngramJSON
 
 /// Input checks shared by the writes; each throws `MemoryStoreError` with a message fit for
 /// an API response.

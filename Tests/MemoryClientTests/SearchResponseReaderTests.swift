@@ -2,7 +2,7 @@ import Foundation
 @testable import MemoryClient
 import MemoryEngine
 import MemoryServer
-import enum MemoryStore.JSONValue
+import enum EngramJSON.JSONValue
 import struct MemoryStore.Evidence
 import struct MemoryStore.MemoryDraft
 import struct MemoryStore.MemoryEntry

@@ -1,7 +1,7 @@
 import Foundation
 import MemoryEngine
 import MemoryServer
-import enum MemoryStore.JSONValue
+import enum EngramJSON.JSONValue
 import struct MemoryStore.MemoryDraft
 import struct MemoryStore.MemoryEntry
 import struct MemoryStore.Evidence

@@ -1,6 +1,7 @@
 import Foundation
 @testable import MemoryStore
 import Testing
+import EngramJSON
 
 /// ``JSONReader`` and the entry reader built on it must give what `JSONDecoder` gives for
 /// every document they take, and refuse what RFC 8259 refuses.

@@ -4,6 +4,7 @@ import LMDB
 @testable import MemoryStore
 import Testing
 import VectorMath
+import EngramJSON
 
 @Suite struct WriteTests {
     @Test func updateRecordsBeforeAndAfterAndReindexes() throws {

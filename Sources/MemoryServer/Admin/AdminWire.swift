@@ -1,6 +1,7 @@
 import Foundation
 import MemoryEngine
 import MemoryStore
+import EngramJSON
 
 // Request and response documents of the operator routes (`/v1/admin/…` and the export
 // route). Requests reject unknown fields like the domain routes.

@@ -1,8 +1,8 @@
 import Foundation
 public import MemoryEngine
-import enum MemoryStore.JSONValue
+import enum EngramJSON.JSONValue
 import struct MemoryStore.MemoryEntry
-import enum MemoryStore.WireDate
+import enum EngramJSON.WireDate
 
 /// The JSON of `POST …/search`'s response, `{"hits":[{"distance":…,"entry":{…},"score":…,
 /// "similarity":…}]}`, written by hand into one byte array.

@@ -1,4 +1,4 @@
-import struct MemoryStore.JSONReader
+import EngramJSON
 
 /// Takes the vector out of a JSON request object so that Foundation never decodes it.
 ///

@@ -1,4 +1,5 @@
 import MemoryStore
+import EngramJSON
 
 /// Names the field of a number that does not fit it.
 ///

@@ -1,4 +1,5 @@
 import MemoryStore
+import EngramJSON
 
 /// Strict JSON syntax (RFC 8259) of a request body, checked before `JSONDecoder` decodes it.
 ///

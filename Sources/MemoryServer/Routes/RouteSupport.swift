@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MemoryEngine
 import MemoryStore
+import EngramJSON
 
 /// The plumbing the domain routes share: engine errors as API errors, JSON with ISO 8601
 /// dates both ways, path and query parameters, and the audit actor.

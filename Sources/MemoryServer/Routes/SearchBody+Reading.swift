@@ -1,5 +1,5 @@
 import MemoryStore
-import struct MemoryStore.JSONReader
+import EngramJSON
 import struct MemoryStore.SeenKeys
 
 extension SearchBody {

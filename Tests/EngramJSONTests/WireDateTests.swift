@@ -1,6 +1,6 @@
 import Foundation
-@testable import MemoryStore
 import Testing
+@testable import EngramJSON
 
 /// ``WireDate`` must give Foundation's ISO 8601 answers exactly, or decline.
 @Suite("Wire dates")
