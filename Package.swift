@@ -57,6 +57,11 @@ let package = Package(
         .target(name: "Embeddings", dependencies: ["CBLASShim", "VectorMath"], swiftSettings: invariantChecks),
         // Foundation only: the JSON value, byte reader and dates of the records and the wire.
         .target(name: "EngramJSON"),
+        // Every request and response document of the HTTP API, its codecs and error codes;
+        // Foundation and HTTPTypes only (no LMDB, BLAS or NIO), so any client can link it.
+        .target(name: "EngramAPI", dependencies: [
+            "EngramJSON", .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .target(name: "MemoryStore", dependencies: ["LMDB", "HNSW", "VectorMath", "EngramJSON"], swiftSettings: invariantChecks),
         .target(
             name: "MemoryEngine",
@@ -65,10 +70,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: invariantChecks),
+        // Engine and store values as API documents, API requests as engine requests: the
+        // server's mapping, shared with the CLI's offline commands.
+        .target(name: "EngineDocuments", dependencies: ["EngramAPI", "MemoryEngine", "MemoryStore", "HNSW", "VectorMath"]),
+        // What engramd and engram-prompt share: the Unix socket, peer credentials, readiness,
+        // the API's errors as responses, body limits, connection guarding.
+        .target(
+            name: "EngramService",
+            dependencies: [
+                "EngramAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "MemoryServer",
             dependencies: [
-                "MemoryEngine", "EngramJSON",
+                "MemoryEngine", "EngramAPI", "EngramJSON", "EngineDocuments", "EngramService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -80,10 +102,11 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: invariantChecks),
-        .target(name: "MemoryClient", dependencies: ["MemoryEngine", "MemoryStore", "HNSW", "VectorMath", "EngramJSON"]),
+        .target(name: "MemoryClient", dependencies: ["EngramAPI", "EngramJSON"]),
         .executableTarget(
             name: "engramd",
             dependencies: [
@@ -93,7 +116,7 @@ let package = Package(
         .target(
             name: "PromptAssembly",
             dependencies: [
-                "MemoryClient", "MemoryEngine", "MemoryStore", "MemoryServer",
+                "MemoryClient", "EngramAPI", "EngramJSON", "EngramService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -117,15 +140,23 @@ let package = Package(
         .target(
             name: "EngramCLI",
             dependencies: [
-                "MemoryClient", "MemoryEngine", "MemoryStore", "HNSW", "LMDB", "VectorMath", "EngramJSON",
+                "MemoryClient", "EngramAPI", "EngineDocuments", "MemoryEngine", "MemoryStore", "HNSW", "LMDB", "VectorMath", "EngramJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "engram", dependencies: ["EngramCLI"]),
 
+        // What the tests share: the word-hash embedder, temporary directories, engramd in
+        // process, the raw socket client.
+        .target(
+            name: "EngramTestSupport",
+            dependencies: [
+                "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "engram-socket-bench",
             dependencies: [
-                "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "HNSW", "VectorMath",
+                "MemoryClient", "EngramAPI", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "HNSW", "VectorMath",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -160,6 +191,7 @@ let package = Package(
         ),
 
         .testTarget(name: "EngramJSONTests", dependencies: ["EngramJSON"]),
+        .testTarget(name: "EngramAPITests", dependencies: ["EngramAPI", "EngramJSON"]),
         .testTarget(name: "VectorMathTests", dependencies: ["VectorMath"]),
         .testTarget(name: "HNSWTests", dependencies: ["HNSW", "VectorMath"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
@@ -168,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "MemoryServerTests",
             dependencies: [
-                "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "EngramJSON",
+                "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "EngramJSON", "EngramAPI", "EngramService", "EngramTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -178,11 +210,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "MemoryClientTests",
-            dependencies: [
-                "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "EngramJSON",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]),
+            dependencies: ["MemoryClient", "EngramAPI", "EngramTestSupport", "MemoryStore"]),
         .testTarget(
             name: "PromptAssemblyTests",
             dependencies: [
@@ -195,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "EngramCLITests",
             dependencies: [
-                "EngramCLI", "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "LMDB", "Embeddings",
+                "EngramCLI", "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "LMDB", "Embeddings", "EngramAPI", "EngramTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),

@@ -1,5 +1,6 @@
 import Foundation
 import MemoryClient
+import EngramAPI
 import MemoryEngine
 import VectorMath
 
@@ -26,7 +27,7 @@ enum MixedPhase {
                     var histogram = LatencyHistogram()
                     var i = reader * 104_729
                     while monotonicNanos() < deadline {
-                        let request = context.searchRequest(i)
+                        let request = context.wireSearchRequest(i)
                         let t0 = monotonicNanos()
                         _ = try await client.search(in: context.namespace, request)
                         histogram.record(nanoseconds: monotonicNanos() - t0)
@@ -50,7 +51,7 @@ enum MixedPhase {
         let client = MemoryClient(socketPath: daemon.socketPath, maxIdleConnections: 1)
         var socketIds: [[UInt64]] = []
         for q in 0..<context.queryVectors.count {
-            socketIds.append(try await client.search(in: context.namespace, context.searchRequest(q)).map(\.entry.id))
+            socketIds.append(try await client.search(in: context.namespace, context.wireSearchRequest(q)).map(\.entry.id))
         }
         let result = BenchResults.Mixed(
             seconds: writer.seconds, readers: settings.readers, write_rate_target: settings.writeRate,
@@ -99,7 +100,7 @@ enum MixedPhase {
                 case 0:
                     let vector = perturbed(row)
                     let outcome = try await client.remember(
-                        RememberRequest(text: "churn add: " + dataset.baseText(row), vector: vector, source: "bench"),
+                        EngramAPI.RememberRequest(text: "churn add: " + dataset.baseText(row), vector: vector, source: "bench"),
                         in: context.namespace)
                     result.live.vectors[outcome.entry.id] = vector
                     ids.append(outcome.entry.id)
@@ -108,7 +109,7 @@ enum MixedPhase {
                     let id = ids[Int(rng.next() % UInt64(ids.count))]
                     let vector = perturbed(row)
                     _ = try await client.edit(id, in: context.namespace,
-                                              EditRequest(text: "churn edit: " + dataset.baseText(row), vector: vector))
+                                              EngramAPI.EditRequest(text: "churn edit: " + dataset.baseText(row), vector: vector))
                     result.live.vectors[id] = vector
                     result.edits += 1
                 default:

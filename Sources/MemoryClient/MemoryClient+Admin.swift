@@ -1,3 +1,5 @@
+public import EngramAPI
+
 /// Operator calls: online index rebuild (a background job), hot backup, verification, export
 /// and import. Used by `engram` (see its `index`, `backup`, `verify`, `export`, `import`).
 extension MemoryClient {
@@ -5,32 +7,32 @@ extension MemoryClient {
     /// `nil`) with new `m` / `efConstruction` (or the current ones). Returns at once with the
     /// job; poll ``job(_:)`` for progress. `conflict` while another rebuild runs.
     public func startRebuild(namespace: String? = nil, m: Int? = nil, efConstruction: Int? = nil)
-        async throws(MemoryClientError) -> AdminJob {
-        try await call("POST", ["v1", "admin", "rebuild"], body: RebuildWire(namespace: namespace, m: m, efConstruction: efConstruction),
-                       as: JobDocument.self).job
+        async throws(MemoryClientError) -> Job {
+        try await call("POST", ["v1", "admin", "rebuild"], body: RebuildRequest(namespace: namespace, m: m, efConstruction: efConstruction),
+                       as: JobEnvelope.self).job
     }
 
     /// `GET /v1/admin/jobs/{id}`.
-    public func job(_ id: String) async throws(MemoryClientError) -> AdminJob {
-        try await call("GET", ["v1", "admin", "jobs", id], as: JobDocument.self).job
+    public func job(_ id: String) async throws(MemoryClientError) -> Job {
+        try await call("GET", ["v1", "admin", "jobs", id], as: JobEnvelope.self).job
     }
 
     /// `DELETE /v1/admin/jobs/{id}`: asks a running job to stop (it stops within one page of
     /// work and changes nothing); poll ``job(_:)`` until its state is `cancelled`.
-    public func cancelJob(_ id: String) async throws(MemoryClientError) -> AdminJob {
-        try await call("DELETE", ["v1", "admin", "jobs", id], as: JobDocument.self).job
+    public func cancelJob(_ id: String) async throws(MemoryClientError) -> Job {
+        try await call("DELETE", ["v1", "admin", "jobs", id], as: JobEnvelope.self).job
     }
 
     /// `POST /v1/admin/backup`: a compacted copy of the store in the new directory `path` — a
     /// bare name, placed in the daemon's first backup directory, or an absolute path directly
     /// inside one of its `[storage] backup_dirs` — taken while the daemon keeps serving.
     public func backup(to path: String) async throws(MemoryClientError) -> BackupResult {
-        try await call("POST", ["v1", "admin", "backup"], body: BackupWire(path: path), as: BackupResult.self)
+        try await call("POST", ["v1", "admin", "backup"], body: BackupRequest(path: path), as: BackupResult.self)
     }
 
     /// `POST /v1/admin/verify`: checks every record and cross-reference of the store.
-    public func verify() async throws(MemoryClientError) -> VerificationSummary {
-        try await call("POST", ["v1", "admin", "verify"], body: EmptyBody(), as: VerificationSummary.self)
+    public func verify() async throws(MemoryClientError) -> Verification {
+        try await call("POST", ["v1", "admin", "verify"], body: EmptyBody(), as: Verification.self)
     }
 
     /// `GET /v1/namespaces/{ns}/export`: one page of entries with their vectors, in id order
@@ -47,7 +49,10 @@ extension MemoryClient {
     /// 1,000 entries of 384 dimensions).
     public func importEntries(_ entries: [ExportedEntry], into namespace: String)
         async throws(MemoryClientError) -> ImportResult {
-        try await call("POST", ["v1", "admin", "import"], body: ImportWire(namespace: namespace, entries: entries),
+        try await call("POST", ["v1", "admin", "import"], body: ImportRequest(namespace: namespace, entries: entries),
                        as: ImportResult.self)
     }
 }
+
+/// `{}`.
+private struct EmptyBody: Encodable {}

@@ -1,7 +1,4 @@
-// This file imports MemoryEngine alone: HNSW (imported where the wire types need it) has its
-// own `SearchHit`, which would make the name ambiguous, and the module name `MemoryEngine` is
-// shadowed by its class, so `MemoryEngine.SearchHit` cannot be spelt either.
-public import MemoryEngine
+public import EngramAPI
 
 extension MemoryClient {
     /// `POST /v1/namespaces/{ns}/search`, by `text` or by `vector` (sent as `vector_b64`).
@@ -15,8 +12,8 @@ extension MemoryClient {
     ///
     /// For callers with threads of their own (a worker pool, a host application's request
     /// threads, a benchmark loop): the async form hands the blocking exchange to an I/O thread
-    /// and back (``IOThreadPool``), two thread wake-ups that cost ~30 µs a call on the
-    /// development machine, a tenth of a k = 10 search over the socket; this form makes none.
+    /// and back (``IOThreadPool``), two thread wake-ups that cost about a tenth of a k = 10 search over the socket
+    /// (docs/performance.md#client-transport); this form makes none.
     /// Do not call it from a task on Swift's cooperative pool: it would hold one of that
     /// pool's few threads for the whole exchange.
     public func searchBlocking(in namespace: String, _ request: SearchRequest) throws(MemoryClientError) -> [SearchHit] {
@@ -27,7 +24,7 @@ extension MemoryClient {
     private static func searchExchange(_ namespace: String, _ request: SearchRequest)
         throws(MemoryClientError) -> (target: String, body: [UInt8]) {
         do {
-            return (target(path: ["v1", "namespaces", namespace, "search"], query: []), try SearchWire(request: request).jsonBytes())
+            return (target(path: ["v1", "namespaces", namespace, "search"], query: []), try request.jsonBytes())
         } catch {
             throw .invalidRequest("cannot encode the request body: \(error)")
         }
@@ -38,15 +35,6 @@ extension MemoryClient {
     /// either way (see ``SearchResponseReader``).
     private static func hits(from response: HTTPResponse) throws(MemoryClientError) -> [SearchHit] {
         if (200..<300).contains(response.status), let hits = SearchResponseReader.hits(response.body) { return hits }
-        return try decode(SearchDocument.self, from: response).hits
+        return try decode(SearchResponse.self, from: response).hits
     }
-}
-
-/// The engine's search hit, for files that import MemoryStore whole (which makes HNSW's
-/// `SearchHit` visible too, and the module name `MemoryEngine` is shadowed by its class).
-typealias EngineSearchHit = SearchHit
-
-/// `POST …/search`'s document.
-struct SearchDocument: Decodable {
-    var hits: [SearchHit]
 }

@@ -1,13 +1,12 @@
+public import EngramAPI
 import Foundation
-public import MemoryEngine
-public import MemoryStore
 import Synchronization
 
 /// A client of engramd's socket API (HTTP/1.1 + JSON over a Unix domain socket), for the CLI,
 /// the prompt service, benchmarks and tests.
 ///
-/// Every method is one request; results and errors are the engine's own types
-/// (``WriteOutcome``, ``SearchHit``, ``MemoryEntry``…), and failures are a
+/// Every method is one request; requests and results are the API's documents (EngramAPI:
+/// ``WriteOutcome``, ``SearchHit``, ``MemoryEntry``…), and failures are a
 /// ``MemoryClientError``: `.server` with the API's stable code when the daemon refused,
 /// `.unavailable` when it could not be reached.
 ///
@@ -59,34 +58,33 @@ public final class MemoryClient: Sendable {
     // MARK: health and namespaces
 
     /// `GET /v1/health`.
-    public func health() async throws(MemoryClientError) -> HealthStatus {
-        try await call("GET", ["v1", "health"], as: HealthStatus.self)
+    public func health() async throws(MemoryClientError) -> Health {
+        try await call("GET", ["v1", "health"], as: Health.self)
     }
 
     /// `PUT /v1/namespaces/{ns}`: creates the namespace, or returns it unchanged when it exists
     /// with the same configuration (`conflict` when the configuration differs).
     public func createNamespace(_ name: String, _ request: NamespaceRequest = NamespaceRequest())
-        async throws(MemoryClientError) -> NamespaceStats {
-        try await call("PUT", ["v1", "namespaces", name], body: NamespaceWire(request), as: NamespaceDocument.self)
-            .stats()
+        async throws(MemoryClientError) -> Namespace {
+        try await call("PUT", ["v1", "namespaces", name], body: request, as: Namespace.self)
     }
 
     /// `GET /v1/namespaces`.
-    public func namespaces() async throws(MemoryClientError) -> [NamespaceStats] {
-        try await call("GET", ["v1", "namespaces"], as: NamespaceListDocument.self).namespaces.map { $0.stats() }
+    public func namespaces() async throws(MemoryClientError) -> [Namespace] {
+        try await call("GET", ["v1", "namespaces"], as: NamespaceList.self).namespaces
     }
 
     /// `GET /v1/namespaces/{ns}`.
-    public func namespace(_ name: String) async throws(MemoryClientError) -> NamespaceStats {
-        try await call("GET", ["v1", "namespaces", name], as: NamespaceDocument.self).stats()
+    public func namespace(_ name: String) async throws(MemoryClientError) -> Namespace {
+        try await call("GET", ["v1", "namespaces", name], as: Namespace.self)
     }
 
     /// `DELETE /v1/namespaces/{ns}`: the daemon refuses without `confirm: true`, so a caller has
     /// to say so explicitly.
     public func deleteNamespace(_ name: String, confirm: Bool, reason: String? = nil)
-        async throws(MemoryClientError) -> NamespaceDeletion {
+        async throws(MemoryClientError) -> NamespaceDeleted {
         try await call("DELETE", ["v1", "namespaces", name],
-                       query: [("confirm", confirm ? "true" : "false"), ("reason", reason)], as: NamespaceDeletion.self)
+                       query: [("confirm", confirm ? "true" : "false"), ("reason", reason)], as: NamespaceDeleted.self)
     }
 
     // MARK: entries
@@ -96,14 +94,14 @@ public final class MemoryClient: Sendable {
     public func remember(_ request: RememberRequest, in namespace: String, reason: String? = nil)
         async throws(MemoryClientError) -> WriteOutcome {
         try await call("POST", ["v1", "namespaces", namespace, "memories"],
-                       body: RememberWire(request: request, actor: actor, reason: reason), as: WriteOutcome.self)
+                       body: audited(request, reason: reason), as: WriteOutcome.self)
     }
 
     /// `POST /v1/namespaces/{ns}/learn`: creates, or reinforces a near-duplicate.
     public func learn(_ request: RememberRequest, in namespace: String, reason: String? = nil)
         async throws(MemoryClientError) -> LearnOutcome {
         try await call("POST", ["v1", "namespaces", namespace, "learn"],
-                       body: RememberWire(request: request, actor: actor, reason: reason), as: LearnOutcome.self)
+                       body: audited(request, reason: reason), as: LearnOutcome.self)
     }
 
     /// `GET /v1/namespaces/{ns}/memories/{id}`.
@@ -122,7 +120,7 @@ public final class MemoryClient: Sendable {
     public func edit(_ id: UInt64, in namespace: String, _ request: EditRequest, reason: String? = nil)
         async throws(MemoryClientError) -> WriteOutcome {
         try await call("PATCH", ["v1", "namespaces", namespace, "memories", String(id)],
-                       body: EditWire(request: request, actor: actor, reason: reason), as: WriteOutcome.self)
+                       body: audited(request, reason: reason), as: WriteOutcome.self)
     }
 
     /// `DELETE /v1/namespaces/{ns}/memories/{id}`; `hard` also scrubs the entry's content from
@@ -147,7 +145,7 @@ public final class MemoryClient: Sendable {
     public func revert(_ id: UInt64, in namespace: String, toVersion version: UInt64, vector: [Float]? = nil,
                        reason: String? = nil) async throws(MemoryClientError) -> WriteOutcome {
         try await call("POST", ["v1", "namespaces", namespace, "memories", String(id), "revert"],
-                       body: RevertWire(version: version, vector: vector, actor: actor, reason: reason),
+                       body: RevertRequest(version: version, vector: vector, actor: actor, reason: reason),
                        as: WriteOutcome.self)
     }
 
@@ -155,7 +153,7 @@ public final class MemoryClient: Sendable {
     public func feedback(_ id: UInt64, in namespace: String, _ signal: FeedbackSignal, reason: String? = nil)
         async throws(MemoryClientError) -> WriteOutcome {
         try await call("POST", ["v1", "namespaces", namespace, "memories", String(id), "feedback"],
-                       body: FeedbackWire(signal: signal, actor: actor, reason: reason), as: WriteOutcome.self)
+                       body: FeedbackRequest(signal: signal, actor: actor, reason: reason), as: WriteOutcome.self)
     }
 
     // MARK: search and audit
@@ -170,6 +168,14 @@ public final class MemoryClient: Sendable {
     }
 
     // MARK: plumbing
+
+    /// `request` with this client's ``actor`` and `reason`, unless the request names its own.
+    private func audited<Request: AuditedRequest>(_ request: Request, reason: String?) -> Request {
+        var request = request
+        request.actor = request.actor ?? actor
+        request.reason = reason ?? request.reason
+        return request
+    }
 
     func call<Response: Decodable>(_ method: String, _ path: [String], query: [(String, String?)] = [],
                                            as type: Response.Type) async throws(MemoryClientError) -> Response {
@@ -312,3 +318,12 @@ public final class MemoryClient: Sendable {
     }
 }
 
+
+/// A write request that carries the audit fields.
+protocol AuditedRequest: Encodable {
+    var actor: String? { get set }
+    var reason: String? { get set }
+}
+
+extension RememberRequest: AuditedRequest {}
+extension EditRequest: AuditedRequest {}

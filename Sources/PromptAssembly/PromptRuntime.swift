@@ -1,3 +1,4 @@
+import EngramService
 import Hummingbird
 import Logging
 import MemoryClient
@@ -36,7 +37,7 @@ public struct PromptRuntime: Sendable {
 
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: PromptRequestMetrics(metrics: metrics))
-        router.add(middleware: PromptErrorMiddleware(bodyLimit: configuration.maxBodyBytes))
+        router.add(middleware: ErrorMiddleware(bodyLimit: configuration.maxBodyBytes, internalError: .promptInternalError))
         PromptRoutes(assembler: assembler, client: client, configuration: configuration, metrics: metrics)
             .register(on: router)
         ChatRoutes(assembler: assembler, upstream: upstream, queue: learning, configuration: configuration, metrics: metrics,

@@ -8,6 +8,7 @@ import MemoryServer
 import MemoryStore
 import ServiceLifecycle
 import VectorMath
+import EngramService
 
 /// `engramd`: parses arguments, loads the configuration, wires the server, runs until
 /// SIGTERM/SIGINT. Everything else lives in the libraries.

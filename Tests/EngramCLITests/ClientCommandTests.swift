@@ -2,6 +2,7 @@ import Foundation
 import MemoryClient
 import MemoryEngine
 import MemoryStore
+import EngramTestSupport
 import Testing
 @testable import EngramCLI
 

@@ -1,8 +1,15 @@
+import EngramAPI
 import Foundation
 import MemoryClient
 import MemoryEngine
 import LMDB
 import MemoryStore
+import struct MemoryEngine.NamespaceRequest
+import struct MemoryEngine.RememberRequest
+import struct MemoryEngine.SearchRequest
+import struct MemoryStore.AuditEvent
+import struct MemoryStore.MemoryEntry
+import EngramTestSupport
 import Testing
 @testable import EngramCLI
 
@@ -136,7 +143,7 @@ struct OperatorCommandTests {
             let writer = Task { () -> [UInt64] in
                 var ids: [UInt64] = []
                 for (index, vector) in extra.enumerated() {
-                    let outcome = try await client.remember(RememberRequest(text: "written live \(index)", vector: vector),
+                    let outcome = try await client.remember(EngramAPI.RememberRequest(text: "written live \(index)", vector: vector),
                                                             in: "live")
                     ids.append(outcome.entry.id)
                 }
@@ -149,7 +156,7 @@ struct OperatorCommandTests {
                 repeat {
                     let target = index % initial.count
                     do {
-                        let hits = try await client.search(in: "live", SearchRequest(vector: initial[target], k: 1))
+                        let hits = try await client.search(in: "live", EngramAPI.SearchRequest(vector: initial[target], k: 1))
                         answered += 1
                         if hits.first?.entry.id == initialIDs[target] { correct += 1 }
                     } catch {
@@ -261,7 +268,7 @@ struct OperatorCommandTests {
         #expect(verify.status == 0, "\(verify.out)")
 
         // The daemon's engine opens the damaged store and lists around the record.
-        let engine = try MemoryEngine(store: try MemoryStore(path: path), embedder: WordHashEmbedder(), logger: testLogger)
+        let engine = try MemoryEngine(store: try MemoryStore(path: path), embedder: WordHashEmbedder(), logger: makeTestLogger())
         try engine.warmUp()
         let page = try engine.list(namespace: "kb", limit: 1000)
         #expect(page.entries.count == 199 && page.damaged?.count == 1)

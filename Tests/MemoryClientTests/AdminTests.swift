@@ -1,7 +1,7 @@
 import Foundation
+import EngramAPI
 import MemoryClient
-import MemoryEngine
-import MemoryStore
+import class MemoryStore.MemoryStore
 import Testing
 
 /// The operator routes through MemoryClient, against a real engramd on a temporary socket.
@@ -9,10 +9,7 @@ import Testing
 struct AdminTests {
     /// Creates namespace `name` (dimension 32) with `count` entries; returns their ids.
     func fill(_ client: MemoryClient, _ name: String, count: Int, m: Int = 8) async throws -> [UInt64] {
-        var parameters = NamespaceRequest().parameters
-        parameters.m = m
-        parameters.efConstruction = 40
-        parameters.flatThreshold = 0
+        let parameters = HNSWParametersInput(m: m, efConstruction: 40, flatThreshold: 0)
         _ = try await client.createNamespace(name, NamespaceRequest(dimension: 32, parameters: parameters))
         var ids: [UInt64] = []
         for i in 0..<count {
@@ -22,7 +19,7 @@ struct AdminTests {
     }
 
     /// Polls the job until it is no longer running.
-    func finished(_ client: MemoryClient, _ job: AdminJob) async throws -> AdminJob {
+    func finished(_ client: MemoryClient, _ job: Job) async throws -> Job {
         var job = job
         let deadline = Date().addingTimeInterval(120)
         while job.state == .running && Date() < deadline {
@@ -121,8 +118,8 @@ struct AdminTests {
                 exported += page.entries
                 after = page.nextCursor
             } while after != nil
-            #expect(exported.map(\.entry.id) == ids.filter { $0 != ids[4] })
-            #expect(exported.first { $0.entry.id == ids[3] }?.entry.tags == ["edited"])
+            #expect(exported.map(\.id) == ids.filter { $0 != ids[4] })
+            #expect(exported.first { $0.id == ids[3] }?.tags == ["edited"])
             #expect(exported.allSatisfy { $0.vector.count == 32 })
             // One JSON line round-trips exactly.
             let line = try JSONEncoder().encode(exported[0])
@@ -137,17 +134,17 @@ struct AdminTests {
             #expect(clash.results.allSatisfy { $0.status == .conflict })
             // A bad item is reported and the good ones are kept.
             var bad = exported[0]
-            bad.entry.id = 1_000_000
-            bad.entry.text = ""
+            bad.id = 1_000_000
+            bad.text = ""
             var good = exported[1]
-            good.entry.id = 1_000_001
-            good.entry.text = "a new fact under a chosen id"
+            good.id = 1_000_001
+            good.text = "a new fact under a chosen id"
             let mixed = try await client.importEntries([bad, good], into: "kb")
             #expect(mixed.results.map(\.status) == [.invalid, .created])
             #expect(mixed.sequence != nil)
             let stored = try await client.get(1_000_001, in: "kb")
             #expect(stored.text == "a new fact under a chosen id")
-            #expect(abs(stored.createdAt.timeIntervalSince(good.entry.createdAt)) < 0.002)
+            #expect(abs(stored.createdAt.timeIntervalSince(good.createdAt)) < 0.002)
             // New entries never reuse an imported id.
             let next = try await client.remember(RememberRequest(text: "after the import"), in: "kb")
             #expect(next.entry.id > 1_000_001)

@@ -1,82 +1,18 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Embeddings
+import EngramTestSupport
 import Foundation
-import Logging
-import MemoryClient
-import MemoryEngine
-import MemoryServer
-import MemoryStore
-import ServiceLifecycle
 
-/// A deterministic embedder: each word hashes (FNV-1a) to one of 32 components with a sign,
-/// so texts sharing words are close and identical texts identical. A copy of the server tests'
-/// embedder, so this target does not depend on another target's test support.
-struct WordHashEmbedder: Embedder {
-    let dimension = 32
-    var identifier: String { "test-word-hash-32" }
-
-    func embed(_ texts: [String]) throws -> [[Float]] { texts.map(vector) }
-
-    func vector(_ text: String) -> [Float] {
-        var result = [Float](repeating: 0, count: dimension)
-        for word in text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }) {
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in word.utf8 {
-                hash ^= UInt64(byte)
-                hash &*= 0x100_0000_01b3
-            }
-            result[Int(hash % UInt64(dimension))] += (hash >> 32) & 1 == 0 ? 1 : -1
-        }
-        if result.allSatisfy({ $0 == 0 }) { result[0] = 1 }
-        return result
-    }
-}
-
-/// A fresh, short directory (sun_path holds only 107 bytes, so not under the build directory).
+/// A fresh, short directory for a socket (see `makeTemporaryDirectory`).
 func makeSocketDirectory() throws -> String {
-    let path = "/tmp/engram-client-\(UUID().uuidString.prefix(8))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    try makeTemporaryDirectory(prefix: "engram-client")
 }
 
-var testLogger: Logger {
-    var logger = Logger(label: "engram.client-test")
-    logger.logLevel = .warning
-    return logger
-}
-
-/// Runs engramd's wiring (server + domain routes + maintenance) over a fresh store in a
-/// temporary directory, runs `body` with the socket path, then shuts down gracefully.
+/// Runs engramd in process over a fresh store, runs `body` with its socket path, then shuts
+/// it down gracefully.
 func withEngramd(_ body: (String) async throws -> Void) async throws {
-    let directory = try makeSocketDirectory()
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    var configuration = ServerConfiguration()
-    configuration.socketPath = "\(directory)/d.sock"
-    configuration.maxBodyBytes = 64 * 1024
-    configuration.dataDirectory = "\(directory)/store"  // hot backups go to \(directory)/backups
-    let store = try MemoryStore(path: configuration.dataDirectory)
-    let engine = try MemoryEngine(store: store, embedder: WordHashEmbedder(), logger: testLogger)
-    let server = MemoryServer(configuration: configuration, logger: testLogger, routes: { router, environment in
-        MemoryRoutes.install(on: router, environment: environment, engine: engine)
-    })
-    let maintenance = EngineMaintenance(engine: engine, logger: testLogger)
-    let group = ServiceGroup(configuration: .init(services: [maintenance, server], gracefulShutdownSignals: [],
-                                                  logger: testLogger))
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        do {
-            try await server.waitUntilReady()
-            try await body(configuration.socketPath)
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-    }
+    try await withTestDaemon { daemon in try await body(daemon.socketPath) }
 }
 
 /// A one-connection fake daemon: accepts one client on a fresh socket, reads one request head,

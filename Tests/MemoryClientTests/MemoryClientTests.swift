@@ -1,7 +1,7 @@
 import Foundation
+import EngramAPI
+import EngramTestSupport
 import MemoryClient
-import MemoryEngine
-import MemoryStore
 import Testing
 
 @Suite("MemoryClient against a real engramd on a temporary socket")
@@ -14,19 +14,17 @@ struct MemoryClientTests {
             #expect(health.status == "ok")
             #expect(health.pid == getpid())
 
-            var parameters = NamespaceRequest().parameters
-            parameters.m = 8
-            parameters.efConstruction = 100
-            parameters.efSearch = 40
-            parameters.flatThreshold = 10
-            parameters.consolidationFraction = 0.25
-            parameters.seed = UInt64.max - 7  // beyond Double's exact range: must survive the wire
-            let created = try await client.createNamespace("notes", NamespaceRequest(dimension: 32, parameters: parameters))
+            // The seed is beyond Double's exact range: it must survive the wire.
+            let parameters = HNSWParameters(m: 8, efConstruction: 100, efSearch: 40, flatThreshold: 10,
+                                            consolidationFraction: 0.25, seed: UInt64.max - 7)
+            let created = try await client.createNamespace(
+                "notes", NamespaceRequest(dimension: 32, parameters: HNSWParametersInput(parameters)))
             #expect(created.name == "notes")
             #expect(created.dimension == 32)
             #expect(created.parameters == parameters)
             #expect(created.entryCount == 0)
-            let again = try await client.createNamespace("notes", NamespaceRequest(dimension: 32, parameters: parameters))
+            let again = try await client.createNamespace(
+                "notes", NamespaceRequest(dimension: 32, parameters: HNSWParametersInput(parameters)))
             #expect(again.createdAt == created.createdAt)
 
             _ = try await client.remember(RememberRequest(text: "one fact"), in: "notes")

@@ -1,6 +1,7 @@
 import Foundation
 import MemoryServer
 import Testing
+import EngramTestSupport
 
 /// What a hostile or broken peer gets: a JSON error (never a 500, never an empty body), and
 /// a connection that does not outlive its usefulness.

@@ -3,7 +3,9 @@ import Glibc
 #endif
 import Foundation
 import MemoryServer
+import enum EngramAPI.VectorCodec
 import Testing
+import EngramTestSupport
 
 @Suite("Domain routes over a real Unix socket")
 struct MemoryRoutesTests {

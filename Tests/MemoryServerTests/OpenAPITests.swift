@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import MemoryServer
 import Testing
+import EngramTestSupport
 
 /// Keeps `openapi/engram.json` true: every documented operation is served and nothing else
 /// is, and a scripted session's live responses match the documented schema for their status.

@@ -6,6 +6,8 @@ import Logging
 import MemoryServer
 import ServiceLifecycle
 import Testing
+import EngramService
+import EngramTestSupport
 
 @Suite("Server over a real Unix socket")
 struct ServerSocketTests {

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryClient
-import MemoryEngine
-import MemoryStore
+import EngramAPI
 
 struct RememberCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(

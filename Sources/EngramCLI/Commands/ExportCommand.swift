@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import EngineDocuments
+import EngramAPI
 import MemoryClient
-import MemoryEngine
-import MemoryStore
+import class MemoryStore.MemoryStore
 
 struct ExportCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
@@ -150,7 +151,8 @@ struct DaemonExportSource: ExportSource {
     func namespaces() async throws -> [(config: ExportFormat.NamespaceConfigLine, entries: Int)] {
         try await MemoryCLIRequest.run { () async throws(MemoryClientError) in try await client.namespaces() }.map {
             (ExportFormat.NamespaceConfigLine(name: $0.name, dimension: $0.dimension, metric: $0.metric,
-                                              parameters: $0.parameters, embedderID: $0.embedderID), $0.entryCount)
+                                              parameters: HNSWParametersInput($0.parameters), embedderID: $0.embedderID),
+             $0.entryCount)
         }
     }
 
@@ -175,16 +177,17 @@ struct LocalExportSource: ExportSource {
 
     func namespaces() async throws -> [(config: ExportFormat.NamespaceConfigLine, entries: Int)] {
         store.namespaces().map {
-            (ExportFormat.NamespaceConfigLine(name: $0.config.name, dimension: $0.config.dimension, metric: $0.config.metric,
-                                              parameters: $0.config.parameters, embedderID: $0.config.embedderID),
+            (ExportFormat.NamespaceConfigLine(name: $0.config.name, dimension: $0.config.dimension,
+                                              metric: $0.config.metric.document, parameters: $0.config.documentParameters,
+                                              embedderID: $0.config.embedderID),
              $0.entryCount)
         }
     }
 
     func page(namespace: String, after: UInt64?, limit: Int) async throws -> ExportSourcePage {
         let page = try OfflineStore.run(path) { try store.exportPage(namespace: namespace, after: after ?? 0, limit: limit) }
-        return ExportSourcePage(entries: page.entries.map { ExportedEntry(entry: $0.entry, vector: $0.vector) },
-                                next: page.nextCursor, damaged: page.damaged)
+        let document = page.document
+        return ExportSourcePage(entries: document.entries, next: document.nextCursor, damaged: document.damaged ?? [])
     }
 
     func audit(after: UInt64, namespace: String?) async throws -> (events: [AuditEvent], next: UInt64?) {
@@ -193,6 +196,6 @@ struct LocalExportSource: ExportSource {
             if let namespace { return try store.audit(namespace: namespace, after: after, limit: limit) }
             return try store.audit(after: after, limit: limit)
         }
-        return (events, events.count == limit ? events.last?.sequence : nil)
+        return (events.map(\.document), events.count == limit ? events.last?.sequence : nil)
     }
 }

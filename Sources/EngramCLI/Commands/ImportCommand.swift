@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryClient
+import EngramAPI
 
 struct ImportCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
@@ -56,8 +57,8 @@ struct ImportCommand: ConsoleCommand {
                 try await importer.flush()
                 try await importer.createNamespace(config, as: namespace ?? config.name, line: lineNumber)
             case .entry(let entry):
-                guard let target = namespace ?? entry.entry.namespace else {
-                    importer.bad(lineNumber, "entry \(entry.entry.id) names no namespace (give --namespace)")
+                guard let target = namespace ?? entry.namespace else {
+                    importer.bad(lineNumber, "entry \(entry.id) names no namespace (give --namespace)")
                     continue
                 }
                 try await importer.add(entry, into: target, line: lineNumber)
@@ -151,7 +152,7 @@ struct BatchImporter {
         }
         for (index, item) in batch.enumerated() {
             guard index < result.results.count else {
-                bad(item.line, "no result from engramd for entry \(item.entry.entry.id)")
+                bad(item.line, "no result from engramd for entry \(item.entry.id)")
                 continue
             }
             let outcome = result.results[index]

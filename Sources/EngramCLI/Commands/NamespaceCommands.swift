@@ -1,10 +1,7 @@
 import ArgumentParser
 import Foundation
-import HNSW
 import MemoryClient
-import MemoryEngine
-import MemoryStore
-import VectorMath
+import EngramAPI
 
 extension Metric: ExpressibleByArgument {}
 
@@ -39,16 +36,13 @@ struct NamespaceCreateCommand: ConsoleCommand {
     }
 
     func execute(on console: Console) async throws {
-        var parameters = HNSWParameters()
-        if let m { parameters.m = m }
-        if let efConstruction { parameters.efConstruction = efConstruction }
-        if let efSearch { parameters.efSearch = efSearch }
+        let parameters = HNSWParametersInput(m: m, efConstruction: efConstruction, efSearch: efSearch)
         let request = NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters)
         let client = connection.client(console)
         let stats = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
             try await client.createNamespace(name, request)
         }
-        if output.json { return console.print(try JSONOutput.line(NamespaceJSON(stats))) }
+        if output.json { return console.print(try JSONOutput.line(stats)) }
         console.print("namespace \(stats.name): dimension \(stats.dimension), \(stats.metric.rawValue), "
                       + "M \(stats.parameters.m), ef_construction \(stats.parameters.efConstruction), "
                       + "\(ValueFormatting.count(stats.entryCount)) entries")
@@ -66,7 +60,7 @@ struct NamespaceListCommand: ConsoleCommand {
         let namespaces = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
             try await client.namespaces()
         }
-        if output.json { return console.print(try JSONOutput.line(NamespaceListJSON(namespaces: namespaces.map(NamespaceJSON.init)))) }
+        if output.json { return console.print(try JSONOutput.line(NamespaceList(namespaces: namespaces))) }
         console.out.write(EntryFormatting.namespaceList(namespaces, now: console.now(), wide: output.wide))
     }
 }
@@ -83,7 +77,7 @@ struct NamespaceStatsCommand: ConsoleCommand {
         let stats = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
             try await client.namespace(name)
         }
-        if output.json { return console.print(try JSONOutput.line(NamespaceJSON(stats))) }
+        if output.json { return console.print(try JSONOutput.line(stats)) }
         console.out.write(EntryFormatting.namespaceDetail(stats, now: console.now()))
     }
 }
@@ -110,7 +104,7 @@ struct NamespaceDeleteCommand: ConsoleCommand {
         let deletion = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
             try await client.deleteNamespace(name, confirm: true, reason: reason)
         }
-        if output.json { return console.print(try JSONOutput.line(DeletionJSON(deleted: deletion.deleted, sequence: deletion.sequence))) }
+        if output.json { return console.print(try JSONOutput.line(deletion)) }
         console.print("deleted namespace \(deletion.deleted)" + (deletion.sequence.map { " (sequence \($0))" } ?? ""))
     }
 }

@@ -3,7 +3,7 @@
 import ArgumentParser
 import Foundation
 import MemoryClient
-import MemoryEngine
+import EngramAPI
 
 struct SearchCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(

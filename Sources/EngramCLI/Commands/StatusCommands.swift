@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryClient
+import EngramAPI
 
 struct StatsCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct StatsCommand: ConsoleCommand {
             try await client.namespaces()
         }
         if output.json {
-            return console.print(try JSONOutput.line(NamespaceListJSON(namespaces: namespaces.map(NamespaceJSON.init))))
+            return console.print(try JSONOutput.line(NamespaceList(namespaces: namespaces)))
         }
         if namespaces.isEmpty { return console.printError("no namespaces yet") }
         console.out.write(EntryFormatting.namespaceStats(namespaces))
@@ -33,7 +34,7 @@ struct HealthCommand: ConsoleCommand {
     func execute(on console: Console) async throws {
         let client = connection.client(console)
         let health = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in try await client.health() }
-        if output.json { return console.print(try JSONOutput.line(HealthJSON(health))) }
+        if output.json { return console.print(try JSONOutput.line(health)) }
         var view = KeyValueRenderer()
         view.append("status", health.status)
         view.append("version", health.version)

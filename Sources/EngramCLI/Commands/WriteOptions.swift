@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
-import MemoryEngine
-import MemoryStore
+import EngramAPI
 
 /// The fields `remember` and `learn` share: a new entry's content and audit reason.
 struct NewEntryOptions: ParsableArguments {

@@ -1,7 +1,6 @@
 import Foundation
 import MemoryClient
-import MemoryEngine
-import MemoryStore
+import EngramAPI
 
 /// How entries, audit events and namespaces look in human output. Shared by the commands so
 /// that `get`, `history`, `audit` and the write commands agree.
@@ -66,7 +65,7 @@ enum EntryFormatting {
     }
 
     /// `namespace list`: one row per namespace.
-    static func namespaceList(_ namespaces: [NamespaceStats], now: Date, wide: Bool) -> String {
+    static func namespaceList(_ namespaces: [Namespace], now: Date, wide: Bool) -> String {
         var table = TableRenderer([.init("NAME"), .init("DIM", .right), .init("METRIC"), .init("ENTRIES", .right),
                                    .init("EMBEDDER"), .init("CREATED")])
         for namespace in namespaces {
@@ -78,7 +77,7 @@ enum EntryFormatting {
     }
 
     /// `stats`: index figures per namespace and a total row.
-    static func namespaceStats(_ namespaces: [NamespaceStats]) -> String {
+    static func namespaceStats(_ namespaces: [Namespace]) -> String {
         var table = TableRenderer([.init("NAME"), .init("ENTRIES", .right), .init("DELETED", .right),
                                    .init("FREE", .right), .init("LEVELS", .right), .init("INDEX", .right),
                                    .init("M", .right), .init("EF_C", .right), .init("DIM", .right), .init("METRIC")])
@@ -99,7 +98,7 @@ enum EntryFormatting {
     }
 
     /// `namespace stats NAME`: one namespace in full.
-    static func namespaceDetail(_ namespace: NamespaceStats, now: Date) -> String {
+    static func namespaceDetail(_ namespace: Namespace, now: Date) -> String {
         var view = KeyValueRenderer()
         let p = namespace.parameters
         view.append("name", namespace.name)

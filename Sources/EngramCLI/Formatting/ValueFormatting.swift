@@ -1,6 +1,6 @@
 import Foundation
-import MemoryStore
 import EngramJSON
+import EngramAPI
 
 /// Human forms of the values the tables show: times (relative, or ISO 8601 with `--wide`),
 /// confidences, counts, byte sizes, durations. Pure functions, so tests pin them exactly.

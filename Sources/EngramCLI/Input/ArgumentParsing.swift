@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import MemoryEngine
-import MemoryStore
 import EngramJSON
+import EngramAPI
 
 /// Parsers for option values that are more than a string: metadata objects, filters, expiry
 /// times. Each throws a ``ValidationError`` (exit status 2) that says what was expected.

@@ -1,9 +1,5 @@
+import EngramAPI
 import Foundation
-import HNSW
-import MemoryClient
-import MemoryEngine
-import MemoryStore
-import VectorMath
 
 /// The JSON Lines format of `engram export` / `engram import`. Each line is one JSON object of
 /// one of three kinds:
@@ -22,43 +18,24 @@ import VectorMath
 enum ExportFormat {
     /// A namespace's fixed configuration as it travels in a `namespace_config` line.
     struct NamespaceConfigLine: Codable, Equatable {
-        struct Parameters: Codable, Equatable {
-            var m: Int?
-            var ef_construction: Int?
-            var ef_search: Int?
-            var flat_threshold: Int?
-            var consolidation_fraction: Double?
-            var seed: UInt64?
-        }
         var name: String
         var dimension: Int
         var metric: Metric
-        var parameters: Parameters?
+        var parameters: HNSWParametersInput?
         var embedder_id: String?
 
-        init(name: String, dimension: Int, metric: Metric, parameters: HNSWParameters, embedderID: String?) {
+        init(name: String, dimension: Int, metric: Metric, parameters: HNSWParametersInput, embedderID: String?) {
             self.name = name
             self.dimension = dimension
             self.metric = metric
-            self.parameters = Parameters(m: parameters.m, ef_construction: parameters.efConstruction,
-                                         ef_search: parameters.efSearch, flat_threshold: parameters.flatThreshold,
-                                         consolidation_fraction: parameters.consolidationFraction, seed: parameters.seed)
+            self.parameters = parameters
             embedder_id = embedderID
         }
 
         /// The request that recreates the namespace; parameters a hand-written line leaves out
-        /// take the defaults.
+        /// take the daemon's defaults.
         var request: NamespaceRequest {
-            var hnsw = HNSWParameters()
-            if let p = parameters {
-                if let v = p.m { hnsw.m = v }
-                if let v = p.ef_construction { hnsw.efConstruction = v }
-                if let v = p.ef_search { hnsw.efSearch = v }
-                if let v = p.flat_threshold { hnsw.flatThreshold = v }
-                if let v = p.consolidation_fraction { hnsw.consolidationFraction = v }
-                if let v = p.seed { hnsw.seed = v }
-            }
-            return NamespaceRequest(dimension: dimension, metric: metric, parameters: hnsw)
+            NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters)
         }
     }
 

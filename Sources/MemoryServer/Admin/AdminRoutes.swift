@@ -1,7 +1,9 @@
+import EngramAPI
 import Foundation
 import Hummingbird
 import MemoryEngine
 import MemoryStore
+import EngineDocuments
 
 /// The operator routes: online index rebuild as a background job, hot backup, verification,
 /// and export/import of entries with their ids and vectors (what `engram` calls).
@@ -21,7 +23,7 @@ public enum AdminRoutes {
                             jobs: AdminJobs) {
         router.post("/v1/admin/rebuild") { request, _ -> Response in
             let bytes = try await RouteSupport.body(of: request, environment: environment)
-            let body = bytes.isEmpty ? RebuildBody() : try RouteSupport.decode(RebuildBody.self, from: bytes)
+            let body = bytes.isEmpty ? RebuildRequest() : try RouteSupport.decode(RebuildRequest.self, from: bytes)
             let job = try RouteSupport.engine { () throws(EngineError) -> RebuildJob in
                 var names = engine.namespaces().map(\.name)
                 if let name = body.namespace { names = [try engine.namespace(name).name] }
@@ -39,15 +41,15 @@ public enum AdminRoutes {
                 }
                 return try jobs.startRebuild(namespaces: names, m: body.m, efConstruction: body.efConstruction, engine: engine)
             }
-            return try RouteSupport.json(JobEnvelope(job: JobView(job)), status: .accepted)
+            return try RouteSupport.json(JobEnvelope(job: job.document), status: .accepted)
         }
         router.get("/v1/admin/jobs/:job") { _, context -> Response in
-            try RouteSupport.json(JobEnvelope(job: JobView(try job(context, in: jobs))))
+            try RouteSupport.json(JobEnvelope(job: try job(context, in: jobs).document))
         }
         router.delete("/v1/admin/jobs/:job") { _, context -> Response in
             let job = try job(context, in: jobs)
             if job.isRunning { job.cancelRequested.store(true, ordering: .relaxed) }
-            return try RouteSupport.json(JobEnvelope(job: JobView(job)))
+            return try RouteSupport.json(JobEnvelope(job: job.document))
         }
     }
 
@@ -63,22 +65,22 @@ public enum AdminRoutes {
     static func installMaintenance(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
                                    engine: MemoryEngine) {
         router.post("/v1/admin/backup") { request, _ -> Response in
-            let body = try await RouteSupport.decodeBody(BackupBody.self, of: request, environment: environment)
+            let body = try await RouteSupport.decodeBody(BackupRequest.self, of: request, environment: environment)
             let requested = body.path
             let allowed = environment.configuration.effectiveBackupDirectories
-            let view = try await RouteSupport.blocking(environment) { () throws(EngineError) -> BackupView in
+            let view = try await RouteSupport.blocking(environment) { () throws(EngineError) -> BackupResult in
                 let started = ContinuousClock.now
                 let destination = try BackupDestination.resolve(requested, allowed: allowed)
                 let size = try engine.backup(to: destination)
                 let elapsed = ContinuousClock.now - started
-                return BackupView(path: destination.path, bytes: size,
+                return BackupResult(path: destination.path, bytes: size,
                                   seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             }
             return try RouteSupport.json(view)
         }
         router.post("/v1/admin/verify") { _, _ -> Response in
             let report = try await RouteSupport.blocking(environment) { () throws(EngineError) in engine.verify() }
-            return try RouteSupport.json(VerificationView(report))
+            return try RouteSupport.json(report.document)
         }
     }
 
@@ -91,21 +93,19 @@ public enum AdminRoutes {
             let after = try RouteSupport.query(request, "after") ?? 0
             let limit = try RouteSupport.queryInt(request, "limit") ?? 100
             let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
-                let page = try engine.exportPage(namespace: name, after: after, limit: limit)
-                return ExportView(entries: page.entries.map { ExportedEntryWire(entry: $0.entry, vector: $0.vector) },
-                                  next_cursor: page.nextCursor, damaged: page.damaged)
+                try engine.exportPage(namespace: name, after: after, limit: limit).document
             }
             return try RouteSupport.json(page)
         }
         router.post("/v1/admin/import") { request, _ -> Response in
-            let body = try await RouteSupport.decodeBody(ImportBody.self, of: request, environment: environment)
+            let body = try await RouteSupport.decodeBody(ImportRequest.self, of: request, environment: environment)
             let actor = RouteSupport.actor(request, named: "import")
-            let items = body.entries.map { ImportItem(id: $0.id, draft: $0.draft, vector: $0.vector) }
+            let items = body.entries.map(\.command)
             let name = body.namespace
             let report = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.importEntries(items, namespace: name, actor: actor)
             }
-            return try RouteSupport.json(ImportView(report))
+            return try RouteSupport.json(report.document)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import EngramService
 
 /// Everything `engramd` needs to know before it opens a socket.
 ///

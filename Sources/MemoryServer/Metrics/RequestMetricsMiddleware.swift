@@ -1,6 +1,7 @@
 import Hummingbird
 import Metrics
 import Synchronization
+import EngramService
 
 /// Counts requests and records their latency, by route template, method and status:
 /// `engram_http_requests_total{route,method,status}` and the histogram

@@ -1,6 +1,8 @@
+import EngramAPI
 import Foundation
 import Hummingbird
 import MemoryEngine
+import EngramService
 
 /// `GET /v1/health` and `GET /metrics`: the routes that exist before (and regardless of) the
 /// domain. `/metrics` is the Prometheus text format: request counters and latency histograms
@@ -11,14 +13,6 @@ public enum InfrastructureRoutes {
     /// lands); evaluated per request.
     public typealias HealthDetails = @Sendable () async -> [String: String]
 
-    struct Health: Encodable {
-        let status: String
-        let version: String
-        let uptime_seconds: Double
-        let pid: Int32
-        let details: [String: String]
-    }
-
     public static func register(
         on router: Router<EngramRequestContext>,
         environment: ServerEnvironment,
@@ -26,7 +20,7 @@ public enum InfrastructureRoutes {
     ) {
         router.get("/v1/health") { _, _ in
             try JSONResponse.encode(Health(
-                status: "ok", version: environment.version, uptime_seconds: environment.uptimeSeconds,
+                status: "ok", version: environment.version, uptimeSeconds: environment.uptimeSeconds,
                 pid: getpid(), details: await healthDetails()))
         }
         // Accumulated request metrics, then the gauges computed for this scrape (see

@@ -1,5 +1,7 @@
+import EngramAPI
 import Hummingbird
 import MemoryEngine
+import EngineDocuments
 
 /// The domain routes of DESIGN.md ("Interfaces"), over a ``MemoryEngine``.
 ///
@@ -31,20 +33,20 @@ public enum MemoryRoutes {
         router.put("/v1/namespaces/:ns") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let bytes = try await RouteSupport.body(of: request, environment: environment)
-            let body = bytes.isEmpty ? NamespaceBody() : try RouteSupport.decode(NamespaceBody.self, from: bytes)
-            let create = body.request
+            let body = bytes.isEmpty ? EngramAPI.NamespaceRequest() : try RouteSupport.decode(EngramAPI.NamespaceRequest.self, from: bytes)
+            let create = body.command
             let (existed, stats) = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 (engine.namespaces().contains { $0.name == name }, try engine.createNamespace(name, create))
             }
-            return try RouteSupport.json(NamespaceView(stats), status: existed ? .ok : .created)
+            return try RouteSupport.json(stats.document, status: existed ? .ok : .created)
         }
         router.get("/v1/namespaces") { _, _ -> Response in
-            try RouteSupport.json(NamespaceListView(namespaces: engine.namespaces().map(NamespaceView.init)))
+            try RouteSupport.json(NamespaceList(namespaces: engine.namespaces().map(\.document)))
         }
         router.get("/v1/namespaces/:ns") { _, context -> Response in
             let name = try RouteSupport.namespace(context)
             let stats = try RouteSupport.engine { () throws(EngineError) in try engine.namespace(name) }
-            return try RouteSupport.json(NamespaceView(stats))
+            return try RouteSupport.json(stats.document)
         }
         router.delete("/v1/namespaces/:ns") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
@@ -54,7 +56,7 @@ public enum MemoryRoutes {
             let sequence = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.deleteNamespace(name, confirm: confirm, actor: actor, reason: reason)
             }
-            return try RouteSupport.json(NamespaceDeletedView(deleted: name, sequence: sequence))
+            return try RouteSupport.json(NamespaceDeleted(deleted: name, sequence: sequence))
         }
     }
 }

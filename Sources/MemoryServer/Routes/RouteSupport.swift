@@ -1,8 +1,10 @@
+import EngramAPI
 import Foundation
 import Hummingbird
 import MemoryEngine
 import MemoryStore
 import EngramJSON
+import EngramService
 
 /// The plumbing the domain routes share: engine errors as API errors, JSON with ISO 8601
 /// dates both ways, path and query parameters, and the audit actor.
@@ -48,52 +50,14 @@ enum RouteSupport {
 
     // MARK: JSON
 
-    /// ISO 8601 with fractional seconds, e.g. `2026-11-29T09:26:01.123Z`.
-    static let dateStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-    /// ISO 8601 without fractional seconds, also accepted in requests.
-    static let plainDateStyle = Date.ISO8601FormatStyle()
-
-    /// The decoder of request bodies: dates are ISO 8601 strings (with or without fractions).
-    static func makeDecoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            if let date = try? Date(text, strategy: dateStyle) { return date }
-            if let date = try? Date(text, strategy: plainDateStyle) { return date }
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an ISO 8601 date, got \"\(text)\"")
-        }
-        return decoder
-    }
-
-    /// Decodes `T` strictly from body bytes: invalid UTF-8, an empty body, malformed JSON and
-    /// unknown, missing or mistyped fields all become 400 ``APIError``s.
+    /// Decodes `T` strictly from body bytes (see ``RequestJSON/decode(_:from:)``).
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(APIError) -> T {
-        let valid = bytes.withUnsafeBytes { raw in (try? JSONBody.validateUTF8(raw)) != nil }
-        if !valid { throw APIError.invalidUTF8 }
-        if bytes.isEmpty { throw APIError.malformedJSON("the body is empty") }
-        if let failure = bytes.withUnsafeBytes({ JSONSyntax.failure($0) }) { throw failure }
-        do {
-            return try makeDecoder().decode(T.self, from: Data(bytes))
-        } catch let error as UnknownFieldError {
-            throw APIError.unknownField(error.path)
-        } catch let error as DecodingError {
-            let mapped = ErrorMapping.apiError(for: error)
-            throw bytes.withUnsafeBytes { NumberRangeDiagnosis.refined(mapped, body: $0) }
-        } catch {
-            throw APIError.malformedJSON("\(error)")
-        }
+        try RequestJSON.decode(T.self, from: bytes)
     }
 
-    /// A JSON response with sorted keys and ISO 8601 dates.
+    /// A JSON response of `value`, written by the API's encoder (``WireJSON/encoder()``).
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(WireDate.string(date))
-        }
-        return JSONResponse.make([UInt8](try encoder.encode(value)), status: status)
+        JSONResponse.make([UInt8](try WireJSON.encoder().encode(value)), status: status)
     }
 
     /// The collected body as bytes (``BodyLimitMiddleware`` has already enforced the limit).

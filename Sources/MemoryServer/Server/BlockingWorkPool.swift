@@ -1,6 +1,7 @@
 import MemoryEngine
 import NIOPosix
 import Synchronization
+import EngramAPI
 
 /// The dedicated threads that run blocking engine calls, so they never occupy an event loop
 /// (where connections' tasks run, see ``EventLoopAffineChannel``) or Swift's cooperative pool.

@@ -1,4 +1,5 @@
 import Hummingbird
+import EngramService
 
 /// The request context of every Engram route.
 ///

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import EngramService
 
 /// The Engram HTTP/1.1 + JSON API over a Unix domain socket (and, if configured, a loopback TCP
 /// port), as a swift-service-lifecycle `Service`.

@@ -1,3 +1,4 @@
+import EngramAPI
 /// Drops memories that say the same thing as a better-ranked one.
 ///
 /// **Why text and not vectors.** The daemon's search hits (`SearchHit`) carry the entry and its

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import MemoryClient
-import MemoryEngine
+import EngramAPI
 
 /// Turns a request into a prompt: retrieval through the daemon, near-duplicate suppression,
 /// the token budget, and template rendering. Used by `/v1/prompt` and by the chat proxy.

@@ -1,5 +1,5 @@
 import Foundation
-import MemoryServer
+import EngramAPI
 
 /// One memory used in a prompt, as `/v1/prompt` reports it so the caller can cite it and give
 /// feedback on it.

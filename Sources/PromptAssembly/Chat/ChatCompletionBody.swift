@@ -1,4 +1,5 @@
 import Foundation
+import EngramAPI
 
 /// An OpenAI chat completion request, kept as a JSON object so that every field engram-prompt
 /// does not touch (tools, temperature, response_format, vendor extensions…) reaches the
@@ -32,7 +33,7 @@ struct ChatCompletionBody {
         do {
             _ = try JSONDecoder().decode(Scalars.self, from: data)
         } catch let error as DecodingError {
-            throw RequestDecoding.map(error)
+            throw APIError(decoding: error)
         } catch {
             throw .malformedJSON("\(error)")
         }

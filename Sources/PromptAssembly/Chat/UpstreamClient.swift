@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+import EngramAPI
 
 /// The configured OpenAI-compatible endpoint (llama.cpp server, Ollama, vLLM, OpenAI…),
 /// reached with AsyncHTTPClient.

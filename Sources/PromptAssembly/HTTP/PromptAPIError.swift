@@ -1,6 +1,6 @@
 import Hummingbird
 import MemoryClient
-import MemoryServer
+import EngramAPI
 
 /// engram-prompt's errors are the daemon's ``APIError``: the same struct, the same
 /// `{"error": {"code": "...", "message": "..."}}` document, so a client handles both services'

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import MemoryClient
-import MemoryEngine
+import EngramAPI
 
 /// The learning loop's work for one exchange: ask the upstream model for the durable facts in
 /// it, then `learn` each through the daemon, which creates it or reinforces a near-duplicate.

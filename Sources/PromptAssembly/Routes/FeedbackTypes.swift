@@ -1,5 +1,4 @@
-import MemoryServer
-import MemoryStore
+import EngramAPI
 
 /// `POST /v1/feedback`'s body: whether the memories of an answer helped. Unknown fields are
 /// rejected.

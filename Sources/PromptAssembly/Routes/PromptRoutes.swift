@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import MemoryClient
-import MemoryEngine
+import EngramAPI
 
 /// `/v1/prompt`, `/v1/feedback`, `/v1/health` and `/metrics`.
 struct PromptRoutes {

@@ -1,9 +1,10 @@
 import Hummingbird
 import Logging
-import MemoryServer
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+import EngramService
+import EngramAPI
 
 /// engram-prompt's HTTP/1.1 API on its Unix socket and, when configured, a loopback TCP port,
 /// as a swift-service-lifecycle `Service`.

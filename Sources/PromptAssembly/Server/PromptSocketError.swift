@@ -1,4 +1,5 @@
-import MemoryServer
+import EngramService
+import EngramAPI
 
 /// Why engram-prompt could not take its socket.
 ///

@@ -2,6 +2,7 @@ import Foundation
 import MemoryServer
 import Synchronization
 import Testing
+import EngramTestSupport
 
 /// DESIGN.md "Searches run in parallel with each other and with a writer" and "Read your
 /// writes", over the socket: several searchers and one writer, each request on its own

@@ -5,6 +5,7 @@ import Foundation
 import MemoryEngine
 import MemoryServer
 import Testing
+import EngramTestSupport
 
 /// What SIGTERM does to engramd (the ServiceGroup's graceful shutdown), with real writes in
 /// flight: they all complete and are acknowledged, the listener closes, the socket file goes,

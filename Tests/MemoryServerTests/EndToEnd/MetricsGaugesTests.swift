@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import MemoryServer
 import Testing
+import EngramTestSupport
 
 /// `/metrics` gauges are read from the engine at scrape time: they follow every write, agree
 /// with the namespace stats route and the store on disk, and a deleted namespace's series

@@ -1,6 +1,7 @@
 import Foundation
 import MemoryServer
 import Testing
+import EngramTestSupport
 
 /// DESIGN.md "A search never crosses namespaces": over the socket, no search, get, list,
 /// history, audit, edit or forget through namespace B ever reaches an entry of namespace A,

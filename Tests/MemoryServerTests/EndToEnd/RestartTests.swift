@@ -1,6 +1,7 @@
 import Foundation
 import MemoryServer
 import Testing
+import EngramTestSupport
 
 /// A daemon stopped and started again on the same directory serves exactly what it served
 /// before: entries, audit log, namespace configuration, and the same search results.

@@ -9,6 +9,7 @@ import MemoryServer
 import MemoryStore
 import ServiceLifecycle
 import Synchronization
+import EngramTestSupport
 
 /// engramd's wiring (store → engine → server + maintenance in a ServiceGroup) over a directory
 /// the test keeps, so one test can stop the daemon, reopen the same store, or shut it down

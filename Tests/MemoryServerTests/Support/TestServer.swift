@@ -9,6 +9,8 @@ import MemoryEngine
 import MemoryServer
 import NIOPosix
 import ServiceLifecycle
+import EngramService
+import EngramTestSupport
 
 /// A fresh, short directory for a test's socket (sun_path holds only 107 bytes, so not under
 /// the build directory).

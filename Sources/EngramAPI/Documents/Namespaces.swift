@@ -1,0 +1,198 @@
+public import Foundation
+
+// Namespaces, and the daemon's health document.
+
+/// How a namespace measures closeness.
+public enum Metric: String, Sendable, Hashable, Codable, CaseIterable {
+    /// `1 − cos(a, b)`; vectors are normalized on the way in.
+    case cosine
+    /// Squared Euclidean distance.
+    case l2
+}
+
+/// A namespace's HNSW parameters as the API returns them.
+public struct HNSWParameters: Sendable, Hashable, Codable {
+    /// Links per node on the upper levels (twice that on level 0).
+    public var m: Int
+    public var efConstruction: Int
+    /// The default search breadth.
+    public var efSearch: Int
+    /// Below this many entries a search is exact (a flat scan).
+    public var flatThreshold: Int
+    /// The fraction of deleted nodes that triggers consolidation.
+    public var consolidationFraction: Double
+    public var seed: UInt64
+
+    public init(m: Int, efConstruction: Int, efSearch: Int, flatThreshold: Int, consolidationFraction: Double, seed: UInt64) {
+        self.m = m
+        self.efConstruction = efConstruction
+        self.efSearch = efSearch
+        self.flatThreshold = flatThreshold
+        self.consolidationFraction = consolidationFraction
+        self.seed = seed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case m, seed
+        case efConstruction = "ef_construction"
+        case efSearch = "ef_search"
+        case flatThreshold = "flat_threshold"
+        case consolidationFraction = "consolidation_fraction"
+    }
+}
+
+/// HNSW parameters in a request: each absent one takes the daemon's default.
+public struct HNSWParametersInput: Sendable, Hashable, Codable {
+    public var m: Int?
+    public var efConstruction: Int?
+    public var efSearch: Int?
+    public var flatThreshold: Int?
+    public var consolidationFraction: Double?
+    public var seed: UInt64?
+
+    public init(m: Int? = nil, efConstruction: Int? = nil, efSearch: Int? = nil, flatThreshold: Int? = nil,
+                consolidationFraction: Double? = nil, seed: UInt64? = nil) {
+        self.m = m
+        self.efConstruction = efConstruction
+        self.efSearch = efSearch
+        self.flatThreshold = flatThreshold
+        self.consolidationFraction = consolidationFraction
+        self.seed = seed
+    }
+
+    /// Every parameter given.
+    public init(_ parameters: HNSWParameters) {
+        self.init(m: parameters.m, efConstruction: parameters.efConstruction, efSearch: parameters.efSearch,
+                  flatThreshold: parameters.flatThreshold, consolidationFraction: parameters.consolidationFraction,
+                  seed: parameters.seed)
+    }
+
+    typealias CodingKeys = HNSWParameters.CodingKeys
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        m = try c.decodeIfPresent(Int.self, forKey: .m)
+        efConstruction = try c.decodeIfPresent(Int.self, forKey: .efConstruction)
+        efSearch = try c.decodeIfPresent(Int.self, forKey: .efSearch)
+        flatThreshold = try c.decodeIfPresent(Int.self, forKey: .flatThreshold)
+        consolidationFraction = try c.decodeIfPresent(Double.self, forKey: .consolidationFraction)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+    }
+}
+
+extension HNSWParameters.CodingKeys: CaseIterable {}
+
+/// `PUT /v1/namespaces/{ns}`: every member optional (the embedder's dimension, cosine, the
+/// default parameters).
+public struct NamespaceRequest: Sendable, Hashable, Codable {
+    public var dimension: Int?
+    public var metric: Metric?
+    public var parameters: HNSWParametersInput?
+
+    public init(dimension: Int? = nil, metric: Metric? = nil, parameters: HNSWParametersInput? = nil) {
+        self.dimension = dimension
+        self.metric = metric
+        self.parameters = parameters
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case dimension, metric, parameters }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dimension = try c.decodeIfPresent(Int.self, forKey: .dimension)
+        metric = try c.decodeIfPresent(Metric.self, forKey: .metric)
+        parameters = try c.decodeIfPresent(HNSWParametersInput.self, forKey: .parameters)
+    }
+}
+
+/// A namespace: its configuration and live figures.
+public struct Namespace: Sendable, Hashable, Codable {
+    public var name: String
+    public var dimension: Int
+    public var metric: Metric
+    public var parameters: HNSWParameters
+    /// Which embedder produced the vectors; `nil` when clients send their own.
+    public var embedderID: String?
+    public var createdAt: Date
+    /// Live entries (expired ones not yet purged included).
+    public var entryCount: Int
+    public var deletedNodes: Int
+    public var freeSlots: Int
+    public var maxLevel: Int
+    /// Bytes the index holds in memory.
+    public var indexBytes: Int
+
+    public init(name: String, dimension: Int, metric: Metric, parameters: HNSWParameters, embedderID: String?,
+                createdAt: Date, entryCount: Int, deletedNodes: Int, freeSlots: Int, maxLevel: Int, indexBytes: Int) {
+        self.name = name
+        self.dimension = dimension
+        self.metric = metric
+        self.parameters = parameters
+        self.embedderID = embedderID
+        self.createdAt = createdAt
+        self.entryCount = entryCount
+        self.deletedNodes = deletedNodes
+        self.freeSlots = freeSlots
+        self.maxLevel = maxLevel
+        self.indexBytes = indexBytes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, dimension, metric, parameters
+        case embedderID = "embedder_id"
+        case createdAt = "created_at"
+        case entryCount = "entry_count"
+        case deletedNodes = "deleted_nodes"
+        case freeSlots = "free_slots"
+        case maxLevel = "max_level"
+        case indexBytes = "index_bytes"
+    }
+}
+
+/// `GET /v1/namespaces`.
+public struct NamespaceList: Sendable, Hashable, Codable {
+    public var namespaces: [Namespace]
+
+    public init(namespaces: [Namespace]) {
+        self.namespaces = namespaces
+    }
+}
+
+/// `DELETE /v1/namespaces/{ns}`.
+public struct NamespaceDeleted: Sendable, Hashable, Codable {
+    /// The namespace's name.
+    public var deleted: String
+    /// Sequence of the last `deleted` audit event; `nil` when the namespace held no entries.
+    public var sequence: UInt64?
+
+    public init(deleted: String, sequence: UInt64?) {
+        self.deleted = deleted
+        self.sequence = sequence
+    }
+}
+
+/// `GET /v1/health`.
+public struct Health: Sendable, Hashable, Codable {
+    /// `ok` while the daemon serves.
+    public var status: String
+    public var version: String
+    public var uptimeSeconds: Double
+    public var pid: Int32
+    /// Facts the daemon adds (BLAS backend, store state…).
+    public var details: [String: String]
+
+    public init(status: String, version: String, uptimeSeconds: Double, pid: Int32, details: [String: String]) {
+        self.status = status
+        self.version = version
+        self.uptimeSeconds = uptimeSeconds
+        self.pid = pid
+        self.details = details
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, version, pid, details
+        case uptimeSeconds = "uptime_seconds"
+    }
+}

@@ -1,0 +1,91 @@
+public import Embeddings
+import Foundation
+public import MemoryEngine
+public import MemoryServer
+import MemoryStore
+
+/// engramd in this process: its own composition (``Daemon``) over a store, running until
+/// ``stop()``. For tests that stop and start a daemon on the same store; ``withTestDaemon``
+/// covers the common case.
+public final class InProcessDaemon: Sendable {
+    public let daemon: Daemon
+    private let runner: Task<Void, any Error>
+
+    /// The engine, for checks that bypass the socket.
+    public var engine: MemoryEngine { daemon.engine }
+    /// The daemon's socket.
+    public var socketPath: String { daemon.configuration.socketPath }
+
+    private init(daemon: Daemon, runner: Task<Void, any Error>) {
+        self.daemon = daemon
+        self.runner = runner
+    }
+
+    /// Opens the store at `configuration.dataDirectory` and serves it on
+    /// `configuration.socketPath`; returns once the socket accepts connections.
+    public static func start(configuration: ServerConfiguration, embedder: any Embedder = WordHashEmbedder(),
+                             engineConfiguration: EngineConfiguration = EngineConfiguration()) async throws -> InProcessDaemon {
+        let logger = makeTestLogger("engram.test-daemon")
+        let store = try MemoryStore(path: configuration.dataDirectory)
+        let engine = try MemoryEngine(store: store, embedder: embedder, configuration: engineConfiguration, logger: logger)
+        let daemon = Daemon(engine: engine, configuration: configuration, logger: logger)
+        let runner = Task { try await daemon.run() }
+        do {
+            try await daemon.waitUntilReady()
+        } catch {
+            await daemon.shutdown()
+            _ = await runner.result
+            throw error
+        }
+        return InProcessDaemon(daemon: daemon, runner: runner)
+    }
+
+    /// Shuts down gracefully (requests in flight finish, use counts are flushed) and waits.
+    public func stop() async throws {
+        await daemon.shutdown()
+        try await runner.value
+    }
+}
+
+/// A running engramd for a test (see ``withTestDaemon``).
+public struct TestDaemon: Sendable {
+    /// The daemon's socket.
+    public let socketPath: String
+    /// The temporary directory holding the store (`store/`), the socket and the backups
+    /// (`backups/`); tests may write files of their own there.
+    public let directory: String
+    /// The engine, for checks that bypass the socket.
+    public let engine: MemoryEngine
+}
+
+/// Runs engramd over a fresh store in a temporary directory, calls `body` once it serves, then
+/// shuts it down gracefully (also when `body` throws) and removes the directory.
+/// - Parameter configure: changes to the server configuration (the socket, the data directory
+///   and a 64 KiB body limit are set first).
+@discardableResult
+public func withTestDaemon<R: Sendable>(
+    embedder: any Embedder = WordHashEmbedder(),
+    engineConfiguration: EngineConfiguration = EngineConfiguration(),
+    configure: (inout ServerConfiguration) -> Void = { _ in },
+    _ body: (TestDaemon) async throws -> R
+) async throws -> R {
+    let directory = try makeTemporaryDirectory(prefix: "engram-daemon")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var configuration = ServerConfiguration()
+    configuration.socketPath = "\(directory)/d.sock"
+    configuration.maxBodyBytes = 64 * 1024
+    configuration.dataDirectory = "\(directory)/store"  // hot backups go to \(directory)/backups
+    configure(&configuration)
+    let running = try await InProcessDaemon.start(configuration: configuration, embedder: embedder,
+                                                  engineConfiguration: engineConfiguration)
+    let handle = TestDaemon(socketPath: configuration.socketPath, directory: directory, engine: running.engine)
+    let result: R
+    do {
+        result = try await body(handle)
+    } catch {
+        try? await running.stop()
+        throw error
+    }
+    try await running.stop()
+    return result
+}

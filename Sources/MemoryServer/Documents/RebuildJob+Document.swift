@@ -1,0 +1,18 @@
+import EngramAPI
+import Foundation
+
+extension RebuildJob {
+    /// The job as `POST /v1/admin/rebuild` and `/v1/admin/jobs/{id}` return it.
+    var document: Job {
+        let now = current
+        return Job(
+            id: id, state: Job.State(rawValue: now.state.rawValue) ?? .failed, namespaces: namespaces,
+            namespace: now.namespace, phase: now.phase.flatMap { Job.Phase(rawValue: $0.rawValue) }, done: now.done,
+            total: now.total, cancelRequested: cancelRequested.load(ordering: .relaxed), startedAt: startedAt,
+            finishedAt: now.finishedAt, error: now.error.map { Job.Failure(code: $0.code, message: $0.message) },
+            results: now.results.map {
+                RebuildResult(namespace: $0.namespace, nodes: $0.nodes, caughtUp: $0.caughtUp, m: $0.parameters.m,
+                              efConstruction: $0.parameters.efConstruction, seconds: $0.seconds)
+            })
+    }
+}
