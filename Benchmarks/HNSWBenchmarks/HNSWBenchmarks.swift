@@ -14,7 +14,8 @@ let benchmarks: @Sendable () -> Void = {
     // Reference-counting metrics (.retainCount/.releaseCount) need package-benchmark's runtime
     // interposer on Linux with Swift 6.3, which the package mirror here lacks; the runtime's own
     // hooks crash under 6.3. Retain/release counts of a search are measured with callgrind
-    // instead (docs/benchmarks.md, "Allocation and ARC").
+    // instead: the recipe is in docs/benchmarks.md#allocation-and-arc, the counts in
+    // docs/performance.md#hnsw-search-and-build.
     let countingMetrics: [BenchmarkMetric] = [.wallClock, .throughput, .mallocCountTotal, .memoryLeaked, .instructions]
 
     for dimension in [128, 384, 768] {

@@ -1,14 +1,14 @@
 /// A linear layer's weight `W` (`[out, in]`, as PyTorch stores it), optionally also as
 /// contiguous column panels of `Wᵀ` for passes with few tokens.
 ///
-/// Why panels: for a single short query (≈ 15 tokens) a full-width `sgemm` spends about a third
-/// of its time repacking the weight operand, which it does on every call. OpenBLAS has an
-/// unpacked "small matrix" kernel for row-major NoTrans/NoTrans products with alpha 1, beta 0
-/// and M·N·K ≤ 10⁶, but only in its AVX-512 kernel sets (SkylakeX, Cooperlake). Cutting `Wᵀ` into
-/// `[in, 32]` blocks makes each product a row of such small calls on contiguous memory. Where
-/// that kernel is not available the panels would not help, so whether to build them is
-/// measured at start (``BertEncoder/panelsPayOff(weights:configuration:)``); they cost a
-/// 42 MiB copy for MiniLM-L6 when used.
+/// Why panels: for a single short query a full-width `sgemm` spends much of its time repacking
+/// the weight operand (see docs/performance.md#embedding), which it does on every call.
+/// OpenBLAS has an unpacked "small matrix" kernel for row-major NoTrans/NoTrans products with
+/// alpha 1, beta 0 and M·N·K ≤ 10⁶, but only in its AVX-512 kernel sets (SkylakeX, Cooperlake).
+/// Cutting `Wᵀ` into `[in, 32]` blocks makes each product a row of such small calls on
+/// contiguous memory. Where that kernel is not available the panels would not help, so whether
+/// to build them is measured at start (``BertEncoder/panelsPayOff(weights:configuration:)``);
+/// they cost a 42 MiB copy for MiniLM-L6 when used.
 struct DenseWeight: Sendable {
     /// Panel width: a multiple of 8 dividing every MiniLM layer width.
     static let panelWidth = 32

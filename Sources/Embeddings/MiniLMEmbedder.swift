@@ -2,8 +2,8 @@ import Foundation
 import VectorMath
 
 /// sentence-transformers/all-MiniLM-L6-v2 run natively: BERT WordPiece tokenisation, the
-/// 6-layer encoder on BLAS, mean pooling and L2 normalisation. 384-dimensional unit vectors,
-/// within 3e-7 per component of sentence-transformers on PyTorch over the golden fixtures.
+/// 6-layer encoder on BLAS, mean pooling and L2 normalisation. 384-dimensional unit vectors that
+/// match sentence-transformers on PyTorch over the golden fixtures (docs/performance.md#embedding).
 ///
 /// Initialisation loads and validates everything (`config.json`, `vocab.txt`, and the whole
 /// safetensors header against the file), so a missing or damaged model fails at start with a
@@ -20,7 +20,7 @@ public final class MiniLMEmbedder: Embedder {
         /// Most tokens one forward pass processes together; bounds each workspace's size
         /// (≈ 16.5 KiB per token for MiniLM-L6). Must be at least `maximumSequenceLength` and
         /// at most ``MiniLMEmbedder/maximumBatchTokenLimit``. 512 keeps a pass's activations
-        /// (≈ 8 MiB) in cache; larger passes measured no faster.
+        /// (≈ 8 MiB) in cache; larger passes measured no faster (docs/performance.md#embedding).
         public var batchTokenLimit: Int = 512
         /// Tokens per text, `[CLS]` and `[SEP]` included (the model was trained with 256).
         public var maximumSequenceLength: Int = 256

@@ -11,9 +11,9 @@ import Glibc
 /// decoders built on it then fall back to `JSONDecoder`, so a document this reader does not
 /// take still decodes (or fails) exactly as it did before, with `JSONDecoder`'s message.
 ///
-/// Why not `JSONDecoder`: through `Decodable` containers it spends ~10 µs per entry (about
-/// 120 µs for ten search hits on the development machine); this reader walks the bytes once
-/// and allocates only the strings and arrays it returns.
+/// Why not `JSONDecoder`: through `Decodable` containers, decoding the entries of a search's
+/// hits cost a large share of the search itself (see docs/performance.md#json-and-wire-codecs);
+/// this reader walks the bytes once and allocates only the strings and arrays it returns.
 ///
 /// Precondition: the buffer outlives the reader (it does not copy). Every method is O(bytes
 /// it consumes); nesting is limited to ``maximumDepth``.

@@ -14,13 +14,14 @@ import Foundation
 /// on the text. The price: a written time may be up to half a millisecond after the stored one
 /// (truncation erred the other way), which matters only to a filter bound copied from an entry.
 ///
-/// Why: Foundation's formatter and parser cost a few microseconds a date, and a k = 10 search
-/// response carries 20–30 of them, written by the daemon and read by the client. The results
-/// are Foundation's own, bit for bit (`parse`) and byte for byte (`format`) — checked by the
-/// tests over hundreds of thousands of random dates. Both return `nil` outside the range
-/// where that was established (years 1902–2099; for `parse` also within ~3 years of
-/// 2001-01-01, where Foundation's parse rounds differently in the last bit), and callers then
-/// use Foundation. O(1), no allocation in `parse`.
+/// Why: Foundation's formatter and parser are costly per date (see
+/// docs/performance.md#json-and-wire-codecs), and a k = 10 search response carries 20–30 of
+/// them, written by the daemon and read by the client. The results are Foundation's own, bit
+/// for bit (`parse`) and byte for byte (`format`) — checked by the tests over hundreds of
+/// thousands of random dates. Both return `nil` outside the range where that was established
+/// (years 1902–2099; for `parse` also within ~3 years of 2001-01-01, where Foundation's parse
+/// rounds differently in the last bit), and callers then use Foundation. O(1), no allocation in
+/// `parse`.
 package enum WireDate {
     /// Seconds from 1970-01-01 to 2001-01-01, Foundation's reference date.
     static let referenceOffset: Int64 = 978_307_200

@@ -194,9 +194,9 @@ extension HNSWIndex {
         }
     }
 
-    /// How many distances ahead the search requests a neighbour's whole block. Measured on
-    /// 384-d vectors (27 cache lines a block), single-query QPS at ef=32 against distance 2:
-    /// +8% at 3, +12% at 4, no further gain at 6.
+    /// How many distances ahead the search requests a neighbour's whole block (27 cache lines
+    /// for 384-d vectors). Chosen by single-query QPS at ef=32: 4 beat shorter distances and a
+    /// longer one gained nothing (see docs/performance.md#hnsw-search-and-build).
     static let prefetchDistance = 4
 
     // MARK: - Exact paths

@@ -61,7 +61,8 @@ public final class HNSWIndex: @unchecked Sendable {
         writerScratch = SearchScratch(dimension: dimension, nodes: 1024)
         scratchPool = ScratchPool(dimension: dimension)
         // Per-query BLAS calls must not fan out to threads: a threaded sgemv over a small flat
-        // index is several times slower, and Engram parallelises across requests instead.
+        // index is several times slower (see docs/performance.md#kernels-and-blas), and Engram
+        // parallelises across requests instead.
         BLASBackend.useSingleThread()
     }
 

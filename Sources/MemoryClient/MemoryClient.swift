@@ -249,10 +249,9 @@ public final class MemoryClient: Sendable {
     /// Runs the blocking exchange on a pool thread and resumes with its result.
     ///
     /// A parked ``IOThreadPool`` thread rather than a new thread per call: measured with
-    /// `engram-socket-bench` (release, 20 000 × 384-d, k = 10, one keep-alive connection, a
-    /// loaded 2-core machine, three interleaved rounds), a `Thread` per call made the search's
-    /// socket p50 ≈ 40 µs slower (595–609 µs against 555–568 µs); a hand-over to a parked
-    /// thread is a mutex push/pop and a semaphore signal.
+    /// `engram-socket-bench`, a `Thread` per call made the search's socket p50 measurably
+    /// slower (see docs/performance.md#client-transport); a hand-over to a parked thread is a
+    /// mutex push/pop and a semaphore signal.
     func send(method: String, target: String, body: [UInt8]?) async throws(MemoryClientError) -> HTTPResponse {
         let result: Result<HTTPResponse, MemoryClientError> = await withCheckedContinuation { continuation in
             IOThreadPool.shared.run {

@@ -197,7 +197,8 @@ struct ResponseReader {
         /// apart; every header line with a colon); `nil` for anything else, which
         /// ``init(text:reader:)`` then parses or reports. Makes strings only of the three
         /// values it keeps: the general parser split the head into a `String` per line and a
-        /// dictionary of every header, ~4 µs of a ~6 µs response read.
+        /// dictionary of every header, most of a response read's time (see
+        /// docs/performance.md#client-transport).
         init?(bytes head: UnsafeRawBufferPointer) {
             func at(_ index: Int) -> UInt8 { index < head.count ? head[index] : 0 }
             // "HTTP/1.x SSS" then a space or the end of the line.
@@ -413,13 +414,14 @@ extension StringProtocol {
 /// Long-lived threads that run the client's blocking exchanges, so no call ever blocks a thread
 /// of Swift's cooperative pool and no call waits for a thread to be free.
 ///
-/// Why not a thread per call (what the client did first): starting a `Thread` per request cost
-/// tens of microseconds plus a cold stack, a large share of a ~250 µs vector search. Why not
-/// Dispatch: libdispatch on Linux adds workers only slowly when the ones it has block (24
-/// concurrent calls took over 20 s on a 2-core machine, all waiting for threads). This pool
-/// hands a job to a parked thread when one is idle (a mutex push/pop and a semaphore signal)
-/// and starts a new thread otherwise, so concurrency is never capped; at most
-/// ``maxIdleThreads`` stay parked, and a parked thread exits after ``idleSeconds`` unused.
+/// Why not a thread per call (what the client did first): starting a `Thread` per request, plus
+/// its cold stack, cost a large share of a vector search over the socket. Why not Dispatch:
+/// libdispatch on Linux adds workers only slowly when the ones it has block (a burst of
+/// concurrent calls on a 2-core machine spent seconds waiting for threads). Both are measured
+/// in docs/performance.md#client-transport. This pool hands a job to a parked thread when one
+/// is idle (a mutex push/pop and a semaphore signal) and starts a new thread otherwise, so
+/// concurrency is never capped; at most ``maxIdleThreads`` stay parked, and a parked thread
+/// exits after ``idleSeconds`` unused.
 final class IOThreadPool: Sendable {
     typealias Job = @Sendable () -> Void
 

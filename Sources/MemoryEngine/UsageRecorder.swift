@@ -8,13 +8,13 @@ import Synchronization
 
 /// `use_count` / `last_used_at` off the read path.
 ///
-/// A search that returns entries must not pay for a durable write: `MemoryStore.recordUse`
-/// is an LMDB commit (an fsync with sync durability, ~1 ms or more), which would multiply a
-/// sub-millisecond search's latency and serialise searches behind the single writer. So a
-/// search only adds the returned ids to this in-memory table (O(k) under a mutex), and
-/// reads (`get`, `list`, `search`) overlay the pending counts, so callers see exact values at
-/// once. ``MemoryEngine/flushUsage()`` (called by the daemon every
-/// `usageFlushInterval`) writes them with `recordUse`, each entry once with its count.
+/// A search that returns entries must not pay for a durable write: `MemoryStore.recordUse` is
+/// an LMDB commit (an fsync with sync durability, see docs/performance.md#storage-and-lmdb),
+/// which would multiply an in-memory search's latency and serialise searches behind the single
+/// writer. So a search only adds the returned ids to this in-memory table (O(k) under a mutex),
+/// and reads (`get`, `list`, `search`) overlay the pending counts, so callers see exact values
+/// at once. ``MemoryEngine/flushUsage()`` (called by the daemon every `usageFlushInterval`)
+/// writes them with `recordUse`, each entry once with its count.
 ///
 /// Trade-off, documented for operators: a crash loses at most one interval of use counts
 /// (usage statistics, not knowledge).

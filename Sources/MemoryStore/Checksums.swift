@@ -2,8 +2,9 @@
 /// event, namespace record and vector carries one; the HNSW records carry their own (same
 /// polynomial, computed by the HNSW module).
 ///
-/// Slicing-by-8 tables: about 8× the byte-at-a-time speed, which matters at open, where every
-/// stored vector (150k × 1.5 KiB for a large namespace) is checked. O(bytes).
+/// Slicing-by-8 tables: several times the byte-at-a-time speed (see
+/// docs/performance.md#storage-and-lmdb), which matters at open, where every stored vector
+/// (150k × 1.5 KiB for a large namespace) is checked. O(bytes).
 enum CRC32C {
     private static let tables: [UInt32] = {
         var t = [UInt32](repeating: 0, count: 8 * 256)

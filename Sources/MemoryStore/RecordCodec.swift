@@ -10,12 +10,12 @@ import EngramJSON
 /// The envelope of JSON records (entries, audit events, namespaces):
 /// `[format: UInt8 = 1][CRC-32C of the JSON: UInt32 LE][JSON (UTF-8, sorted keys)]`.
 ///
-/// Why JSON: these records are read one at a time (get, list, history) where a few
-/// microseconds of decoding are nothing beside the request, their fields will grow (optional
-/// fields decode as absent from older records, so adding one needs no migration), metadata is
-/// JSON already, and an operator can read them with `mdb_dump`. The hot data (vectors, graph
-/// nodes) is binary. Why the checksum: LMDB checks page structure but not contents, so a
-/// flipped bit in a value would otherwise decode into plausible wrong data.
+/// Why JSON: these records are read one at a time (get, list, history) where decoding one is
+/// cheap beside the rest of the request, their fields will grow (optional fields decode as
+/// absent from older records, so adding one needs no migration), metadata is JSON already, and
+/// an operator can read them with `mdb_dump`. The hot data (vectors, graph nodes) is binary.
+/// Why the checksum: LMDB checks page structure but not contents, so a flipped bit in a value
+/// would otherwise decode into plausible wrong data.
 enum RecordCodec {
     static let format: UInt8 = 1
     static let headerSize = 5
@@ -46,8 +46,8 @@ enum RecordCodec {
     /// An entry record: the same result as the generic form (which call sites naming
     /// `MemoryEntry.self` get instead), read with ``JSONReader`` rather than `JSONDecoder`.
     ///
-    /// Why: every search hit reads its entry, and `JSONDecoder` spent ~10 µs on each, about
-    /// half of an in-process k = 10 search on the development dataset. A record the reader
+    /// Why: every search hit reads its entry, and `JSONDecoder` on each made up a large share of
+    /// an in-process search (see docs/performance.md#json-and-wire-codecs). A record the reader
     /// does not take (written by a future version with a field given twice, or damaged) goes
     /// through `JSONDecoder`, so the answer, or the error, is exactly the generic one.
     static func decode(_ type: MemoryEntry.Type, from bytes: [UInt8], what: @autoclosure () -> String) throws -> MemoryEntry {

@@ -3,8 +3,9 @@ import CBLASShim
 /// Which BLAS library this process actually loaded, and the thread setting Engram needs.
 ///
 /// Debian links `-lblas` against whatever the `libblas.so.3` alternative points to. OpenBLAS is
-/// 12–20× faster than the reference (netlib) BLAS for our kernels, so programs log
-/// ``BLASBackend/current`` at start and print ``warning`` when it is not OpenBLAS.
+/// many times faster than the reference (netlib) BLAS for our kernels (see
+/// docs/performance.md#kernels-and-blas), so programs log ``BLASBackend/current`` at start and
+/// print ``warning`` when it is not OpenBLAS.
 public struct BLASBackend: Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         case openBLAS = "OpenBLAS"
@@ -45,6 +46,8 @@ public struct BLASBackend: Sendable, CustomStringConvertible {
         case .openBLAS:
             return nil
         case .reference, .unknown:
+            // The factor in this message is the one measured in docs/performance.md#kernels-and-blas
+            // (as are the README's and the Makefile's); change them together.
             return """
                 WARNING: Engram is running on the \(kind.rawValue) (\(libraryPath ?? "path unknown")), \
                 which is 12-20x slower than OpenBLAS for its distance kernels. Install Debian's \
@@ -68,8 +71,9 @@ public struct BLASBackend: Sendable, CustomStringConvertible {
     }
 
     /// Makes BLAS calls single-threaded. Per-query kernels (one dot, one small gemv) are far
-    /// slower when OpenBLAS spreads them over threads, and Engram parallelises across requests
-    /// instead. Safe to call more than once. Returns whether the backend accepted the setting.
+    /// slower when OpenBLAS spreads them over threads (see docs/performance.md#kernels-and-blas),
+    /// and Engram parallelises across requests instead. Safe to call more than once. Returns
+    /// whether the backend accepted the setting.
     @discardableResult
     public static func useSingleThread() -> Bool {
         engram_blas_set_num_threads(1) == 1

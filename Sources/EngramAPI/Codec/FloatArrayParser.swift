@@ -1,13 +1,14 @@
 /// An allocation-light parser for a JSON array of numbers into `[Float]`.
 ///
-/// Why not `JSONDecoder`: decoding 384 floats through Foundation costs ~130 µs, more than an
-/// HNSW search. This parser makes one allocation (the result), reads the bytes once, and
-/// converts each number with Clinger's fast path: a decimal with at most 19 significant digits
-/// and a power of ten within ±22 becomes `Double(mantissa) ×/÷ 10^k`, which is exact when the
-/// mantissa is below 2^53. The result is defined as `Float(correctly rounded Double)`, the same
-/// as `Float(Double(text)!)` and as a client's strtod + cast. (Linux Foundation's
-/// JSONSerialization is not correctly rounded next to float rounding midpoints and can differ
-/// there by one float ulp; the tests show both facts.)
+/// Why not `JSONDecoder`: decoding 384 floats through Foundation costs more than an HNSW search
+/// (see docs/performance.md#json-and-wire-codecs). This parser makes one allocation (the
+/// result), reads the bytes once, and converts each number with Clinger's fast path: a decimal
+/// with at most 19 significant digits and a power of ten within ±22 becomes
+/// `Double(mantissa) ×/÷ 10^k`, which is exact when the mantissa is below 2^53. The result is
+/// defined as `Float(correctly rounded Double)`, the same as `Float(Double(text)!)` and as a
+/// client's strtod + cast. (Linux Foundation's JSONSerialization is not correctly rounded next
+/// to float rounding midpoints and can differ there by one float ulp; the tests show both
+/// facts.)
 /// For longer mantissas the double may be off by an ulp or two; that can only change the float
 /// when the double lies next to a float rounding midpoint, so those cases (about one in 2^26),
 /// out-of-range exponents, more than 19 digits and float subnormals take the slow, exact path

@@ -121,10 +121,11 @@ private struct Writer {
         if value { raw("true") } else { raw("false") }
     }
 
-    /// Dates outside ``WireDate``'s range already formatted in this document: a search response repeats its timestamps
-    /// (`updated_at` equals `created_at` until an entry is edited; every hit of one search
-    /// carries the same `last_used_at`), and Foundation's ISO 8601 formatter costs a few
-    /// microseconds a date. Memoizing returns exactly what the formatter returned.
+    /// Dates outside ``WireDate``'s range already formatted in this document: a search response
+    /// repeats its timestamps (`updated_at` equals `created_at` until an entry is edited; every
+    /// hit of one search carries the same `last_used_at`), and Foundation's ISO 8601 formatter
+    /// is costly per date (see docs/performance.md#json-and-wire-codecs). Memoizing returns
+    /// exactly what the formatter returned.
     var formattedDates: [Date: String] = [:]
 
     mutating func date(_ value: Date) {

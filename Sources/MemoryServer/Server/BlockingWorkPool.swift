@@ -6,16 +6,17 @@ import EngramAPI
 /// The dedicated threads that run blocking engine calls, so they never occupy an event loop
 /// (where connections' tasks run, see ``EventLoopAffineChannel``) or Swift's cooperative pool.
 ///
-/// Why: ``MemoryEngine`` is synchronous. A write holds its thread for an LMDB commit (an
-/// fsync, ~1 ms with `durability = "sync"`), a text request for an embedding (~7 ms of
-/// MiniLM), and an index read lock can wait behind a writer. There are only as many event
-/// loops as cores, each serving several connections, so two such calls on a two-core machine
-/// would stall every other request — searches, health checks, metrics — until they finish. On
-/// this pool they wait here instead and the event loops keep serving.
+/// Why: ``MemoryEngine`` is synchronous. A write holds its thread for an LMDB commit (an fsync
+/// with `durability = "sync"`, see docs/performance.md#storage-and-lmdb), a text request for a
+/// MiniLM embedding (docs/performance.md#embedding), and an index read lock can wait behind a
+/// writer. There are only as many event loops as cores, each serving several connections, so
+/// two such calls on a two-core machine would stall every other request — searches, health
+/// checks, metrics — until they finish. On this pool they wait here instead and the event loops
+/// keep serving.
 ///
 /// What stays inline: pure in-memory vector searches, where the hop (a queue push, a thread
-/// wake-up and a continuation resume) would cost more than it saves (see the measurement in
-/// `MemoryRoutes+Search.swift`).
+/// wake-up and a continuation resume) would cost more than it saves (see
+/// docs/performance.md#socket-search-path-and-daemon-threads).
 ///
 /// Lifecycle: ``MemoryServer`` starts it before it accepts connections and shuts it down
 /// after Hummingbird has finished the in-flight requests, so no acknowledged request loses

@@ -10,8 +10,8 @@ import NIOCore
 /// crossing can wake a thread that went idle while the handler ran. With the connection's
 /// task preferring its channel's loop (``EventLoopAffineChannel``), reading, handling and
 /// writing happen on one thread and no wake-up is needed between them. Measured with
-/// `engram-socket-bench` (docs/daemon.md, "Search latency over the socket"): async-client search p50
-/// 30–100 µs lower, 4 concurrent clients ~13% more searches/s (3 interleaved rounds each).
+/// `engram-socket-bench`: a lower async-client search p50 and more searches/s with concurrent
+/// clients (see docs/performance.md#socket-search-path-and-daemon-threads).
 ///
 /// Cost: `enqueue` is one `EventLoop.execute` (a task-queue push; a wake-up only when called
 /// from another thread).
@@ -35,8 +35,9 @@ final class EventLoopTaskExecutor: TaskExecutor {
 /// Precondition for using it: nothing a handler does inline blocks for long — the event loop
 /// also serves the other connections assigned to it. In this server every blocking engine call
 /// (LMDB commits, embeddings, lock waits) already runs on ``BlockingWorkPool``; what stays
-/// inline is in-memory vector search (~0.1 ms), which the cooperative pool would run on a
-/// thread of the same count anyway.
+/// inline is in-memory vector search (short: see
+/// docs/performance.md#socket-search-path-and-daemon-threads), which the cooperative pool
+/// would run on a thread of the same count anyway.
 struct EventLoopAffineChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let base: Base
