@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import EngramService
 import PromptAssembly
 import ServiceLifecycle
 
@@ -17,39 +18,14 @@ struct EngramPromptCommand: AsyncParsableCommand {
             See config/engram-prompt.toml for every key.
             """)
 
-    @Option(name: .long, help: "Configuration file (TOML).")
-    var config: String?
-
-    @Option(name: .long, help: "Unix socket path; overrides server.socket and ENGRAM_PROMPT_SOCKET.")
-    var socket: String?
-
-    @Flag(name: .long, help: "Print the effective configuration as TOML and exit.")
-    var printConfig = false
+    @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        let file = config ?? environment[PromptConfiguration.configFileEnvironment]
-            ?? (FileManager.default.fileExists(atPath: "config/engram-prompt.toml") ? "config/engram-prompt.toml" : nil)
-        var settings: PromptConfiguration
-        do {
-            var overrides = environment
-            if let socket { overrides["ENGRAM_PROMPT_SOCKET"] = socket }
-            settings = try PromptConfiguration.load(file: file, environment: overrides)
-        } catch {
-            FileHandle.standardError.write(Data("engram-prompt: configuration error:\n\(error)\n".utf8))
-            throw ExitCode(78)  // EX_CONFIG
-        }
-        if printConfig {
-            print(settings.renderTOML(), terminator: "")
-            return
-        }
-
-        let level = settings.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        guard let (settings, file) = try options.load(
+            PromptConfiguration.self, program: "engram-prompt", defaultFile: "config/engram-prompt.toml",
+            configFileVariable: PromptConfiguration.configFileEnvironment, socketVariable: "ENGRAM_PROMPT_SOCKET")
+        else { return }
+        ServiceStartup.bootstrapLogging(level: settings.logLevel)
         let logger = Logger(label: "engram-prompt")
         logger.info("starting", metadata: ["config": "\(file ?? "(defaults)")", "learning": "\(settings.learningEnabled)"])
 
@@ -58,7 +34,7 @@ struct EngramPromptCommand: AsyncParsableCommand {
             runtime = try PromptRuntime(configuration: settings, logger: logger)
         } catch {
             logger.critical("cannot start: \(error)")
-            throw ExitCode(78)
+            throw ExitCode(.configuration)
         }
         let group = ServiceGroup(configuration: .init(
             services: runtime.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -66,7 +42,7 @@ struct EngramPromptCommand: AsyncParsableCommand {
             try await group.run()
         } catch let error as PromptSocketError {
             logger.critical("cannot start: \(error)")
-            throw ExitCode(75)  // EX_TEMPFAIL: another engram-prompt holds the socket
+            throw ExitCode(.temporaryFailure)  // another engram-prompt holds the socket
         }
         logger.info("stopped")
     }

@@ -6,7 +6,6 @@ import LMDB
 import MemoryEngine
 import MemoryServer
 import MemoryStore
-import ServiceLifecycle
 import VectorMath
 import EngramService
 
@@ -47,41 +46,14 @@ struct EngramdCommand: AsyncParsableCommand {
             """,
         version: EngramVersion.current)
 
-    @Option(name: .long, help: "Configuration file (TOML).")
-    var config: String?
-
-    @Option(name: .long, help: "Unix socket path; overrides server.socket and ENGRAM_SOCKET.")
-    var socket: String?
-
-    @Flag(name: .long, help: "Print the effective configuration as TOML and exit.")
-    var printConfig = false
+    @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        let file = config ?? environment[ConfigurationKey.configFileEnvironment]
-            ?? (FileManager.default.fileExists(atPath: "config/engramd.toml") ? "config/engramd.toml" : nil)
-        var settings: ServerConfiguration
-        do {
-            settings = try ServerConfiguration.load(file: file, environment: environment)
-            if let socket {
-                settings.socketPath = socket
-                try settings.validate()
-            }
-        } catch {
-            FileHandle.standardError.write(Data("engramd: configuration error:\n\(error)\n".utf8))
-            throw ExitCode(78)  // EX_CONFIG
-        }
-        if printConfig {
-            print(settings.renderTOML(), terminator: "")
-            return
-        }
-
-        let level = settings.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        guard let (settings, file) = try options.load(
+            ServerConfiguration.self, program: "engramd", defaultFile: "config/engramd.toml",
+            configFileVariable: ServerConfiguration.configFileEnvironment, socketVariable: "ENGRAM_SOCKET")
+        else { return }
+        ServiceStartup.bootstrapLogging(level: settings.logLevel)
         let logger = Logger(label: "engramd")
         logger.info("starting", metadata: [
             "version": "\(EngramVersion.current)", "config": "\(file ?? "(defaults)")",
@@ -104,28 +76,24 @@ struct EngramdCommand: AsyncParsableCommand {
             try engine.warmUp()
         } catch MemoryStoreError.locked {
             logger.critical("cannot start: another engramd holds the store in \(settings.dataDirectory)")
-            throw ExitCode(75)  // EX_TEMPFAIL
+            throw ExitCode(.temporaryFailure)
         } catch {
             logger.critical("cannot start: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(.failure)
         }
         logger.info("store open", metadata: ["namespaces": "\(engine.namespaces().count)"])
 
-        let server = MemoryServer(
-            configuration: settings, logger: logger,
+        let daemon = Daemon(
+            engine: engine, configuration: settings, logger: logger,
             healthDetails: { ["blas": blas.description, "namespaces": "\(engine.namespaces().count)"] },
-            routes: { router, environment in MemoryRoutes.install(on: router, environment: environment, engine: engine) })
-        // Services stop in reverse order: the server drains its requests, then maintenance
-        // writes the last use counts.
-        let maintenance = EngineMaintenance(engine: engine, logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [maintenance, server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            gracefulShutdownSignals: [.sigterm, .sigint])
         do {
-            try await group.run()
+            try await daemon.run()
         } catch let error as SocketError {
             logger.critical("cannot start: \(error)")
-            throw ExitCode(75)  // EX_TEMPFAIL: another daemon holds the socket
+            throw ExitCode(.temporaryFailure)  // another daemon holds the socket
         }
         logger.info("stopped")
     }
+
 }

@@ -1,3 +1,4 @@
+import EngramService
 import Foundation
 import Logging
 import MemoryServer
@@ -14,10 +15,9 @@ struct ConfigurationTests {
         let loaded = try ServerConfiguration.load(file: Self.shippedFile, environment: [:])
         #expect(loaded == ServerConfiguration())
         let text = try String(contentsOfFile: Self.shippedFile, encoding: .utf8)
-        for key in ConfigurationKey.all {
-            let name = String(key.path.split(separator: ".").last!)
-            #expect(text.contains("\n\(name) = "), "config/engramd.toml lacks \(key.path)")
-            #expect(text.contains(key.environment), "config/engramd.toml does not document \(key.environment)")
+        for setting in ServerConfiguration.settings {
+            #expect(text.contains("\n\(setting.key) = "), "config/engramd.toml lacks \(setting.path)")
+            #expect(text.contains(setting.environment), "config/engramd.toml does not document \(setting.environment)")
         }
     }
 
@@ -110,7 +110,7 @@ struct ConfigurationTests {
 
     @Test("non-loopback TCP addresses are refused", arguments: ["0.0.0.0", "192.168.1.10", "::", "example.com", "10.0.0.1"])
     func nonLoopbackRefused(host: String) throws {
-        #expect(!ServerConfiguration.isLoopback(host: host))
+        #expect(!isLoopbackHost(host))
         let error = try #require(throws: ConfigurationError.self) {
             try ServerConfiguration.load(file: nil, environment: ["ENGRAM_TCP_ENABLED": "1", "ENGRAM_TCP_HOST": host])
         }
@@ -119,7 +119,7 @@ struct ConfigurationTests {
 
     @Test("loopback addresses are accepted", arguments: ["127.0.0.1", "127.1.2.3", "::1", "localhost"])
     func loopbackAccepted(host: String) {
-        #expect(ServerConfiguration.isLoopback(host: host))
+        #expect(isLoopbackHost(host))
     }
 
     @Test("validation errors name the key and say what is wrong")

@@ -1,3 +1,4 @@
+import EngramService
 import Foundation
 import Testing
 @testable import PromptAssembly
@@ -12,7 +13,7 @@ import Testing
     /// Every key of the table appears in the shipped file with its environment variable.
     @Test func everyKeyIsDocumented() throws {
         let text = try String(contentsOfFile: "\(packageRoot)/config/engram-prompt.toml", encoding: .utf8)
-        for setting in ConfigurationSetting.all() {
+        for setting in PromptConfiguration.settings {
             #expect(text.contains("\n\(setting.key) = "), "\(setting.path) missing")
             #expect(text.contains(setting.environment), "\(setting.environment) missing")
         }
@@ -55,12 +56,12 @@ import Testing
                 base_url = "ftp://x"
                 """)
         } throws: { error in
-            guard case .multiple(let problems) = error as? PromptConfigurationError else { return false }
+            guard case .multiple(let problems) = error as? ConfigurationError else { return false }
             let text = problems.map(\.description).joined(separator: "\n")
             return problems.count == 4 && text.contains("prompt.k") && text.contains("prompt.tokn_budget")
                 && text.contains("server.tcp.host") && text.contains("upstream.base_url")
         }
-        #expect(throws: PromptConfigurationError.invalidValue(key: "ENGRAM_PROMPT_LEARNING_ENABLED",
+        #expect(throws: ConfigurationError.invalidValue(key: "ENGRAM_PROMPT_LEARNING_ENABLED",
                                                                 message: "expected true or false, got 'maybe'")) {
             _ = try PromptConfiguration.load(file: nil, environment: ["ENGRAM_PROMPT_LEARNING_ENABLED": "maybe"])
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import EngramService
+public import EngramService
+public import Logging
 
 /// Everything `engramd` needs to know before it opens a socket.
 ///
@@ -8,7 +8,7 @@ import EngramService
 /// `config/engramd.toml` repeats, key for key), the TOML file, and `ENGRAM_*` environment
 /// variables. Relative paths are resolved against the daemon's working directory, which is
 /// what `make run` and the README assume.
-public struct ServerConfiguration: Sendable, Equatable {
+public struct ServerConfiguration: ServiceConfiguration {
     /// Whether an acknowledged write must survive power loss (`sync`: fsync on commit) or only
     /// a process crash (`relaxed`: the OS flushes when it likes; faster writes).
     public enum Durability: String, Sendable, Equatable, CaseIterable {
@@ -38,8 +38,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var allowedUIDs: [UInt32] = []
     /// Peer primary gids allowed (SO_PEERCRED reports only the primary gid, not supplementary groups).
     public var allowedGIDs: [UInt32] = []
-    /// The optional loopback TCP listener; `nil` means none (the default).
-    public var tcp: TCPListener? = nil
+    /// Whether the loopback TCP listener runs (see ``tcp``).
+    public var tcpEnabled = false
+    public var tcpHost = "127.0.0.1"
+    public var tcpPort = 7878
     /// Directory holding the LMDB store.
     public var dataDirectory: String = "./data"
     /// Directories `POST /v1/admin/backup` may write into; empty (the default) means one,
@@ -95,4 +97,28 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// The allowlist in the form the connection handler checks.
     public var peerAllowlist: PeerAllowlist { PeerAllowlist(uids: allowedUIDs, gids: allowedGIDs) }
+
+    /// The optional loopback TCP listener; `nil` means none (the default).
+    public var tcp: TCPListener? {
+        get { tcpEnabled ? TCPListener(host: tcpHost, port: tcpPort) : nil }
+        set {
+            tcpEnabled = newValue != nil
+            if let newValue {
+                tcpHost = newValue.host
+                tcpPort = newValue.port
+            }
+        }
+    }
+
+    /// ``logLevel`` by name, for the configuration file.
+    public var logLevelName: String {
+        get { logLevel.rawValue }
+        set { logLevel = Logger.Level(rawValue: newValue) ?? logLevel }
+    }
+
+    /// ``durability`` by name, for the configuration file.
+    public var durabilityName: String {
+        get { durability.rawValue }
+        set { durability = Durability(rawValue: newValue) ?? durability }
+    }
 }

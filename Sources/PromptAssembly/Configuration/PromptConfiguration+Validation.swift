@@ -1,10 +1,11 @@
+import EngramService
 import Foundation
 
 extension PromptConfiguration {
     /// Checks that need more than one key or more than a range: socket paths, the loopback
     /// rule, the upstream URL, template names.
-    func validationProblems() -> [PromptConfigurationError] {
-        var problems: [PromptConfigurationError] = []
+    public func validationProblems() -> [ConfigurationError] {
+        var problems: [ConfigurationError] = []
         func invalid(_ key: String, _ message: String) { problems.append(.invalidValue(key: key, message: message)) }
         for (key, path) in [("server.socket", socketPath), ("daemon.socket", daemonSocket)] {
             if path.isEmpty || path.utf8.count > 107 || path.contains("\0") {
@@ -13,7 +14,7 @@ extension PromptConfiguration {
         }
         if socketPath == daemonSocket { invalid("server.socket", "must differ from daemon.socket") }
         if socketMode & 0o600 != 0o600 { invalid("server.socket_mode", "must include owner read/write (0o600)") }
-        if tcpEnabled, !Self.isLoopback(tcpHost) {
+        if tcpEnabled, !isLoopbackHost(tcpHost) {
             invalid("server.tcp.host", "only loopback addresses (127.0.0.0/8, ::1, localhost) are accepted, got '\(tcpHost)'")
         }
         if let url = URL(string: upstreamBaseURL), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
@@ -31,12 +32,5 @@ extension PromptConfiguration {
             invalid("chat.default_namespace", "a namespace name is 1–128 of [A-Za-z0-9._-], got '\(chatDefaultNamespace)'")
         }
         return problems
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        let lowered = host.lowercased()
-        if lowered == "localhost" || lowered == "::1" || lowered == "[::1]" { return true }
-        let parts = lowered.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 }

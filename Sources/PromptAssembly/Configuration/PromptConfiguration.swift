@@ -1,13 +1,14 @@
-import Logging
+public import EngramService
+public import Logging
 
 /// engram-prompt's effective configuration: built-in defaults < `config/engram-prompt.toml`
 /// < `ENGRAM_PROMPT_*` environment variables (see ``PromptConfiguration/load(file:environment:)``).
 ///
-/// Every key, its default and its environment variable are listed once, in
-/// ``ConfigurationSetting/all``; loading, validation messages and `--print-config` all come
-/// from that table, so the three cannot drift apart. `config/engram-prompt.toml` documents
-/// each key.
-public struct PromptConfiguration: Sendable, Equatable {
+/// Every key, its default and its environment variable are listed once, in ``settings``, the
+/// way engramd's are (EngramService's ``Setting``); loading, validation messages and
+/// `--print-config` all come from that table, so the three cannot drift apart.
+/// `config/engram-prompt.toml` documents each key.
+public struct PromptConfiguration: ServiceConfiguration {
     // MARK: [server]
     /// Unix socket the service listens on (at most 107 bytes).
     public var socketPath = "./run/engram-prompt.sock"
@@ -98,6 +99,4 @@ public struct PromptConfiguration: Sendable, Equatable {
 
     public var chatInjection: Injection { Injection(rawValue: chatInjectionName) ?? .merge }
 
-    /// The name of the environment variable that names the configuration file.
-    public static let configFileEnvironment = "ENGRAM_PROMPT_CONFIG"
 }

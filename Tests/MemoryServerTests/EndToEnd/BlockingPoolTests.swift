@@ -1,3 +1,4 @@
+import EngramService
 import Foundation
 import MemoryServer
 import Testing

@@ -19,7 +19,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case .syntax(let path, let message):
             return "configuration file \(path) is not valid TOML: \(message)"
         case .unknownKey(let key):
-            return "unknown configuration key '\(key)' (see config/engramd.toml for the keys)"
+            return "unknown configuration key '\(key)' (--print-config lists every key)"
         case .invalidValue(let key, let message):
             return "invalid value for '\(key)': \(message)"
         case .multiple(let errors):
