@@ -198,7 +198,7 @@ let package = Package(
         .testTarget(name: "HNSWTests", dependencies: ["HNSW", "VectorMath"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "MemoryStoreTests", dependencies: ["MemoryStore", "LMDB", "HNSW", "VectorMath", "EngramJSON"]),
-        .testTarget(name: "MemoryEngineTests", dependencies: ["MemoryEngine", "MemoryStore", "Embeddings"]),
+        .testTarget(name: "MemoryEngineTests", dependencies: ["MemoryEngine", "MemoryStore", "Embeddings", "EngramTestSupport"]),
         .testTarget(
             name: "MemoryServerTests",
             dependencies: [
@@ -216,7 +216,7 @@ let package = Package(
         .testTarget(
             name: "PromptAssemblyTests",
             dependencies: [
-                "PromptAssembly", "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings",
+                "PromptAssembly", "MemoryClient", "MemoryServer", "MemoryEngine", "Embeddings", "EngramService", "EngramTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -25,10 +25,15 @@ public final class InProcessDaemon: Sendable {
     /// `configuration.socketPath`; returns once the socket accepts connections.
     public static func start(configuration: ServerConfiguration, embedder: any Embedder = WordHashEmbedder(),
                              engineConfiguration: EngineConfiguration = EngineConfiguration()) async throws -> InProcessDaemon {
-        let logger = makeTestLogger("engram.test-daemon")
         let store = try MemoryStore(path: configuration.dataDirectory)
-        let engine = try MemoryEngine(store: store, embedder: embedder, configuration: engineConfiguration, logger: logger)
-        let daemon = Daemon(engine: engine, configuration: configuration, logger: logger)
+        let engine = try MemoryEngine(store: store, embedder: embedder, configuration: engineConfiguration,
+                                      logger: makeTestLogger("engram.test-daemon"))
+        return try await start(engine: engine, configuration: configuration)
+    }
+
+    /// Serves an engine that is already open on `configuration.socketPath`.
+    public static func start(engine: MemoryEngine, configuration: ServerConfiguration) async throws -> InProcessDaemon {
+        let daemon = Daemon(engine: engine, configuration: configuration, logger: makeTestLogger("engram.test-daemon"))
         let runner = Task { try await daemon.run() }
         do {
             try await daemon.waitUntilReady()

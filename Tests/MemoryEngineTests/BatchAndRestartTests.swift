@@ -1,3 +1,4 @@
+import EngramTestSupport
 import Foundation
 import MemoryEngine
 import MemoryStore
@@ -8,7 +9,7 @@ import Testing
         try withEngine { h in
             let outcomes = try h.engine.rememberBatch([
                 RememberRequest(text: "first batch fact", tags: ["a"]),
-                RememberRequest(text: "second batch fact", vector: HashingEmbedder().vector("completely different words")),
+                RememberRequest(text: "second batch fact", vector: WordHashEmbedder.hashing64.vector("completely different words")),
                 RememberRequest(text: "third batch fact", tags: ["a", "a"]),
             ], namespace: "bulk")
             #expect(outcomes.count == 3)
@@ -38,7 +39,7 @@ import Testing
             _ = try h.engine.remember(RememberRequest(text: "untagged fact"), namespace: "n")
             let expiring = try h.engine.remember(RememberRequest(text: "expiring fact", tags: ["keep"], expiresAt: soon), namespace: "n")
             let clock = h.clock
-            let restarted = try MemoryEngine(store: h.store, embedder: HashingEmbedder(), clock: { clock.now })
+            let restarted = try MemoryEngine(store: h.store, embedder: WordHashEmbedder.hashing64, clock: { clock.now })
             let filtered = try restarted.search(namespace: "n", SearchRequest(text: "fact", k: 10, filter: SearchFilter(tagsAny: ["keep"])))
             #expect(Set(filtered.map(\.entry.id)) == [tagged.entry.id, expiring.entry.id])
             h.clock.advance(by: 60)

@@ -1,37 +1,15 @@
 import Embeddings
+import EngramTestSupport
 import Foundation
 import MemoryEngine
 import MemoryStore
 import Synchronization
 import Testing
 
-/// A deterministic embedder for fast tests: each lower-cased word (letters and digits) adds
-/// ±1 to one of `dimension` components chosen by an FNV-1a hash. Texts with the same words
-/// get identical vectors (cosine 1); texts with disjoint words are nearly orthogonal.
-struct HashingEmbedder: Embedder {
-    let dimension: Int
-    var identifier: String { "test-hashing-\(dimension)" }
-
-    init(dimension: Int = 64) { self.dimension = dimension }
-
-    func embed(_ texts: [String]) throws -> [[Float]] {
-        texts.map(vector)
-    }
-
-    func vector(_ text: String) -> [Float] {
-        var result = [Float](repeating: 0, count: dimension)
-        let words = text.lowercased().split { !$0.isLetter && !$0.isNumber }
-        for word in words {
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in word.utf8 {
-                hash ^= UInt64(byte)
-                hash &*= 0x100_0000_01b3
-            }
-            result[Int(hash % UInt64(dimension))] += (hash >> 32) & 1 == 0 ? 1 : -1
-        }
-        if result.allSatisfy({ $0 == 0 }) { result[0] = 1 }
-        return result
-    }
+extension WordHashEmbedder {
+    /// The word-hash embedder at 64 dimensions, under the identifier these tests check as the
+    /// namespaces' embedder.
+    static var hashing64: WordHashEmbedder { WordHashEmbedder(dimension: 64, identifier: "test-hashing-64") }
 }
 
 /// A clock the test moves by hand.
@@ -55,7 +33,7 @@ struct Harness: Sendable {
     let directory: String
 
     /// Cosine similarity of the test embedder's vectors of two texts.
-    static func similarity(_ a: String, _ b: String, embedder: HashingEmbedder = HashingEmbedder()) -> Double {
+    static func similarity(_ a: String, _ b: String, embedder: WordHashEmbedder = .hashing64) -> Double {
         let x = embedder.vector(a), y = embedder.vector(b)
         let dot = zip(x, y).reduce(0) { $0 + Double($1.0 * $1.1) }
         let nx = x.reduce(0) { $0 + Double($1 * $1) }.squareRoot(), ny = y.reduce(0) { $0 + Double($1 * $1) }.squareRoot()
@@ -63,7 +41,7 @@ struct Harness: Sendable {
     }
 }
 
-func withEngine<R>(configuration: EngineConfiguration = EngineConfiguration(), embedder: any Embedder = HashingEmbedder(),
+func withEngine<R>(configuration: EngineConfiguration = EngineConfiguration(), embedder: any Embedder = WordHashEmbedder.hashing64,
                    storeOptions: MemoryStoreOptions = MemoryStoreOptions(),
                    _ body: (Harness) throws -> R) throws -> R {
     let directory = FileManager.default.temporaryDirectory.path + "/memoryengine-test-" + UUID().uuidString
@@ -82,7 +60,7 @@ func withEngine<R>(configuration: EngineConfiguration = EngineConfiguration(), _
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let clock = TestClock()
     let store = try MemoryStore(path: directory + "/store")
-    let engine = try MemoryEngine(store: store, embedder: HashingEmbedder(), configuration: configuration, clock: { clock.now })
+    let engine = try MemoryEngine(store: store, embedder: WordHashEmbedder.hashing64, configuration: configuration, clock: { clock.now })
     return try await body(Harness(engine: engine, store: store, clock: clock, directory: directory))
 }
 

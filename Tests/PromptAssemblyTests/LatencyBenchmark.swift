@@ -1,4 +1,5 @@
 import Embeddings
+import EngramTestSupport
 import Foundation
 import MemoryClient
 import MemoryEngine
@@ -36,7 +37,7 @@ import Testing
 
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let daemon = try await TestDaemon.start(socketPath: "\(directory)/d.sock", storePath: "\(directory)/store",
+        let daemon = try await InProcessDaemon.start(socketPath: "\(directory)/d.sock", storePath: "\(directory)/store",
                                                 embedder: embedder)
         let topics = ["refunds", "shipping", "vpn", "passwords", "invoices", "holidays", "printers", "laptops", "badges", "parking"]
         let memory = MemoryClient(socketPath: daemon.socketPath)

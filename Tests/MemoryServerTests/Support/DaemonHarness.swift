@@ -40,29 +40,17 @@ struct DaemonHarness {
         let store = try await openStore()
         let engine = try MemoryEngine(store: store, embedder: embedder, configuration: engineConfiguration,
                                       logger: testLogger)
-        let server = MemoryServer(configuration: configuration, logger: testLogger, routes: { router, environment in
-            MemoryRoutes.install(on: router, environment: environment, engine: engine)
-        })
-        let maintenance = EngineMaintenance(engine: engine, logger: testLogger)
-        let group = ServiceGroup(configuration: .init(services: [maintenance, server], gracefulShutdownSignals: [],
-                                                      logger: testLogger))
-        let running = RunningDaemon(client: UnixHTTPClient(socketPath: configuration.socketPath), engine: engine,
-                                    group: group)
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            let result: R
-            do {
-                try await server.waitUntilReady()
-                result = try await body(running)
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
+        let daemon = try await InProcessDaemon.start(engine: engine, configuration: configuration)
+        let result: R
+        do {
+            result = try await body(RunningDaemon(client: UnixHTTPClient(socketPath: configuration.socketPath),
+                                                  engine: engine, daemon: daemon.daemon))
+        } catch {
+            try? await daemon.stop()
+            throw error
         }
+        try await daemon.stop()
+        return result
     }
 
     /// Opens the (stopped) daemon's store directly, as `engram` would offline.
@@ -91,11 +79,11 @@ struct DaemonHarness {
 struct RunningDaemon: Sendable {
     let client: UnixHTTPClient
     let engine: MemoryEngine
-    let group: ServiceGroup
+    let daemon: Daemon
 
     /// What SIGTERM does in engramd: stop accepting, finish in-flight requests, stop.
     func triggerGracefulShutdown() async {
-        await group.triggerGracefulShutdown()
+        await daemon.shutdown()
     }
 }
 

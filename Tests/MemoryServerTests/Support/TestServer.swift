@@ -15,9 +15,7 @@ import EngramTestSupport
 /// A fresh, short directory for a test's socket (sun_path holds only 107 bytes, so not under
 /// the build directory).
 func makeSocketDirectory() throws -> String {
-    let path = "/tmp/engram-test-\(UUID().uuidString.prefix(8))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    try makeTemporaryDirectory(prefix: "engram-test")
 }
 
 func testConfiguration(socketPath: String) -> ServerConfiguration {
@@ -27,11 +25,7 @@ func testConfiguration(socketPath: String) -> ServerConfiguration {
     return configuration
 }
 
-var testLogger: Logger {
-    var logger = Logger(label: "engram.test")
-    logger.logLevel = .warning
-    return logger
-}
+var testLogger: Logger { makeTestLogger() }
 
 /// A body that rejects unknown keys, for exercising strict decoding through a real request.
 struct ProbeBody: Decodable {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EngramTestSupport
 import Foundation
 import MemoryClient
 import NIOCore
@@ -64,11 +65,11 @@ final class Stack: Sendable {
     let prompt: PromptClient
     /// Direct access to the daemon, for checking what engram-prompt did.
     let memory: MemoryClient
-    private let daemon: Mutex<TestDaemon?>
+    private let daemon: Mutex<InProcessDaemon?>
     private let running: RunningGroup
     private let restarts = Mutex(0)
 
-    init(directory: String, daemonSocket: String, upstream: FakeUpstream, runtime: PromptRuntime, daemon: TestDaemon,
+    init(directory: String, daemonSocket: String, upstream: FakeUpstream, runtime: PromptRuntime, daemon: InProcessDaemon,
          running: RunningGroup) {
         self.directory = directory
         self.daemonSocket = daemonSocket
@@ -87,7 +88,7 @@ final class Stack: Sendable {
     /// A new daemon on the same socket, over a new store.
     func startDaemon() async throws {
         let count = restarts.withLock { $0 += 1; return $0 }
-        let started = try await TestDaemon.start(socketPath: daemonSocket, storePath: "\(directory)/store\(count)")
+        let started = try await InProcessDaemon.start(socketPath: daemonSocket, storePath: "\(directory)/store\(count)")
         daemon.withLock { $0 = started }
     }
 
@@ -112,7 +113,7 @@ func withStack(streamGate: Gate? = nil, configure: (inout PromptConfiguration) -
     let directory = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let daemonSocket = "\(directory)/d.sock"
-    let daemon = try await TestDaemon.start(socketPath: daemonSocket, storePath: "\(directory)/store0")
+    let daemon = try await InProcessDaemon.start(socketPath: daemonSocket, storePath: "\(directory)/store0")
     let upstream = try await FakeUpstream.start(streamGate: streamGate)
     var configuration = PromptConfiguration()
     configuration.socketPath = "\(directory)/p.sock"
