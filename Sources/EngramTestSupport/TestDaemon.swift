@@ -8,17 +8,17 @@ import MemoryStore
 /// ``stop()``. For tests that stop and start a daemon on the same store; ``withTestDaemon``
 /// covers the common case.
 public final class InProcessDaemon: Sendable {
-    public let daemon: Daemon
-    private let runner: Task<Void, any Error>
+    private let running: Daemon.Running
 
+    /// engramd's composition, serving.
+    public var daemon: Daemon { running.daemon }
     /// The engine, for checks that bypass the socket.
-    public var engine: MemoryEngine { daemon.engine }
+    public var engine: MemoryEngine { running.daemon.engine }
     /// The daemon's socket.
-    public var socketPath: String { daemon.configuration.socketPath }
+    public var socketPath: String { running.daemon.configuration.socketPath }
 
-    private init(daemon: Daemon, runner: Task<Void, any Error>) {
-        self.daemon = daemon
-        self.runner = runner
+    private init(running: Daemon.Running) {
+        self.running = running
     }
 
     /// Opens the store at `configuration.dataDirectory` and serves it on
@@ -34,21 +34,12 @@ public final class InProcessDaemon: Sendable {
     /// Serves an engine that is already open on `configuration.socketPath`.
     public static func start(engine: MemoryEngine, configuration: ServerConfiguration) async throws -> InProcessDaemon {
         let daemon = Daemon(engine: engine, configuration: configuration, logger: makeTestLogger("engram.test-daemon"))
-        let runner = Task { try await daemon.run() }
-        do {
-            try await daemon.waitUntilReady()
-        } catch {
-            await daemon.shutdown()
-            _ = await runner.result
-            throw error
-        }
-        return InProcessDaemon(daemon: daemon, runner: runner)
+        return InProcessDaemon(running: try await daemon.start())
     }
 
     /// Shuts down gracefully (requests in flight finish, use counts are flushed) and waits.
     public func stop() async throws {
-        await daemon.shutdown()
-        try await runner.value
+        try await running.stop()
     }
 }
 

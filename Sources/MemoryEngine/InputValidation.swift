@@ -87,16 +87,21 @@ enum InputValidation {
         }
     }
 
-    /// Dimension, finite components and (under cosine) a non-zero norm.
-    static func vector(_ vector: [Float], dimension: Int, metric: Metric, namespace: String) throws(EngineError) {
-        guard vector.count == dimension else {
-            throw .dimensionMismatch("namespace \"\(namespace)\" has dimension \(dimension), the vector has \(vector.count)")
+    /// Dimension, finite components and (under cosine) a non-zero norm. O(dimension).
+    static func vector(_ vector: [Float], for config: NamespaceConfig) throws(EngineError) -> QueryVector {
+        do {
+            return try QueryVector(vector, for: config)
+        } catch {
+            throw engineError(error)
         }
-        if let bad = vector.firstIndex(where: { !$0.isFinite }) {
-            throw .invalidArgument("vector component \(bad) is NaN or infinite")
-        }
-        if metric == .cosine && vector.allSatisfy({ $0 == 0 }) {
-            throw .invalidArgument("a zero vector has no direction under the cosine metric")
+    }
+
+    /// The engine's error for a vector that does not fit a namespace.
+    static func engineError(_ problem: VectorProblem) -> EngineError {
+        switch problem {
+        case .dimension: .dimensionMismatch(problem.description)
+        case .nonFinite(let component): .invalidArgument("vector component \(component) is NaN or infinite")
+        case .zeroUnderCosine: .invalidArgument(problem.description)
         }
     }
 

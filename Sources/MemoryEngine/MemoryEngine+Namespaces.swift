@@ -64,3 +64,12 @@ extension MemoryEngine {
         }
     }
 }
+
+extension MemoryEngine {
+    /// The dimension of `name`'s vectors, without the index figures ``namespace(_:)`` gathers
+    /// (which take the index's lock). O(1).
+    /// - Throws: `invalid_argument` (bad name), `namespace_not_found`.
+    public func dimension(of name: String) throws(EngineError) -> Int {
+        try existingNamespace(name).dimension
+    }
+}

@@ -47,21 +47,21 @@ extension MemoryEngine {
         let weights = request.rank.map { $0.resolved(with: configuration.ranking) }
         if let weights { try weights.validate() }
         let config = try existingNamespace(namespace)
-        let query: [Float]
+        // The one check of the query vector: the store and the index take it as checked.
+        let query: QueryVector
         switch (request.text, request.vector) {
         case (let text?, nil):
             try InputValidation.text(text)
             query = try vector(for: text, given: nil, config: config)
         case (nil, let vector?):
-            try InputValidation.vector(vector, dimension: config.dimension, metric: config.metric, namespace: namespace)
-            query = vector
+            query = try InputValidation.vector(vector, for: config)
         default:
             throw .invalidArgument("a search takes exactly one of text and vector")
         }
         return try search(config: config, query: query, k: k, ef: ef, filter: request.filter, rank: weights)
     }
 
-    func search(config: NamespaceConfig, query: [Float], k: Int, ef: Int?, filter: SearchFilter?,
+    func search(config: NamespaceConfig, query: QueryVector, k: Int, ef: Int?, filter: SearchFilter?,
                 rank: RankWeights?) throws(EngineError) -> [SearchHit] {
         let now = clock()
         let table = try facts(config.name)
@@ -71,11 +71,11 @@ extension MemoryEngine {
         let raw = try translatingErrors {
             if needsPredicate {
                 return try table.withSharedAccess {
-                    try store.search(namespace: config.name, vector: query, k: fetch, ef: ef,
+                    try store.search(query, k: fetch, ef: ef,
                                      filter: { id in table.unsafeFacts(id).map(compiled.admits) ?? false })
                 }
             }
-            return try store.search(namespace: config.name, vector: query, k: fetch, ef: ef)
+            return try store.search(query, k: fetch, ef: ef)
         }
         var hits: [SearchHit] = []
         hits.reserveCapacity(raw.count)

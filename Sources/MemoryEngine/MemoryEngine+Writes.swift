@@ -28,7 +28,7 @@ extension MemoryEngine {
         try InputValidation.confidence(confidence)
         if let expiresAt = request.expiresAt { try InputValidation.expiry(expiresAt, now: now) }
         let config = try writableNamespace(namespace)
-        let vector = embed || request.vector != nil ? try vector(for: request.text, given: request.vector, config: config) : []
+        let vector = embed || request.vector != nil ? try vector(for: request.text, given: request.vector, config: config).values : []
         let draft = MemoryDraft(text: request.text, tags: tags, metadata: request.metadata, source: request.source,
                                 confidence: confidence, evidence: Evidence(), pinned: request.pinned, createdAt: now,
                                 expiresAt: request.expiresAt)
@@ -143,7 +143,7 @@ extension MemoryEngine {
         let current = try liveEntry(namespace, id)
         var vector: [Float]?
         if let text = request.text, text != current.text || request.vector != nil {
-            vector = try self.vector(for: text, given: request.vector, config: config)
+            vector = try self.vector(for: text, given: request.vector, config: config).values
         }
         let context = context(actor: actor, reason: reason)
         return try exclusive {
@@ -234,7 +234,7 @@ extension MemoryEngine {
         guard !scrubbed else { throw .conflict("version \(version) of entry \(id) was scrubbed by a hard forget") }
         var vector: [Float]?
         if target.text != current.text || given != nil {
-            vector = try self.vector(for: target.text, given: given, config: config)
+            vector = try self.vector(for: target.text, given: given, config: config).values
         }
         let context = context(actor: actor, reason: reason ?? "revert to version \(version)")
         return try exclusive {

@@ -141,20 +141,20 @@ public final class MemoryEngine: Sendable {
         usage.discard(namespace: namespace, id: id)
     }
 
-    /// The vector to index: the caller's (validated) or the embedding of `text`.
-    /// - Throws: `dimension_mismatch` / `conflict` when the namespace's vectors do not come
-    ///   from this engine's embedder; `embedding_failed`.
-    func vector(for text: String, given: [Float]?, config: NamespaceConfig) throws(EngineError) -> [Float] {
-        if let given {
-            try InputValidation.vector(given, dimension: config.dimension, metric: config.metric, namespace: config.name)
-            return given
-        }
+    /// The vector to index or search with, checked once here: the caller's, or the embedding
+    /// of `text`.
+    /// - Throws: `dimension_mismatch` / `invalid_argument` for a caller's vector that does not
+    ///   fit; `dimension_mismatch` / `conflict` when the namespace's vectors do not come from
+    ///   this engine's embedder; `embedding_failed`.
+    func vector(for text: String, given: [Float]?, config: NamespaceConfig) throws(EngineError) -> QueryVector {
+        if let given { return try InputValidation.vector(given, for: config) }
         try checkEmbedderFits(config)
         let vector = try translatingErrors { try embedder.embed(text) }
-        guard vector.count == config.dimension, vector.allSatisfy(\.isFinite) else {
+        do {
+            return try QueryVector(vector, for: config)
+        } catch {
             throw .embeddingFailed("the embedder returned an unusable vector for this text")
         }
-        return vector
     }
 
     /// Whether this engine's embedder may produce the namespace's vectors.

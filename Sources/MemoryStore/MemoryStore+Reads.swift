@@ -83,16 +83,29 @@ extension MemoryStore {
     /// The `k` entries of `namespace` nearest to `vector`, closest first, among those `filter`
     /// admits (it receives entry ids). Delegates to the namespace's `HNSWIndex`; see there for
     /// `ef` and filtered search.
-    public func search(namespace name: String, vector: [Float], k: Int, ef: Int? = nil,
-                       filter: ((UInt64) -> Bool)? = nil) throws -> [SearchHit] {
-        let ns = try indexedHandle(name)
-        try Validation.vector(vector, for: ns.config)
+    public func search(_ query: QueryVector, k: Int, ef: Int? = nil,
+                       filter: ((UInt64) -> Bool)? = nil) throws -> [SearchResult] {
+        let ns = try indexedHandle(query.namespace)
         do {
-            if let filter { return try ns.index.search(vector, k: k, ef: ef, filter: filter) }
-            return try ns.index.search(vector, k: k, ef: ef)
+            if let filter { return try ns.index.search(query.values, k: k, ef: ef, filter: filter) }
+            return try ns.index.search(query.values, k: k, ef: ef)
         } catch {
             throw MemoryStoreError.invalidArgument(error.description)
         }
+    }
+
+    /// ``search(_:k:ef:filter:)`` for a vector not yet checked (tools and tests).
+    /// - Throws: `invalidVector` when it does not fit the namespace, `namespaceNotFound`.
+    public func search(namespace name: String, vector: [Float], k: Int, ef: Int? = nil,
+                       filter: ((UInt64) -> Bool)? = nil) throws -> [SearchResult] {
+        guard let config = namespaceConfig(name) else { throw MemoryStoreError.namespaceNotFound(name) }
+        let query: QueryVector
+        do {
+            query = try QueryVector(vector, for: config)
+        } catch {
+            throw MemoryStoreError.invalidVector(error.description)
+        }
+        return try search(query, k: k, ef: ef, filter: filter)
     }
 
     /// The namespace's index (tests and diagnostics). Not public: a write made to the index

@@ -168,9 +168,6 @@ public struct NamespaceInfo: Sendable, Equatable {
     public var index: HNSWIndex.Statistics
 }
 
-/// A search hit: the entry id and its distance (smaller is closer; see `Metric`).
-public typealias SearchHit = SearchResult
-
 /// The outcome of a write: the entry as stored after it (before it, for deletes) and the
 /// sequence number of the audit event that records it.
 public struct WriteResult: Sendable, Hashable {

@@ -61,15 +61,10 @@ package enum Validation {
     /// Dimension, finiteness and (under cosine) a non-zero norm: the index's own checks, made
     /// first so the error names the namespace.
     static func vector(_ vector: [Float], for config: NamespaceConfig) throws {
-        guard vector.count == config.dimension else {
-            throw MemoryStoreError.invalidVector(
-                "namespace \"\(config.name)\" has dimension \(config.dimension), the vector has \(vector.count)")
-        }
-        if let bad = vector.firstIndex(where: { !$0.isFinite }) {
-            throw MemoryStoreError.invalidVector("component \(bad) is NaN or infinite")
-        }
-        if config.metric == .cosine && vector.allSatisfy({ $0 == 0 }) {
-            throw MemoryStoreError.invalidVector("a zero vector has no direction under the cosine metric")
+        do {
+            try VectorProblem.check(vector, for: config)
+        } catch {
+            throw MemoryStoreError.invalidVector(error.description)
         }
     }
 }

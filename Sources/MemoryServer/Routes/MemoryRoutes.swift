@@ -1,9 +1,12 @@
+import EngineDocuments
 import EngramAPI
+import EngramService
 import Hummingbird
 import MemoryEngine
-import EngineDocuments
 
-/// The domain routes of DESIGN.md ("Interfaces"), over a ``MemoryEngine``.
+/// The domain routes (docs/architecture.md, "The HTTP API"), over a ``MemoryEngine``, grouped
+/// by what they act on: one controller per group, each adding its routes to a Hummingbird
+/// router group, the namespace ones under `/v1/namespaces/:ns`.
 ///
 /// Every write answers with the audit `sequence` of the event it wrote; a search issued after
 /// a write's response sees that write (the engine commits before it returns). Errors are the
@@ -13,24 +16,35 @@ import EngineDocuments
 /// Engine calls are synchronous. Those that may block — commits (fsync), embeddings, LMDB
 /// reads — run on ``ServerEnvironment/blockingPool`` through ``RouteSupport/blocking(_:_:)``,
 /// so they never hold one of the few event-loop threads; only in-memory vector searches
-/// and namespace lookups run inline (see `MemoryRoutes+Search.swift` for the measurement).
+/// and namespace lookups run inline (see ``SearchController``).
 public enum MemoryRoutes {
     /// Registers every domain route on `router`, and the engine's gauges on `/metrics`
     /// (``EngineGauges``, computed at scrape time).
     public static func install(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
                                engine: MemoryEngine) {
         environment.scrapeMetrics.add(EngineGauges.collector(for: engine))
-        installNamespaces(on: router, environment: environment, engine: engine)
-        installEntries(on: router, environment: environment, engine: engine)
-        installEntryHistory(on: router, environment: environment, engine: engine)
-        installSearch(on: router, environment: environment, engine: engine)
-        AdminRoutes.install(on: router, environment: environment, engine: engine)
+        let namespaces = router.group("/v1/namespaces")
+        let namespace = namespaces.group(":ns")
+        NamespaceController(engine: engine, environment: environment).addRoutes(to: namespaces)
+        EntryController(engine: engine, environment: environment).addRoutes(to: namespace)
+        SearchController(engine: engine, environment: environment).addRoutes(to: namespace)
+        AuditController(engine: engine, environment: environment).addRoutes(to: router.group("/v1/audit"))
+        AdminController(engine: engine, environment: environment)
+            .addRoutes(to: router.group("/v1/admin"), namespace: namespace)
     }
+}
 
-    /// `PUT`, `GET`, `DELETE /v1/namespaces/{ns}` and `GET /v1/namespaces`.
-    static func installNamespaces(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
-                                  engine: MemoryEngine) {
-        router.put("/v1/namespaces/:ns") { request, context -> Response in
+/// `/v1/namespaces` and `/v1/namespaces/{ns}`: create, list, inspect, delete.
+struct NamespaceController {
+    let engine: MemoryEngine
+    let environment: ServerEnvironment
+
+    func addRoutes(to namespaces: RouterGroup<EngramRequestContext>) {
+        let (engine, environment) = (engine, environment)
+        namespaces.get { _, _ -> Response in
+            try RouteSupport.json(NamespaceList(namespaces: engine.namespaces().map(\.document)))
+        }
+        namespaces.put(":ns") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let bytes = try await RouteSupport.body(of: request, environment: environment)
             let body = bytes.isEmpty ? EngramAPI.NamespaceRequest() : try RouteSupport.decode(EngramAPI.NamespaceRequest.self, from: bytes)
@@ -40,15 +54,12 @@ public enum MemoryRoutes {
             }
             return try RouteSupport.json(stats.document, status: existed ? .ok : .created)
         }
-        router.get("/v1/namespaces") { _, _ -> Response in
-            try RouteSupport.json(NamespaceList(namespaces: engine.namespaces().map(\.document)))
-        }
-        router.get("/v1/namespaces/:ns") { _, context -> Response in
+        namespaces.get(":ns") { _, context -> Response in
             let name = try RouteSupport.namespace(context)
             let stats = try RouteSupport.engine { () throws(EngineError) in try engine.namespace(name) }
             return try RouteSupport.json(stats.document)
         }
-        router.delete("/v1/namespaces/:ns") { request, context -> Response in
+        namespaces.delete(":ns") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let confirm = try RouteSupport.flag(request, "confirm")
             let actor = RouteSupport.actor(request, named: nil)

@@ -48,3 +48,36 @@ public final class Daemon: Sendable {
         await group.triggerGracefulShutdown()
     }
 }
+
+extension Daemon {
+    /// A daemon serving from a task of its own, for in-process use (benchmarks, tests).
+    public final class Running: Sendable {
+        public let daemon: Daemon
+        private let runner: Task<Void, any Error>
+
+        fileprivate init(daemon: Daemon, runner: Task<Void, any Error>) {
+            self.daemon = daemon
+            self.runner = runner
+        }
+
+        /// Shuts down gracefully (requests in flight finish, use counts are flushed) and waits.
+        public func stop() async throws {
+            await daemon.shutdown()
+            try await runner.value
+        }
+    }
+
+    /// Runs ``run()`` in a task of its own; returns once the socket accepts connections.
+    /// - Throws: the start-up error (after the task has ended).
+    public func start() async throws -> Running {
+        let runner = Task { try await run() }
+        do {
+            try await waitUntilReady()
+        } catch {
+            await shutdown()
+            _ = await runner.result
+            throw error
+        }
+        return Running(daemon: self, runner: runner)
+    }
+}

@@ -1,8 +1,8 @@
+import EngineDocuments
 import EngramAPI
+import EngramService
 import Hummingbird
 import MemoryEngine
-import EngineDocuments
-import EngramService
 
 /// `POST /v1/namespaces/{ns}/search`.
 ///
@@ -16,16 +16,19 @@ import EngramService
 /// two clients writing text at the same time, searches' p90/p99 were 7–19 ms / 62–97 ms when
 /// writes ran inline (their fsyncs and embeddings held both cooperative threads) and
 /// 0.46–0.54 ms / 0.9–4.5 ms with writes on the pool (two runs each).
-extension MemoryRoutes {
+struct SearchController {
+    let engine: MemoryEngine
+    let environment: ServerEnvironment
+
     /// The vector (`vector` as a JSON array or `vector_b64`) is parsed by
     /// ``VectorBodySplitter`` against the namespace's dimension, so Foundation never decodes
     /// the floats; the small remainder (`text`, `k`, `ef`, `filter`, `rank`) is read by
-    /// ``SearchBody/readPlain(_:)`` when it is only `k`/`ef`/`text`, else decoded strictly.
-    static func installSearch(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
-                              engine: MemoryEngine) {
-        router.post("/v1/namespaces/:ns/search") { request, context -> Response in
+    /// ``EngramAPI/SearchRequest/readPlain(_:)`` when it is only `k`/`ef`/`text`, else decoded strictly.
+    func addRoutes(to namespace: RouterGroup<EngramRequestContext>) {
+        let (engine, environment) = (engine, environment)
+        namespace.post("search") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
-            let dimension = try RouteSupport.engine { () throws(EngineError) in try engine.namespace(name).dimension }
+            let dimension = try RouteSupport.engine { () throws(EngineError) in try engine.dimension(of: name) }
             let bytes = try await RouteSupport.body(of: request, environment: environment)
             if bytes.isEmpty { throw APIError.malformedJSON("the body is empty") }
             let split = try VectorBodySplitter.split(bytes, expectedDimension: dimension,

@@ -10,18 +10,23 @@ import EngineDocuments
 ///
 /// Like every route they are reachable only by the peers the socket admits (mode and
 /// SO_PEERCRED allowlist): an operator action is as privileged as a write.
-public enum AdminRoutes {
-    static func install(on router: Router<EngramRequestContext>, environment: ServerEnvironment, engine: MemoryEngine) {
+struct AdminController {
+    let engine: MemoryEngine
+    let environment: ServerEnvironment
+
+    /// The operator routes under `admin` (`/v1/admin`), and export under `namespace`
+    /// (`/v1/namespaces/{ns}`).
+    func addRoutes(to admin: RouterGroup<EngramRequestContext>, namespace: RouterGroup<EngramRequestContext>) {
         let jobs = AdminJobs()
-        installJobs(on: router, environment: environment, engine: engine, jobs: jobs)
-        installMaintenance(on: router, environment: environment, engine: engine)
-        installTransfer(on: router, environment: environment, engine: engine)
+        addJobRoutes(to: admin, jobs: jobs)
+        addMaintenanceRoutes(to: admin)
+        addTransferRoutes(to: admin, namespace: namespace)
     }
 
     /// `POST /v1/admin/rebuild` (202 with the job), `GET` and `DELETE /v1/admin/jobs/{id}`.
-    static func installJobs(on router: Router<EngramRequestContext>, environment: ServerEnvironment, engine: MemoryEngine,
-                            jobs: AdminJobs) {
-        router.post("/v1/admin/rebuild") { request, _ -> Response in
+    func addJobRoutes(to admin: RouterGroup<EngramRequestContext>, jobs: AdminJobs) {
+        let (engine, environment) = (engine, environment)
+        admin.post("rebuild") { request, _ -> Response in
             let bytes = try await RouteSupport.body(of: request, environment: environment)
             let body = bytes.isEmpty ? RebuildRequest() : try RouteSupport.decode(RebuildRequest.self, from: bytes)
             let job = try RouteSupport.engine { () throws(EngineError) -> RebuildJob in
@@ -43,11 +48,11 @@ public enum AdminRoutes {
             }
             return try RouteSupport.json(JobEnvelope(job: job.document), status: .accepted)
         }
-        router.get("/v1/admin/jobs/:job") { _, context -> Response in
-            try RouteSupport.json(JobEnvelope(job: try job(context, in: jobs).document))
+        admin.get("jobs/:job") { _, context -> Response in
+            try RouteSupport.json(JobEnvelope(job: try Self.job(context, in: jobs).document))
         }
-        router.delete("/v1/admin/jobs/:job") { _, context -> Response in
-            let job = try job(context, in: jobs)
+        admin.delete("jobs/:job") { _, context -> Response in
+            let job = try Self.job(context, in: jobs)
             if job.isRunning { job.cancelRequested.store(true, ordering: .relaxed) }
             return try RouteSupport.json(JobEnvelope(job: job.document))
         }
@@ -62,9 +67,9 @@ public enum AdminRoutes {
     }
 
     /// `POST /v1/admin/backup` and `POST /v1/admin/verify`, on the blocking pool.
-    static func installMaintenance(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
-                                   engine: MemoryEngine) {
-        router.post("/v1/admin/backup") { request, _ -> Response in
+    func addMaintenanceRoutes(to admin: RouterGroup<EngramRequestContext>) {
+        let (engine, environment) = (engine, environment)
+        admin.post("backup") { request, _ -> Response in
             let body = try await RouteSupport.decodeBody(BackupRequest.self, of: request, environment: environment)
             let requested = body.path
             let allowed = environment.configuration.effectiveBackupDirectories
@@ -78,7 +83,7 @@ public enum AdminRoutes {
             }
             return try RouteSupport.json(view)
         }
-        router.post("/v1/admin/verify") { _, _ -> Response in
+        admin.post("verify") { _, _ -> Response in
             let report = try await RouteSupport.blocking(environment) { () throws(EngineError) in engine.verify() }
             return try RouteSupport.json(report.document)
         }
@@ -86,9 +91,9 @@ public enum AdminRoutes {
 
     /// `GET /v1/namespaces/{ns}/export` (entries with vectors, cursor pages) and
     /// `POST /v1/admin/import`.
-    static func installTransfer(on router: Router<EngramRequestContext>, environment: ServerEnvironment,
-                                engine: MemoryEngine) {
-        router.get("/v1/namespaces/:ns/export") { request, context -> Response in
+    func addTransferRoutes(to admin: RouterGroup<EngramRequestContext>, namespace: RouterGroup<EngramRequestContext>) {
+        let (engine, environment) = (engine, environment)
+        namespace.get("export") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let after = try RouteSupport.query(request, "after") ?? 0
             let limit = try RouteSupport.queryInt(request, "limit") ?? 100
@@ -97,7 +102,7 @@ public enum AdminRoutes {
             }
             return try RouteSupport.json(page)
         }
-        router.post("/v1/admin/import") { request, _ -> Response in
+        admin.post("import") { request, _ -> Response in
             let body = try await RouteSupport.decodeBody(ImportRequest.self, of: request, environment: environment)
             let actor = RouteSupport.actor(request, named: "import")
             let items = body.entries.map(\.command)

@@ -1,0 +1,133 @@
+import EngineDocuments
+import EngramAPI
+import EngramService
+import Hummingbird
+import MemoryEngine
+
+/// An entry's life under `/v1/namespaces/{ns}`: remember and learn, list and read, edit,
+/// forget, its history, revert and feedback.
+struct EntryController {
+    let engine: MemoryEngine
+    let environment: ServerEnvironment
+
+    func addRoutes(to namespace: RouterGroup<EngramRequestContext>) {
+        let (engine, environment) = (engine, environment)
+        namespace.post("memories") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let (body, actor) = try await Self.rememberBody(request, environment: environment)
+            let (remember, reason) = (body.command, body.reason)
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.remember(remember, namespace: name, actor: actor, reason: reason)
+            }
+            return try RouteSupport.json(outcome.document, status: .created)
+        }
+        namespace.post("learn") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let (body, actor) = try await Self.rememberBody(request, environment: environment)
+            let (learn, reason) = (body.command, body.reason)
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.learn(learn, namespace: name, actor: actor, reason: reason)
+            }
+            return try RouteSupport.json(outcome.document, status: outcome.action == .created ? .created : .ok)
+        }
+        namespace.get("memories") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let after = try RouteSupport.query(request, "after") ?? 0
+            let limit = try RouteSupport.queryInt(request, "limit") ?? 100
+            let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.list(namespace: name, after: after, limit: limit)
+            }
+            return try RouteSupport.json(page.document)
+        }
+        namespace.get("memories/:id") { _, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let id = try RouteSupport.entryID(context)
+            let entry = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.get(namespace: name, id: id)
+            }
+            return try RouteSupport.json(entry.document)
+        }
+        namespace.patch("memories/:id") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let id = try RouteSupport.entryID(context)
+            let body = try await RouteSupport.decodeBody(EngramAPI.EditRequest.self, of: request, environment: environment)
+            let actor = RouteSupport.actor(request, named: body.actor)
+            let (edit, reason) = (body.command, body.reason)
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.edit(namespace: name, id: id, edit, actor: actor, reason: reason)
+            }
+            return try RouteSupport.json(outcome.document)
+        }
+        namespace.delete("memories/:id") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let id = try RouteSupport.entryID(context)
+            let hard = try RouteSupport.flag(request, "hard")
+            let actor = RouteSupport.actor(request, named: nil)
+            let reason = RouteSupport.text(request, "reason")
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.forget(namespace: name, id: id, hard: hard, actor: actor, reason: reason)
+            }
+            return try RouteSupport.json(outcome.document)
+        }
+        namespace.get("memories/:id/history") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let id = try RouteSupport.entryID(context)
+            let after = try RouteSupport.query(request, "after") ?? 0
+            let limit = try RouteSupport.queryInt(request, "limit") ?? 100
+            let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.history(namespace: name, id: id, after: after, limit: limit)
+            }
+            return try RouteSupport.json(page.document)
+        }
+        namespace.post("memories/:id/revert") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let id = try RouteSupport.entryID(context)
+            let body = try await RouteSupport.decodeBody(RevertRequest.self, of: request, environment: environment)
+            let actor = RouteSupport.actor(request, named: body.actor)
+            let (version, vector, reason) = (body.version, body.vector, body.reason)
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.revert(namespace: name, id: id, toVersion: version, vector: vector, actor: actor, reason: reason)
+            }
+            return try RouteSupport.json(outcome.document)
+        }
+        namespace.post("memories/:id/feedback") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let id = try RouteSupport.entryID(context)
+            let body = try await RouteSupport.decodeBody(FeedbackRequest.self, of: request, environment: environment)
+            let actor = RouteSupport.actor(request, named: body.actor)
+            let (signal, reason) = (body.signal.command, body.reason)
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.feedback(namespace: name, id: id, signal, actor: actor, reason: reason)
+            }
+            return try RouteSupport.json(outcome.document)
+        }
+    }
+
+    static func rememberBody(_ request: Request, environment: ServerEnvironment) async throws -> (EngramAPI.RememberRequest, String) {
+        let bytes = try await RouteSupport.body(of: request, environment: environment)
+        if bytes.isEmpty { throw APIError.malformedJSON("the body is empty") }
+        let split = try VectorBodySplitter.split(bytes)
+        var body = try RouteSupport.decode(EngramAPI.RememberRequest.self, from: split.remainder)
+        body.vector = split.vector
+        return (body, RouteSupport.actor(request, named: body.actor))
+    }}
+
+/// `GET /v1/audit`: the audit log across namespaces.
+struct AuditController {
+    let engine: MemoryEngine
+    let environment: ServerEnvironment
+
+    func addRoutes(to audit: RouterGroup<EngramRequestContext>) {
+        let (engine, environment) = (engine, environment)
+        audit.get { request, _ -> Response in
+            let after = try RouteSupport.query(request, "after") ?? 0
+            let through = try RouteSupport.query(request, "through")
+            let limit = try RouteSupport.queryInt(request, "limit") ?? 100
+            let namespace = RouteSupport.text(request, "namespace")
+            let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.audit(after: after, through: through, namespace: namespace, limit: limit)
+            }
+            return try RouteSupport.json(page.document)
+        }
+    }
+}
