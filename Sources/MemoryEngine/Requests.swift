@@ -11,7 +11,7 @@ public import EngramJSON
 ///
 /// Either `text` is embedded by the engine's embedder, or the caller sends `vector` (which
 /// must have the namespace's dimension); `text` is required either way (it is the knowledge).
-public struct RememberRequest: Sendable, Equatable, Codable {
+public struct RememberRequest: Sendable, Equatable {
     /// The knowledge: non-empty, at most 32 KiB of UTF-8.
     public var text: String
     /// The caller's embedding of `text`; `nil`: the engine embeds it.
@@ -41,27 +41,11 @@ public struct RememberRequest: Sendable, Equatable, Codable {
         self.expiresAt = expiresAt
     }
 
-    enum CodingKeys: String, CodingKey {
-        case text, vector, tags, metadata, source, confidence, pinned
-        case expiresAt = "expires_at"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        text = try c.decode(String.self, forKey: .text)
-        vector = try c.decodeIfPresent([Float].self, forKey: .vector)
-        tags = try c.decodeIfPresent([String].self, forKey: .tags) ?? []
-        metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata) ?? [:]
-        source = try c.decodeIfPresent(String.self, forKey: .source) ?? "user"
-        confidence = try c.decodeIfPresent(Double.self, forKey: .confidence)
-        pinned = try c.decodeIfPresent(Bool.self, forKey: .pinned) ?? false
-        expiresAt = try c.decodeIfPresent(Date.self, forKey: .expiresAt)
-    }
 }
 
 /// `edit`: the fields to change (`nil` leaves a field as it is). A new `text` is re-embedded
 /// (or indexed under `vector` when the caller sends one) and re-indexed in the same write.
-public struct EditRequest: Sendable, Equatable, Codable {
+public struct EditRequest: Sendable, Equatable {
     public var text: String?
     /// Only with `text`: the caller's embedding of the new text.
     public var vector: [Float]?
@@ -92,12 +76,6 @@ public struct EditRequest: Sendable, Equatable, Codable {
         self.clearExpiry = clearExpiry
     }
 
-    enum CodingKeys: String, CodingKey {
-        case text, vector, tags, metadata, source, confidence, pinned
-        case expiresAt = "expires_at"
-        case clearExpiry = "clear_expiry"
-    }
-
     var isEmpty: Bool {
         text == nil && vector == nil && tags == nil && metadata == nil && source == nil && confidence == nil
             && pinned == nil && expiresAt == nil && clearExpiry != true
@@ -105,7 +83,7 @@ public struct EditRequest: Sendable, Equatable, Codable {
 }
 
 /// `feedback`: what a client learned about an entry it was given.
-public enum FeedbackSignal: String, Sendable, Equatable, Codable, CaseIterable {
+public enum FeedbackSignal: String, Sendable, Equatable, CaseIterable {
     /// It helped: `evidence.useful` + 1.
     case useful
     /// It was retrieved but did not help: `evidence.notUseful` + 1.
@@ -123,7 +101,7 @@ public enum FeedbackSignal: String, Sendable, Equatable, Codable, CaseIterable {
 }
 
 /// An inclusive time range; either bound may be open.
-public struct TimeRange: Sendable, Equatable, Codable {
+public struct TimeRange: Sendable, Equatable {
     public var from: Date?
     public var to: Date?
 
@@ -141,7 +119,7 @@ public struct TimeRange: Sendable, Equatable, Codable {
 
 /// Which entries a search may return. Every condition given must hold (AND); an empty
 /// filter admits every live entry. Expired entries are never admitted.
-public struct SearchFilter: Sendable, Equatable, Codable {
+public struct SearchFilter: Sendable, Equatable {
     /// At least one of these tags.
     public var tagsAny: [String]?
     /// All of these tags.
@@ -170,14 +148,6 @@ public struct SearchFilter: Sendable, Equatable, Codable {
         self.pinned = pinned
     }
 
-    enum CodingKeys: String, CodingKey {
-        case tagsAny = "tags_any"
-        case tagsAll = "tags_all"
-        case sources = "source"
-        case minConfidence = "min_confidence"
-        case created, updated, metadata, pinned
-    }
-
     /// Whether the filter has no condition (then only expiry is checked).
     public var isEmpty: Bool {
         tagsAny == nil && tagsAll == nil && sources == nil && minConfidence == nil && created == nil
@@ -188,7 +158,7 @@ public struct SearchFilter: Sendable, Equatable, Codable {
 /// Ranking weights as a request gives them: each field left out (`nil`) takes the
 /// configured default (``EngineConfiguration/ranking``). Sending `rank` at all turns ranking
 /// on; see ``RankWeights`` for the score.
-public struct RankOptions: Sendable, Equatable, Codable {
+public struct RankOptions: Sendable, Equatable {
     public var similarity: Double?
     public var confidence: Double?
     public var recency: Double?
@@ -200,11 +170,6 @@ public struct RankOptions: Sendable, Equatable, Codable {
         self.confidence = confidence
         self.recency = recency
         self.recencyHalfLife = recencyHalfLife
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case similarity, confidence, recency
-        case recencyHalfLife = "recency_half_life"
     }
 
     /// These options with the missing weights taken from `defaults`.
@@ -259,7 +224,7 @@ public struct RankWeights: Sendable, Equatable, Codable {
 }
 
 /// `search` (recall).
-public struct SearchRequest: Sendable, Equatable, Codable {
+public struct SearchRequest: Sendable, Equatable {
     /// Embedded by the engine when `vector` is `nil`.
     public var text: String?
     public var vector: [Float]?
@@ -284,7 +249,7 @@ public struct SearchRequest: Sendable, Equatable, Codable {
 }
 
 /// `createNamespace`: a namespace's fixed configuration.
-public struct NamespaceRequest: Sendable, Equatable, Codable {
+public struct NamespaceRequest: Sendable, Equatable {
     /// `nil`: the embedder's dimension.
     public var dimension: Int?
     public var metric: Metric
@@ -296,12 +261,4 @@ public struct NamespaceRequest: Sendable, Equatable, Codable {
         self.parameters = parameters
     }
 
-    enum CodingKeys: String, CodingKey { case dimension, metric, parameters }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        dimension = try c.decodeIfPresent(Int.self, forKey: .dimension)
-        metric = try c.decodeIfPresent(Metric.self, forKey: .metric) ?? .cosine
-        parameters = try c.decodeIfPresent(HNSWParameters.self, forKey: .parameters) ?? HNSWParameters()
-    }
 }

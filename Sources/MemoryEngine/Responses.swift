@@ -9,7 +9,7 @@ public import VectorMath
 
 /// The outcome of a write: the entry after it (before it, for a forget) and the audit
 /// sequence number of the event that records it.
-public struct WriteOutcome: Sendable, Equatable, Codable {
+public struct WriteOutcome: Sendable, Equatable {
     public var entry: MemoryEntry
     public var sequence: UInt64
 
@@ -20,7 +20,7 @@ public struct WriteOutcome: Sendable, Equatable, Codable {
 }
 
 /// What `learn` did.
-public enum LearnAction: String, Sendable, Equatable, Codable {
+public enum LearnAction: String, Sendable, Equatable {
     /// No near-duplicate: a new entry was created (audit `created`).
     case created
     /// A near-duplicate was reinforced (audit `reinforced`).
@@ -30,7 +30,7 @@ public enum LearnAction: String, Sendable, Equatable, Codable {
 }
 
 /// The outcome of `learn`.
-public struct LearnOutcome: Sendable, Equatable, Codable {
+public struct LearnOutcome: Sendable, Equatable {
     public var action: LearnAction
     /// The created, reinforced or matched entry.
     public var entry: MemoryEntry
@@ -41,7 +41,7 @@ public struct LearnOutcome: Sendable, Equatable, Codable {
 }
 
 /// One search result.
-public struct SearchHit: Sendable, Equatable, Codable {
+public struct SearchHit: Sendable, Equatable {
     /// As stored, with this retrieval counted in `useCount`/`lastUsedAt`.
     public var entry: MemoryEntry
     /// The metric's distance (cosine: `1 − cos`; l2: squared Euclidean).
@@ -61,33 +61,25 @@ public struct SearchHit: Sendable, Equatable, Codable {
 }
 
 /// A page of entries, in id (creation) order.
-public struct EntryList: Sendable, Equatable, Codable {
+public struct EntryList: Sendable, Equatable {
     public var entries: [MemoryEntry]
     /// Pass as `after` for the next page; `nil` on the last page.
     public var nextCursor: UInt64?
     /// Records of the page's range that could not be read, skipped; `nil` when none.
     public var damaged: [DamagedRecord]? = nil
 
-    enum CodingKeys: String, CodingKey {
-        case entries, damaged
-        case nextCursor = "next_cursor"
-    }
 }
 
 /// A page of audit events, in sequence order.
-public struct AuditPage: Sendable, Equatable, Codable {
+public struct AuditPage: Sendable, Equatable {
     public var events: [AuditEvent]
     /// Pass as `after` for the next page; `nil` when there is none.
     public var nextCursor: UInt64?
 
-    enum CodingKeys: String, CodingKey {
-        case events
-        case nextCursor = "next_cursor"
-    }
 }
 
 /// A namespace's configuration and live figures.
-public struct NamespaceStats: Sendable, Equatable, Codable {
+public struct NamespaceStats: Sendable, Equatable {
     public var name: String
     public var dimension: Int
     public var metric: Metric
@@ -132,16 +124,6 @@ public struct NamespaceStats: Sendable, Equatable, Codable {
         indexBytes = info.index.allocatedBytes
     }
 
-    enum CodingKeys: String, CodingKey {
-        case name, dimension, metric, parameters
-        case embedderID = "embedder_id"
-        case createdAt = "created_at"
-        case entryCount = "entry_count"
-        case deletedNodes = "deleted_nodes"
-        case freeSlots = "free_slots"
-        case maxLevel = "max_level"
-        case indexBytes = "index_bytes"
-    }
 }
 
 /// The outcome of `purgeExpired`.

@@ -1,7 +1,6 @@
 import Foundation
 import MemoryClient
-import MemoryEngine
-import MemoryStore
+import EngramAPI
 import EngramTestSupport
 import Testing
 @testable import EngramCLI

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A request field the endpoint does not define.
 public struct UnknownFieldError: Error, Equatable, Sendable {
     /// Dotted path of the field, e.g. `filter.tagz`.
@@ -27,7 +29,7 @@ extension Decoder {
         let allowed = Set(Keys.allCases.map(\.stringValue))
         for key in container.allKeys where !allowed.contains(key.stringValue) {
             let path = (codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue } + [key.stringValue])
-                .joined(separator: ".")
+                .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
             throw UnknownFieldError(path: path)
         }
     }
