@@ -57,16 +57,19 @@ let package = Package(
         .target(name: "Embeddings", dependencies: ["CBLASShim", "VectorMath"], swiftSettings: invariantChecks),
         // Foundation only: the JSON value, byte reader and dates of the records and the wire.
         .target(name: "EngramJSON"),
+        // The values shared by the store's records, the engine and the API's documents: an
+        // entry, its evidence, audit events, search filters, hits and pages.
+        .target(name: "EngramModel", dependencies: ["EngramJSON"]),
         // Every request and response document of the HTTP API, its codecs and error codes;
         // Foundation and HTTPTypes only (no LMDB, BLAS or NIO), so any client can link it.
         .target(name: "EngramAPI", dependencies: [
-            "EngramJSON", .product(name: "HTTPTypes", package: "swift-http-types"),
+            "EngramJSON", "EngramModel", .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
-        .target(name: "MemoryStore", dependencies: ["LMDB", "HNSW", "VectorMath", "EngramJSON"], swiftSettings: invariantChecks),
+        .target(name: "MemoryStore", dependencies: ["LMDB", "HNSW", "VectorMath", "EngramJSON", "EngramModel"], swiftSettings: invariantChecks),
         .target(
             name: "MemoryEngine",
             dependencies: [
-                "MemoryStore", "Embeddings", "HNSW", "VectorMath", "EngramJSON",
+                "MemoryStore", "Embeddings", "HNSW", "VectorMath", "EngramJSON", "EngramModel",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: invariantChecks),
@@ -78,7 +81,7 @@ let package = Package(
         .target(
             name: "EngramService",
             dependencies: [
-                "EngramAPI",
+                "EngramAPI", "EngramJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -108,7 +111,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: invariantChecks),
-        .target(name: "MemoryClient", dependencies: ["EngramAPI", "EngramJSON"]),
+        .target(name: "MemoryClient", dependencies: ["EngramAPI", "EngramJSON", "EngramModel"]),
         .executableTarget(
             name: "engramd",
             dependencies: [

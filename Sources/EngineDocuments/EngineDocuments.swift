@@ -4,29 +4,13 @@ import Foundation
 // `EngramAPI` import, so unqualified names below are the domain types and `EngramAPI.X` the
 // documents of the same name.
 package import struct HNSW.HNSWParameters
-package import struct MemoryEngine.AuditPage
 package import struct MemoryEngine.EditRequest
-package import struct MemoryEngine.EntryList
-package import enum MemoryEngine.FeedbackSignal
-package import enum MemoryEngine.LearnAction
-package import struct MemoryEngine.LearnOutcome
 package import struct MemoryEngine.NamespaceRequest
 package import struct MemoryEngine.NamespaceStats
-package import struct MemoryEngine.RankOptions
 package import struct MemoryEngine.RememberRequest
-package import struct MemoryEngine.SearchFilter
-package import struct MemoryEngine.SearchHit
 package import struct MemoryEngine.SearchRequest
-package import struct MemoryEngine.TimeRange
-package import struct MemoryEngine.WriteOutcome
-package import struct MemoryStore.AuditEvent
-package import enum MemoryStore.AuditKind
-package import struct MemoryStore.DamagedRecord
-package import struct MemoryStore.Evidence
 package import struct MemoryStore.ImportItem
 package import struct MemoryStore.ImportReport
-package import struct MemoryStore.MemoryDraft
-package import struct MemoryStore.MemoryEntry
 package import struct MemoryStore.NamespaceConfig
 package import struct MemoryStore.VerificationReport
 package import struct MemoryStore.VectorEntryPage
@@ -39,67 +23,6 @@ package import enum VectorMath.Metric
 // type.
 
 // MARK: - Engine values → documents
-
-extension MemoryEntry {
-    package var document: EngramAPI.MemoryEntry {
-        EngramAPI.MemoryEntry(
-            id: id, namespace: namespace, text: text, tags: tags, metadata: metadata, source: source,
-            confidence: confidence, evidence: evidence.document, pinned: pinned, createdAt: createdAt,
-            updatedAt: updatedAt, lastUsedAt: lastUsedAt, useCount: useCount, version: version, expiresAt: expiresAt,
-            slot: slot)
-    }
-}
-
-extension Evidence {
-    package var document: EngramAPI.Evidence {
-        EngramAPI.Evidence(support: support, contradictions: contradictions, useful: useful, notUseful: notUseful)
-    }
-}
-
-extension WriteOutcome {
-    package var document: EngramAPI.WriteOutcome { EngramAPI.WriteOutcome(entry: entry.document, sequence: sequence) }
-}
-
-extension LearnOutcome {
-    package var document: EngramAPI.LearnOutcome {
-        let action: EngramAPI.LearnAction = switch action {
-        case .created: .created
-        case .reinforced: .reinforced
-        case .matchedPinned: .matchedPinned
-        }
-        return EngramAPI.LearnOutcome(action: action, entry: entry.document, sequence: sequence, similarity: similarity)
-    }
-}
-
-extension SearchHit {
-    package var document: EngramAPI.SearchHit {
-        EngramAPI.SearchHit(entry: entry.document, distance: distance, similarity: similarity, score: score)
-    }
-}
-
-extension DamagedRecord {
-    package var document: EngramAPI.DamagedRecord { EngramAPI.DamagedRecord(id: id, problem: problem) }
-}
-
-extension EntryList {
-    package var document: EngramAPI.EntryList {
-        EngramAPI.EntryList(entries: entries.map(\.document), nextCursor: nextCursor,
-                            damaged: damaged.map { $0.map(\.document) })
-    }
-}
-
-extension AuditEvent {
-    package var document: EngramAPI.AuditEvent {
-        EngramAPI.AuditEvent(
-            sequence: sequence, kind: EngramAPI.AuditKind(rawValue: kind.rawValue) ?? .updated, time: time,
-            actor: actor, namespace: namespace, entryID: entryID, before: before?.document, after: after?.document,
-            reason: reason, scrubbed: scrubMark, beforeTextSHA256: beforeTextSHA256, afterTextSHA256: afterTextSHA256)
-    }
-}
-
-extension AuditPage {
-    package var document: EngramAPI.AuditPage { EngramAPI.AuditPage(events: events.map(\.document), nextCursor: nextCursor) }
-}
 
 extension HNSWParameters {
     package var document: EngramAPI.HNSWParameters {
@@ -148,8 +71,8 @@ extension ImportReport {
 
 extension VectorEntryPage {
     package var document: ExportPage {
-        ExportPage(entries: entries.map { ExportedEntry(entry: $0.entry.document, vector: $0.vector) },
-                   nextCursor: nextCursor, damaged: damaged.map(\.document))
+        ExportPage(entries: entries.map { ExportedEntry(entry: $0.entry, vector: $0.vector) },
+                   nextCursor: nextCursor, damaged: damaged)
     }
 }
 
@@ -169,32 +92,9 @@ extension EngramAPI.EditRequest {
     }
 }
 
-extension EngramAPI.FeedbackSignal {
-    package var command: FeedbackSignal {
-        switch self {
-        case .useful: .useful
-        case .notUseful: .notUseful
-        case .contradicted: .contradicted
-        }
-    }
-}
-
-extension EngramAPI.TimeRange {
-    package var command: TimeRange { TimeRange(from: from, to: to) }
-}
-
 extension EngramAPI.SearchRequest {
     package var command: SearchRequest {
-        let filter = filter.map {
-            SearchFilter(tagsAny: $0.tagsAny, tagsAll: $0.tagsAll, sources: $0.sources, minConfidence: $0.minConfidence,
-                         created: $0.created?.command, updated: $0.updated?.command, metadata: $0.metadata,
-                         pinned: $0.pinned)
-        }
-        let rank = rank.map {
-            RankOptions(similarity: $0.similarity, confidence: $0.confidence, recency: $0.recency,
-                        recencyHalfLife: $0.recencyHalfLife)
-        }
-        return SearchRequest(text: text, vector: vector, k: k, ef: ef, filter: filter, rank: rank)
+        SearchRequest(text: text, vector: vector, k: k, ef: ef, filter: filter, rank: rank)
     }
 }
 
@@ -217,9 +117,7 @@ extension EngramAPI.NamespaceRequest {
 
 extension ExportedEntry {
     package var command: ImportItem {
-        let evidence = Evidence(support: evidence.support, contradictions: evidence.contradictions,
-                                useful: evidence.useful, notUseful: evidence.notUseful)
-        return ImportItem(id: id, draft: MemoryDraft(
+        ImportItem(id: id, draft: MemoryDraft(
             text: text, tags: tags, metadata: metadata, source: source, confidence: confidence, evidence: evidence,
             pinned: pinned, createdAt: createdAt, updatedAt: updatedAt, lastUsedAt: lastUsedAt, useCount: useCount,
             version: version, expiresAt: expiresAt), vector: vector)

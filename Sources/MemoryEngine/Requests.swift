@@ -6,6 +6,7 @@ public import Foundation
 public import HNSW
 public import VectorMath
 public import EngramJSON
+public import EngramModel
 
 /// `remember` and `learn`: a new piece of knowledge.
 ///
@@ -82,102 +83,9 @@ public struct EditRequest: Sendable, Equatable {
     }
 }
 
-/// `feedback`: what a client learned about an entry it was given.
-public enum FeedbackSignal: String, Sendable, Equatable, CaseIterable {
-    /// It helped: `evidence.useful` + 1.
-    case useful
-    /// It was retrieved but did not help: `evidence.notUseful` + 1.
-    case notUseful = "not_useful"
-    /// Something showed it wrong: `evidence.contradictions` + 1.
-    case contradicted
 
-    var observation: ConfidenceModel.Observation {
-        switch self {
-        case .useful: .useful
-        case .notUseful: .notUseful
-        case .contradicted: .contradiction
-        }
-    }
-}
 
-/// An inclusive time range; either bound may be open.
-public struct TimeRange: Sendable, Equatable {
-    public var from: Date?
-    public var to: Date?
 
-    public init(from: Date? = nil, to: Date? = nil) {
-        self.from = from
-        self.to = to
-    }
-
-    func contains(_ date: Date) -> Bool {
-        if let from, date < from { return false }
-        if let to, date > to { return false }
-        return true
-    }
-}
-
-/// Which entries a search may return. Every condition given must hold (AND); an empty
-/// filter admits every live entry. Expired entries are never admitted.
-public struct SearchFilter: Sendable, Equatable {
-    /// At least one of these tags.
-    public var tagsAny: [String]?
-    /// All of these tags.
-    public var tagsAll: [String]?
-    /// One of these sources, exactly.
-    public var sources: [String]?
-    /// `confidence ≥ minConfidence`.
-    public var minConfidence: Double?
-    public var created: TimeRange?
-    public var updated: TimeRange?
-    /// For each key, the metadata value equals the given one (JSON equality).
-    public var metadata: [String: JSONValue]?
-    /// Only pinned (`true`) or only unpinned (`false`) entries.
-    public var pinned: Bool?
-
-    public init(tagsAny: [String]? = nil, tagsAll: [String]? = nil, sources: [String]? = nil, minConfidence: Double? = nil,
-                created: TimeRange? = nil, updated: TimeRange? = nil, metadata: [String: JSONValue]? = nil,
-                pinned: Bool? = nil) {
-        self.tagsAny = tagsAny
-        self.tagsAll = tagsAll
-        self.sources = sources
-        self.minConfidence = minConfidence
-        self.created = created
-        self.updated = updated
-        self.metadata = metadata
-        self.pinned = pinned
-    }
-
-    /// Whether the filter has no condition (then only expiry is checked).
-    public var isEmpty: Bool {
-        tagsAny == nil && tagsAll == nil && sources == nil && minConfidence == nil && created == nil
-            && updated == nil && metadata == nil && pinned == nil
-    }
-}
-
-/// Ranking weights as a request gives them: each field left out (`nil`) takes the
-/// configured default (``EngineConfiguration/ranking``). Sending `rank` at all turns ranking
-/// on; see ``RankWeights`` for the score.
-public struct RankOptions: Sendable, Equatable {
-    public var similarity: Double?
-    public var confidence: Double?
-    public var recency: Double?
-    /// Seconds.
-    public var recencyHalfLife: Double?
-
-    public init(similarity: Double? = nil, confidence: Double? = nil, recency: Double? = nil, recencyHalfLife: Double? = nil) {
-        self.similarity = similarity
-        self.confidence = confidence
-        self.recency = recency
-        self.recencyHalfLife = recencyHalfLife
-    }
-
-    /// These options with the missing weights taken from `defaults`.
-    public func resolved(with defaults: RankWeights) -> RankWeights {
-        RankWeights(similarity: similarity ?? defaults.similarity, confidence: confidence ?? defaults.confidence,
-                    recency: recency ?? defaults.recency, recencyHalfLife: recencyHalfLife ?? defaults.recencyHalfLife)
-    }
-}
 
 /// Ranking that blends similarity with confidence and recency:
 /// `score = similarity·wₛ + confidence·w꜀ + recency·wᵣ`, where `recency = 2^(−age / halfLife)`
@@ -261,4 +169,30 @@ public struct NamespaceRequest: Sendable, Equatable {
         self.parameters = parameters
     }
 
+}
+
+extension FeedbackSignal {
+    var observation: ConfidenceModel.Observation {
+        switch self {
+        case .useful: .useful
+        case .notUseful: .notUseful
+        case .contradicted: .contradiction
+        }
+    }
+}
+
+extension TimeRange {
+    func contains(_ date: Date) -> Bool {
+        if let from, date < from { return false }
+        if let to, date > to { return false }
+        return true
+    }
+}
+
+extension RankOptions {
+    /// These options with the missing weights taken from `defaults`.
+    public func resolved(with defaults: RankWeights) -> RankWeights {
+        RankWeights(similarity: similarity ?? defaults.similarity, confidence: confidence ?? defaults.confidence,
+                    recency: recency ?? defaults.recency, recencyHalfLife: recencyHalfLife ?? defaults.recencyHalfLife)
+    }
 }

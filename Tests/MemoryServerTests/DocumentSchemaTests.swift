@@ -11,12 +11,13 @@ struct DocumentSchemaTests {
     static let date = Date(timeIntervalSinceReferenceDate: 812_345_678.125)
 
     static func entry(full: Bool) -> MemoryEntry {
-        MemoryEntry(id: 7, namespace: "kb", text: "tea at five", tags: full ? ["habit"] : [],
-                    metadata: full ? ["room": .string("kitchen"), "n": .number(2), "ok": .bool(true)] : [:],
-                    source: "user", confidence: 0.75, evidence: Evidence(support: 2, contradictions: 1, useful: 3, notUseful: 4),
-                    pinned: full, createdAt: date, updatedAt: date.addingTimeInterval(5),
-                    lastUsedAt: full ? date.addingTimeInterval(9) : nil, useCount: full ? 3 : 0, version: 2,
-                    expiresAt: full ? date.addingTimeInterval(86_400) : nil, slot: 11)
+        MemoryEntry(id: 7, namespace: "kb", slot: 11, draft: MemoryDraft(
+            text: "tea at five", tags: full ? ["habit"] : [],
+            metadata: full ? ["room": .string("kitchen"), "n": .number(2), "ok": .bool(true)] : [:],
+            source: "user", confidence: 0.75, evidence: Evidence(support: 2, contradictions: 1, useful: 3, notUseful: 4),
+            pinned: full, createdAt: date, updatedAt: date.addingTimeInterval(5),
+            lastUsedAt: full ? date.addingTimeInterval(9) : nil, useCount: full ? 3 : 0, version: 2,
+            expiresAt: full ? date.addingTimeInterval(86_400) : nil))
     }
 
     static let parameters = HNSWParameters(m: 16, efConstruction: 200, efSearch: 64, flatThreshold: 1000,
@@ -37,9 +38,11 @@ struct DocumentSchemaTests {
     }
 
     static func audit(full: Bool) -> AuditEvent {
-        AuditEvent(sequence: 5, kind: .updated, time: date, actor: "uid:1000", namespace: "kb", entryID: 7,
-                   before: full ? entry(full: false) : nil, after: entry(full: full), reason: full ? "typo" : nil,
-                   scrubbed: full ? true : nil)
+        var event = AuditEvent(sequence: 5, kind: .updated, time: date, actor: "uid:1000", namespace: "kb", entryID: 7,
+                               before: full ? entry(full: false) : nil, after: entry(full: full),
+                               reason: full ? "typo" : nil)
+        event.scrubMark = full ? true : nil
+        return event
     }
 
     static let filter = SearchFilter(tagsAny: ["a"], tagsAll: ["b"], sources: ["user"], minConfidence: 0.5,

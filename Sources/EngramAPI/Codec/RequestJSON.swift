@@ -1,3 +1,4 @@
+import EngramJSON
 public import Foundation
 
 /// Reading a JSON request body under the API's error model: invalid UTF-8, an empty body,

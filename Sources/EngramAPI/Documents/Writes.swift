@@ -163,12 +163,6 @@ public struct RevertRequest: Sendable, Hashable, Codable {
     }
 }
 
-/// What a client reports about an entry it used.
-public enum FeedbackSignal: String, Sendable, Hashable, Codable, CaseIterable {
-    case useful
-    case notUseful = "not_useful"
-    case contradicted
-}
 
 /// `POST …/memories/{id}/feedback`.
 public struct FeedbackRequest: Sendable, Hashable, Codable {

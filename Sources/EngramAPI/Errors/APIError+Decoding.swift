@@ -1,3 +1,4 @@
+import EngramJSON
 import Foundation
 
 extension APIError {

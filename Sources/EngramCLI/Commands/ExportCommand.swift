@@ -196,6 +196,6 @@ struct LocalExportSource: ExportSource {
             if let namespace { return try store.audit(namespace: namespace, after: after, limit: limit) }
             return try store.audit(after: after, limit: limit)
         }
-        return (events.map(\.document), events.count == limit ? events.last?.sequence : nil)
+        return (events, events.count == limit ? events.last?.sequence : nil)
     }
 }

@@ -1,4 +1,5 @@
 import EngramAPI
+import EngramJSON
 import Foundation
 import Hummingbird
 import Logging

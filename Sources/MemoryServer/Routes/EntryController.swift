@@ -19,7 +19,7 @@ struct EntryController {
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.remember(remember, namespace: name, actor: actor, reason: reason)
             }
-            return try RouteSupport.json(outcome.document, status: .created)
+            return try RouteSupport.json(outcome, status: .created)
         }
         namespace.post("learn") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
@@ -28,7 +28,7 @@ struct EntryController {
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.learn(learn, namespace: name, actor: actor, reason: reason)
             }
-            return try RouteSupport.json(outcome.document, status: outcome.action == .created ? .created : .ok)
+            return try RouteSupport.json(outcome, status: outcome.action == .created ? .created : .ok)
         }
         namespace.get("memories") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
@@ -37,7 +37,7 @@ struct EntryController {
             let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.list(namespace: name, after: after, limit: limit)
             }
-            return try RouteSupport.json(page.document)
+            return try RouteSupport.json(page)
         }
         namespace.get("memories/:id") { _, context -> Response in
             let name = try RouteSupport.namespace(context)
@@ -45,7 +45,7 @@ struct EntryController {
             let entry = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.get(namespace: name, id: id)
             }
-            return try RouteSupport.json(entry.document)
+            return try RouteSupport.json(entry)
         }
         namespace.patch("memories/:id") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
@@ -56,7 +56,7 @@ struct EntryController {
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.edit(namespace: name, id: id, edit, actor: actor, reason: reason)
             }
-            return try RouteSupport.json(outcome.document)
+            return try RouteSupport.json(outcome)
         }
         namespace.delete("memories/:id") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
@@ -67,7 +67,7 @@ struct EntryController {
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.forget(namespace: name, id: id, hard: hard, actor: actor, reason: reason)
             }
-            return try RouteSupport.json(outcome.document)
+            return try RouteSupport.json(outcome)
         }
         namespace.get("memories/:id/history") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
@@ -77,7 +77,7 @@ struct EntryController {
             let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.history(namespace: name, id: id, after: after, limit: limit)
             }
-            return try RouteSupport.json(page.document)
+            return try RouteSupport.json(page)
         }
         namespace.post("memories/:id/revert") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
@@ -88,18 +88,18 @@ struct EntryController {
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.revert(namespace: name, id: id, toVersion: version, vector: vector, actor: actor, reason: reason)
             }
-            return try RouteSupport.json(outcome.document)
+            return try RouteSupport.json(outcome)
         }
         namespace.post("memories/:id/feedback") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let id = try RouteSupport.entryID(context)
             let body = try await RouteSupport.decodeBody(FeedbackRequest.self, of: request, environment: environment)
             let actor = RouteSupport.actor(request, named: body.actor)
-            let (signal, reason) = (body.signal.command, body.reason)
+            let (signal, reason) = (body.signal, body.reason)
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.feedback(namespace: name, id: id, signal, actor: actor, reason: reason)
             }
-            return try RouteSupport.json(outcome.document)
+            return try RouteSupport.json(outcome)
         }
     }
 
@@ -127,7 +127,7 @@ struct AuditController {
             let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.audit(after: after, through: through, namespace: namespace, limit: limit)
             }
-            return try RouteSupport.json(page.document)
+            return try RouteSupport.json(page)
         }
     }
 }

@@ -37,17 +37,17 @@ struct SearchController {
                 ?? RouteSupport.decode(EngramAPI.SearchRequest.self, from: split.remainder)
             body.vector = split.vector
             let search = body.command
-            let hits: [EngramAPI.SearchHit]
+            let hits: [SearchHit]
             if search.text != nil {
                 // Embedding the text is milliseconds of CPU: off the cooperative pool.
                 hits = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                     try engine.search(namespace: name, search)
-                }.map(\.document)
+                }
             } else {
                 // A vector search is CPU work of tens to hundreds of microseconds on the
                 // in-memory index plus k memory-mapped LMDB reads: it never waits for a writer
                 // or the disk in the normal case, so it runs inline (see below).
-                hits = try RouteSupport.engine { () throws(EngineError) in try engine.search(namespace: name, search) }.map(\.document)
+                hits = try RouteSupport.engine { () throws(EngineError) in try engine.search(namespace: name, search) }
             }
             // Hand-written JSON, byte-identical to `RouteSupport.json` of `{"hits": [SearchHit]}` (Foundation's JSONEncoder):
             // with it the route's p50 beyond the engine fell from ≈ 300 to ≈ 150 µs (20 000 ×

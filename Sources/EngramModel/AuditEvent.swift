@@ -4,6 +4,7 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
+
 /// What an audit event records.
 public enum AuditKind: String, Sendable, Hashable, Codable, CaseIterable {
     case created, updated, reinforced, feedback, deleted, reverted, expired
@@ -54,48 +55,11 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     /// Whether a hard delete scrubbed this event.
     public var isScrubbed: Bool { scrubMark == true || beforeTextSHA256 != nil || afterTextSHA256 != nil }
 
-    /// The event as a hard delete leaves it: kind, time, actor, namespace, entry id and the
-    /// entries' bookkeeping (version, confidence, evidence, times) stay, so the log still says
-    /// who changed what when; every piece of content goes — text, tags, metadata and source of
-    /// both entries, the reason (which often quotes the content), and any hash of the text.
-    /// Idempotent.
-    func scrubbed() -> AuditEvent {
-        func blank(_ entry: MemoryEntry?) -> MemoryEntry? {
-            guard var entry else { return nil }
-            entry.text = ""
-            entry.tags = []
-            entry.metadata = [:]
-            entry.source = ""
-            return entry
-        }
-        var copy = self
-        copy.before = blank(before)
-        copy.after = blank(after)
-        copy.reason = nil
-        copy.beforeTextSHA256 = nil
-        copy.afterTextSHA256 = nil
-        copy.scrubMark = true
-        return copy
-    }
-
     enum CodingKeys: String, CodingKey {
         case sequence, kind, time, actor, namespace, before, after, reason
         case scrubMark = "scrubbed"
         case entryID = "entry_id"
         case beforeTextSHA256 = "before_text_sha256"
         case afterTextSHA256 = "after_text_sha256"
-    }
-}
-
-/// The who/why/when of a write, recorded in its audit event.
-public struct AuditContext: Sendable, Hashable {
-    public var actor: String
-    public var reason: String?
-    public var time: Date
-
-    public init(actor: String, reason: String? = nil, time: Date = Date()) {
-        self.actor = actor
-        self.reason = reason
-        self.time = time
     }
 }

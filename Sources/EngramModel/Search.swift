@@ -1,0 +1,145 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+public import EngramJSON
+
+// What a search asks for (its filter and ranking options) and what it returns, and the
+// signals that feed confidence. Request members decode strictly: an unknown member is an
+// error, since a misspelt filter would otherwise silently admit everything.
+
+/// An inclusive time range; either end may be open.
+public struct TimeRange: Sendable, Hashable, Codable {
+    public var from: Date?
+    public var to: Date?
+
+    public init(from: Date? = nil, to: Date? = nil) {
+        self.from = from
+        self.to = to
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case from, to }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        from = try c.decodeIfPresent(Date.self, forKey: .from)
+        to = try c.decodeIfPresent(Date.self, forKey: .to)
+    }
+}
+
+/// Which entries a search may return; every condition given must hold.
+public struct SearchFilter: Sendable, Hashable, Codable {
+    /// At least one of these tags.
+    public var tagsAny: [String]?
+    /// Every one of these tags.
+    public var tagsAll: [String]?
+    /// One of these sources (JSON `source`).
+    public var sources: [String]?
+    public var minConfidence: Double?
+    public var created: TimeRange?
+    public var updated: TimeRange?
+    /// Metadata members equal to these values.
+    public var metadata: [String: JSONValue]?
+    public var pinned: Bool?
+
+    public init(tagsAny: [String]? = nil, tagsAll: [String]? = nil, sources: [String]? = nil, minConfidence: Double? = nil,
+                created: TimeRange? = nil, updated: TimeRange? = nil, metadata: [String: JSONValue]? = nil,
+                pinned: Bool? = nil) {
+        self.tagsAny = tagsAny
+        self.tagsAll = tagsAll
+        self.sources = sources
+        self.minConfidence = minConfidence
+        self.created = created
+        self.updated = updated
+        self.metadata = metadata
+        self.pinned = pinned
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case tagsAny = "tags_any"
+        case tagsAll = "tags_all"
+        case sources = "source"
+        case minConfidence = "min_confidence"
+        case created, updated, metadata, pinned
+    }
+
+    /// Whether no condition is set (such a filter admits every entry).
+    public var isEmpty: Bool {
+        tagsAny == nil && tagsAll == nil && sources == nil && minConfidence == nil && created == nil
+            && updated == nil && metadata == nil && pinned == nil
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        tagsAny = try c.decodeIfPresent([String].self, forKey: .tagsAny)
+        tagsAll = try c.decodeIfPresent([String].self, forKey: .tagsAll)
+        sources = try c.decodeIfPresent([String].self, forKey: .sources)
+        minConfidence = try c.decodeIfPresent(Double.self, forKey: .minConfidence)
+        created = try c.decodeIfPresent(TimeRange.self, forKey: .created)
+        updated = try c.decodeIfPresent(TimeRange.self, forKey: .updated)
+        metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata)
+        pinned = try c.decodeIfPresent(Bool.self, forKey: .pinned)
+    }
+}
+
+/// Weights of the ranking score; each absent one takes the daemon's configured default.
+public struct RankOptions: Sendable, Hashable, Codable {
+    public var similarity: Double?
+    public var confidence: Double?
+    public var recency: Double?
+    /// Seconds after which recency counts half.
+    public var recencyHalfLife: Double?
+
+    public init(similarity: Double? = nil, confidence: Double? = nil, recency: Double? = nil, recencyHalfLife: Double? = nil) {
+        self.similarity = similarity
+        self.confidence = confidence
+        self.recency = recency
+        self.recencyHalfLife = recencyHalfLife
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case similarity, confidence, recency
+        case recencyHalfLife = "recency_half_life"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        similarity = try c.decodeIfPresent(Double.self, forKey: .similarity)
+        confidence = try c.decodeIfPresent(Double.self, forKey: .confidence)
+        recency = try c.decodeIfPresent(Double.self, forKey: .recency)
+        recencyHalfLife = try c.decodeIfPresent(Double.self, forKey: .recencyHalfLife)
+    }
+}
+
+/// One search result.
+public struct SearchHit: Sendable, Hashable, Codable {
+    /// As stored, with this retrieval counted in `useCount`/`lastUsedAt`.
+    public var entry: MemoryEntry
+    /// The metric's distance (cosine: `1 − cos`; l2: squared Euclidean).
+    public var distance: Float
+    /// Larger is closer: cosine similarity, or `1 / (1 + distance)` under l2.
+    public var similarity: Double
+    /// The ranking score (equals `similarity` without ranking); hits are sorted by it.
+    public var score: Double
+
+    public init(entry: MemoryEntry, distance: Float, similarity: Double, score: Double) {
+        self.entry = entry
+        self.distance = distance
+        self.similarity = similarity
+        self.score = score
+    }
+}
+
+/// What a client reports about an entry it used.
+public enum FeedbackSignal: String, Sendable, Hashable, Codable, CaseIterable {
+    /// It helped: `evidence.useful` + 1.
+    case useful
+    /// It was retrieved but did not help: `evidence.notUseful` + 1.
+    case notUseful = "not_useful"
+    /// Something showed it wrong: `evidence.contradictions` + 1.
+    case contradicted
+}
