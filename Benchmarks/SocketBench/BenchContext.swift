@@ -1,8 +1,6 @@
 import Foundation
 import MemoryClient
 import MemoryEngine
-import EngramAPI
-import struct MemoryEngine.SearchRequest
 
 /// What every phase needs: the dataset, the running daemon and the search settings.
 struct BenchContext: Sendable {
@@ -29,8 +27,6 @@ struct BenchContext: Sendable {
 
     func query(_ i: Int) -> [Float] { queryVectors[i % queryVectors.count] }
     func searchRequest(_ i: Int) -> SearchRequest { SearchRequest(vector: query(i), k: k, ef: ef) }
-    /// The same search as the client sends it.
-    func wireSearchRequest(_ i: Int) -> EngramAPI.SearchRequest { EngramAPI.SearchRequest(vector: query(i), k: k, ef: ef) }
 }
 
 /// Progress on stderr (the table and the JSON are the results).

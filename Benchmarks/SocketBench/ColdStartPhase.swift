@@ -23,7 +23,7 @@ enum ColdStartPhase {
         let daemon = try await InProcessDaemon(engine: engine, socketPath: socketPath, logger: logger)
         let t4 = monotonicNanos()
         let client = MemoryClient(socketPath: socketPath, maxIdleConnections: 1)
-        _ = try await client.search(in: context.namespace, context.wireSearchRequest(1))
+        _ = try await client.search(in: context.namespace, context.searchRequest(1))
         let t5 = monotonicNanos()
         let ms = { (a: UInt64, b: UInt64) in Double(b - a) / 1e6 }
         let result = BenchResults.ColdStart(

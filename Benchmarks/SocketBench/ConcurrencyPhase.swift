@@ -35,7 +35,7 @@ enum ConcurrencyPhase {
         // Warm each connection up first (opens it), so the timed part starts with all open.
         for (n, client) in connections.enumerated() {
             for i in 0..<max(20, context.warmUp / clients) {
-                _ = try await client.search(in: context.namespace, context.wireSearchRequest(n * 7919 + i))
+                _ = try await client.search(in: context.namespace, context.searchRequest(n * 7919 + i))
             }
         }
         let start = monotonicNanos()
@@ -44,7 +44,7 @@ enum ConcurrencyPhase {
                 group.addTask {
                     var histogram = LatencyHistogram()
                     for i in 0..<perClient {
-                        let request = context.wireSearchRequest(n * 7919 + i)
+                        let request = context.searchRequest(n * 7919 + i)
                         let t0 = monotonicNanos()
                         _ = try await client.search(in: context.namespace, request)
                         histogram.record(nanoseconds: monotonicNanos() - t0)

@@ -27,7 +27,7 @@ enum MixedPhase {
                     var histogram = LatencyHistogram()
                     var i = reader * 104_729
                     while monotonicNanos() < deadline {
-                        let request = context.wireSearchRequest(i)
+                        let request = context.searchRequest(i)
                         let t0 = monotonicNanos()
                         _ = try await client.search(in: context.namespace, request)
                         histogram.record(nanoseconds: monotonicNanos() - t0)
@@ -51,7 +51,7 @@ enum MixedPhase {
         let client = MemoryClient(socketPath: daemon.socketPath, maxIdleConnections: 1)
         var socketIds: [[UInt64]] = []
         for q in 0..<context.queryVectors.count {
-            socketIds.append(try await client.search(in: context.namespace, context.wireSearchRequest(q)).map(\.entry.id))
+            socketIds.append(try await client.search(in: context.namespace, context.searchRequest(q)).map(\.entry.id))
         }
         let result = BenchResults.Mixed(
             seconds: writer.seconds, readers: settings.readers, write_rate_target: settings.writeRate,

@@ -62,7 +62,7 @@ enum RebuildPhase {
         var histogram = LatencyHistogram()
         var i = 0
         repeat {
-            let request = context.wireSearchRequest(i)
+            let request = context.searchRequest(i)
             let t0 = monotonicNanos()
             _ = try await client.search(in: context.namespace, request)
             histogram.record(nanoseconds: monotonicNanos() - t0)

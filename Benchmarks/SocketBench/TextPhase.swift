@@ -2,7 +2,6 @@ import Foundation
 import MemoryClient
 import EngramAPI
 import MemoryEngine
-import struct MemoryEngine.SearchRequest
 
 /// The text path: embedding and vector search timed separately in-process, text search
 /// in-process and over the socket, and optionally engram-prompt's `/v1/prompt`.
@@ -37,7 +36,7 @@ enum TextPhase {
         var found = [[UInt64]](repeating: [], count: texts.count)
         let (endToEnd, _) = try await measureAsync(count: count, warmUp: warmUp) { i in
             let hits = try await client.search(in: context.namespace,
-                                               EngramAPI.SearchRequest(text: texts[i % texts.count], k: context.k, ef: context.ef))
+                                               SearchRequest(text: texts[i % texts.count], k: context.k, ef: context.ef))
             found[i % texts.count] = hits.map(\.entry.id)
         }
         let truth = Recall.datasetTruth(context.dataset, idOfRow: live.idOfRow, k: 10)

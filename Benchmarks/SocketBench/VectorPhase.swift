@@ -52,15 +52,15 @@ enum VectorPhase {
         let client = MemoryClient(socketPath: daemon.socketPath, maxIdleConnections: 1)
         var socketIds: [[UInt64]] = []
         for q in 0..<context.queryVectors.count {
-            socketIds.append(try await client.search(in: context.namespace, context.wireSearchRequest(q)).map(\.entry.id))
+            socketIds.append(try await client.search(in: context.namespace, context.searchRequest(q)).map(\.entry.id))
         }
         let (endToEnd, _) = try await measureAsync(count: context.samples, warmUp: context.warmUp) { i in
-            _ = try await client.search(in: context.namespace, context.wireSearchRequest(i))
+            _ = try await client.search(in: context.namespace, context.searchRequest(i))
         }
 
         // The same client's blocking form, on this thread: no hand-off to an I/O thread and back.
         let (blocking, _) = try measure(count: context.samples, warmUp: context.warmUp) { i in
-            _ = try client.searchBlocking(in: context.namespace, context.wireSearchRequest(i))
+            _ = try client.searchBlocking(in: context.namespace, context.searchRequest(i))
         }
 
         let floorServer = try FloorServer(directory: context.directory, requestBytes: payload.request_bytes,

@@ -8,7 +8,6 @@ package import struct MemoryEngine.EditRequest
 package import struct MemoryEngine.NamespaceRequest
 package import struct MemoryEngine.NamespaceStats
 package import struct MemoryEngine.RememberRequest
-package import struct MemoryEngine.SearchRequest
 package import struct MemoryStore.ImportItem
 package import struct MemoryStore.ImportReport
 package import struct MemoryStore.NamespaceConfig
@@ -89,12 +88,6 @@ extension EngramAPI.EditRequest {
     package var command: EditRequest {
         EditRequest(text: text, vector: vector, tags: tags, metadata: metadata, source: source, confidence: confidence,
                     pinned: pinned, expiresAt: expiresAt, clearExpiry: clearExpiry)
-    }
-}
-
-extension EngramAPI.SearchRequest {
-    package var command: SearchRequest {
-        SearchRequest(text: text, vector: vector, k: k, ef: ef, filter: filter, rank: rank)
     }
 }
 

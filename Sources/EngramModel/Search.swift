@@ -143,3 +143,28 @@ public enum FeedbackSignal: String, Sendable, Hashable, Codable, CaseIterable {
     /// Something showed it wrong: `evidence.contradictions` + 1.
     case contradicted
 }
+
+/// `search` (recall).
+public struct SearchRequest: Sendable, Hashable {
+    /// Embedded by the engine when `vector` is `nil`.
+    public var text: String?
+    public var vector: [Float]?
+    /// 1…`maxK`; `nil`: the configured default.
+    public var k: Int?
+    /// Candidate list size (≥ k is used); `nil`: the configured or namespace default.
+    public var ef: Int?
+    public var filter: SearchFilter?
+    /// `nil`: order by similarity only (the default). Present: rank, with the weights it
+    /// leaves out taken from the configuration.
+    public var rank: RankOptions?
+
+    public init(text: String? = nil, vector: [Float]? = nil, k: Int? = nil, ef: Int? = nil,
+                filter: SearchFilter? = nil, rank: RankOptions? = nil) {
+        self.text = text
+        self.vector = vector
+        self.k = k
+        self.ef = ef
+        self.filter = filter
+        self.rank = rank
+    }
+}

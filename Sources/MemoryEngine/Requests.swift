@@ -6,7 +6,7 @@ public import Foundation
 public import HNSW
 public import VectorMath
 public import EngramJSON
-public import EngramModel
+@_exported public import EngramModel
 
 /// `remember` and `learn`: a new piece of knowledge.
 ///
@@ -131,30 +131,6 @@ public struct RankWeights: Sendable, Equatable, Codable {
     }
 }
 
-/// `search` (recall).
-public struct SearchRequest: Sendable, Equatable {
-    /// Embedded by the engine when `vector` is `nil`.
-    public var text: String?
-    public var vector: [Float]?
-    /// 1…`maxK`; `nil`: the configured default.
-    public var k: Int?
-    /// Candidate list size (≥ k is used); `nil`: the configured or namespace default.
-    public var ef: Int?
-    public var filter: SearchFilter?
-    /// `nil`: order by similarity only (the default). Present: rank, with the weights it
-    /// leaves out taken from the configuration.
-    public var rank: RankOptions?
-
-    public init(text: String? = nil, vector: [Float]? = nil, k: Int? = nil, ef: Int? = nil,
-                filter: SearchFilter? = nil, rank: RankOptions? = nil) {
-        self.text = text
-        self.vector = vector
-        self.k = k
-        self.ef = ef
-        self.filter = filter
-        self.rank = rank
-    }
-}
 
 /// `createNamespace`: a namespace's fixed configuration.
 public struct NamespaceRequest: Sendable, Equatable {

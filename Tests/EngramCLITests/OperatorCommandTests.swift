@@ -6,7 +6,6 @@ import LMDB
 import MemoryStore
 import struct MemoryEngine.NamespaceRequest
 import struct MemoryEngine.RememberRequest
-import struct MemoryEngine.SearchRequest
 import struct MemoryStore.AuditEvent
 import struct MemoryStore.MemoryEntry
 import EngramTestSupport
@@ -156,7 +155,7 @@ struct OperatorCommandTests {
                 repeat {
                     let target = index % initial.count
                     do {
-                        let hits = try await client.search(in: "live", EngramAPI.SearchRequest(vector: initial[target], k: 1))
+                        let hits = try await client.search(in: "live", SearchRequest(vector: initial[target], k: 1))
                         answered += 1
                         if hits.first?.entry.id == initialIDs[target] { correct += 1 }
                     } catch {

@@ -1,35 +1,13 @@
 import EngramJSON
 import Foundation
 
-// `POST …/search`: the request, its filter and ranking options, and the response.
+// `POST …/search`: the request's JSON form and the response.
 
-
-
-
-/// `POST …/search`: by `text` (the daemon embeds it) or by `vector`.
+/// `POST …/search`'s body: by `text` (the daemon embeds it) or by `vector`.
 ///
 /// The vector travels as `vector_b64` or `vector` and is taken out of the body before the
 /// rest is decoded (see ``VectorBodySplitter``), so ``init(from:)`` reads neither.
-public struct SearchRequest: Sendable, Hashable, Codable {
-    public var text: String?
-    public var vector: [Float]?
-    /// Results wanted; the daemon's default when `nil`.
-    public var k: Int?
-    /// The index's search breadth; the namespace's default when `nil`.
-    public var ef: Int?
-    public var filter: SearchFilter?
-    public var rank: RankOptions?
-
-    public init(text: String? = nil, vector: [Float]? = nil, k: Int? = nil, ef: Int? = nil,
-                filter: SearchFilter? = nil, rank: RankOptions? = nil) {
-        self.text = text
-        self.vector = vector
-        self.k = k
-        self.ef = ef
-        self.filter = filter
-        self.rank = rank
-    }
-
+extension SearchRequest: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable { case text, k, ef, filter, rank }
 
     enum VectorKeys: String, CodingKey { case vectorB64 = "vector_b64" }
@@ -37,12 +15,10 @@ public struct SearchRequest: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        text = try c.decodeIfPresent(String.self, forKey: .text)
-        vector = nil
-        k = try c.decodeIfPresent(Int.self, forKey: .k)
-        ef = try c.decodeIfPresent(Int.self, forKey: .ef)
-        filter = try c.decodeIfPresent(SearchFilter.self, forKey: .filter)
-        rank = try c.decodeIfPresent(RankOptions.self, forKey: .rank)
+        self.init(text: try c.decodeIfPresent(String.self, forKey: .text), vector: nil,
+                  k: try c.decodeIfPresent(Int.self, forKey: .k), ef: try c.decodeIfPresent(Int.self, forKey: .ef),
+                  filter: try c.decodeIfPresent(SearchFilter.self, forKey: .filter),
+                  rank: try c.decodeIfPresent(RankOptions.self, forKey: .rank))
     }
 
     /// The members given, the vector as `vector_b64` (see also ``jsonBytes()``).
@@ -59,7 +35,6 @@ public struct SearchRequest: Sendable, Hashable, Codable {
         }
     }
 }
-
 
 /// `POST …/search`'s document.
 public struct SearchResponse: Sendable, Hashable, Codable {

@@ -33,10 +33,10 @@ struct SearchController {
             if bytes.isEmpty { throw APIError.malformedJSON("the body is empty") }
             let split = try VectorBodySplitter.split(bytes, expectedDimension: dimension,
                                                      maxDimension: max(dimension, VectorCodec.defaultMaxDimension))
-            var body = try EngramAPI.SearchRequest.readPlain(split.remainder)
-                ?? RouteSupport.decode(EngramAPI.SearchRequest.self, from: split.remainder)
+            var body = try SearchRequest.readPlain(split.remainder)
+                ?? RouteSupport.decode(SearchRequest.self, from: split.remainder)
             body.vector = split.vector
-            let search = body.command
+            let search = body
             let hits: [SearchHit]
             if search.text != nil {
                 // Embedding the text is milliseconds of CPU: off the cooperative pool.
