@@ -155,7 +155,7 @@ let package = Package(
         .target(
             name: "EngramTestSupport",
             dependencies: [
-                "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings",
+                "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "MemoryClient",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import Foundation
+import MemoryClient
 
 /// The tests' raw client: a minimal HTTP/1.1 client over AF_UNIX, written with plain sockets so the tests exercise the
 /// real socket file (path, mode, SO_PEERCRED) exactly as curl --unix-socket would.
@@ -86,31 +87,14 @@ public struct UnixHTTPClient: Sendable {
         }
     }
 
-    /// Connects to `path`; returns the connected fd (caller closes).
+    /// Connects to `path` (MemoryClient's own connection, with a 30 s guard against a hung
+    /// test, not a timing assertion); returns the connected fd (caller closes).
     public static func connect(to path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ClientError(description: "socket: \(errno)") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
+        do {
+            return try UnixHTTPConnection.openSocket(path: path, timeoutSeconds: 30)
+        } catch {
+            throw ClientError(description: error.message)
         }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else {
-            let code = errno
-            close(fd)
-            throw ClientError(description: "connect \(path): \(String(cString: strerror(code)))")
-        }
-        // A guard against a hung test, not a timing assertion.
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        return fd
     }
 
     /// Connects to 127.0.0.1:`port`.

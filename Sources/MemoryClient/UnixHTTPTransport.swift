@@ -16,11 +16,11 @@ struct HTTPResponse: Sendable {
 /// Why an exchange failed, before it is mapped to ``MemoryClientError``. `beforeResponse`
 /// records whether no byte of a response had arrived, which is what decides if a request on a
 /// reused keep-alive connection may be retried.
-struct TransportFailure: Error {
-    enum Kind { case connection, malformed }
-    var kind: Kind
-    var message: String
-    var beforeResponse: Bool
+package struct TransportFailure: Error {
+    package enum Kind { case connection, malformed }
+    package var kind: Kind
+    package var message: String
+    package var beforeResponse: Bool
 }
 
 /// Blocking HTTP/1.1 over one connected AF_UNIX stream socket.
@@ -30,7 +30,7 @@ struct TransportFailure: Error {
 /// anything. Everything here blocks its thread; ``MemoryClient`` runs it off the cooperative pool.
 /// Not thread-safe: a connection is used by one exchange at a time (the client's pool hands
 /// each connection to one caller).
-struct UnixHTTPConnection: Sendable {
+package struct UnixHTTPConnection: Sendable {
     let fd: Int32
 
     /// Largest response head accepted (status line and headers).
@@ -41,6 +41,12 @@ struct UnixHTTPConnection: Sendable {
     /// Connects to the socket at `path`, with `timeoutSeconds` for every send and receive so a
     /// hung daemon surfaces as an error instead of blocking the caller forever.
     static func connect(path: String, timeoutSeconds: Int) throws(TransportFailure) -> UnixHTTPConnection {
+        UnixHTTPConnection(fd: try openSocket(path: path, timeoutSeconds: timeoutSeconds))
+    }
+
+    /// A stream socket connected to `path` with send and receive timeouts; the caller closes
+    /// it. Also the tests' raw client's connection (EngramTestSupport).
+    package static func openSocket(path: String, timeoutSeconds: Int) throws(TransportFailure) -> Int32 {
         var address = sockaddr_un()
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
         let bytes = Array(path.utf8)
@@ -70,7 +76,7 @@ struct UnixHTTPConnection: Sendable {
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        return UnixHTTPConnection(fd: fd)
+        return fd
     }
 
     func close() { _ = Glibc.close(fd) }
