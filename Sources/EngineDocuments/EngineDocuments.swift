@@ -4,10 +4,8 @@ import Foundation
 // `EngramAPI` import, so unqualified names below are the domain types and `EngramAPI.X` the
 // documents of the same name.
 package import struct HNSW.HNSWParameters
-package import struct MemoryEngine.EditRequest
 package import struct MemoryEngine.NamespaceRequest
 package import struct MemoryEngine.NamespaceStats
-package import struct MemoryEngine.RememberRequest
 package import struct MemoryStore.ImportItem
 package import struct MemoryStore.ImportReport
 package import struct MemoryStore.NamespaceConfig
@@ -76,20 +74,6 @@ extension VectorEntryPage {
 }
 
 // MARK: - Requests → engine requests
-
-extension EngramAPI.RememberRequest {
-    package var command: RememberRequest {
-        RememberRequest(text: text, vector: vector, tags: tags, metadata: metadata, source: source,
-                        confidence: confidence, pinned: pinned, expiresAt: expiresAt)
-    }
-}
-
-extension EngramAPI.EditRequest {
-    package var command: EditRequest {
-        EditRequest(text: text, vector: vector, tags: tags, metadata: metadata, source: source, confidence: confidence,
-                    pinned: pinned, expiresAt: expiresAt, clearExpiry: clearExpiry)
-    }
-}
 
 extension EngramAPI.NamespaceRequest {
     package var command: NamespaceRequest {

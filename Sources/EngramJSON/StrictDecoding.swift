@@ -25,8 +25,13 @@ extension Decoder {
     /// are rejected rather than ignored because a misspelt `filter` or `k` would otherwise
     /// silently return the wrong results.
     public func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
+        try rejectUnknownKeys(allowing: Set(Keys.allCases.map(\.stringValue)))
+    }
+
+    /// ``rejectUnknownKeys(_:)`` for a set of member names (a document made of several types'
+    /// members).
+    public func rejectUnknownKeys(allowing allowed: Set<String>) throws {
         let container = try self.container(keyedBy: AnyCodingKey.self)
-        let allowed = Set(Keys.allCases.map(\.stringValue))
         for key in container.allKeys where !allowed.contains(key.stringValue) {
             let path = (codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue } + [key.stringValue])
                 .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")

@@ -94,14 +94,14 @@ public final class MemoryClient: Sendable {
     public func remember(_ request: RememberRequest, in namespace: String, reason: String? = nil)
         async throws(MemoryClientError) -> WriteOutcome {
         try await call("POST", ["v1", "namespaces", namespace, "memories"],
-                       body: audited(request, reason: reason), as: WriteOutcome.self)
+                       body: Audited(request, actor: actor, reason: reason), as: WriteOutcome.self)
     }
 
     /// `POST /v1/namespaces/{ns}/learn`: creates, or reinforces a near-duplicate.
     public func learn(_ request: RememberRequest, in namespace: String, reason: String? = nil)
         async throws(MemoryClientError) -> LearnOutcome {
         try await call("POST", ["v1", "namespaces", namespace, "learn"],
-                       body: audited(request, reason: reason), as: LearnOutcome.self)
+                       body: Audited(request, actor: actor, reason: reason), as: LearnOutcome.self)
     }
 
     /// `GET /v1/namespaces/{ns}/memories/{id}`.
@@ -120,7 +120,7 @@ public final class MemoryClient: Sendable {
     public func edit(_ id: UInt64, in namespace: String, _ request: EditRequest, reason: String? = nil)
         async throws(MemoryClientError) -> WriteOutcome {
         try await call("PATCH", ["v1", "namespaces", namespace, "memories", String(id)],
-                       body: audited(request, reason: reason), as: WriteOutcome.self)
+                       body: Audited(request, actor: actor, reason: reason), as: WriteOutcome.self)
     }
 
     /// `DELETE /v1/namespaces/{ns}/memories/{id}`; `hard` also scrubs the entry's content from
@@ -169,13 +169,6 @@ public final class MemoryClient: Sendable {
 
     // MARK: plumbing
 
-    /// `request` with this client's ``actor`` and `reason`, unless the request names its own.
-    private func audited<Request: AuditedRequest>(_ request: Request, reason: String?) -> Request {
-        var request = request
-        request.actor = request.actor ?? actor
-        request.reason = reason ?? request.reason
-        return request
-    }
 
     func call<Response: Decodable>(_ method: String, _ path: [String], query: [(String, String?)] = [],
                                            as type: Response.Type) async throws(MemoryClientError) -> Response {
@@ -316,13 +309,3 @@ public final class MemoryClient: Sendable {
         if !kept { connection.close() }
     }
 }
-
-
-/// A write request that carries the audit fields.
-protocol AuditedRequest: Encodable {
-    var actor: String? { get set }
-    var reason: String? { get set }
-}
-
-extension RememberRequest: AuditedRequest {}
-extension EditRequest: AuditedRequest {}

@@ -13,12 +13,14 @@ struct RequestDecodingTests {
 
     @Test("requests decode with their defaults")
     func defaults() throws {
-        #expect(try Self.decode(RememberRequest.self, #"{"text":"hi"}"#) == RememberRequest(text: "hi"))
-        let full = try Self.decode(RememberRequest.self,
-            #"{"text":"hi","tags":["a"],"metadata":{"k":[1,"x",null]},"source":"agent","confidence":0.25,"pinned":true}"#)
+        #expect(try Self.decode(Audited<RememberRequest>.self, #"{"text":"hi"}"#) == Audited(RememberRequest(text: "hi")))
+        let body = try Self.decode(Audited<RememberRequest>.self,
+            #"{"text":"hi","tags":["a"],"metadata":{"k":[1,"x",null]},"source":"agent","confidence":0.25,"pinned":true,"actor":"bot","reason":"told"}"#)
+        let full = body.request
         #expect(full.tags == ["a"] && full.source == "agent" && full.confidence == 0.25 && full.pinned)
         #expect(full.metadata == ["k": .array([.number(1), .string("x"), .null])])
-        #expect(throws: APIError.missingField("text")) { try Self.decode(RememberRequest.self, #"{"tags":[]}"#) }
+        #expect(body.actor == "bot" && body.reason == "told")
+        #expect(throws: APIError.missingField("text")) { try Self.decode(Audited<RememberRequest>.self, #"{"tags":[]}"#) }
 
         let search = try Self.decode(SearchRequest.self,
             #"{"text":"q","k":3,"filter":{"tags_any":["a"],"source":["user"],"min_confidence":0.5,"metadata":{"lang":"en"}},"rank":{"confidence":0.5}}"#)
@@ -33,7 +35,10 @@ struct RequestDecodingTests {
 
     @Test("unknown members are refused at any depth, with their path")
     func unknownMembers() {
-        #expect(throws: APIError.unknownField("tagz")) { try Self.decode(RememberRequest.self, #"{"text":"t","tagz":[]}"#) }
+        #expect(throws: APIError.unknownField("tagz")) { try Self.decode(Audited<RememberRequest>.self, #"{"text":"t","tagz":[]}"#) }
+        #expect(throws: APIError.unknownField("clear_expiry")) {
+            try Self.decode(Audited<RememberRequest>.self, #"{"text":"t","clear_expiry":true}"#)
+        }
         #expect(throws: APIError.unknownField("filter.tags")) {
             try Self.decode(SearchRequest.self, #"{"text":"t","filter":{"tags":["a"]}}"#)
         }
@@ -52,9 +57,10 @@ struct RequestDecodingTests {
     @Test("what the client encodes, the daemon decodes to the same request")
     func roundTrip() throws {
         let date = Date(timeIntervalSinceReferenceDate: 812_345_678.125)
-        let edit = EditRequest(text: "t", tags: ["a"], metadata: ["n": .number(1)], source: "s", confidence: 0.5,
-                               pinned: true, expiresAt: date, clearExpiry: false, actor: "bot", reason: "r")
-        #expect(try RequestJSON.decode(EditRequest.self, from: [UInt8](WireJSON.encoder().encode(edit))) == edit)
+        let edit = Audited(EditRequest(text: "t", vector: [0.5, 1], tags: ["a"], metadata: ["n": .number(1)], source: "s",
+                                       confidence: 0.5, pinned: true, expiresAt: date, clearExpiry: false),
+                           actor: "bot", reason: "r")
+        #expect(try RequestJSON.decode(Audited<EditRequest>.self, from: [UInt8](WireJSON.encoder().encode(edit))) == edit)
         let exported = ExportedEntry(id: 9, namespace: "kb", text: "t", createdAt: date, vector: [0.5, -2])
         let decoded = try RequestJSON.decode(ExportedEntry.self, from: [UInt8](WireJSON.encoder().encode(exported)))
         #expect(decoded == exported)

@@ -1,65 +1,73 @@
-public import EngramJSON
-public import Foundation
+import EngramJSON
+import Foundation
 
 // The request documents of the write routes. Each rejects unknown fields when decoded (a
 // misspelt field would otherwise silently do nothing); `actor` and `reason` are the audit
-// fields every write may carry.
+// fields every write may carry. Remember and edit requests are EngramModel's, the engine's
+// own, given their JSON form here.
 
-/// `POST …/memories` and `POST …/learn`.
-///
-/// The vector travels as `vector_b64` (little-endian float32, base64) or `vector` (a JSON
-/// array); the daemon takes it out of the body before decoding the rest (see
-/// ``VectorBodySplitter``), so ``init(from:)`` reads neither.
-public struct RememberRequest: Sendable, Hashable, Codable {
-    public var text: String
-    /// The caller's embedding of `text`; `nil` lets the daemon embed it.
-    public var vector: [Float]?
-    public var tags: [String]
-    public var metadata: [String: JSONValue]
-    public var source: String
-    /// The initial confidence; `nil` takes the daemon's prior.
-    public var confidence: Double?
-    public var pinned: Bool
-    public var expiresAt: Date?
-    /// The application's own user or agent, recorded beside the peer in the audit log.
+/// A write request with the audit fields every write may carry, in one JSON object: the
+/// request's members beside `actor` (the application's own user or agent, recorded next to
+/// the peer in the audit log) and `reason`. The body of `POST …/memories`, `POST …/learn`
+/// (``RememberRequest``) and `PATCH …/memories/{id}` (``EditRequest``). Decoding refuses a
+/// member that is neither the request's nor an audit field.
+public struct Audited<Request: AuditableRequest>: Sendable, Hashable, Codable {
+    public var request: Request
     public var actor: String?
     public var reason: String?
 
-    public init(text: String, vector: [Float]? = nil, tags: [String] = [], metadata: [String: JSONValue] = [:],
-                source: String = "user", confidence: Double? = nil, pinned: Bool = false, expiresAt: Date? = nil,
-                actor: String? = nil, reason: String? = nil) {
-        self.text = text
-        self.vector = vector
-        self.tags = tags
-        self.metadata = metadata
-        self.source = source
-        self.confidence = confidence
-        self.pinned = pinned
-        self.expiresAt = expiresAt
+    public init(_ request: Request, actor: String? = nil, reason: String? = nil) {
+        self.request = request
         self.actor = actor
         self.reason = reason
     }
 
+    enum AuditKeys: String, CodingKey, CaseIterable { case actor, reason }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(allowing: Request.memberNames.union(AuditKeys.allCases.map(\.rawValue)))
+        request = try Request(from: decoder)
+        let c = try decoder.container(keyedBy: AuditKeys.self)
+        actor = try c.decodeIfPresent(String.self, forKey: .actor)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try request.encode(to: encoder)
+        var c = encoder.container(keyedBy: AuditKeys.self)
+        try c.encodeIfPresent(actor, forKey: .actor)
+        try c.encodeIfPresent(reason, forKey: .reason)
+    }
+}
+
+/// A request that travels with the audit fields (see ``Audited``).
+public protocol AuditableRequest: Codable, Sendable, Hashable {
+    /// The JSON members the request itself reads.
+    static var memberNames: Set<String> { get }
+}
+
+/// The JSON of ``RememberRequest``. The vector travels as `vector_b64` (little-endian float32,
+/// base64) or `vector` (a JSON array); the daemon takes it out of the body before decoding the
+/// rest (see ``VectorBodySplitter``), so ``init(from:)`` reads neither.
+extension RememberRequest: AuditableRequest {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case text, tags, metadata, source, confidence, pinned, actor, reason
+        case text, tags, metadata, source, confidence, pinned
         case expiresAt = "expires_at"
     }
 
     enum VectorKeys: String, CodingKey { case vectorB64 = "vector_b64" }
 
+    public static var memberNames: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
+
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        text = try c.decode(String.self, forKey: .text)
-        vector = nil
-        tags = try c.decodeIfPresent([String].self, forKey: .tags) ?? []
-        metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata) ?? [:]
-        source = try c.decodeIfPresent(String.self, forKey: .source) ?? "user"
-        confidence = try c.decodeIfPresent(Double.self, forKey: .confidence)
-        pinned = try c.decodeIfPresent(Bool.self, forKey: .pinned) ?? false
-        expiresAt = try c.decodeIfPresent(Date.self, forKey: .expiresAt)
-        actor = try c.decodeIfPresent(String.self, forKey: .actor)
-        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        self.init(text: try c.decode(String.self, forKey: .text), vector: nil,
+                  tags: try c.decodeIfPresent([String].self, forKey: .tags) ?? [],
+                  metadata: try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata) ?? [:],
+                  source: try c.decodeIfPresent(String.self, forKey: .source) ?? "user",
+                  confidence: try c.decodeIfPresent(Double.self, forKey: .confidence),
+                  pinned: try c.decodeIfPresent(Bool.self, forKey: .pinned) ?? false,
+                  expiresAt: try c.decodeIfPresent(Date.self, forKey: .expiresAt))
     }
 
     /// Every member, the vector as `vector_b64`.
@@ -72,8 +80,6 @@ public struct RememberRequest: Sendable, Hashable, Codable {
         try c.encodeIfPresent(confidence, forKey: .confidence)
         try c.encode(pinned, forKey: .pinned)
         try c.encodeIfPresent(expiresAt, forKey: .expiresAt)
-        try c.encodeIfPresent(actor, forKey: .actor)
-        try c.encodeIfPresent(reason, forKey: .reason)
         if let vector {
             var v = encoder.container(keyedBy: VectorKeys.self)
             try v.encode(VectorCodec.encodeBase64(vector), forKey: .vectorB64)
@@ -81,58 +87,41 @@ public struct RememberRequest: Sendable, Hashable, Codable {
     }
 }
 
-/// `PATCH …/memories/{id}`: the members to change (absent ones stay as they are). The vector
-/// is a JSON array here.
-public struct EditRequest: Sendable, Hashable, Codable {
-    public var text: String?
-    public var vector: [Float]?
-    public var tags: [String]?
-    public var metadata: [String: JSONValue]?
-    public var source: String?
-    public var confidence: Double?
-    public var pinned: Bool?
-    public var expiresAt: Date?
-    /// `true` removes the expiry.
-    public var clearExpiry: Bool?
-    public var actor: String?
-    public var reason: String?
-
-    public init(text: String? = nil, vector: [Float]? = nil, tags: [String]? = nil, metadata: [String: JSONValue]? = nil,
-                source: String? = nil, confidence: Double? = nil, pinned: Bool? = nil, expiresAt: Date? = nil,
-                clearExpiry: Bool? = nil, actor: String? = nil, reason: String? = nil) {
-        self.text = text
-        self.vector = vector
-        self.tags = tags
-        self.metadata = metadata
-        self.source = source
-        self.confidence = confidence
-        self.pinned = pinned
-        self.expiresAt = expiresAt
-        self.clearExpiry = clearExpiry
-        self.actor = actor
-        self.reason = reason
-    }
-
+/// The JSON of ``EditRequest``: the members to change (absent ones stay as they are); the
+/// vector is a JSON array here.
+extension EditRequest: AuditableRequest {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case text, vector, tags, metadata, source, confidence, pinned, actor, reason
+        case text, vector, tags, metadata, source, confidence, pinned
         case expiresAt = "expires_at"
         case clearExpiry = "clear_expiry"
     }
 
+    public static var memberNames: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
+
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        text = try c.decodeIfPresent(String.self, forKey: .text)
-        vector = try c.decodeIfPresent([Float].self, forKey: .vector)
-        tags = try c.decodeIfPresent([String].self, forKey: .tags)
-        metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata)
-        source = try c.decodeIfPresent(String.self, forKey: .source)
-        confidence = try c.decodeIfPresent(Double.self, forKey: .confidence)
-        pinned = try c.decodeIfPresent(Bool.self, forKey: .pinned)
-        expiresAt = try c.decodeIfPresent(Date.self, forKey: .expiresAt)
-        clearExpiry = try c.decodeIfPresent(Bool.self, forKey: .clearExpiry)
-        actor = try c.decodeIfPresent(String.self, forKey: .actor)
-        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        self.init(text: try c.decodeIfPresent(String.self, forKey: .text),
+                  vector: try c.decodeIfPresent([Float].self, forKey: .vector),
+                  tags: try c.decodeIfPresent([String].self, forKey: .tags),
+                  metadata: try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata),
+                  source: try c.decodeIfPresent(String.self, forKey: .source),
+                  confidence: try c.decodeIfPresent(Double.self, forKey: .confidence),
+                  pinned: try c.decodeIfPresent(Bool.self, forKey: .pinned),
+                  expiresAt: try c.decodeIfPresent(Date.self, forKey: .expiresAt),
+                  clearExpiry: try c.decodeIfPresent(Bool.self, forKey: .clearExpiry))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(text, forKey: .text)
+        try c.encodeIfPresent(vector, forKey: .vector)
+        try c.encodeIfPresent(tags, forKey: .tags)
+        try c.encodeIfPresent(metadata, forKey: .metadata)
+        try c.encodeIfPresent(source, forKey: .source)
+        try c.encodeIfPresent(confidence, forKey: .confidence)
+        try c.encodeIfPresent(pinned, forKey: .pinned)
+        try c.encodeIfPresent(expiresAt, forKey: .expiresAt)
+        try c.encodeIfPresent(clearExpiry, forKey: .clearExpiry)
     }
 }
 

@@ -15,7 +15,7 @@ struct EntryController {
         namespace.post("memories") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let (body, actor) = try await Self.rememberBody(request, environment: environment)
-            let (remember, reason) = (body.command, body.reason)
+            let (remember, reason) = (body.request, body.reason)
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.remember(remember, namespace: name, actor: actor, reason: reason)
             }
@@ -24,7 +24,7 @@ struct EntryController {
         namespace.post("learn") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let (body, actor) = try await Self.rememberBody(request, environment: environment)
-            let (learn, reason) = (body.command, body.reason)
+            let (learn, reason) = (body.request, body.reason)
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.learn(learn, namespace: name, actor: actor, reason: reason)
             }
@@ -50,9 +50,9 @@ struct EntryController {
         namespace.patch("memories/:id") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let id = try RouteSupport.entryID(context)
-            let body = try await RouteSupport.decodeBody(EngramAPI.EditRequest.self, of: request, environment: environment)
+            let body = try await RouteSupport.decodeBody(Audited<EditRequest>.self, of: request, environment: environment)
             let actor = RouteSupport.actor(request, named: body.actor)
-            let (edit, reason) = (body.command, body.reason)
+            let (edit, reason) = (body.request, body.reason)
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.edit(namespace: name, id: id, edit, actor: actor, reason: reason)
             }
@@ -103,12 +103,12 @@ struct EntryController {
         }
     }
 
-    static func rememberBody(_ request: Request, environment: ServerEnvironment) async throws -> (EngramAPI.RememberRequest, String) {
+    static func rememberBody(_ request: Request, environment: ServerEnvironment) async throws -> (Audited<RememberRequest>, String) {
         let bytes = try await RouteSupport.body(of: request, environment: environment)
         if bytes.isEmpty { throw APIError.malformedJSON("the body is empty") }
         let split = try VectorBodySplitter.split(bytes)
-        var body = try RouteSupport.decode(EngramAPI.RememberRequest.self, from: split.remainder)
-        body.vector = split.vector
+        var body = try RouteSupport.decode(Audited<RememberRequest>.self, from: split.remainder)
+        body.request.vector = split.vector
         return (body, RouteSupport.actor(request, named: body.actor))
     }}
 
