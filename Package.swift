@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// Engram: a self-learning memory layer. See DESIGN.md for the module contract;
+// Engram: a self-learning memory layer. See docs/architecture.md ("Modules") for the module contract;
 // requests flow socket → MemoryServer → MemoryEngine → (Embeddings, HNSW/VectorMath, MemoryStore).
 import PackageDescription
 

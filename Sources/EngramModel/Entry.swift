@@ -9,7 +9,7 @@ public import EngramJSON
 // `Codable` form (snake-case keys) is the one JSON of an entry: the records on disk write it
 // with `Date`'s default encoding, the API with ISO 8601 dates (EngramAPI's `WireJSON`).
 
-/// The counters behind an entry's confidence (DESIGN.md: support count, contradictions,
+/// The counters behind an entry's confidence (docs/architecture.md, "Data model and guarantees": support count, contradictions,
 /// feedback). The store keeps them; the engine derives `confidence` from them.
 public struct Evidence: Sendable, Hashable, Codable {
     /// Times the knowledge was taught or reinforced.
@@ -34,7 +34,7 @@ public struct Evidence: Sendable, Hashable, Codable {
     }
 }
 
-/// One memory entry: every field of DESIGN.md's table except the vector, which the store keeps
+/// One memory entry: every field of docs/architecture.md's data model ("Data model and guarantees") except the vector, which the store keeps
 /// per graph slot (see `MemoryStore.vector(namespace:id:)`).
 ///
 /// The store owns `id` (assigned from a counter, never reused), `namespace`, `slot` and

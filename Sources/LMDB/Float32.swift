@@ -1,5 +1,5 @@
 // Vectors are stored as raw float32, little-endian, 4 bytes per component and no header
-// (the byte layout DESIGN.md's base64 vectors use too). LMDB promises at most 2-byte
+// (the byte layout the API's base64 vectors use too, docs/architecture.md "Processes"). LMDB promises at most 2-byte
 // alignment, and in practice a value stored in a leaf follows its key at any byte offset,
 // so a value cannot be bound to `Float` memory: reads use `loadUnaligned` or `memcpy`.
 

@@ -190,7 +190,7 @@ public final class MemoryEngine: Sendable {
         entry.expiresAt.map { $0 <= now } ?? false
     }
 
-    /// DESIGN.md: 1–128 of `[A-Za-z0-9._-]`.
+    /// docs/architecture.md ("Data model and guarantees"): 1–128 of `[A-Za-z0-9._-]`.
     static func validateNamespaceName(_ name: String) throws(EngineError) {
         let bytes = Array(name.utf8)
         let valid = (1...128).contains(bytes.count) && bytes.allSatisfy { byte in

@@ -40,9 +40,9 @@ import Musl
 /// Lock order: `writeLock` → `HNSWIndex` writer lock → LMDB writer lock. Nothing takes
 /// `writeLock` while it holds an LMDB transaction (a map resize waits for open transactions).
 public final class MemoryStore: Sendable {
-    /// Longest `text`, in UTF-8 bytes (DESIGN.md: 32 KiB).
+    /// Longest `text`, in UTF-8 bytes (docs/architecture.md, "Data model and guarantees": 32 KiB).
     public static let maxTextBytes = 32 << 10
-    /// Longest `metadata`, encoded as JSON (DESIGN.md: 16 KiB).
+    /// Longest `metadata`, encoded as JSON (docs/architecture.md, "Data model and guarantees": 16 KiB).
     public static let maxMetadataBytes = 16 << 10
     /// The largest version, evidence count and use count an entry may hold: 2^53, the largest
     /// integer every JSON client reads exactly. Writes check it (an import of a larger value is

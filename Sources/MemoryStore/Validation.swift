@@ -9,7 +9,7 @@ import EngramJSON
 /// Input checks shared by the writes; each throws `MemoryStoreError` with a message fit for
 /// an API response.
 package enum Validation {
-    /// DESIGN.md: 1–128 of `[A-Za-z0-9._-]`; not `.` or `..`, which a URL path or a file
+    /// docs/architecture.md ("Data model and guarantees"): 1–128 of `[A-Za-z0-9._-]`; not `.` or `..`, which a URL path or a file
     /// name built from the namespace would read as a directory step.
     static func namespaceName(_ name: String) throws {
         guard isPlainName(name) else { throw MemoryStoreError.invalidNamespaceName(name) }

@@ -8,8 +8,8 @@ extension SearchRequest {
     /// integer, `null`s aside), which the route then decodes strictly with `JSONDecoder`, so
     /// every accepted body means what it meant and every refused one gets the same error.
     ///
-    /// Why: `JSONDecoder` spent ~10 µs on these few bytes (its generic containers), a tenth
-    /// of what the daemon adds to a k = 10 vector search (docs/performance.md#json-and-wire-codecs). O(bytes).
+    /// Why: `JSONDecoder`'s generic containers spent a tenth of what the daemon adds to a
+    /// vector search on these few bytes (docs/performance.md#json-and-wire-codecs). O(bytes).
     public static func readPlain(_ bytes: [UInt8]) -> SearchRequest? {
         bytes.withUnsafeBytes { raw -> SearchRequest? in
             var reader = JSONReader(raw)

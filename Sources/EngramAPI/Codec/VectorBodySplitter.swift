@@ -4,7 +4,7 @@ import EngramJSON
 ///
 /// A search body is mostly its vector: `{"vector": [384 numbers], "k": 10, "filter": {...}}`.
 /// ``split(_:vectorKey:base64Key:expectedDimension:maxDimension:)`` walks the top-level object
-/// once with MemoryStore's strict ``JSONReader``, parses the `vector` member with
+/// once with EngramJSON's strict ``JSONReader``, parses the `vector` member with
 /// ``FloatArrayParser`` (or `vector_b64` with the base64 decoder) and copies every other
 /// member verbatim into `remainder`, a smaller JSON object that the route then decodes
 /// strictly (unknown fields, types). Malformed JSON anywhere in the body, nesting beyond

@@ -16,7 +16,7 @@ enum RouteSupport {
     /// chosen by it.
     ///
     /// Only for calls that cannot block: in-memory lookups (namespace stats) and vector
-    /// searches (see `MemoryRoutes+Search.swift`). Anything that commits, embeds or reads LMDB
+    /// searches (see ``SearchController``). Anything that commits, embeds or reads LMDB
     /// goes through ``blocking(_:_:)`` instead.
     static func engine<R>(_ body: () throws(EngineError) -> R) throws(APIError) -> R {
         do {

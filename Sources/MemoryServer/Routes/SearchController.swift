@@ -6,16 +6,12 @@ import MemoryEngine
 
 /// `POST /v1/namespaces/{ns}/search`.
 ///
-/// Where it runs: a text search embeds its query (~7 ms of MiniLM), so it goes to the
+/// Where it runs: a text search embeds its query (milliseconds of MiniLM), so it goes to the
 /// blocking pool; a vector search stays on the connection's thread (its event loop, see
-/// ``EventLoopAffineChannel``; the cooperative pool when this was measured). Measured in a release
-/// build (2 000 × 384-d vectors, k = 10, one keep-alive connection, a loaded 2-core machine),
-/// p50 over three interleaved rounds of 3 000 searches: inline ≈ 420–505 µs, through the pool
-/// ≈ 450–560 µs — the hop adds ~30–50 µs (a queue push, a thread wake-up, a continuation
-/// resume) and buys nothing, because the search does not block. What the pool does buy: with
-/// two clients writing text at the same time, searches' p90/p99 were 7–19 ms / 62–97 ms when
-/// writes ran inline (their fsyncs and embeddings held both cooperative threads) and
-/// 0.46–0.54 ms / 0.9–4.5 ms with writes on the pool (two runs each).
+/// ``EventLoopAffineChannel``). Sending a vector search to the pool only adds a hop (a queue
+/// push, a thread wake-up, a continuation resume), because the search does not block; what the
+/// pool buys is that writes (their fsyncs and embeddings) never hold the threads searches run
+/// on. The measurements: docs/performance.md#socket-search-path-and-daemon-threads.
 struct SearchController {
     let engine: MemoryEngine
     let environment: ServerEnvironment
@@ -49,9 +45,8 @@ struct SearchController {
                 // or the disk in the normal case, so it runs inline (see below).
                 hits = try RouteSupport.engine { () throws(EngineError) in try engine.search(namespace: name, search) }
             }
-            // Hand-written JSON, byte-identical to `RouteSupport.json` of `{"hits": [SearchHit]}` (Foundation's JSONEncoder):
-            // with it the route's p50 beyond the engine fell from ≈ 300 to ≈ 150 µs (20 000 ×
-            // 384-d, k = 10, raw HTTP over the socket; see SearchResponseEncoder).
+            // Hand-written JSON, byte-identical to `WireJSON.encoder()`'s document of the hits: it
+            // halved what the route adds beyond the engine (see SearchResponseEncoder).
             return JSONResponse.make(try SearchResponseEncoder.encode(hits))
         }
     }

@@ -112,7 +112,7 @@ public struct PromptResponse: Sendable, Equatable, Codable {
     }
 }
 
-/// DESIGN.md's namespace names: 1–128 of `[A-Za-z0-9._-]`. Checked here too so a bad name is
+/// docs/architecture.md's namespace names ("Data model and guarantees"): 1–128 of `[A-Za-z0-9._-]`. Checked here too so a bad name is
 /// refused as bad input rather than looked up (a search would call it "not found").
 enum NamespaceName {
     static func isValid(_ name: String) -> Bool {

@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 import EngramTestSupport
 
-/// DESIGN.md "Searches run in parallel with each other and with a writer" and "Read your
+/// docs/architecture.md "Searches run in parallel with each other and with a writer" and "Read your
 /// writes", over the socket: several searchers and one writer, each request on its own
 /// connection, against an HNSW graph (flat threshold 0, so the graph itself is exercised).
 @Suite("End to end: parallel searches while writing")

@@ -3,7 +3,7 @@ import MemoryServer
 import Testing
 import EngramTestSupport
 
-/// DESIGN.md "A search never crosses namespaces": over the socket, no search, get, list,
+/// docs/architecture.md "A search never crosses namespaces": over the socket, no search, get, list,
 /// history, audit, edit or forget through namespace B ever reaches an entry of namespace A,
 /// even when the caller knows A's ids (ids are global, so they are guessable).
 @Suite("End to end: namespace isolation")
