@@ -89,13 +89,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(
             name: "MemoryServer",
             dependencies: [
-                "MemoryEngine", "EngramAPI", "EngramJSON", "EngineDocuments", "EngramService",
+                "MemoryEngine", "MemoryStore", "LMDB", "Embeddings", "EngramAPI", "EngramJSON", "EngineDocuments",
+                "EngramService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -115,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "engramd",
             dependencies: [
-                "MemoryServer", "MemoryEngine", "MemoryStore", "LMDB", "Embeddings", "VectorMath",
+                "MemoryServer", "MemoryStore", "Embeddings", "VectorMath", "EngramService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(
@@ -161,7 +164,7 @@ let package = Package(
         .executableTarget(
             name: "engram-socket-bench",
             dependencies: [
-                "MemoryClient", "EngramAPI", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "HNSW", "VectorMath",
+                "MemoryClient", "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "HNSW", "VectorMath",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

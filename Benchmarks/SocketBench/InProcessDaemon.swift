@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import MemoryEngine
 import MemoryServer
-import MemoryStore
 
 /// engramd's composition (``Daemon``: store → engine → server + maintenance) inside this
 /// process, on a Unix socket, as the tests run it. In-process so
@@ -13,24 +12,33 @@ final class InProcessDaemon: Sendable {
     let socketPath: String
     private let running: Daemon.Running
 
-    /// Opens the store at `storePath` and starts serving on `socketPath`; returns once the
-    /// socket accepts connections.
+    /// Opens the store at `storePath` (durable commits, indexes warmed up) and starts serving
+    /// on `socketPath`; returns once the socket accepts connections.
     convenience init(storePath: String, socketPath: String, embedder: any Embedder, logger: Logger) async throws {
-        let store = try MemoryStore(path: storePath, options: MemoryStoreOptions(durability: .sync))
-        let engine = try MemoryEngine(store: store, embedder: embedder, logger: logger)
-        try engine.warmUp()
-        try await self.init(engine: engine, socketPath: socketPath, logger: logger)
+        var configuration = Self.configuration(socketPath: socketPath)
+        configuration.dataDirectory = storePath
+        let daemon = try Daemon.open(configuration: configuration, embedder: embedder, logger: logger)
+        try await self.init(running: try await daemon.start())
     }
 
     /// Serves an engine that is already open (cold-start timing opens it separately).
-    init(engine: MemoryEngine, socketPath: String, logger: Logger) async throws {
+    convenience init(engine: MemoryEngine, socketPath: String, logger: Logger) async throws {
+        let daemon = Daemon(engine: engine, configuration: Self.configuration(socketPath: socketPath), logger: logger)
+        try await self.init(running: try await daemon.start())
+    }
+
+    private init(running: Daemon.Running) async throws {
+        self.running = running
+        engine = running.daemon.engine
+        socketPath = running.daemon.configuration.socketPath
+    }
+
+    private static func configuration(socketPath: String) -> ServerConfiguration {
         var configuration = ServerConfiguration()
         configuration.socketPath = socketPath
         configuration.socketMode = 0o600
         configuration.maxBodyBytes = 4 * 1024 * 1024
-        self.engine = engine
-        self.socketPath = socketPath
-        running = try await Daemon(engine: engine, configuration: configuration, logger: logger).start()
+        return configuration
     }
 
     /// Graceful shutdown: stop accepting, finish requests in flight, flush use counts.

@@ -1,6 +1,5 @@
 import Foundation
 import MemoryClient
-import EngramAPI
 import MemoryEngine
 import VectorMath
 
@@ -100,7 +99,7 @@ enum MixedPhase {
                 case 0:
                     let vector = perturbed(row)
                     let outcome = try await client.remember(
-                        EngramAPI.RememberRequest(text: "churn add: " + dataset.baseText(row), vector: vector, source: "bench"),
+                        RememberRequest(text: "churn add: " + dataset.baseText(row), vector: vector, source: "bench"),
                         in: context.namespace)
                     result.live.vectors[outcome.entry.id] = vector
                     ids.append(outcome.entry.id)
@@ -109,7 +108,7 @@ enum MixedPhase {
                     let id = ids[Int(rng.next() % UInt64(ids.count))]
                     let vector = perturbed(row)
                     _ = try await client.edit(id, in: context.namespace,
-                                              EngramAPI.EditRequest(text: "churn edit: " + dataset.baseText(row), vector: vector))
+                                              EditRequest(text: "churn edit: " + dataset.baseText(row), vector: vector))
                     result.live.vectors[id] = vector
                     result.edits += 1
                 default:

@@ -1,6 +1,5 @@
 import Foundation
 import MemoryClient
-import EngramAPI
 import MemoryEngine
 
 /// The text path: embedding and vector search timed separately in-process, text search

@@ -60,8 +60,13 @@ extension VerificationReport {
 extension ImportReport {
     package var document: ImportResult {
         ImportResult(results: outcomes.map {
-            ImportResult.Item(id: $0.id, status: ImportResult.Status(rawValue: $0.status.rawValue) ?? .invalid,
-                              message: $0.message)
+            let status: ImportResult.Status = switch $0.status {
+            case .created: .created
+            case .unchanged: .unchanged
+            case .conflict: .conflict
+            case .invalid: .invalid
+            }
+            return ImportResult.Item(id: $0.id, status: status, message: $0.message)
         }, sequence: sequence)
     }
 }

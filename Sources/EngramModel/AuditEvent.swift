@@ -4,7 +4,6 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-
 /// What an audit event records.
 public enum AuditKind: String, Sendable, Hashable, Codable, CaseIterable {
     case created, updated, reinforced, feedback, deleted, reverted, expired

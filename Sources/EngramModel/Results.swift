@@ -4,7 +4,6 @@ import FoundationEssentials
 import Foundation
 #endif
 
-
 // What writes and reads return: the entry after a write with its audit sequence, what learn
 // did, and pages of entries and of audit events. Optional members are left out of the JSON
 // when `nil`.

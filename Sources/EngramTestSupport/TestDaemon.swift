@@ -25,10 +25,9 @@ public final class InProcessDaemon: Sendable {
     /// `configuration.socketPath`; returns once the socket accepts connections.
     public static func start(configuration: ServerConfiguration, embedder: any Embedder = WordHashEmbedder(),
                              engineConfiguration: EngineConfiguration = EngineConfiguration()) async throws -> InProcessDaemon {
-        let store = try MemoryStore(path: configuration.dataDirectory)
-        let engine = try MemoryEngine(store: store, embedder: embedder, configuration: engineConfiguration,
-                                      logger: makeTestLogger("engram.test-daemon"))
-        return try await start(engine: engine, configuration: configuration)
+        let daemon = try Daemon.open(configuration: configuration, embedder: embedder,
+                                     engineConfiguration: engineConfiguration, logger: makeTestLogger("engram.test-daemon"))
+        return InProcessDaemon(running: try await daemon.start())
     }
 
     /// Serves an engine that is already open on `configuration.socketPath`.

@@ -159,9 +159,13 @@ extension HNSWIndex {
         guard vector.count == dimension else {
             throw .dimensionMismatch(expected: dimension, got: vector.count)
         }
-        for i in 0..<vector.count where !vector[i].isFinite { throw .nonFiniteComponent(index: i) }
+        // A NaN or infinite component makes the norm non-finite, so the norm the search needs
+        // anyway is the check; the components are looked at only to name the bad one.
         let squaredNorm = Kernels.squaredNorm(vector.baseAddress!, count: dimension)
-        guard squaredNorm.isFinite else { throw .invalidArgument("vector norm overflows Float") }
+        guard squaredNorm.isFinite else {
+            if let bad = vector.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteComponent(index: bad) }
+            throw .invalidArgument("vector norm overflows Float")
+        }
         if metric == .cosine && squaredNorm == 0 { throw .zeroVector }
         return squaredNorm
     }

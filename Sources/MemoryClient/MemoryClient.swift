@@ -169,7 +169,6 @@ public final class MemoryClient: Sendable {
 
     // MARK: plumbing
 
-
     func call<Response: Decodable>(_ method: String, _ path: [String], query: [(String, String?)] = [],
                                            as type: Response.Type) async throws(MemoryClientError) -> Response {
         try await call(method, path, query: query, bodyBytes: nil, as: type)

@@ -7,9 +7,6 @@ public import HNSW
 public import VectorMath
 @_exported public import EngramModel
 
-
-
-
 /// Ranking that blends similarity with confidence and recency:
 /// `score = similarity·wₛ + confidence·w꜀ + recency·wᵣ`, where `recency = 2^(−age / halfLife)`
 /// of the entry's `updated_at` (1 for a fresh entry, ½ after one half-life).
@@ -53,7 +50,6 @@ public struct RankWeights: Sendable, Equatable, Codable {
         }
     }
 }
-
 
 /// `createNamespace`: a namespace's fixed configuration.
 public struct NamespaceRequest: Sendable, Equatable {

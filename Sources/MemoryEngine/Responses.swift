@@ -7,12 +7,6 @@ public import HNSW
 import MemoryStore
 public import VectorMath
 
-
-
-
-
-
-
 /// A namespace's configuration and live figures.
 public struct NamespaceStats: Sendable, Equatable {
     public var name: String
@@ -28,22 +22,6 @@ public struct NamespaceStats: Sendable, Equatable {
     public var maxLevel: Int
     /// Bytes the index holds in memory.
     public var indexBytes: Int
-
-    /// The figures as a client received them over the API.
-    public init(name: String, dimension: Int, metric: Metric, parameters: HNSWParameters, embedderID: String?,
-                createdAt: Date, entryCount: Int, deletedNodes: Int, freeSlots: Int, maxLevel: Int, indexBytes: Int) {
-        self.name = name
-        self.dimension = dimension
-        self.metric = metric
-        self.parameters = parameters
-        self.embedderID = embedderID
-        self.createdAt = createdAt
-        self.entryCount = entryCount
-        self.deletedNodes = deletedNodes
-        self.freeSlots = freeSlots
-        self.maxLevel = maxLevel
-        self.indexBytes = indexBytes
-    }
 
     init(_ info: NamespaceInfo) {
         name = info.config.name

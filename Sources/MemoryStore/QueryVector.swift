@@ -30,7 +30,7 @@ public enum VectorProblem: Error, Equatable, Sendable, CustomStringConvertible {
 ///
 /// ``MemoryStore/search(_:k:ef:filter:)`` takes only these, so a query is checked once, where
 /// it enters (the engine), rather than again by every layer it passes through; the index keeps
-/// only its O(1) dimension guard.
+/// only its O(1) dimension guard and the squared norm it computes for the search anyway.
 public struct QueryVector: Sendable {
     public let values: [Float]
     /// The namespace it was checked for.

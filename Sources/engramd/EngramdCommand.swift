@@ -2,8 +2,6 @@ import ArgumentParser
 import Embeddings
 import Foundation
 import Logging
-import LMDB
-import MemoryEngine
 import MemoryServer
 import MemoryStore
 import VectorMath
@@ -67,13 +65,13 @@ struct EngramdCommand: AsyncParsableCommand {
 
         // The store, the embedder and the engine, opened before the socket: a locked store or a
         // missing or damaged model is a clear error at start, not at the first request.
-        let engine: MemoryEngine
+        let daemon: Daemon
         do {
-            let durability: LMDB.Durability = settings.durability == .sync ? .sync : .relaxed
-            let store = try MemoryStore(path: settings.dataDirectory, options: MemoryStoreOptions(durability: durability))
             let embedder = CachingEmbedder(try MiniLMEmbedder(modelDirectory: settings.modelDirectory))
-            engine = try MemoryEngine(store: store, embedder: embedder, logger: logger)
-            try engine.warmUp()
+            daemon = try Daemon.open(
+                configuration: settings, embedder: embedder, logger: logger,
+                healthDetails: { engine in ["blas": blas.description, "namespaces": "\(engine.namespaces().count)"] },
+                gracefulShutdownSignals: [.sigterm, .sigint])
         } catch MemoryStoreError.locked {
             logger.critical("cannot start: another engramd holds the store in \(settings.dataDirectory)")
             throw ExitCode(.temporaryFailure)
@@ -81,12 +79,7 @@ struct EngramdCommand: AsyncParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode(.failure)
         }
-        logger.info("store open", metadata: ["namespaces": "\(engine.namespaces().count)"])
-
-        let daemon = Daemon(
-            engine: engine, configuration: settings, logger: logger,
-            healthDetails: { ["blas": blas.description, "namespaces": "\(engine.namespaces().count)"] },
-            gracefulShutdownSignals: [.sigterm, .sigint])
+        logger.info("store open", metadata: ["namespaces": "\(daemon.engine.namespaces().count)"])
         do {
             try await daemon.run()
         } catch let error as SocketError {

@@ -7,7 +7,7 @@ import Testing
 /// it takes must mean exactly what `JSONDecoder` makes of it, and everything else must be
 /// left to `JSONDecoder` (whose errors the route reports).
 @Suite("Search body fast path")
-struct SearchBodyReadingTests {
+struct SearchRequestReadingTests {
     static func strict(_ text: String) -> SearchRequest? {
         try? RequestJSON.decode(SearchRequest.self, from: Array(text.utf8))
     }

@@ -31,7 +31,7 @@ struct DocumentSchemaTests {
 
     static func job(full: Bool) -> Job {
         Job(id: "rebuild-1", state: full ? .failed : .running, namespaces: ["kb"], namespace: full ? "kb" : nil,
-            phase: full ? .catchingUp : nil, done: 3, total: 10, cancelRequested: false, startedAt: date,
+            phase: full ? "catching_up" : nil, done: 3, total: 10, cancelRequested: false, startedAt: date,
             finishedAt: full ? date.addingTimeInterval(2) : nil,
             error: full ? Job.Failure(code: "cancelled", message: "stopped") : nil,
             results: full ? [RebuildResult(namespace: "kb", nodes: 10, caughtUp: 1, m: 16, efConstruction: 200, seconds: 0.5)] : [])

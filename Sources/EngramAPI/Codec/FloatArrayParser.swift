@@ -13,7 +13,7 @@
 /// when the double lies next to a float rounding midpoint, so those cases (about one in 2^26),
 /// out-of-range exponents, more than 19 digits and float subnormals take the slow, exact path
 /// (the standard library's correctly rounded `Double(String)`).
-public struct FloatArrayParser {
+package struct FloatArrayParser {
     @usableFromInline let bytes: UnsafeRawBufferPointer
     /// Byte offset of the next unread byte.
     public private(set) var position: Int

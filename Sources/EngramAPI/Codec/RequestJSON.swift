@@ -1,10 +1,10 @@
 import EngramJSON
-public import Foundation
+import Foundation
 
 /// Reading a JSON request body under the API's error model: invalid UTF-8, an empty body,
 /// malformed JSON and unknown, missing or mistyped fields each become a 400 ``APIError`` with a
 /// stable code. Both daemons decode every body through ``decode(_:from:)``.
-public enum RequestJSON {
+package enum RequestJSON {
     /// The decoder of request bodies: dates are ISO 8601 strings, with or without fractional
     /// seconds.
     public static func decoder() -> JSONDecoder {

@@ -10,7 +10,7 @@ extension SearchRequest {
     ///
     /// Why: `JSONDecoder`'s generic containers spent a tenth of what the daemon adds to a
     /// vector search on these few bytes (docs/performance.md#json-and-wire-codecs). O(bytes).
-    public static func readPlain(_ bytes: [UInt8]) -> SearchRequest? {
+    package static func readPlain(_ bytes: [UInt8]) -> SearchRequest? {
         bytes.withUnsafeBytes { raw -> SearchRequest? in
             var reader = JSONReader(raw)
             var body = SearchRequest()

@@ -25,7 +25,7 @@ import Foundation
 /// Complexity: O(output bytes), plus O(m log m) to sort each metadata object of m keys.
 /// Containers nested 512 deep (counting from the document's outer object, as `JSONEncoder`
 /// counts; the metadata object is the fifth) are refused like `JSONEncoder` refuses them.
-public enum SearchResponseEncoder {
+package enum SearchResponseEncoder {
     /// Why a response could not be written; the route turns it into a 500, as it did for
     /// `JSONEncoder`'s `EncodingError`.
     public enum Failure: Error, Equatable, CustomStringConvertible {

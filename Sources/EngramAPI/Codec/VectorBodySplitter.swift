@@ -9,7 +9,7 @@ import EngramJSON
 /// member verbatim into `remainder`, a smaller JSON object that the route then decodes
 /// strictly (unknown fields, types). Malformed JSON anywhere in the body, nesting beyond
 /// ``JSONReader/maximumDepth`` included, is `malformed_json`.
-public enum VectorBodySplitter {
+package enum VectorBodySplitter {
     public struct Result: Sendable {
         /// The decoded vector, nil when the body has neither key.
         public var vector: [Float]?

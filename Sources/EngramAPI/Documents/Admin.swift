@@ -66,8 +66,9 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
         case vectorB64 = "vector_b64"
     }
 
+    /// Members it does not know are skipped, so an export by a newer daemon still reads;
+    /// `POST /v1/admin/import` refuses them (see ``ImportRequest``).
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(UInt64.self, forKey: .id)
         namespace = try c.decodeIfPresent(String.self, forKey: .namespace)
@@ -111,6 +112,16 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
         try c.encode(version, forKey: .version)
         try c.encode(expiresAt, forKey: .expiresAt)
         try c.encode(VectorCodec.encodeBase64(vector), forKey: .vectorB64)
+    }
+}
+
+/// An ``ExportedEntry`` that rejects unknown members (an item of an import).
+struct StrictExportedEntry: Decodable {
+    var value: ExportedEntry
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(ExportedEntry.CodingKeys.self)
+        value = try ExportedEntry(from: decoder)
     }
 }
 
@@ -164,11 +175,12 @@ public struct ImportRequest: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey, CaseIterable { case namespace, entries }
 
+    /// Strict: an entry member the daemon does not know is an error, not silently dropped.
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         namespace = try c.decode(String.self, forKey: .namespace)
-        entries = try c.decode([ExportedEntry].self, forKey: .entries)
+        entries = try c.decode([StrictExportedEntry].self, forKey: .entries).map(\.value)
     }
 }
 
@@ -335,13 +347,6 @@ public struct Job: Sendable, Hashable, Codable {
         case running, succeeded, failed, cancelled
     }
 
-    /// Where a running rebuild is.
-    public enum Phase: String, Sendable, Hashable, Codable {
-        case building
-        case catchingUp = "catching_up"
-        case persisting
-    }
-
     public struct Failure: Sendable, Hashable, Codable {
         public var code: String
         public var message: String
@@ -359,7 +364,9 @@ public struct Job: Sendable, Hashable, Codable {
     public var namespaces: [String]
     /// The namespace being rebuilt now.
     public var namespace: String?
-    public var phase: Phase?
+    /// Where a running rebuild is: `building`, `catching_up` or `persisting` (a string, so a
+    /// client reads the phases a newer daemon adds).
+    public var phase: String?
     public var done: Int
     public var total: Int
     public var cancelRequested: Bool
@@ -369,7 +376,7 @@ public struct Job: Sendable, Hashable, Codable {
     public var results: [RebuildResult]
 
     public init(id: String, kind: String = "rebuild", state: State, namespaces: [String], namespace: String?,
-                phase: Phase?, done: Int, total: Int, cancelRequested: Bool, startedAt: Date, finishedAt: Date?,
+                phase: String?, done: Int, total: Int, cancelRequested: Bool, startedAt: Date, finishedAt: Date?,
                 error: Failure?, results: [RebuildResult]) {
         self.id = id
         self.kind = kind

@@ -32,7 +32,7 @@ struct OnlineRebuild {
                 continue
             }
             if let current = job.namespace {
-                let phase = job.phase?.rawValue
+                let phase = job.phase
                 let position = job.namespaces.count > 1
                     ? " (\((job.namespaces.firstIndex(of: current) ?? 0) + 1)/\(job.namespaces.count))" : ""
                 progress.update(label: "rebuild \(current)\(position)", phase: phase, done: job.done, total: job.total)

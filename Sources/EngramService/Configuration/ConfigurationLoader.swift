@@ -258,11 +258,12 @@ private struct Loader<C: ServiceConfiguration> {
     }
 }
 
-/// Whether `host` names the loopback interface: `localhost`, 127.0.0.0/8 or `::1` (also as
-/// `[::1]`). A listener that only accepts these cannot be reached from another machine.
+/// Whether `host` names the loopback interface: `localhost`, 127.0.0.0/8 or `::1`, written as
+/// a listener binds it (no brackets). A listener that only accepts these cannot be reached
+/// from another machine.
 public func isLoopbackHost(_ host: String) -> Bool {
     let lowered = host.lowercased()
-    if lowered == "localhost" || lowered == "[::1]" { return true }
+    if lowered == "localhost" { return true }
     var v4 = in_addr()
     if inet_pton(AF_INET, lowered, &v4) == 1 {
         return UInt32(bigEndian: v4.s_addr) >> 24 == 127

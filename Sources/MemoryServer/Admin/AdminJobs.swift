@@ -10,7 +10,7 @@ import Synchronization
 /// read by `GET /v1/admin/jobs/{id}`; `DELETE` sets ``cancelRequested``, which the store polls
 /// between pages, so a cancel takes effect within one page of inserts and changes nothing.
 final class RebuildJob: Sendable {
-    enum State: String, Sendable, Encodable {
+    enum State: String, Sendable {
         case running, succeeded, failed, cancelled
     }
 

@@ -6,13 +6,24 @@ extension RebuildJob {
     var document: Job {
         let now = current
         return Job(
-            id: id, state: Job.State(rawValue: now.state.rawValue) ?? .failed, namespaces: namespaces,
-            namespace: now.namespace, phase: now.phase.flatMap { Job.Phase(rawValue: $0.rawValue) }, done: now.done,
+            id: id, state: now.state.document, namespaces: namespaces,
+            namespace: now.namespace, phase: now.phase?.rawValue, done: now.done,
             total: now.total, cancelRequested: cancelRequested.load(ordering: .relaxed), startedAt: startedAt,
             finishedAt: now.finishedAt, error: now.error.map { Job.Failure(code: $0.code, message: $0.message) },
             results: now.results.map {
                 RebuildResult(namespace: $0.namespace, nodes: $0.nodes, caughtUp: $0.caughtUp, m: $0.parameters.m,
                               efConstruction: $0.parameters.efConstruction, seconds: $0.seconds)
             })
+    }
+}
+
+extension RebuildJob.State {
+    var document: Job.State {
+        switch self {
+        case .running: .running
+        case .succeeded: .succeeded
+        case .failed: .failed
+        case .cancelled: .cancelled
+        }
     }
 }

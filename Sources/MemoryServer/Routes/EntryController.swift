@@ -110,7 +110,8 @@ struct EntryController {
         var body = try RouteSupport.decode(Audited<RememberRequest>.self, from: split.remainder)
         body.request.vector = split.vector
         return (body, RouteSupport.actor(request, named: body.actor))
-    }}
+    }
+}
 
 /// `GET /v1/audit`: the audit log across namespaces.
 struct AuditController {

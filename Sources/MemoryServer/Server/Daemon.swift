@@ -1,5 +1,8 @@
+public import Embeddings
+import LMDB
 public import Logging
 public import MemoryEngine
+import MemoryStore
 import ServiceLifecycle
 public import UnixSignals
 
@@ -29,6 +32,23 @@ public final class Daemon: Sendable {
         let maintenance = EngineMaintenance(engine: engine, logger: logger)
         group = ServiceGroup(configuration: .init(services: [maintenance, server],
                                                   gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+    }
+
+    /// Opens the store in `configuration.dataDirectory` (with its durability) and the engine
+    /// over it with `embedder`, and warms the indexes up, before any socket exists: a locked
+    /// store or a damaged one is an error at start, not at the first request.
+    /// - Throws: `MemoryStoreError.locked` when another process holds the store; any other
+    ///   store or engine error.
+    public static func open(configuration: ServerConfiguration, embedder: any Embedder,
+                            engineConfiguration: EngineConfiguration = EngineConfiguration(), logger: Logger,
+                            healthDetails: @escaping @Sendable (MemoryEngine) -> [String: String] = { _ in [:] },
+                            gracefulShutdownSignals: [UnixSignal] = []) throws -> Daemon {
+        let durability: LMDB.Durability = configuration.durability == .sync ? .sync : .relaxed
+        let store = try MemoryStore(path: configuration.dataDirectory, options: MemoryStoreOptions(durability: durability))
+        let engine = try MemoryEngine(store: store, embedder: embedder, configuration: engineConfiguration, logger: logger)
+        try engine.warmUp()
+        return Daemon(engine: engine, configuration: configuration, logger: logger,
+                      healthDetails: { healthDetails(engine) }, gracefulShutdownSignals: gracefulShutdownSignals)
     }
 
     /// Serves until a shutdown signal or ``shutdown()``; throws a start-up error (the socket in

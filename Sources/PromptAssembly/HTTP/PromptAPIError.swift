@@ -6,7 +6,7 @@ import EngramAPI
 /// `{"error": {"code": "...", "message": "..."}}` document, so a client handles both services'
 /// errors the same way. `code` is stable; `message` is for people. The transport-level codes
 /// (`malformed_json`, `unknown_field`, `missing_field`, `invalid_field`, `invalid_utf8`,
-/// `payload_too_large`) come from MemoryServer unchanged; the ones below are engram-prompt's own.
+/// `payload_too_large`) come from EngramAPI unchanged; the ones below are engram-prompt's own.
 public typealias PromptAPIError = APIError
 
 extension PromptAPIError {

@@ -9,7 +9,7 @@ import EngramAPI
 /// engram-prompt's HTTP/1.1 API on its Unix socket and, when configured, a loopback TCP port,
 /// as a swift-service-lifecycle `Service`.
 ///
-/// The socket is taken exactly as engramd takes its own, by MemoryServer's ``UnixSocketSetup``
+/// The socket is taken exactly as engramd takes its own, by EngramService's ``UnixSocketSetup``
 /// (mode applied before the path exists, a stale socket replaced, a live one refused); its
 /// errors surface as ``PromptSocketError``. On graceful shutdown
 /// Hummingbird stops accepting, in-flight requests (streams included) finish, then the socket

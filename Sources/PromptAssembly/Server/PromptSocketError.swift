@@ -3,7 +3,7 @@ import EngramAPI
 
 /// Why engram-prompt could not take its socket.
 ///
-/// The socket is taken by MemoryServer's ``UnixSocketSetup``, the same procedure engramd uses,
+/// The socket is taken by EngramService's ``UnixSocketSetup``, the same procedure engramd uses,
 /// so the reasons are its ``SocketError`` cases; this wrapper only rewords the two whose
 /// description names the service and its override (engram-prompt, `ENGRAM_PROMPT_SOCKET`
 /// instead of engramd, `ENGRAM_SOCKET`). The other descriptions are the daemon's, word for word.
