@@ -74,29 +74,38 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         self.internalError = internalError
     }
 
+    /// Inlinable so that the daemon's request context specializes it: the success path, taken
+    /// by every request, is only the call to `next`.
+    @inlinable
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let apiError = ErrorMapping.apiError(for: error, request: request, bodyLimit: bodyLimit, routes: routes,
-                                                  internalError: internalError)
-            if apiError.status.code >= 500 {
-                context.logger.error("request failed", metadata: [
-                    "error": "\(String(reflecting: error))", "path": "\(request.uri.path)",
-                ])
-            } else {
-                context.logger.debug("request rejected", metadata: ["code": "\(apiError.code)"])
-            }
-            var response = apiError.errorResponse()
-            if apiError.code == "method_not_allowed", let methods = routes?.methods(for: request.uri.path), !methods.isEmpty {
-                response.headers[.allow] = methods.map(\.rawValue).joined(separator: ", ")  // RFC 9110 §15.5.6
-            }
-            if apiError.closesConnection {
-                // The rest of the body is not worth reading (too large) or cannot be found
-                // (broken framing): ConnectionGuardHandler closes after this response.
-                response.headers[.connection] = "close"
-            }
-            return response
+            return response(for: error, to: request, logger: context.logger)
         }
+    }
+
+    /// The error document for `error`, logged (5xx as errors, the rest at debug level).
+    @usableFromInline
+    func response(for error: any Error, to request: Request, logger: Logger) -> Response {
+        let apiError = ErrorMapping.apiError(for: error, request: request, bodyLimit: bodyLimit, routes: routes,
+                                             internalError: internalError)
+        if apiError.status.code >= 500 {
+            logger.error("request failed", metadata: [
+                "error": "\(String(reflecting: error))", "path": "\(request.uri.path)",
+            ])
+        } else {
+            logger.debug("request rejected", metadata: ["code": "\(apiError.code)"])
+        }
+        var response = apiError.errorResponse()
+        if apiError.code == "method_not_allowed", let methods = routes?.methods(for: request.uri.path), !methods.isEmpty {
+            response.headers[.allow] = methods.map(\.rawValue).joined(separator: ", ")  // RFC 9110 §15.5.6
+        }
+        if apiError.closesConnection {
+            // The rest of the body is not worth reading (too large) or cannot be found
+            // (broken framing): ConnectionGuardHandler closes after this response.
+            response.headers[.connection] = "close"
+        }
+        return response
     }
 }

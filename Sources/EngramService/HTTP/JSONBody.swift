@@ -38,6 +38,8 @@ public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
 
     public init(limit: Int) { self.limit = limit }
 
+    /// Inlinable so that the daemon's request context specializes it (it runs on every request).
+    @inlinable
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw APIError.payloadTooLarge(limit: limit)
