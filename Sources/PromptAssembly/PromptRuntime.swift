@@ -36,7 +36,9 @@ public struct PromptRuntime: Sendable {
         let learning = LearningQueue(learner: learner, metrics: metrics, logger: logger)
 
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: PromptRequestMetrics(metrics: metrics))
+        router.add(middleware: RequestMetricsMiddleware(record: { [metrics] in
+            metrics.recordRequest(route: $0.route, method: $0.method, status: $0.status, duration: $0.duration)
+        }))
         router.add(middleware: ErrorMiddleware(bodyLimit: configuration.maxBodyBytes, internalError: .promptInternalError))
         PromptRoutes(assembler: assembler, client: client, configuration: configuration, metrics: metrics)
             .register(on: router)

@@ -56,7 +56,8 @@ public struct MemoryServer: Service {
         let router = Router(context: EngramRequestContext.self)
         let table = RouteTable()
         // Added first = runs outermost: metrics see the status ErrorMiddleware produced.
-        router.add(middleware: RequestMetricsMiddleware())
+        EngramMetrics.bootstrap()
+        router.add(middleware: RequestMetricsMiddleware(record: EngramMetrics.record))
         router.add(middleware: ErrorMiddleware(bodyLimit: configuration.maxBodyBytes, routes: table))
         router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodyBytes))
         InfrastructureRoutes.register(on: router, environment: environment, healthDetails: healthDetails)
