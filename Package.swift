@@ -160,6 +160,9 @@ let package = Package(
             dependencies: [
                 "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "MemoryClient",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]),
         .executableTarget(
             name: "engram-socket-bench",

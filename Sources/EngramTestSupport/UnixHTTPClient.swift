@@ -9,17 +9,8 @@ import MemoryClient
 /// real socket file (path, mode, SO_PEERCRED) exactly as curl --unix-socket would.
 /// One request per connection (`Connection: close`); the response is read to EOF.
 /// Blocking calls run on a thread of their own, never on the cooperative pool the server uses.
-public struct UnixHTTPClient: Sendable {
-    public struct Response: Sendable {
-        public var status: Int
-        public var headers: [String: String]  // lower-cased names
-        public var body: [UInt8]
-
-        public var text: String { String(decoding: body, as: UTF8.self) }
-        public var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
-        /// `error.code` of the JSON error document, if this is one.
-        public var errorCode: String? { ((json?["error"] as? [String: Any])?["code"]) as? String }
-    }
+public struct UnixHTTPClient: HTTPTestClient {
+    public typealias Response = TestHTTPResponse
 
     public struct ClientError: Error, CustomStringConvertible {
         public let description: String
@@ -193,5 +184,40 @@ public struct UnixHTTPClient: Sendable {
             index = lineEnd + 2 + size + 2
         }
         return out
+    }
+}
+
+/// A response as a test reads it: status, lower-cased header names, body.
+public struct TestHTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [String: String]  // lower-cased names
+    public var body: [UInt8]
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+    public var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] }
+    /// `error.code` of the JSON error document, if this is one.
+    public var errorCode: String? { ((json?["error"] as? [String: Any])?["code"]) as? String }
+}
+
+/// What the tests send requests through: a real socket (``UnixHTTPClient``) or the router
+/// alone (``RouterTestClient``).
+public protocol HTTPTestClient: Sendable {
+    /// Sends one request; the path may carry a query.
+    func perform(_ method: String, _ path: String, body: [UInt8]?, headers: [(String, String)]) async throws
+        -> TestHTTPResponse
+}
+
+extension HTTPTestClient {
+    /// ``perform(_:_:body:headers:)`` with the body and headers optional.
+    public func request(_ method: String, _ path: String, body: [UInt8]? = nil,
+                        headers: [(String, String)] = []) async throws -> TestHTTPResponse {
+        try await perform(method, path, body: body, headers: headers)
+    }
+}
+
+extension UnixHTTPClient {
+    public func perform(_ method: String, _ path: String, body: [UInt8]?, headers: [(String, String)]) async throws
+        -> TestHTTPResponse {
+        try await request(method, path, body: body, headers: headers)
     }
 }

@@ -1,12 +1,13 @@
 import Foundation
 import MemoryServer
+import EngramTestSupport
 import Testing
 
 @Suite("Domain route errors over a real Unix socket")
 struct MemoryRoutesErrorTests {
     @Test("unknown namespace or entry is a 404 JSON error")
     func notFound() async throws {
-        try await withMemoryServer { client, _ in
+        try await withRouterDaemon { client, _ in
             let search = try await client.sendJSON("POST", "/v1/namespaces/nope/search", json: #"{"text": "x"}"#)
             #expect(search.status == 404)
             #expect(search.errorCode == "namespace_not_found")
@@ -25,7 +26,7 @@ struct MemoryRoutesErrorTests {
 
     @Test("bad bodies and parameters are 400s with stable codes")
     func badInput() async throws {
-        try await withMemoryServer { client, _ in
+        try await withRouterDaemon { client, _ in
             try await client.createNamespace("kb")
             let cases: [(String, String, String, String)] = [
                 ("POST", "/v1/namespaces/kb/search", #"{"vector": [1, 2, 3]}"#, "dimension_mismatch"),
@@ -59,7 +60,7 @@ struct MemoryRoutesErrorTests {
 
     @Test("out-of-range numbers name their field; long text names the text limit; . and .. are not namespaces")
     func rangesAndLimits() async throws {
-        try await withMemoryServer { client, _ in
+        try await withRouterDaemon { client, _ in
             try await client.createNamespace("kb")
             let cases: [(String, String, String, Int, String)] = [
                 ("POST", "/v1/namespaces/kb/search", #"{"text": "x", "k": 9223372036854775808}"#, 400, "invalid_field"),
@@ -84,7 +85,7 @@ struct MemoryRoutesErrorTests {
 
     @Test("nested objects reject unknown fields and no route takes a trailing comma")
     func strictEverywhere() async throws {
-        try await withMemoryServer { client, _ in
+        try await withRouterDaemon { client, _ in
             try await client.createNamespace("kb")
             let vector = Array(repeating: "1", count: 32).joined(separator: ",")
             let created = try await client.sendJSON("POST", "/v1/namespaces/kb/memories", json: #"{"text": "a fact"}"#)

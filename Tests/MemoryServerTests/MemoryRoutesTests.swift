@@ -11,7 +11,7 @@ import EngramTestSupport
 struct MemoryRoutesTests {
     @Test("namespaces: create (idempotent), conflict, list, stats, delete with confirmation")
     func namespaces() async throws {
-        try await withMemoryServer { client, _ in
+        try await withRouterDaemon { client, _ in
             let created = try await client.sendJSON("PUT", "/v1/namespaces/notes", json: #"{"dimension": 32, "parameters": {"m": 8}}"#)
             #expect(created.status == 201, "\(created.text)")
             #expect(created.json?["dimension"] as? Int == 32)
@@ -45,7 +45,7 @@ struct MemoryRoutesTests {
 
     @Test("remember then search by text finds the entry at once; sequences increase")
     func readYourWrites() async throws {
-        try await withMemoryServer { client, _ in
+        try await withRouterDaemon { client, _ in
             try await client.createNamespace("kb")
             let first = try await client.remember("the deploy key lives in the vault", in: "kb")
             let second = try await client.remember("lunch is at noon on fridays", in: "kb")
@@ -61,7 +61,7 @@ struct MemoryRoutesTests {
 
     @Test("learning the same fact twice reinforces the first entry")
     func learnReinforces() async throws {
-        try await withMemoryServer { client, _ in
+        try await withRouterDaemon { client, _ in
             try await client.createNamespace("kb")
             let body = #"{"text": "the build uses swift six", "tags": ["build"]}"#
             let first = try await client.sendJSON("POST", "/v1/namespaces/kb/learn", json: body)
@@ -79,7 +79,7 @@ struct MemoryRoutesTests {
 
     @Test("get, patch, history, revert, forget")
     func entryLifecycle() async throws {
-        try await withMemoryServer { client, _ in
+        try await withRouterDaemon { client, _ in
             try await client.createNamespace("kb")
             let (id, _) = try await client.remember("alpha beta", in: "kb")
             let path = "/v1/namespaces/kb/memories/\(id)"
@@ -125,7 +125,7 @@ struct MemoryRoutesTests {
 
     @Test("feedback moves confidence up and down")
     func feedback() async throws {
-        try await withMemoryServer { client, _ in
+        try await withRouterDaemon { client, _ in
             try await client.createNamespace("kb")
             let (id, _) = try await client.remember("tabs not spaces", in: "kb")
             let path = "/v1/namespaces/kb/memories/\(id)/feedback"
@@ -169,7 +169,7 @@ struct MemoryRoutesTests {
 
     @Test("search by vector_b64 and by vector array")
     func vectorSearch() async throws {
-        try await withMemoryServer { client, _ in
+        try await withRouterDaemon { client, _ in
             try await client.createNamespace("vec")
             let (id, _) = try await client.remember("red green blue", in: "vec")
             _ = try await client.remember("one two three", in: "vec")

@@ -3,6 +3,7 @@ import LMDB
 public import Logging
 public import MemoryEngine
 import MemoryStore
+import Hummingbird
 import ServiceLifecycle
 public import UnixSignals
 
@@ -49,6 +50,12 @@ public final class Daemon: Sendable {
         try engine.warmUp()
         return Daemon(engine: engine, configuration: configuration, logger: logger,
                       healthDetails: { healthDetails(engine) }, gracefulShutdownSignals: gracefulShutdownSignals)
+    }
+
+    /// Runs `body` with the daemon's router (no socket, no maintenance); see
+    /// ``MemoryServer/withRouter(_:)``.
+    package func withRouter<R>(_ body: (Router<EngramRequestContext>) async throws -> R) async throws -> R {
+        try await server.withRouter(body)
     }
 
     /// Serves until a shutdown signal or ``shutdown()``; throws a start-up error (the socket in

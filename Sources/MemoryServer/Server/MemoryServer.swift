@@ -66,6 +66,21 @@ public struct MemoryServer: Service {
         return router
     }
 
+    /// Runs `body` with the router ``run()`` would serve and the blocking pool its routes need,
+    /// without a socket: for route-level tests (HummingbirdTesting's `.router` mode).
+    package func withRouter<R>(_ body: (Router<EngramRequestContext>) async throws -> R) async throws -> R {
+        EngramMetrics.bootstrap()
+        try environment.blockingPool.start()
+        do {
+            let result = try await body(makeRouter())
+            await environment.blockingPool.shutdown()
+            return result
+        } catch {
+            await environment.blockingPool.shutdown()
+            throw error
+        }
+    }
+
     public func run() async throws {
         do {
             try await serve()

@@ -17,7 +17,7 @@ func withMemoryServer(engineConfiguration: EngineConfiguration = EngineConfigura
     }
 }
 
-extension UnixHTTPClient {
+extension HTTPTestClient {
     /// Sends `json` (text) as the body.
     func sendJSON(_ method: String, _ path: String, json: String) async throws -> UnixHTTPClient.Response {
         try await request(method, path, body: Array(json.utf8), headers: [("Content-Type", "application/json")])
@@ -27,7 +27,7 @@ extension UnixHTTPClient {
     func createNamespace(_ name: String) async throws {
         let response = try await sendJSON("PUT", "/v1/namespaces/\(name)", json: #"{"dimension": 32}"#)
         guard response.status == 201 else {
-            throw ClientError(description: "creating \(name): \(response.status) \(response.text)")
+            throw UnixHTTPClient.ClientError(description: "creating \(name): \(response.status) \(response.text)")
         }
     }
 
@@ -36,7 +36,7 @@ extension UnixHTTPClient {
         let response = try await sendJSON("POST", "/v1/namespaces/\(namespace)/memories", json: #"{"text": "\#(text)"}"#)
         guard response.status == 201, let json = response.json, let sequence = json["sequence"] as? Int,
               let id = (json["entry"] as? [String: Any])?["id"] as? Int else {
-            throw ClientError(description: "remember: \(response.status) \(response.text)")
+            throw UnixHTTPClient.ClientError(description: "remember: \(response.status) \(response.text)")
         }
         return (id, sequence)
     }
