@@ -435,7 +435,8 @@ struct OperatorCommandTests {
             #expect(good != String(lines[1]))
             let badVector = String(lines[2]).replacingOccurrences(of: "\"id\":2,", with: "\"id\":90002,")
                 .replacingOccurrences(of: #""vector_b64":""#, with: #""vector_b64":"AAAAAA"#)
-            let mixed = ["{not json", #"{"namespace":"kb","text":"no id"}"#, good, badVector, ""].joined(separator: "\n")
+            let typo = #"{"namespace_config":{"name":"kb","dimension":32,"metric":"cosine","parameters":{"efc":10}}}"#
+            let mixed = ["{not json", #"{"namespace":"kb","text":"no id"}"#, good, badVector, typo, ""].joined(separator: "\n")
             let mixedFile = "\(directory)/mixed.jsonl"
             try Data(mixed.utf8).write(to: URL(fileURLWithPath: mixedFile))
             let partial = await target.run(["import", mixedFile])
@@ -443,6 +444,7 @@ struct OperatorCommandTests {
             #expect(partial.err.contains("line 1: not valid JSON"))
             #expect(partial.err.contains("line 2: missing field 'id'"))
             #expect(partial.err.contains("line 4: field 'vector_b64'"))
+            #expect(partial.err.contains("line 5: unknown field 'namespace_config.parameters.efc'"))
             #expect(!partial.err.contains("line 3:"))
             #expect(partial.out.contains("1 created"))
             #expect(try target.engine.get(namespace: "kb", id: 90001).text == exported.first?.text)

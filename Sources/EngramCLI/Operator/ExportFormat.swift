@@ -1,4 +1,5 @@
 import EngramAPI
+import EngramJSON
 import Foundation
 
 /// The JSON Lines format of `engram export` / `engram import`. Each line is one JSON object of
@@ -76,6 +77,8 @@ enum ExportFormat {
             return try decoder.decode(Line.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw CLIFailure(.invalidInput, code: "invalid_line", describe(error))
+        } catch let error as UnknownFieldError {
+            throw CLIFailure(.invalidInput, code: "invalid_line", "unknown field '\(error.path)'")
         } catch {
             throw CLIFailure(.invalidInput, code: "invalid_line", "\(error)")
         }
