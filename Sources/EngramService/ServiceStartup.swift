@@ -40,7 +40,7 @@ public enum ServiceStartup {
         _ type: C.Type, program: String, file: String?, environment: [String: String]
     ) throws(Failure) -> C {
         do {
-            return try ConfigurationLoader.load(C.self, file: file, environment: environment)
+            return try C.load(file: file, environment: environment)
         } catch {
             FileHandle.standardError.write(Data("\(program): configuration error:\n\(error)\n".utf8))
             throw Failure(.configuration)
@@ -91,7 +91,7 @@ public struct ServiceOptions: ParsableArguments {
             throw ExitCode(error.status.rawValue)
         }
         if printConfig {
-            print(ConfigurationLoader.render(configuration), terminator: "")
+            print(configuration.renderTOML(), terminator: "")
             return nil
         }
         return (configuration, file)

@@ -71,8 +71,7 @@ struct DateParser {
         }
         let text = try reader.string()
         if let date = parsed[text] { return date }
-        guard let date = (try? Date(text, strategy: WireJSON.fractionalStyle)) ?? (try? Date(text, strategy: WireJSON.plainStyle))
-        else { throw reader.failure("expected an ISO 8601 date, got \"\(text)\"") }
+        guard let date = WireJSON.parseDate(text) else { throw reader.failure("expected an ISO 8601 date, got \"\(text)\"") }
         parsed[text] = date
         return date
     }

@@ -223,3 +223,16 @@ extension VectorCodec {
         }
     }
 }
+
+/// The `vector_b64` member of a request body, written beside the body's other members.
+enum VectorB64Key: String, CodingKey { case vectorB64 = "vector_b64" }
+
+extension Encoder {
+    /// Writes `vector`, when there is one, as the body's `vector_b64` member (base64 of
+    /// little-endian float32, see ``VectorCodec/encodeBase64(_:)``).
+    func encodeVectorB64(_ vector: [Float]?) throws {
+        guard let vector else { return }
+        var container = container(keyedBy: VectorB64Key.self)
+        try container.encode(VectorCodec.encodeBase64(vector), forKey: .vectorB64)
+    }
+}

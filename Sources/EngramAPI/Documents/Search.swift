@@ -10,8 +10,6 @@ import Foundation
 extension SearchRequest: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable { case text, k, ef, filter, rank }
 
-    enum VectorKeys: String, CodingKey { case vectorB64 = "vector_b64" }
-
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -29,10 +27,7 @@ extension SearchRequest: Codable {
         try c.encodeIfPresent(ef, forKey: .ef)
         try c.encodeIfPresent(filter, forKey: .filter)
         try c.encodeIfPresent(rank, forKey: .rank)
-        if let vector {
-            var v = encoder.container(keyedBy: VectorKeys.self)
-            try v.encode(VectorCodec.encodeBase64(vector), forKey: .vectorB64)
-        }
+        try encoder.encodeVectorB64(vector)
     }
 }
 

@@ -55,8 +55,6 @@ extension RememberRequest: AuditableRequest {
         case expiresAt = "expires_at"
     }
 
-    enum VectorKeys: String, CodingKey { case vectorB64 = "vector_b64" }
-
     public static var memberNames: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
 
     public init(from decoder: any Decoder) throws {
@@ -80,10 +78,7 @@ extension RememberRequest: AuditableRequest {
         try c.encodeIfPresent(confidence, forKey: .confidence)
         try c.encode(pinned, forKey: .pinned)
         try c.encodeIfPresent(expiresAt, forKey: .expiresAt)
-        if let vector {
-            var v = encoder.container(keyedBy: VectorKeys.self)
-            try v.encode(VectorCodec.encodeBase64(vector), forKey: .vectorB64)
-        }
+        try encoder.encodeVectorB64(vector)
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One configuration key of a service: where it lives in the TOML file, the environment
 /// variable that overrides it, and the property it sets. A service's list of settings is the
 /// single source for loading (``ConfigurationLoader``), `--print-config`, and the tests that
@@ -56,6 +58,24 @@ extension ServiceConfiguration {
     public static func problem(_ path: String, _ message: String) -> ConfigurationError {
         let environment = settings.first { $0.path == path }?.environment
         return .invalidValue(key: environment.map { "\(path) / \($0)" } ?? path, message: message)
+    }
+
+    /// Built-in defaults < `file` (none: defaults only) < `environment`.
+    /// - Throws: every problem found (see ``ConfigurationLoader``).
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigurationError) -> Self {
+        try ConfigurationLoader.load(Self.self, file: file, environment: environment)
+    }
+
+    /// The configuration a TOML text gives, without the environment.
+    public static func parse(toml: String, path: String = "<string>") throws(ConfigurationError) -> Self {
+        try ConfigurationLoader.parse(Self.self, toml: toml, path: path)
+    }
+
+    /// `--print-config`: the effective configuration as TOML that loads back to it, secrets
+    /// redacted.
+    public func renderTOML() -> String {
+        ConfigurationLoader.render(self)
     }
 
     /// Throws every validation problem (one, or `.multiple`).

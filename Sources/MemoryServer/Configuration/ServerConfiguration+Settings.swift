@@ -33,21 +33,4 @@ extension ServerConfiguration {
             .init("embedding", "model_dir", environment: "ENGRAM_MODEL_DIR", .string(\.modelDirectory)),
         ]
     }
-
-    /// Built-in defaults < `file` (none: defaults only) < `environment`.
-    /// - Throws: every problem found (see ``ConfigurationLoader``).
-    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws(ConfigurationError) -> ServerConfiguration {
-        try ConfigurationLoader.load(Self.self, file: file, environment: environment)
-    }
-
-    /// The configuration a TOML text gives, without the environment.
-    public static func parse(toml: String, path: String = "<string>") throws(ConfigurationError) -> ServerConfiguration {
-        try ConfigurationLoader.parse(Self.self, toml: toml, path: path)
-    }
-
-    /// `--print-config`: the effective configuration as TOML that loads back to it.
-    public func renderTOML() -> String {
-        ConfigurationLoader.render(self)
-    }
 }

@@ -45,22 +45,4 @@ extension PromptConfiguration {
             .init("learning", "max_facts", environment: "ENGRAM_PROMPT_LEARNING_MAX_FACTS", .int(\.learningMaxFacts, 1...1000)),
         ]
     }
-
-    /// Built-in defaults < `file` (none: defaults only) < `environment`.
-    /// - Throws: every problem found (see ``ConfigurationLoader``).
-    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws(ConfigurationError) -> PromptConfiguration {
-        try ConfigurationLoader.load(Self.self, file: file, environment: environment)
-    }
-
-    /// The configuration a TOML text gives, without the environment.
-    public static func parse(toml: String, path: String = "<string>") throws(ConfigurationError) -> PromptConfiguration {
-        try ConfigurationLoader.parse(Self.self, toml: toml, path: path)
-    }
-
-    /// `--print-config`: the effective configuration as TOML that loads back to it (the API
-    /// key redacted).
-    public func renderTOML() -> String {
-        ConfigurationLoader.render(self)
-    }
 }
