@@ -65,11 +65,14 @@ let package = Package(
         .target(name: "EngramAPI", dependencies: [
             "EngramJSON", "EngramModel", .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
-        .target(name: "MemoryStore", dependencies: ["LMDB", "HNSW", "VectorMath", "EngramJSON", "EngramModel"], swiftSettings: invariantChecks),
+        // Words: tokenisation (Unicode folding, English stop words and stemming), the
+        // in-memory inverted index and BM25. No storage: the store persists its documents.
+        .target(name: "Lexical", dependencies: ["EngramModel"], swiftSettings: invariantChecks),
+        .target(name: "MemoryStore", dependencies: ["LMDB", "HNSW", "VectorMath", "EngramJSON", "EngramModel", "Lexical"], swiftSettings: invariantChecks),
         .target(
             name: "MemoryEngine",
             dependencies: [
-                "MemoryStore", "Embeddings", "HNSW", "VectorMath", "EngramJSON", "EngramModel",
+                "MemoryStore", "Embeddings", "HNSW", "VectorMath", "EngramJSON", "EngramModel", "Lexical",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: invariantChecks),
@@ -206,6 +209,7 @@ let package = Package(
         .testTarget(name: "VectorMathTests", dependencies: ["VectorMath"]),
         .testTarget(name: "HNSWTests", dependencies: ["HNSW", "VectorMath"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "LexicalTests", dependencies: ["Lexical"]),
         .testTarget(name: "MemoryStoreTests", dependencies: ["MemoryStore", "LMDB", "HNSW", "VectorMath", "EngramJSON"]),
         .testTarget(name: "MemoryEngineTests", dependencies: ["MemoryEngine", "MemoryStore", "Embeddings", "EngramTestSupport"]),
         .testTarget(
