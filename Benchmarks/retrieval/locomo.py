@@ -6,12 +6,17 @@ conversation as one memory ("<speaker>: <text>", with its dia_id, session and se
 metadata; one namespace per conversation), asks every question of categories 1-4 as a text
 search in its conversation's namespace, and reports recall@k (the fraction of a question's
 evidence turns among the top k, averaged over questions) and hit@k (at least one), per
-conversation and overall, with the search latency seen by the client and the store's size.
+conversation and overall, with the search latency seen by the client and the store's size
+(and the part of it the lexical index takes, from the daemon's metrics).
+
+Latency: each question is asked in every mode, in an order rotated from one question to the
+next. The daemon caches query embeddings, so of the modes that embed (vector, hybrid) only the
+first to ask a question pays for the embedding: its time counts as "cold", the others' as
+"warm" (retrieval alone). Lexical search never embeds. p50/p99 are reported for both.
 
 Standard library only. Usage:
   locomo.py --engramd .build/release/engramd --model DIR --data ../shared/datasets/locomo-dev
-            [--modes vector] [--k 1,5,10,20] [--json results.json]
-A mode other than "vector" is sent as the search's "mode" member.
+            [--modes vector,lexical,hybrid] [--k 1,5,10,20] [--json results.json]
 """
 import argparse
 import glob
@@ -105,6 +110,22 @@ def turns(conversation):
             yield turn["dia_id"], f'{turn["speaker"]}: {turn["text"]}', number, date
 
 
+def database_bytes(daemon):
+    """Bytes of pages per store database, from the daemon's Prometheus metrics."""
+    connection = UnixHTTPConnection(daemon.socket, timeout=30)
+    try:
+        connection.request("GET", "/metrics")
+        text = connection.getresponse().read().decode()
+    finally:
+        connection.close()
+    sizes = {}
+    for line in text.splitlines():
+        m = re.match(r'engram_store_database_bytes\{database="([^"]+)"\} (\d+)', line)
+        if m:
+            sizes[m.group(1)] = int(m.group(2))
+    return sizes
+
+
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -115,7 +136,7 @@ def main():
     parser.add_argument("--engramd", required=True)
     parser.add_argument("--model", required=True)
     parser.add_argument("--data", required=True, help="a folder of LoCoMo conversation files (conv-*.json)")
-    parser.add_argument("--modes", default="vector")
+    parser.add_argument("--modes", default="vector,lexical,hybrid")
     parser.add_argument("--k", default="1,5,10,20")
     parser.add_argument("--json")
     args = parser.parse_args()
@@ -146,51 +167,64 @@ def main():
             print(f"{name}: {count} turns stored, {len(questions[name])} questions", file=sys.stderr)
         store_bytes = sum(os.path.getsize(os.path.join(daemon.data, f)) for f in os.listdir(daemon.data))
         results["store_bytes"] = store_bytes
-        for mode in modes:
-            per = {}
-            latencies = []
-            for name, qs in questions.items():
-                recall = {k: [] for k in ks}
-                hit = {k: [] for k in ks}
-                for q in qs:
-                    body = {"text": q["question"], "k": max(ks)}
-                    if mode != "vector":
-                        body["mode"] = mode
+        databases = database_bytes(daemon)
+        results["database_bytes"] = databases
+        embedding_modes = {"vector", "hybrid"}
+        recall = {m: {n: {k: [] for k in ks} for n in questions} for m in modes}
+        hit = {m: {n: {k: [] for k in ks} for n in questions} for m in modes}
+        latency = {m: {"cold": [], "warm": []} for m in modes}
+        counter = 0
+        for name, qs in questions.items():
+            for q in qs:
+                order = modes[counter % len(modes):] + modes[:counter % len(modes)]
+                counter += 1
+                embedded = False
+                evidence = set(q["evidence"])
+                for mode in order:
+                    body = {"text": q["question"], "k": max(ks), "mode": mode}
                     start = time.perf_counter()
                     document = daemon.call("POST", f"/v1/namespaces/{name}/search", body)
-                    latencies.append((time.perf_counter() - start) * 1e6)
+                    elapsed = (time.perf_counter() - start) * 1e6
+                    cold = mode not in embedding_modes or not embedded
+                    latency[mode]["cold" if cold else "warm"].append(elapsed)
+                    embedded = embedded or mode in embedding_modes
                     ranked = [h["entry"]["metadata"].get("dia_id") for h in document["hits"]]
-                    evidence = set(q["evidence"])
                     for k in ks:
                         found = evidence.intersection(ranked[:k])
-                        recall[k].append(len(found) / len(evidence))
-                        hit[k].append(1.0 if found else 0.0)
-                per[name] = {"recall": {k: statistics.mean(v) for k, v in recall.items()},
-                             "hit": {k: statistics.mean(v) for k, v in hit.items()}, "n": len(qs),
-                             "raw_recall": recall, "raw_hit": hit}
-            overall_recall = {k: statistics.mean([x for p in per.values() for x in p["raw_recall"][k]]) for k in ks}
-            overall_hit = {k: statistics.mean([x for p in per.values() for x in p["raw_hit"][k]]) for k in ks}
-            for p in per.values():
-                del p["raw_recall"], p["raw_hit"]
-            results["modes"][mode] = {"overall": {"recall": overall_recall, "hit": overall_hit},
-                                      "conversations": per,
-                                      "latency_us": {"p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99)}}
+                        recall[mode][name][k].append(len(found) / len(evidence))
+                        hit[mode][name][k].append(1.0 if found else 0.0)
+        for mode in modes:
+            per = {name: {"recall": {k: statistics.mean(v) for k, v in recall[mode][name].items()},
+                          "hit": {k: statistics.mean(v) for k, v in hit[mode][name].items()},
+                          "n": len(questions[name])} for name in questions}
+            overall_recall = {k: statistics.mean([x for n in questions for x in recall[mode][n][k]]) for k in ks}
+            overall_hit = {k: statistics.mean([x for n in questions for x in hit[mode][n][k]]) for k in ks}
+            results["modes"][mode] = {
+                "overall": {"recall": overall_recall, "hit": overall_hit}, "conversations": per,
+                "latency_us": {kind: {"p50": percentile(v, 0.5), "p99": percentile(v, 0.99), "n": len(v)}
+                               for kind, v in latency[mode].items() if v}}
     finally:
         daemon.stop()
         shutil.rmtree(work, ignore_errors=True)
 
     total = sum(c["questions"] for c in results["conversations"].values())
+    databases = results["database_bytes"]
+    used = sum(databases.values())
+    lexical = databases.get("lexical_documents", 0) + databases.get("lexical_stats", 0)
     print(f"LoCoMo retrieval: {len(files)} conversations, {total} questions (categories 1-4), "
-          f"store {results['store_bytes'] / 1e6:.1f} MB")
-    header = "mode     scope         " + "".join(f"  R@{k:<5}" for k in ks) + "".join(f"  hit@{k:<3}" for k in ks) + "   p50 µs   p99 µs"
+          f"data file {results['store_bytes'] / 1e6:.1f} MB; pages in use {used / 1e6:.2f} MB, "
+          f"of which the lexical index {lexical / 1e6:.2f} MB ({100 * lexical / max(used, 1):.1f}%); "
+          f"without it {(used - lexical) / 1e6:.2f} MB")
+    header = "mode     scope         " + "".join(f"  R@{k:<5}" for k in ks) + "".join(f"  hit@{k:<3}" for k in ks)
     print(header)
     for mode, r in results["modes"].items():
         rows = [("all", r["overall"])] + [(n, c) for n, c in r["conversations"].items()]
         for scope, c in rows:
-            line = f"{mode:8} {scope:12}" + "".join(f"  {c['recall'][k]:.3f} " for k in ks) + "".join(f"  {c['hit'][k]:.3f} " for k in ks)
-            if scope == "all":
-                line += f"  {r['latency_us']['p50']:7.0f}  {r['latency_us']['p99']:7.0f}"
-            print(line)
+            print(f"{mode:8} {scope:12}" + "".join(f"  {c['recall'][k]:.3f} " for k in ks) + "".join(f"  {c['hit'][k]:.3f} " for k in ks))
+    print("latency seen by the client, µs (cold: the query embedded in this call; warm: embedding cached)")
+    for mode, r in results["modes"].items():
+        for kind, figures in r["latency_us"].items():
+            print(f"{mode:8} {kind:5}  p50 {figures['p50']:8.0f}  p99 {figures['p99']:8.0f}  ({figures['n']} searches)")
     if args.json:
         with open(args.json, "w") as out:
             json.dump(results, out, indent=2)

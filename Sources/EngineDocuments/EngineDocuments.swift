@@ -41,7 +41,8 @@ extension NamespaceStats {
     package var document: EngramAPI.Namespace {
         EngramAPI.Namespace(name: name, dimension: dimension, metric: metric.document, parameters: parameters.document,
                             embedderID: embedderID, createdAt: createdAt, entryCount: entryCount,
-                            deletedNodes: deletedNodes, freeSlots: freeSlots, maxLevel: maxLevel, indexBytes: indexBytes)
+                            deletedNodes: deletedNodes, freeSlots: freeSlots, maxLevel: maxLevel, indexBytes: indexBytes,
+                            lexical: lexical, search: search, lexicalTerms: lexicalTerms, lexicalBytes: lexicalBytes)
     }
 }
 
@@ -93,7 +94,8 @@ extension EngramAPI.NamespaceRequest {
         case .cosine: .cosine
         case .l2: .l2
         }
-        return NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters)
+        return NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters,
+                                lexical: lexical ?? LexicalOptions(), search: search ?? SearchDefaults())
     }
 }
 

@@ -119,18 +119,24 @@ public struct RankOptions: Sendable, Hashable, Codable {
 public struct SearchHit: Sendable, Hashable, Codable {
     /// As stored, with this retrieval counted in `useCount`/`lastUsedAt`.
     public var entry: MemoryEntry
-    /// The metric's distance (cosine: `1 − cos`; l2: squared Euclidean).
-    public var distance: Float
-    /// Larger is closer: cosine similarity, or `1 / (1 + distance)` under l2.
-    public var similarity: Double
-    /// The ranking score (equals `similarity` without ranking); hits are sorted by it.
+    /// The metric's distance (cosine: `1 − cos`; l2: squared Euclidean); `nil` in lexical
+    /// mode (no embedding is computed).
+    public var distance: Float?
+    /// Larger is closer: cosine similarity, or `1 / (1 + distance)` under l2; `nil` in
+    /// lexical mode.
+    public var similarity: Double?
+    /// The ranking score: the similarity (vector), the BM25 score (lexical) or the fused score
+    /// (hybrid), or with `rank` the ranking formula over it. Hits are sorted by it.
     public var score: Double
+    /// The score of each retrieval behind this hit.
+    public var components: ScoreComponents?
 
-    public init(entry: MemoryEntry, distance: Float, similarity: Double, score: Double) {
+    public init(entry: MemoryEntry, distance: Float?, similarity: Double?, score: Double, components: ScoreComponents? = nil) {
         self.entry = entry
         self.distance = distance
         self.similarity = similarity
         self.score = score
+        self.components = components
     }
 }
 
@@ -157,14 +163,22 @@ public struct SearchRequest: Sendable, Hashable {
     /// `nil`: order by similarity only (the default). Present: rank, with the weights it
     /// leaves out taken from the configuration.
     public var rank: RankOptions?
+    /// `nil`: the namespace's default for a text search, `vector` for a vector search (the
+    /// only mode a vector query can use).
+    public var mode: SearchMode?
+    /// Overrides of the namespace's fusion settings (hybrid mode).
+    public var fusion: FusionOptions?
 
     public init(text: String? = nil, vector: [Float]? = nil, k: Int? = nil, ef: Int? = nil,
-                filter: SearchFilter? = nil, rank: RankOptions? = nil) {
+                filter: SearchFilter? = nil, rank: RankOptions? = nil, mode: SearchMode? = nil,
+                fusion: FusionOptions? = nil) {
         self.text = text
         self.vector = vector
         self.k = k
         self.ef = ef
         self.filter = filter
         self.rank = rank
+        self.mode = mode
+        self.fusion = fusion
     }
 }

@@ -269,3 +269,26 @@ extension HNSWIndex {
         return scanCost < graphCost
     }
 }
+
+extension HNSWIndex {
+    /// The distance from `query` to each of `nodes` (a key and the slot the caller believes
+    /// holds it, e.g. from a stored entry), or `nil` where that slot does not hold that key
+    /// now. Hybrid search scores this way the entries the lexical ranking found and the graph
+    /// search did not. O(nodes·dimension), under the shared lock; no key lookup table needed.
+    public func distances(_ query: [Float], nodes: [(key: UInt64, slot: UInt32)]) throws(HNSWError) -> [Float?] {
+        guard !nodes.isEmpty else { return [] }
+        let squaredNorm = try query.withUnsafeBufferPointer { (buffer) throws(HNSWError) in try validate(buffer) }
+        var distances = [Float?](repeating: nil, count: nodes.count)
+        scratchPool.withScratch(nodes: 0) { scratch in
+            lock.withReadLock {
+                let g = graph
+                let queryNorm = query.withUnsafeBufferPointer { prepare($0, squaredNorm: squaredNorm, into: scratch.query) }
+                for (offset, node) in nodes.enumerated()
+                where Int(node.slot) < g.count && g.isLive(node.slot) && g.key(node.slot) == node.key {
+                    distances[offset] = g.distance(scratch.query, querySquaredNorm: queryNorm, to: node.slot, metric: metric)
+                }
+            }
+        }
+        return distances
+    }
+}

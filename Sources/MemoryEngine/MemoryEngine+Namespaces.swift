@@ -7,7 +7,8 @@ extension MemoryEngine {
     /// (idempotent, like `PUT /v1/namespaces/{ns}`). Vectors of a namespace whose dimension
     /// is the embedder's are taken to come from the embedder (text requests are accepted);
     /// other namespaces need vectors from the caller.
-    /// - Throws: `invalid_argument` (name, dimension 1…65536, HNSW parameters), `conflict`
+    /// - Throws: `invalid_argument` (name, dimension 1…65536, HNSW parameters, lexical and
+    ///   search settings), `conflict`
     ///   (exists with another configuration).
     @discardableResult
     public func createNamespace(_ name: String, _ request: NamespaceRequest = NamespaceRequest()) throws(EngineError) -> NamespaceStats {
@@ -19,9 +20,10 @@ extension MemoryEngine {
         } catch {
             throw .invalidArgument(error.description)
         }
+        if let problem = request.lexical.problem ?? request.search.problem { throw .invalidArgument(problem) }
         let config = NamespaceConfig(name: name, dimension: dimension, metric: request.metric, parameters: request.parameters,
                                      embedderID: dimension == embedder.dimension ? embedder.identifier : nil,
-                                     createdAt: clock())
+                                     createdAt: clock(), lexical: request.lexical, search: request.search)
         return try exclusive {
             if store.namespaceConfig(name) == nil {
                 try ensureNamespace(config)

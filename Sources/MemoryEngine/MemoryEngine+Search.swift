@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import MemoryStore
+import Lexical
 import VectorMath
 #if canImport(Glibc)
 import Glibc
@@ -13,27 +14,39 @@ import Musl
 import Darwin
 #endif
 
-/// Recall: nearest-neighbour search with filters and optional ranking.
+/// Recall: vector, lexical and hybrid search with filters and optional ranking.
 extension MemoryEngine {
-    /// Searches `namespace` by `text` (embedded) or `vector`, closest (or best-ranked) first.
+    /// Searches `namespace` by `text` or `vector`, best first.
+    ///
+    /// A text search runs in `request.mode`, or the namespace's default mode:
+    /// - `vector`: the text is embedded and its nearest neighbours returned.
+    /// - `lexical`: BM25 over the namespace's lexical index; no embedding.
+    /// - `hybrid`: both; each ranking contributes its best `candidates` (at least `k`), every
+    ///   candidate's missing score is computed exactly (the vector distance from the stored
+    ///   vector, the BM25 score from the index), and the two are fused (``FusionMethod``).
+    /// A vector search is always `vector`.
     ///
     /// Filters run *inside* the HNSW traversal as a predicate over entry ids that looks the
     /// needed fields up in the namespace's in-memory facts table (one hash lookup per visited
-    /// node, no disk read), so a selective filter still returns the `k` best admitted entries
-    /// (the index falls back to an exact scan of admitted entries when that is cheaper).
-    /// Expired entries are never returned. Every hit is then checked against the entry read
-    /// from the store, so a stale fact can never let a wrong entry through.
+    /// node, no disk read), so a selective filter still returns the `k` best admitted entries;
+    /// the lexical ranking applies the same predicate to its matches. Expired entries are never
+    /// returned. Every hit is then checked against the entry read from the store, so a stale
+    /// fact can never let a wrong entry through.
     ///
     /// With `rank`, `k × rankingCandidateFactor` candidates are fetched and re-ordered by
-    /// `similarity·wₛ + confidence·w꜀ + recency·wᵣ` (see ``RankWeights``).
+    /// `relevance·wₛ + confidence·w꜀ + recency·wᵣ` (see ``RankWeights``), where relevance is
+    /// the similarity (vector) or the mode's score divided by the best candidate's (lexical,
+    /// hybrid), so that it lies in 0…1 like the other terms.
     ///
     /// Returned entries count as used: `use_count` + 1 and `last_used_at` = now, visible at
     /// once and written to disk by ``flushUsage()`` (no durable write on the read path).
     ///
-    /// - Throws: `invalid_argument` (neither or both of text and vector, k/ef out of range, bad
-    ///   filter or weights), `namespace_not_found`, `dimension_mismatch`, `embedding_failed`.
-    /// - Complexity: one embedding (text queries) + one HNSW search (≈ O(ef·log n) distances)
-    ///   + one LMDB read per candidate.
+    /// - Throws: `invalid_argument` (neither or both of text and vector, a lexical or hybrid
+    ///   mode for a vector query, k/ef out of range, bad filter, weights or fusion),
+    ///   `namespace_not_found`, `dimension_mismatch`, `embedding_failed`.
+    /// - Complexity: one embedding (vector and hybrid text queries) + one HNSW search
+    ///   (≈ O(ef·log n) distances) + the lexical scoring (O(Σ df of the query's terms)) + one
+    ///   LMDB read per candidate.
     public func search(namespace: String, _ request: SearchRequest) throws(EngineError) -> [SearchHit] {
         let k = request.k ?? configuration.defaultK
         guard (1...configuration.maxK).contains(k) else {
@@ -47,35 +60,64 @@ extension MemoryEngine {
         let weights = request.rank.map { $0.resolved(with: configuration.ranking) }
         if let weights { try weights.validate() }
         let config = try existingNamespace(namespace)
-        // The one check of the query vector: the store and the index take it as checked.
-        let query: QueryVector
+        let fusion = config.search.overridden(by: request.fusion)
+        if let problem = fusion.problem { throw .invalidArgument(problem) }
+        let plan = SearchPlan(k: k, ef: ef, filter: request.filter, rank: weights, fusion: fusion)
         switch (request.text, request.vector) {
         case (let text?, nil):
             try InputValidation.text(text)
-            query = try vector(for: text, given: nil, config: config)
+            switch request.mode ?? config.search.mode {
+            case .vector:
+                return try search(config: config, query: try vector(for: text, given: nil, config: config), plan: plan)
+            case .lexical:
+                return try lexicalSearch(config: config, text: text, plan: plan)
+            case .hybrid:
+                return try hybridSearch(config: config, text: text, query: try vector(for: text, given: nil, config: config),
+                                        plan: plan)
+            }
         case (nil, let vector?):
-            query = try InputValidation.vector(vector, for: config)
+            if let mode = request.mode, mode != .vector {
+                throw .invalidArgument("mode \(mode.rawValue) needs a text query: a vector query searches by vector only")
+            }
+            // The one check of the query vector: the store and the index take it as checked.
+            return try search(config: config, query: try InputValidation.vector(vector, for: config), plan: plan)
         default:
             throw .invalidArgument("a search takes exactly one of text and vector")
         }
-        return try search(config: config, query: query, k: k, ef: ef, filter: request.filter, rank: weights)
     }
 
-    func search(config: NamespaceConfig, query: QueryVector, k: Int, ef: Int?, filter: SearchFilter?,
-                rank: RankWeights?) throws(EngineError) -> [SearchHit] {
+    /// A search's validated options.
+    struct SearchPlan {
+        var k: Int
+        var ef: Int?
+        var filter: SearchFilter?
+        var rank: RankWeights?
+        var fusion: SearchDefaults
+    }
+
+    /// How many candidates a ranking fetches: `k`, or with ranking `k × rankingCandidateFactor`.
+    func fetchCount(_ plan: SearchPlan) -> Int {
+        plan.rank == nil ? plan.k : min(configuration.maxK, plan.k * configuration.rankingCandidateFactor)
+    }
+
+    /// The namespace's filter as a predicate over entry ids, or `nil` when every entry passes
+    /// (no filter and no entry that can expire).
+    func admission(_ table: FactsTable, _ compiled: CompiledFilter, _ filter: SearchFilter?) -> ((UInt64) -> Bool)? {
+        guard !(filter?.isEmpty ?? true) || table.hasExpiringEntries else { return nil }
+        return { id in table.unsafeFacts(id).map(compiled.admits) ?? false }
+    }
+
+    /// Vector search.
+    func search(config: NamespaceConfig, query: QueryVector, plan: SearchPlan) throws(EngineError) -> [SearchHit] {
         let now = clock()
         let table = try facts(config.name)
-        let compiled = CompiledFilter(filter, now: now)
-        let fetch = rank == nil ? k : min(configuration.maxK, k * configuration.rankingCandidateFactor)
-        let needsPredicate = !(filter?.isEmpty ?? true) || table.hasExpiringEntries
+        let compiled = CompiledFilter(plan.filter, now: now)
+        let fetch = fetchCount(plan)
         let raw = try translatingErrors {
-            if needsPredicate {
-                return try table.withSharedAccess {
-                    try store.search(query, k: fetch, ef: ef,
-                                     filter: { id in table.unsafeFacts(id).map(compiled.admits) ?? false })
-                }
+            if let admits = admission(table, compiled, plan.filter) {
+                return try table.withSharedAccess { try store.search(query, k: fetch, ef: plan.ef, filter: admits) }
             }
-            return try store.search(query, k: fetch, ef: ef)
+            return try store.search(query, k: fetch, ef: plan.ef)
         }
         var hits: [SearchHit] = []
         hits.reserveCapacity(raw.count)
@@ -83,13 +125,109 @@ extension MemoryEngine {
         for (candidate, found) in zip(raw, entries) {
             guard let entry = found, compiled.admits(EntryFacts(entry)) else { continue }
             let similarity = Self.similarity(distance: candidate.distance, metric: config.metric)
-            let score = rank.map { Self.rankScore(similarity: similarity, entry: entry, now: now, weights: $0) } ?? similarity
-            hits.append(SearchHit(entry: entry, distance: candidate.distance, similarity: similarity, score: score))
+            hits.append(SearchHit(entry: entry, distance: candidate.distance, similarity: similarity, score: similarity,
+                                  components: ScoreComponents(vector: similarity)))
         }
-        if rank != nil {
-            hits.sort { $0.score != $1.score ? $0.score > $1.score : $0.distance < $1.distance }
+        return finish(hits, config: config, plan: plan, now: now)
+    }
+
+    /// Lexical search: the best BM25 matches among the admitted entries.
+    func lexicalSearch(config: NamespaceConfig, text: String, plan: SearchPlan) throws(EngineError) -> [SearchHit] {
+        let now = clock()
+        let table = try facts(config.name)
+        let compiled = CompiledFilter(plan.filter, now: now)
+        let ranked = try lexicalCandidates(config: config, text: text, limit: fetchCount(plan), table: table, compiled: compiled,
+                                       filter: plan.filter).ranked
+        let entries = try translatingErrors { try store.get(namespace: config.name, ids: ranked.map(\.key)) }
+        var hits: [SearchHit] = []
+        for (candidate, found) in zip(ranked, entries) {
+            guard let entry = found, compiled.admits(EntryFacts(entry)) else { continue }
+            hits.append(SearchHit(entry: entry, distance: nil, similarity: nil, score: candidate.score,
+                                  components: ScoreComponents(lexical: candidate.score)))
         }
-        if hits.count > k { hits.removeLast(hits.count - k) }
+        return finish(hits, config: config, plan: plan, now: now)
+    }
+
+    /// The lexical scores of `text` and the best `limit` admitted matches.
+    func lexicalCandidates(config: NamespaceConfig, text: String, limit: Int, table: FactsTable,
+                           compiled: CompiledFilter, filter: SearchFilter?) throws(EngineError) -> (scores: LexicalScores, ranked: [(key: UInt64, score: Double)]) {
+        let scores = try translatingErrors { try store.lexicalScores(namespace: config.name, text: text) }
+        guard let admits = admission(table, compiled, filter) else {
+            return (scores, scores.ranked(limit: limit) { _ in true })
+        }
+        return (scores, table.withSharedAccess { scores.ranked(limit: limit, admitting: admits) })
+    }
+
+    /// Hybrid search: the union of both rankings' candidates, each scored both ways, fused.
+    func hybridSearch(config: NamespaceConfig, text: String, query: QueryVector, plan: SearchPlan) throws(EngineError) -> [SearchHit] {
+        let now = clock()
+        let table = try facts(config.name)
+        let compiled = CompiledFilter(plan.filter, now: now)
+        let depth = min(configuration.maxK, max(plan.fusion.candidates, fetchCount(plan)))
+        let vectorRanked = try translatingErrors {
+            if let admits = admission(table, compiled, plan.filter) {
+                return try table.withSharedAccess { try store.search(query, k: depth, ef: plan.ef.map { max($0, depth) }, filter: admits) }
+            }
+            return try store.search(query, k: depth, ef: plan.ef.map { max($0, depth) })
+        }
+        let lexical = try lexicalCandidates(config: config, text: text, limit: depth, table: table, compiled: compiled,
+                                            filter: plan.filter)
+
+        // The union, in a fixed order: vector candidates, then lexical-only ones.
+        var vectorRank: [UInt64: Int] = [:]
+        var lexicalRank: [UInt64: Int] = [:]
+        var distance: [UInt64: Float] = [:]
+        var ids: [UInt64] = []
+        for (rank, result) in vectorRanked.enumerated() {
+            vectorRank[result.key] = rank + 1
+            distance[result.key] = result.distance
+            ids.append(result.key)
+        }
+        for (rank, match) in lexical.ranked.enumerated() {
+            lexicalRank[match.key] = rank + 1
+            if vectorRank[match.key] == nil { ids.append(match.key) }
+        }
+        let found = try translatingErrors { try store.get(namespace: config.name, ids: ids) }
+        var entries: [MemoryEntry] = []
+        for entry in found.compactMap({ $0 }) where compiled.admits(EntryFacts(entry)) { entries.append(entry) }
+        let missing = entries.filter { distance[$0.id] == nil }
+        let computed = try translatingErrors { try store.distances(query, to: missing) }
+        for (entry, value) in zip(missing, computed) { distance[entry.id] = value }
+
+        var candidates: [FusionCandidate] = []
+        for entry in entries {
+            guard let d = distance[entry.id] else { continue }  // left the index meanwhile
+            candidates.append(FusionCandidate(entry: entry, distance: d, similarity: Self.similarity(distance: d, metric: config.metric),
+                                              lexical: lexical.scores.scores[entry.id] ?? 0,
+                                              vectorRank: vectorRank[entry.id], lexicalRank: lexicalRank[entry.id]))
+        }
+        let fused = Fusion.fuse(candidates, settings: plan.fusion)
+        let hits = zip(candidates, fused).map { candidate, score in
+            SearchHit(entry: candidate.entry, distance: candidate.distance, similarity: candidate.similarity, score: score,
+                      components: ScoreComponents(vector: candidate.similarity, lexical: candidate.lexical, fused: score))
+        }
+        return finish(hits, config: config, plan: plan, now: now)
+    }
+
+    /// Orders `hits` (by score, or by the ranking formula), keeps the best `k` and records
+    /// their use.
+    func finish(_ hits: [SearchHit], config: NamespaceConfig, plan: SearchPlan, now: Date) -> [SearchHit] {
+        var hits = hits
+        if let weights = plan.rank {
+            // Relevance in 0…1: the similarity (vector hits), else the score over the best one.
+            let best = hits.map(\.score).max() ?? 1
+            for index in hits.indices {
+                let relevance = hits[index].components?.fused == nil && hits[index].components?.lexical == nil
+                    ? hits[index].score : (best > 0 ? hits[index].score / best : 0)
+                hits[index].score = Self.rankScore(similarity: relevance, entry: hits[index].entry, now: now, weights: weights)
+            }
+        }
+        hits.sort { a, b in
+            if a.score != b.score { return a.score > b.score }
+            if let x = a.distance, let y = b.distance, x != y { return x < y }
+            return a.entry.id < b.entry.id
+        }
+        if hits.count > plan.k { hits.removeLast(hits.count - plan.k) }
         usage.record(namespace: config.name, ids: hits.map(\.entry.id), at: now)
         for index in hits.indices { hits[index].entry = usage.overlay(hits[index].entry) }
         return hits

@@ -57,11 +57,16 @@ public struct NamespaceRequest: Sendable, Equatable {
     public var dimension: Int?
     public var metric: Metric
     public var parameters: HNSWParameters
+    public var lexical: LexicalOptions
+    public var search: SearchDefaults
 
-    public init(dimension: Int? = nil, metric: Metric = .cosine, parameters: HNSWParameters = HNSWParameters()) {
+    public init(dimension: Int? = nil, metric: Metric = .cosine, parameters: HNSWParameters = HNSWParameters(),
+                lexical: LexicalOptions = LexicalOptions(), search: SearchDefaults = SearchDefaults()) {
         self.dimension = dimension
         self.metric = metric
         self.parameters = parameters
+        self.lexical = lexical
+        self.search = search
     }
 
 }

@@ -22,6 +22,12 @@ public struct NamespaceStats: Sendable, Equatable {
     public var maxLevel: Int
     /// Bytes the index holds in memory.
     public var indexBytes: Int
+    public var lexical: LexicalOptions
+    public var search: SearchDefaults
+    /// Distinct terms in the lexical index.
+    public var lexicalTerms: Int
+    /// Bytes the lexical index holds in memory (approximate).
+    public var lexicalBytes: Int
 
     init(_ info: NamespaceInfo) {
         name = info.config.name
@@ -35,6 +41,10 @@ public struct NamespaceStats: Sendable, Equatable {
         freeSlots = info.index.freeSlots
         maxLevel = info.index.maxLevel
         indexBytes = info.index.allocatedBytes
+        lexical = info.config.lexical
+        search = info.config.search
+        lexicalTerms = info.lexicalTerms
+        lexicalBytes = info.lexicalBytes
     }
 
 }

@@ -37,6 +37,28 @@ extension MemoryStore {
     public func storageInfo() throws -> EnvironmentInfo {
         try env.info()
     }
+
+    /// Bytes of pages each of the store's databases holds (branch, leaf and overflow pages),
+    /// by name (``Schema``): how much of the file each record kind takes, e.g. the lexical
+    /// index (`lexical_documents`, `lexical_stats`) against the rest. O(databases).
+    public func databaseBytes() throws -> [String: Int] {
+        let named: [(String, Database)] = [
+            ("meta", dbs.meta), ("namespaces", dbs.namespaces), ("entries", dbs.entries), ("graph_nodes", dbs.nodes),
+            ("vectors", dbs.vectors), ("graph_state", dbs.graphState), ("audit", dbs.audit),
+            ("audit_by_namespace", dbs.auditByNamespace), ("audit_by_entry", dbs.auditByEntry),
+            ("lexical_documents", dbs.lexicalDocuments), ("lexical_stats", dbs.lexicalStatistics),
+        ]
+        return try env.read { txn in
+            var bytes: [String: Int] = [:]
+            for (name, db) in named {
+                let stat = try txn.statistics(of: db)
+                let pages = stat.branchPages.addingReportingOverflow(stat.leafPages).partialValue
+                    .addingReportingOverflow(stat.overflowPages).partialValue
+                bytes[name] = pages.multipliedReportingOverflow(by: stat.pageSize).partialValue
+            }
+            return bytes
+        }
+    }
 }
 
 /// What ``MemoryStore/compact(path:)`` did.

@@ -120,6 +120,8 @@ extension MemoryStore {
                 }
                 let slots = batch.delta().liveSlots
                 var set = WriteSet(dbs)
+                var lexical: [LexicalChange] = []
+                lexical.reserveCapacity(toCreate.count)
                 for (n, offset) in toCreate.enumerated() {
                     let item = items[offset]
                     guard let slot = slots[item.id] else { throw MemoryStoreError.corrupt("index returned no slot for entry \(item.id)") }
@@ -128,9 +130,12 @@ extension MemoryStore {
                     try set.appendAudit(AuditEvent(sequence: counters.nextSequence + UInt64(n), kind: .created, time: context.time,
                                                    actor: context.actor, namespace: name, entryID: item.id, before: nil,
                                                    after: entry, reason: context.reason))
+                    lexical.append(LexicalChange(key: item.id, document: ns.lexical.document(of: entry.text)))
                 }
                 set.addGraphDelta(batch.delta(), namespace: ns.id)
+                addLexical(lexical, to: ns, set: &set)
                 try commit(set, from: counters, to: next)
+                ns.lexical.apply(lexical)
                 return next.nextSequence - 1
             }
             return ImportReport(outcomes: outcomes, sequence: sequence)

@@ -16,10 +16,12 @@ extension MemoryStore {
             if let existing = namespaceTable.withLock({ $0[config.name] }) {
                 let a = existing.config, b = config
                 guard a.dimension == b.dimension, a.metric == b.metric, a.parameters == b.parameters,
-                      a.embedderID == b.embedderID else {
+                      a.embedderID == b.embedderID, a.lexical == b.lexical, a.search == b.search else {
                     throw MemoryStoreError.namespaceConflict(
-                        "\"\(a.name)\" has dimension \(a.dimension), metric \(a.metric.rawValue), embedder \(a.embedderID ?? "none")")
+                        "\"\(a.name)\" has dimension \(a.dimension), metric \(a.metric.rawValue), embedder \(a.embedderID ?? "none")"
+                            + (a.lexical != b.lexical || a.search != b.search ? ", and other lexical or search settings" : ""))
                 }
+                if let problem = b.lexical.problem ?? b.search.problem { throw MemoryStoreError.invalidArgument(problem) }
                 return existing.config
             }
             let index: HNSWIndex
@@ -28,13 +30,16 @@ extension MemoryStore {
             } catch {
                 throw MemoryStoreError.invalidArgument("\(error)")
             }
+            if let problem = config.lexical.problem ?? config.search.problem { throw MemoryStoreError.invalidArgument(problem) }
             let counters = try currentCounters()
             let stored = StoredNamespace(id: counters.nextNamespaceID, config: config)
             var set = WriteSet(dbs)
             set.put(try RecordCodec.encode(stored), key: Array(config.name.utf8), in: dbs.namespaces, flags: .noOverwrite)
             let next = try counters.advanced(namespaces: 1)
             try commit(set, from: counters, to: next)
-            namespaceTable.withLock { $0[config.name] = NamespaceHandle(id: stored.id, config: config, index: index) }
+            namespaceTable.withLock {
+                $0[config.name] = NamespaceHandle(id: stored.id, config: config, index: index, lexical: LexicalTable(options: config.lexical))
+            }
             return config
         }
     }
@@ -56,7 +61,9 @@ extension MemoryStore {
 
     static func info(_ handle: NamespaceHandle) -> NamespaceInfo {
         let statistics = handle.index.statistics
-        return NamespaceInfo(config: handle.config, entryCount: statistics.liveNodes, index: statistics)
+        let (terms, bytes) = handle.lexical.read { ($0.termCount, $0.allocatedBytes) }
+        return NamespaceInfo(config: handle.config, entryCount: statistics.liveNodes, index: statistics,
+                             lexicalTerms: terms, lexicalBytes: bytes)
     }
 
     /// Deletes a namespace with all its entries, graph and vectors in one transaction. Each
@@ -74,7 +81,7 @@ extension MemoryStore {
         try exclusive {
             let ns = try handle(name)
             let prefix = KeyRange.prefix(Keys.namespace(ns.id))
-            let (counters, entries, nodeKeys, vectorKeys) = try env.read { txn in
+            let (counters, entries, nodeKeys, vectorKeys, lexicalKeys) = try env.read { txn in
                 var entries: [(id: UInt64, entry: MemoryEntry?)] = []
                 try txn.forEach(in: dbs.entries, range: prefix) { key, value in
                     let id = UInt64(bigEndianBytes: key, at: 4) ?? 0
@@ -83,7 +90,8 @@ extension MemoryStore {
                     return .continue
                 }
                 return (try Counters.read(txn, dbs), entries,
-                        try txn.keys(in: dbs.nodes, range: prefix), try txn.keys(in: dbs.vectors, range: prefix))
+                        try txn.keys(in: dbs.nodes, range: prefix), try txn.keys(in: dbs.vectors, range: prefix),
+                        try txn.keys(in: dbs.lexicalDocuments, range: prefix))
             }
             var set = WriteSet(dbs)
             let next = try counters.advanced(events: entries.count)
@@ -95,6 +103,8 @@ extension MemoryStore {
             }
             for key in nodeKeys { set.delete(key, in: dbs.nodes) }
             for key in vectorKeys { set.delete(key, in: dbs.vectors) }
+            for key in lexicalKeys { set.delete(key, in: dbs.lexicalDocuments) }
+            set.delete(Keys.namespace(ns.id), in: dbs.lexicalStatistics)
             set.delete(Keys.namespace(ns.id), in: dbs.graphState)
             set.delete(Array(name.utf8), in: dbs.namespaces)
             try commit(set, from: counters, to: next)

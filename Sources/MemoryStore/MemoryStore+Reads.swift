@@ -1,4 +1,5 @@
 public import HNSW
+public import Lexical
 import LMDB
 
 /// Reads: each runs in its own LMDB read transaction (one consistent snapshot of the last
@@ -89,6 +90,27 @@ extension MemoryStore {
         do {
             if let filter { return try ns.index.search(query.values, k: k, ef: ef, filter: filter) }
             return try ns.index.search(query.values, k: k, ef: ef)
+        } catch {
+            throw MemoryStoreError.invalidArgument(error.description)
+        }
+    }
+
+    /// The BM25 score of every entry of `namespace` holding a term of `text` (the namespace's
+    /// tokenisation and `k1`/`b`). Reads only the in-memory index. O(text + Σ df of its terms).
+    /// - Throws: `namespaceNotFound`; `invalidArgument` for a namespace opened without indexes.
+    public func lexicalScores(namespace name: String, text: String) throws -> LexicalScores {
+        let ns = try indexedHandle(name)
+        let terms = ns.lexical.tokenizer.terms(of: text)
+        let options = ns.config.lexical
+        return ns.lexical.read { $0.scores(for: terms, k1: options.k1, b: options.b) }
+    }
+
+    /// The distance from `query` to each entry's stored vector (found by the entry's slot), or
+    /// `nil` for an entry no longer in the index. O(entries·dimension), no disk read.
+    public func distances(_ query: QueryVector, to entries: [MemoryEntry]) throws -> [Float?] {
+        let ns = try indexedHandle(query.namespace)
+        do {
+            return try ns.index.distances(query.values, nodes: entries.map { (key: $0.id, slot: $0.slot) })
         } catch {
             throw MemoryStoreError.invalidArgument(error.description)
         }

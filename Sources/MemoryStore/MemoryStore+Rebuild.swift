@@ -61,8 +61,9 @@ public struct IndexRebuildResult: Sendable, Equatable {
 ///    without blocking writers; the last one under the store's write lock.
 /// 3. **Switch.** Still under the write lock, one transaction replaces the namespace's graph
 ///    records and state (and its parameters when they changed) and drops the vectors of slots
-///    the old graph still kept for deleted nodes; then the namespace table points at the new
-///    index. Searches already running finish on the old one.
+///    the old graph still kept for deleted nodes, and rewrites the lexical index from the
+///    entries' texts; then the namespace table points at the new indexes. Searches already
+///    running finish on the old ones.
 ///
 /// Nothing is written before step 3, so a cancelled or failed rebuild leaves the store exactly
 /// as it was. A write is never lost: it either happened before a page was read, or after the
@@ -144,8 +145,10 @@ extension MemoryStore {
             progress(IndexRebuildProgress(phase: .persisting, done: done, total: max(total, done)))
             var config = old.config
             config.parameters = newParameters
-            try persistRebuiltGraph(fresh, replacing: old, config: config)
-            namespaceTable.withLock { $0[name] = NamespaceHandle(id: old.id, config: config, index: fresh, indexLoaded: true) }
+            let lexical = try persistRebuiltGraph(fresh, replacing: old, config: config)
+            namespaceTable.withLock {
+                $0[name] = NamespaceHandle(id: old.id, config: config, index: fresh, lexical: lexical, indexLoaded: true)
+            }
             return IndexRebuildResult(namespace: name, nodes: fresh.count, caughtUp: caughtUp.count,
                                       parameters: newParameters, seconds: Date().timeIntervalSince(started),
                                       skipped: skipped)
@@ -241,13 +244,15 @@ extension MemoryStore {
     }
 
     /// Replaces `old`'s graph records, state and configuration by `fresh`'s in one transaction,
-    /// and drops the vectors of slots `fresh` does not use. Precondition: `writeLock` held.
-    func persistRebuiltGraph(_ fresh: HNSWIndex, replacing old: NamespaceHandle, config: NamespaceConfig) throws {
+    /// drops the vectors of slots `fresh` does not use, and rewrites the lexical index from the
+    /// entries' texts in the same transaction; returns that lexical index.
+    /// Precondition: `writeLock` held.
+    func persistRebuiltGraph(_ fresh: HNSWIndex, replacing old: NamespaceHandle, config: NamespaceConfig) throws -> LexicalTable {
         let (state, records) = fresh.snapshot()
         var live = Set<UInt32>()
         for record in records where record.state == .live { live.insert(record.slot) }
         let prefix = Keys.namespace(old.id)
-        let (oldNodes, oldVectors) = try env.read { txn -> ([[UInt8]], [[UInt8]]) in
+        let (oldNodes, oldVectors, lexical) = try env.read { txn -> ([[UInt8]], [[UInt8]], LexicalRebuild) in
             var nodes: [[UInt8]] = []
             try txn.forEach(in: dbs.nodes, range: .prefix(prefix)) { key, _ in
                 nodes.append(Array(key))
@@ -258,7 +263,7 @@ extension MemoryStore {
                 if key.count == 8, let slot = UInt32(bigEndianBytes: key, at: 4), !live.contains(slot) { vectors.append(Array(key)) }
                 return .continue
             }
-            return (nodes, vectors)
+            return (nodes, vectors, try LexicalLoader.recompute(txn, dbs, StoredNamespace(id: old.id, config: config)))
         }
         var set = WriteSet(dbs)
         for key in oldNodes { set.delete(key, in: dbs.nodes) }
@@ -270,7 +275,9 @@ extension MemoryStore {
         if config != old.config {
             set.put(try RecordCodec.encode(StoredNamespace(id: old.id, config: config)), key: Array(config.name.utf8), in: dbs.namespaces)
         }
+        lexical.write(to: &set, namespace: old.id)
         let counters = try currentCounters()
         try commit(set, from: counters, to: counters)
+        return lexical.table ?? LexicalTable(options: config.lexical)
     }
 }

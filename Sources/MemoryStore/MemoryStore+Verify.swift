@@ -1,4 +1,5 @@
 import HNSW
+import Lexical
 import LMDB
 
 /// What `MemoryStore.verify()` found.
@@ -37,8 +38,10 @@ extension MemoryStore {
     /// point to existing, non-free slots of a high enough level; graph state counts, entry
     /// point and top level agree with the nodes; the audit log runs 1…last without gaps,
     /// matches the counter, and its two indexes list exactly its events; each entry is what
-    /// its latest audit event recorded (usage counters aside); and each in-memory
-    /// index equals its persisted graph (records and state) and is structurally sound.
+    /// its latest audit event recorded (usage counters aside); each entry has a lexical
+    /// document equal to its text's terms and each document an entry, with statistics that
+    /// agree; and each in-memory index (graph and lexical) equals its persisted form and is
+    /// structurally sound.
     ///
     /// Runs in two read transactions: the comparison with the in-memory indexes holds the
     /// write lock (writes wait) so memory and disk are compared at the same commit; the rest
@@ -127,7 +130,28 @@ extension MemoryStore {
             if storedCount != indexCount {
                 report.add("\(name): \(storedCount) stored graph nodes, the index has \(indexCount)")
             }
+            try compareLexical(txn, ns, name, &report)
         }
+    }
+
+    /// The namespace's in-memory lexical index against its stored documents. O(Σ terms).
+    private func compareLexical(_ txn: Transaction, _ ns: NamespaceHandle, _ name: String,
+                                _ report: inout VerificationReport) throws {
+        var storedCount = 0
+        var differing: [UInt64] = []
+        try ns.lexical.read { index in
+            try txn.forEach(in: dbs.lexicalDocuments, range: .prefix(Keys.namespace(ns.id))) { key, value in
+                guard key.count == 12, let id = UInt64(bigEndianBytes: key, at: 4),
+                      let stored = try? LexicalRecordCodec.decode(value, what: "") else { return .continue }
+                storedCount += 1
+                if index.document(id) != stored { differing.append(id) }
+                return .continue
+            }
+            if index.documentCount != storedCount {
+                report.add("\(name): \(storedCount) stored lexical documents, the in-memory lexical index has \(index.documentCount)")
+            }
+        }
+        for id in differing.prefix(10) { report.add("\(name): entry \(id): the in-memory lexical index differs from its stored document") }
     }
 
     /// Whether a stored graph state describes the index's graph. The generator state is not
@@ -149,6 +173,9 @@ extension MemoryStore {
         var entrySlots: [UInt64: UInt32] = [:]
         var nodes: [UInt32: HNSWNodeRecord] = [:]
         var vectorSlots: Set<UInt32> = []
+        /// Entries with a lexical record, and the Σ of those records' lengths.
+        var lexicalIDs: Set<UInt64> = []
+        var lexicalLength: UInt64 = 0
     }
 
     private func checkRecords(_ txn: Transaction, _ report: inout VerificationReport) throws {
@@ -191,6 +218,7 @@ extension MemoryStore {
         var digests: [UInt64: Int] = [:]
         try scanEntries(txn, &scans, &report, &maxEntryID, &digests)
         try scanGraph(txn, &scans, &report)
+        try scanLexical(txn, &scans, &report)
         for id in scans.keys.sorted() { checkNamespace(txn, id, scans[id]!, &report) }
         try scanAudit(txn, counters, &report, &maxEntryID, digests)
         if let counters, maxEntryID >= counters.nextEntryID {
@@ -233,6 +261,57 @@ extension MemoryStore {
                 report.add("\(error)")
             }
             return .continue
+        }
+    }
+
+    /// Each lexical record against its entry's text (tokenised again under the namespace's
+    /// options), each entry against its record, and each namespace's statistics against the
+    /// records. O(entries·text).
+    private func scanLexical(_ txn: Transaction, _ scans: inout [UInt32: Scan], _ report: inout VerificationReport) throws {
+        try txn.forEach(in: dbs.lexicalDocuments) { key, value in
+            guard key.count == 12, let ns = UInt32(bigEndianBytes: key), let id = UInt64(bigEndianBytes: key, at: 4) else {
+                report.add("lexical documents: key of \(key.count) bytes")
+                return .continue
+            }
+            guard let scan = scans[ns] else {
+                report.add("lexical document of entry \(id) belongs to namespace id \(ns), which does not exist")
+                return .continue
+            }
+            let name = "namespace \"\(scan.name)\""
+            do {
+                let document = try LexicalRecordCodec.decode(value, what: "\(name): entry \(id)")
+                scans[ns]!.lexicalIDs.insert(id)
+                scans[ns]!.lexicalLength += UInt64(document.length)
+                guard let bytes = try txn.get(Keys.entry(ns, id), in: dbs.entries) else {
+                    report.add("\(name): lexical document of entry \(id), which does not exist")
+                    return .continue
+                }
+                guard let entry = try? RecordCodec.decode(MemoryEntry.self, from: bytes, what: "") else { return .continue }
+                let expected = LexicalDocument(terms: LexicalTokenizer(options: scan.config.lexical).terms(of: entry.text))
+                if expected != document {
+                    report.add("\(name): lexical document of entry \(id) does not match its text (run engram index rebuild)")
+                }
+            } catch {
+                report.add("\(error)")
+            }
+            return .continue
+        }
+        for (ns, scan) in scans.sorted(by: { $0.key < $1.key }) {
+            let name = "namespace \"\(scan.name)\""
+            for id in scan.entrySlots.keys.sorted() where !scan.lexicalIDs.contains(id) {
+                report.add("\(name): entry \(id) has no lexical document")
+            }
+            let actual = LexicalStatistics(documents: UInt64(scan.lexicalIDs.count), totalLength: scan.lexicalLength)
+            do {
+                let stored = try txn.get(Keys.namespace(ns), in: dbs.lexicalStatistics)
+                    .map { try LexicalStatistics(decoding: $0, what: name) } ?? LexicalStatistics(documents: 0, totalLength: 0)
+                if stored != actual {
+                    report.add("\(name): lexical statistics say \(stored.documents) documents of total length \(stored.totalLength), "
+                        + "the records hold \(actual.documents) of \(actual.totalLength)")
+                }
+            } catch {
+                report.add("\(error)")
+            }
         }
     }
 

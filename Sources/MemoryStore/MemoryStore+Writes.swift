@@ -7,7 +7,7 @@ import HNSW
 import LMDB
 
 /// Entry writes. Each is one LMDB transaction holding the entry, the graph changes, the
-/// vector and the audit event, run inside an `HNSWIndex.write` batch so that a failed commit
+/// vector, the lexical document and statistics, and the audit event, run inside an `HNSWIndex.write` batch so that a failed commit
 /// rolls the index back (see `MemoryStore`).
 extension MemoryStore {
     /// Creates an entry in `namespace` from `draft`, indexed under `vector`.
@@ -52,7 +52,9 @@ extension MemoryStore {
                 let slots = delta.liveSlots
                 var set = WriteSet(dbs)
                 var results: [WriteResult] = []
+                var lexical: [LexicalChange] = []
                 results.reserveCapacity(items.count)
+                lexical.reserveCapacity(items.count)
                 for (offset, item) in items.enumerated() {
                     let id = counters.nextEntryID + UInt64(offset)
                     guard let slot = slots[id] else { throw MemoryStoreError.corrupt("index returned no slot for entry \(id)") }
@@ -61,10 +63,13 @@ extension MemoryStore {
                     try set.putEntry(entry, namespace: ns.id, new: true)
                     try set.appendAudit(AuditEvent(sequence: sequence, kind: .created, time: context.time, actor: context.actor,
                                                    namespace: name, entryID: id, before: nil, after: entry, reason: context.reason))
+                    lexical.append(LexicalChange(key: id, document: ns.lexical.document(of: entry.text)))
                     results.append(WriteResult(entry: entry, sequence: sequence))
                 }
                 set.addGraphDelta(delta, namespace: ns.id)
+                addLexical(lexical, to: ns, set: &set)
                 try commit(set, from: counters, to: next)
+                ns.lexical.apply(lexical)
                 return results
             }
         }
@@ -112,6 +117,9 @@ extension MemoryStore {
             let sequence = counters.nextSequence
             let next = try counters.advanced(events: 1)
 
+            // The terms change only with the text.
+            let lexical = after.text == before.text ? [] : [LexicalChange(key: id, document: ns.lexical.document(of: after.text))]
+
             func finish(_ delta: HNSWDelta?) throws -> WriteResult {
                 var set = WriteSet(dbs)
                 if let delta {
@@ -122,7 +130,9 @@ extension MemoryStore {
                 try set.putEntry(after, namespace: ns.id, new: false)
                 try set.appendAudit(AuditEvent(sequence: sequence, kind: kind, time: context.time, actor: context.actor,
                                                namespace: name, entryID: id, before: before, after: after, reason: context.reason))
+                addLexical(lexical, to: ns, set: &set)
                 try commit(set, from: counters, to: next)
+                ns.lexical.apply(lexical)
                 return WriteResult(entry: after, sequence: sequence)
             }
 
@@ -171,8 +181,10 @@ extension MemoryStore {
                 batch.remove(id)
                 let delta = batch.delta()
                 var set = WriteSet(dbs)
+                let lexical = [LexicalChange(key: id, document: nil)]
                 set.delete(Keys.entry(ns.id, id), in: dbs.entries)
                 set.addGraphDelta(delta, namespace: ns.id)
+                addLexical(lexical, to: ns, set: &set)
                 var event = AuditEvent(sequence: sequence, kind: kind, time: context.time, actor: context.actor,
                                        namespace: name, entryID: id, before: before, after: nil, reason: context.reason)
                 if hard {
@@ -181,6 +193,7 @@ extension MemoryStore {
                 }
                 try set.appendAudit(event)
                 try commit(set, from: counters, to: next)
+                ns.lexical.apply(lexical)
                 return WriteResult(entry: before, sequence: sequence)
             }
             consolidate(ns, force: hard)

@@ -167,11 +167,13 @@ public final class MemoryStore: Sendable {
                     } catch {
                         throw MemoryStoreError.corrupt("namespace \"\(name)\": \(error)")
                     }
-                    handles[name] = NamespaceHandle(id: stored.id, config: stored.config, index: empty, indexLoaded: false)
+                    handles[name] = NamespaceHandle(id: stored.id, config: stored.config, index: empty,
+                                                    lexical: LexicalTable(options: stored.config.lexical), indexLoaded: false)
                     continue
                 }
                 handles[name] = NamespaceHandle(id: stored.id, config: stored.config,
-                                                index: try GraphLoader.load(txn, dbs, stored))
+                                                index: try GraphLoader.load(txn, dbs, stored),
+                                                lexical: try LexicalLoader.load(txn, dbs, stored))
             }
             return handles
         }
@@ -201,19 +203,21 @@ public final class MemoryStore: Sendable {
     }
 }
 
-/// A loaded namespace: its configuration, key prefix and index.
+/// A loaded namespace: its configuration, key prefix and indexes.
 final class NamespaceHandle: Sendable {
     let id: UInt32
     let config: NamespaceConfig
     let index: HNSWIndex
+    let lexical: LexicalTable
     /// `false` when the store was opened without indexes and this one is not rebuilt yet:
-    /// `index` is then empty and must not be searched or written.
+    /// `index` and `lexical` are then empty and must not be searched or written.
     let indexLoaded: Bool
 
-    init(id: UInt32, config: NamespaceConfig, index: HNSWIndex, indexLoaded: Bool = true) {
+    init(id: UInt32, config: NamespaceConfig, index: HNSWIndex, lexical: LexicalTable, indexLoaded: Bool = true) {
         self.id = id
         self.config = config
         self.index = index
+        self.lexical = lexical
         self.indexLoaded = indexLoaded
     }
 }

@@ -19,21 +19,42 @@ public struct NamespaceConfig: Sendable, Equatable, Codable {
     public var embedderID: String?
     /// Set by the store on creation.
     public var createdAt: Date
+    /// Tokenisation and BM25 parameters of the lexical index.
+    public var lexical: LexicalOptions
+    /// The mode of a text search that names none, and the fusion of hybrid searches.
+    public var search: SearchDefaults
 
     public init(name: String, dimension: Int, metric: Metric = .cosine, parameters: HNSWParameters = HNSWParameters(),
-                embedderID: String? = nil, createdAt: Date = Date()) {
+                embedderID: String? = nil, createdAt: Date = Date(), lexical: LexicalOptions = LexicalOptions(),
+                search: SearchDefaults = SearchDefaults()) {
         self.name = name
         self.dimension = dimension
         self.metric = metric
         self.parameters = parameters
         self.embedderID = embedderID
         self.createdAt = createdAt
+        self.lexical = lexical
+        self.search = search
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, dimension, metric, parameters
+        case name, dimension, metric, parameters, lexical, search
         case embedderID = "embedder_id"
         case createdAt = "created_at"
+    }
+
+    /// Records written before the lexical index (schema 1) have no `lexical` or `search`:
+    /// they take the defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        dimension = try c.decode(Int.self, forKey: .dimension)
+        metric = try c.decode(Metric.self, forKey: .metric)
+        parameters = try c.decode(HNSWParameters.self, forKey: .parameters)
+        embedderID = try c.decodeIfPresent(String.self, forKey: .embedderID)
+        createdAt = try c.decode(Date.self, forKey: .createdAt)
+        lexical = try c.decodeIfPresent(LexicalOptions.self, forKey: .lexical) ?? LexicalOptions()
+        search = try c.decodeIfPresent(SearchDefaults.self, forKey: .search) ?? SearchDefaults()
     }
 }
 
@@ -43,6 +64,10 @@ public struct NamespaceInfo: Sendable, Equatable {
     /// Entries stored (equals the index's live count in a consistent store).
     public var entryCount: Int
     public var index: HNSWIndex.Statistics
+    /// Distinct terms in the lexical index.
+    public var lexicalTerms: Int = 0
+    /// Bytes the lexical index holds in memory (approximate).
+    public var lexicalBytes: Int = 0
 }
 
 /// The outcome of a write: the entry as stored after it (before it, for deletes) and the

@@ -13,6 +13,8 @@ import LMDB
 /// | `audit` | sequence (UInt64 BE) | record envelope of `AuditEvent` (JSON) |
 /// | `audit_by_namespace` | name + 0x00 + sequence | empty |
 /// | `audit_by_entry` | entry id + sequence | empty |
+/// | `lexical_documents` | namespace id + entry id | `LexicalRecordCodec`: the entry's terms and their counts (binary, CRC-32C) |
+/// | `lexical_stats` | namespace id | `LexicalStatistics`: documents, Σ lengths (binary, CRC-32C) |
 ///
 /// Namespaces get a numeric id (never reused) so entry, node and vector keys are short and a
 /// namespace deleted and created again never meets the old one's records. The audit index by
@@ -20,14 +22,23 @@ import LMDB
 /// re-creation. Big-endian keys make LMDB's byte order numeric order, so prefix scans list a
 /// namespace's entries by id and the audit log by sequence.
 enum Schema {
-    /// Version 1: the layout above. A store with a higher number is refused; a lower one is
-    /// migrated by `migrations` at open.
-    static let currentVersion: UInt32 = 1
+    /// Version 2: the layout above (version 1 had no lexical index). A store with a higher
+    /// number is refused; a lower one is migrated by `migrations` at open.
+    static let currentVersion: UInt32 = 2
 
     /// Migration steps: `migrations[v]` upgrades a version-`v` store to `v + 1` inside the
-    /// open's write transaction. Empty while version 1 is the only one; the open path already
-    /// runs them in order, so adding version 2 means adding one entry here.
-    static let migrations: [UInt32: @Sendable (WriteTransaction, Databases) throws -> Void] = [:]
+    /// open's write transaction.
+    static let migrations: [UInt32: @Sendable (WriteTransaction, Databases) throws -> Void] = [
+        // 1 → 2: the lexical index of every namespace, from its entries' texts, with the
+        // default options (the namespace records of version 1 have none).
+        1: { txn, dbs in
+            for record in try txn.entries(in: dbs.namespaces) {
+                let name = String(decoding: record.key, as: UTF8.self)
+                let stored = try RecordCodec.decode(StoredNamespace.self, from: record.value, what: "namespace \"\(name)\"")
+                _ = try LexicalLoader.rebuild(txn, dbs, stored)
+            }
+        },
+    ]
 
     enum Meta {
         static let schemaVersion = Array("schema_version".utf8)
@@ -37,7 +48,7 @@ enum Schema {
     }
 
     static let names = ["meta", "namespaces", "entries", "graph_nodes", "vectors", "graph_state",
-                        "audit", "audit_by_namespace", "audit_by_entry"]
+                        "audit", "audit_by_namespace", "audit_by_entry", "lexical_documents", "lexical_stats"]
 }
 
 /// The database handles, opened once at open.
@@ -51,6 +62,8 @@ struct Databases: Sendable {
     let audit: Database
     let auditByNamespace: Database
     let auditByEntry: Database
+    let lexicalDocuments: Database
+    let lexicalStatistics: Database
     /// Filler records of ``MemoryStore/scrubFreePages()``; empty between scrubs.
     let scrubScratch: Database
 
@@ -64,6 +77,8 @@ struct Databases: Sendable {
         audit = try txn.openDatabase(named: "audit")
         auditByNamespace = try txn.openDatabase(named: "audit_by_namespace")
         auditByEntry = try txn.openDatabase(named: "audit_by_entry")
+        lexicalDocuments = try txn.openDatabase(named: "lexical_documents")
+        lexicalStatistics = try txn.openDatabase(named: "lexical_stats")
         scrubScratch = try txn.openDatabase(named: "scrub_scratch")
     }
 }

@@ -33,7 +33,7 @@ struct SearchResponseEncoderTests {
         struct Seed: Encodable { let entry: MemoryEntry; let distance: Float; let similarity: Double; let score: Double }
         let data = try JSONEncoder().encode(Seed(entry: entry, distance: distance, similarity: similarity, score: score))
         let decoded = try JSONDecoder().decode(SearchHit.self, from: data)
-        #expect(decoded.entry == entry && decoded.distance.bitPattern == distance.bitPattern)
+        #expect(decoded.entry == entry && decoded.distance?.bitPattern == distance.bitPattern)
         return decoded
     }
 

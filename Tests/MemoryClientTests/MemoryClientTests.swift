@@ -136,7 +136,7 @@ struct MemoryClientTests {
             #expect(byVector.map(\.entry.id) == [gamma.entry.id])
             let byOwn = try await client.search(in: "s", SearchRequest(vector: own, k: 1))
             #expect(byOwn.map(\.entry.id) == [custom.entry.id])
-            #expect(abs(byOwn[0].similarity - 1) < 1e-5)
+            #expect(abs((byOwn[0].similarity ?? 0) - 1) < 1e-5)
             let filtered = try await client.search(in: "s", SearchRequest(text: "gamma delta", k: 3,
                                                                           filter: SearchFilter(tagsAny: ["a"])))
             #expect(filtered.map(\.entry.id) == [alpha.entry.id])

@@ -19,10 +19,10 @@ import Testing
             #expect(byNew.first?.entry.id == id)
             #expect(try #require(byNew.first?.similarity) > 0.999)
             // The old text now finds the other entry first, and the edited one only as a weak match.
-            let byOld = try h.engine.search(namespace: "n", SearchRequest(text: "alpha beta gamma", k: 2))
+            let byOld = try h.engine.search(namespace: "n", SearchRequest(text: "alpha beta gamma", k: 2, mode: .vector))
             #expect(byOld.first?.entry.id == other.entry.id)
             let weak = byOld.first { $0.entry.id == id }
-            #expect(weak.map { $0.similarity < 0.5 } ?? true)
+            #expect(weak.map { ($0.similarity ?? 0) < 0.5 } ?? true)
             let event = try #require(try h.engine.history(namespace: "n", id: id).events.last)
             #expect(event.kind == .updated && event.actor == "alice" && event.reason == "fix")
             #expect(event.before?.text == "alpha beta gamma" && event.after?.text == "kiwi mango papaya")
@@ -96,8 +96,8 @@ import Testing
             #expect(last.kind == .reverted && last.sequence == reverted.sequence && last.actor == "carol")
             #expect(last.reason == "revert to version 1")
             // Re-indexed under the old text.
-            let hit = try #require(try h.engine.search(namespace: "n", SearchRequest(text: "lunch is at noon", k: 1)).first)
-            #expect(hit.entry.id == id && hit.similarity > 0.999)
+            let hit = try #require(try h.engine.search(namespace: "n", SearchRequest(text: "lunch is at noon", k: 1, mode: .vector)).first)
+            #expect(hit.entry.id == id && (hit.similarity ?? 0) > 0.999)
             // A version the entry never had, and one it has but in another namespace.
             #expect(errorCode { _ = try h.engine.revert(namespace: "n", id: id, toVersion: 99) } == "not_found")
             #expect(errorCode { _ = try h.engine.revert(namespace: "n", id: id, toVersion: 0) } == "not_found")

@@ -26,7 +26,10 @@ struct DocumentSchemaTests {
     static func namespace(full: Bool) -> Namespace {
         Namespace(name: "kb", dimension: 384, metric: .cosine, parameters: parameters,
                   embedderID: full ? "all-MiniLM-L6-v2" : nil, createdAt: date, entryCount: 10, deletedNodes: 1,
-                  freeSlots: 1, maxLevel: 2, indexBytes: 4096)
+                  freeSlots: 1, maxLevel: 2, indexBytes: 4096,
+                  lexical: LexicalOptions(stemming: full ? .none : .english, stopWords: full ? .none : .english, k1: 1.2, b: 0.75),
+                  search: SearchDefaults(mode: full ? .lexical : .hybrid, fusion: full ? .rrf : .blend),
+                  lexicalTerms: 120, lexicalBytes: 9000)
     }
 
     static func job(full: Bool) -> Job {
@@ -56,7 +59,10 @@ struct DocumentSchemaTests {
         let exported = ExportedEntry(entry: entry(full: true), vector: [0.5, -1, 2])
         var result: [(String, [UInt8])] = []
         for full in [true, false] {
-            let hit = SearchHit(entry: entry(full: full), distance: 0.25, similarity: 0.75, score: 0.8)
+            let hit = full
+                ? SearchHit(entry: entry(full: full), distance: 0.25, similarity: 0.75, score: 0.8,
+                            components: ScoreComponents(vector: 0.75, lexical: 3.5, fused: 0.8))
+                : SearchHit(entry: entry(full: full), distance: nil, similarity: nil, score: 3.5)
             result += [
                 ("MemoryEntry", try encode(entry(full: full))),
                 ("WriteOutcome", try encode(WriteOutcome(entry: entry(full: full), sequence: 9))),
@@ -83,7 +89,10 @@ struct DocumentSchemaTests {
                 ("SearchRequest", try encode(SearchRequest(text: full ? nil : "tea", vector: full ? [1, 0] : nil,
                                                            k: full ? 5 : nil, ef: full ? 64 : nil, filter: full ? filter : nil,
                                                            rank: full ? RankOptions(similarity: 1, confidence: 0.2, recency: 0.1,
-                                                                                    recencyHalfLife: 60) : nil))),
+                                                                                    recencyHalfLife: 60) : nil,
+                                                           mode: full ? .hybrid : nil,
+                                                           fusion: full ? FusionOptions(method: .rrf, vectorWeight: 1, lexicalWeight: 2,
+                                                                                        rrfK: 30, candidates: 40) : nil))),
                 ("RememberRequest", try encode(Audited(RememberRequest(text: "tea", vector: full ? [1, 0] : nil,
                                                                        tags: full ? ["a"] : [], confidence: full ? 0.9 : nil,
                                                                        pinned: full, expiresAt: full ? date : nil),
@@ -98,7 +107,8 @@ struct DocumentSchemaTests {
                 ("FeedbackRequest", try encode(FeedbackRequest(signal: .notUseful, actor: full ? "a" : nil,
                                                                reason: full ? "r" : nil))),
                 ("NamespaceRequest", try encode(full ? NamespaceRequest(dimension: 32, metric: .l2,
-                                                                        parameters: HNSWParametersInput(parameters))
+                                                                        parameters: HNSWParametersInput(parameters),
+                                                                        lexical: LexicalOptions(), search: SearchDefaults())
                                                      : NamespaceRequest())),
                 ("RebuildRequest", try encode(full ? RebuildRequest(namespace: "kb", m: 8, efConstruction: 100)
                                                    : RebuildRequest())),
@@ -133,7 +143,8 @@ struct DocumentSchemaTests {
         let covered = Set(try Self.documents().map(\.0))
         // Schemas that only appear inside others, checked through them.
         let nested: Set<String> = ["Evidence", "Metric", "HNSWParameters", "HNSWParametersInput", "TimeRange",
-                                   "SearchFilter", "RankOptions", "RebuildResult", "DamagedRecord"]
+                                   "SearchFilter", "RankOptions", "RebuildResult", "DamagedRecord", "SearchMode",
+                                   "FusionMethod", "LexicalOptions", "SearchDefaults", "FusionOptions", "ScoreComponents"]
         let schemas = Set(doc.root["components"]?["schemas"]?.object?.keys.map { $0 } ?? [])
         #expect(schemas.subtracting(covered).subtracting(nested).isEmpty,
                 "schemas without a document type: \(schemas.subtracting(covered).subtracting(nested).sorted())")

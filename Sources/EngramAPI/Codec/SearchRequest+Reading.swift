@@ -3,7 +3,7 @@ import EngramJSON
 
 extension SearchRequest {
     /// The common search body without its vector — `{"k": 10, "ef": 64}`, maybe with `text`
-    /// — read with ``JSONReader`` instead of `JSONDecoder`; `nil` for anything else (a
+    /// and `mode` — read with ``JSONReader`` instead of `JSONDecoder`; `nil` for anything else (a
     /// `filter` or `rank`, an unknown key, a key given twice, a number that is not a plain
     /// integer, `null`s aside), which the route then decodes strictly with `JSONDecoder`, so
     /// every accepted body means what it meant and every refused one gets the same error.
@@ -27,6 +27,12 @@ extension SearchRequest {
                     case "text":
                         try seen.first(2, key, reader)
                         body.text = reader.consumeNull() ? nil : try reader.string()
+                    case "mode":
+                        try seen.first(3, key, reader)
+                        if !reader.consumeNull() {
+                            guard let mode = SearchMode(rawValue: try reader.string()) else { throw reader.failure("left to JSONDecoder") }
+                            body.mode = mode
+                        }
                     default:
                         throw reader.failure("left to JSONDecoder")
                     }

@@ -174,16 +174,39 @@ private struct Writer {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// One ``SearchHit``: keys `distance`, `entry`, `score`, `similarity`.
+    /// One ``SearchHit``: keys `components`, `distance`, `entry`, `score`, `similarity`, in
+    /// that order; `nil` optionals omitted.
     mutating func hit(_ hit: SearchHit) throws(SearchResponseEncoder.Failure) {
-        raw("{\"distance\":")
-        try float(hit.distance, field: "distance")
-        raw(",\"entry\":")
+        byte(UInt8(ascii: "{"))
+        if let components = hit.components {
+            raw("\"components\":{")
+            var first = true
+            let members: [(key: StaticString, name: String, value: Double?)] = [
+                ("\"fused\":", "fused", components.fused), ("\"lexical\":", "lexical", components.lexical),
+                ("\"vector\":", "vector", components.vector),
+            ]
+            for member in members {
+                guard let value = member.value else { continue }
+                if !first { byte(UInt8(ascii: ",")) }
+                first = false
+                raw(member.key)
+                try double(value, field: member.name)
+            }
+            raw("},")
+        }
+        if let distance = hit.distance {
+            raw("\"distance\":")
+            try float(distance, field: "distance")
+            byte(UInt8(ascii: ","))
+        }
+        raw("\"entry\":")
         try entry(hit.entry)
         raw(",\"score\":")
         try double(hit.score, field: "score")
-        raw(",\"similarity\":")
-        try double(hit.similarity, field: "similarity")
+        if let similarity = hit.similarity {
+            raw(",\"similarity\":")
+            try double(similarity, field: "similarity")
+        }
         byte(UInt8(ascii: "}"))
     }
 

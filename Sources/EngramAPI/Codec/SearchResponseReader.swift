@@ -39,6 +39,7 @@ public enum SearchResponseReader {
 
     private static func hit(_ reader: inout JSONReader, dates: inout DateParser) throws(JSONReader.Failure) -> SearchHit {
         var entry: MemoryEntry?, distance: Float?, similarity: Double?, score: Double?
+        var components: ScoreComponents?
         var seen = SeenKeys()
         try reader.forEachMember { (reader, key) throws(JSONReader.Failure) in
             switch key {
@@ -50,11 +51,26 @@ public enum SearchResponseReader {
             case "distance": try seen.first(1, key, reader); distance = try reader.float()
             case "similarity": try seen.first(2, key, reader); similarity = try reader.double()
             case "score": try seen.first(3, key, reader); score = try reader.double()
+            case "components": try seen.first(4, key, reader); components = try Self.components(&reader)
             default: try reader.skipValue()
             }
         }
-        guard let entry, let distance, let similarity, let score else { throw reader.failure("hit without every field") }
-        return SearchHit(entry: entry, distance: distance, similarity: similarity, score: score)
+        guard let entry, let score else { throw reader.failure("hit without every field") }
+        return SearchHit(entry: entry, distance: distance, similarity: similarity, score: score, components: components)
+    }
+
+    private static func components(_ reader: inout JSONReader) throws(JSONReader.Failure) -> ScoreComponents {
+        var components = ScoreComponents()
+        var seen = SeenKeys()
+        try reader.forEachMember { (reader, key) throws(JSONReader.Failure) in
+            switch key {
+            case "vector": try seen.first(0, key, reader); components.vector = try reader.double()
+            case "lexical": try seen.first(1, key, reader); components.lexical = try reader.double()
+            case "fused": try seen.first(2, key, reader); components.fused = try reader.double()
+            default: try reader.skipValue()
+            }
+        }
+        return components
     }
 }
 

@@ -87,8 +87,8 @@ public enum WireJSON {
 
 extension SearchRequest {
     /// The body's JSON written directly: the same members as ``encode(to:)``, without
-    /// `JSONEncoder` for the text, the numbers and the vector (the optional `filter` and `rank`
-    /// still go through it), which spent most of a search body's encoding time on the
+    /// `JSONEncoder` for the text, the numbers and the vector (the optional `filter`, `rank` and
+    /// `fusion` still go through it), which spent most of a search body's encoding time on the
     /// `vector_b64` string (see docs/performance.md#json-and-wire-codecs).
     public func jsonBytes() throws -> [UInt8] {
         var out: [UInt8] = []
@@ -125,6 +125,14 @@ extension SearchRequest {
         if let rank {
             key("rank")
             out.append(contentsOf: try WireJSON.encoder().encode(rank))
+        }
+        if let mode {
+            key("mode")
+            WireJSON.appendString(mode.rawValue, to: &out)
+        }
+        if let fusion {
+            key("fusion")
+            out.append(contentsOf: try WireJSON.encoder().encode(fusion))
         }
         out.append(UInt8(ascii: "}"))
         return out

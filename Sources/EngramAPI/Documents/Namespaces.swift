@@ -89,14 +89,21 @@ public struct NamespaceRequest: Sendable, Hashable, Codable {
     public var dimension: Int?
     public var metric: Metric?
     public var parameters: HNSWParametersInput?
+    /// The lexical index's tokenisation and BM25 parameters (absent members: defaults).
+    public var lexical: LexicalOptions?
+    /// The default search mode and fusion (absent members: defaults).
+    public var search: SearchDefaults?
 
-    public init(dimension: Int? = nil, metric: Metric? = nil, parameters: HNSWParametersInput? = nil) {
+    public init(dimension: Int? = nil, metric: Metric? = nil, parameters: HNSWParametersInput? = nil,
+                lexical: LexicalOptions? = nil, search: SearchDefaults? = nil) {
         self.dimension = dimension
         self.metric = metric
         self.parameters = parameters
+        self.lexical = lexical
+        self.search = search
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case dimension, metric, parameters }
+    enum CodingKeys: String, CodingKey, CaseIterable { case dimension, metric, parameters, lexical, search }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -104,6 +111,8 @@ public struct NamespaceRequest: Sendable, Hashable, Codable {
         dimension = try c.decodeIfPresent(Int.self, forKey: .dimension)
         metric = try c.decodeIfPresent(Metric.self, forKey: .metric)
         parameters = try c.decodeIfPresent(HNSWParametersInput.self, forKey: .parameters)
+        lexical = try c.decodeIfPresent(LexicalOptions.self, forKey: .lexical)
+        search = try c.decodeIfPresent(SearchDefaults.self, forKey: .search)
     }
 }
 
@@ -123,9 +132,17 @@ public struct Namespace: Sendable, Hashable, Codable {
     public var maxLevel: Int
     /// Bytes the index holds in memory.
     public var indexBytes: Int
+    public var lexical: LexicalOptions
+    public var search: SearchDefaults
+    /// Distinct terms in the lexical index.
+    public var lexicalTerms: Int
+    /// Bytes the lexical index holds in memory (approximate).
+    public var lexicalBytes: Int
 
     public init(name: String, dimension: Int, metric: Metric, parameters: HNSWParameters, embedderID: String?,
-                createdAt: Date, entryCount: Int, deletedNodes: Int, freeSlots: Int, maxLevel: Int, indexBytes: Int) {
+                createdAt: Date, entryCount: Int, deletedNodes: Int, freeSlots: Int, maxLevel: Int, indexBytes: Int,
+                lexical: LexicalOptions = LexicalOptions(), search: SearchDefaults = SearchDefaults(),
+                lexicalTerms: Int = 0, lexicalBytes: Int = 0) {
         self.name = name
         self.dimension = dimension
         self.metric = metric
@@ -137,10 +154,16 @@ public struct Namespace: Sendable, Hashable, Codable {
         self.freeSlots = freeSlots
         self.maxLevel = maxLevel
         self.indexBytes = indexBytes
+        self.lexical = lexical
+        self.search = search
+        self.lexicalTerms = lexicalTerms
+        self.lexicalBytes = lexicalBytes
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, dimension, metric, parameters
+        case name, dimension, metric, parameters, lexical, search
+        case lexicalTerms = "lexical_terms"
+        case lexicalBytes = "lexical_bytes"
         case embedderID = "embedder_id"
         case createdAt = "created_at"
         case entryCount = "entry_count"

@@ -8,7 +8,7 @@ import Foundation
 /// The vector travels as `vector_b64` or `vector` and is taken out of the body before the
 /// rest is decoded (see ``VectorBodySplitter``), so ``init(from:)`` reads neither.
 extension SearchRequest: Codable {
-    enum CodingKeys: String, CodingKey, CaseIterable { case text, k, ef, filter, rank }
+    enum CodingKeys: String, CodingKey, CaseIterable { case text, k, ef, filter, rank, mode, fusion }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -16,7 +16,9 @@ extension SearchRequest: Codable {
         self.init(text: try c.decodeIfPresent(String.self, forKey: .text), vector: nil,
                   k: try c.decodeIfPresent(Int.self, forKey: .k), ef: try c.decodeIfPresent(Int.self, forKey: .ef),
                   filter: try c.decodeIfPresent(SearchFilter.self, forKey: .filter),
-                  rank: try c.decodeIfPresent(RankOptions.self, forKey: .rank))
+                  rank: try c.decodeIfPresent(RankOptions.self, forKey: .rank),
+                  mode: try c.decodeIfPresent(SearchMode.self, forKey: .mode),
+                  fusion: try c.decodeIfPresent(FusionOptions.self, forKey: .fusion))
     }
 
     /// The members given, the vector as `vector_b64` (see also ``jsonBytes()``).
@@ -27,6 +29,8 @@ extension SearchRequest: Codable {
         try c.encodeIfPresent(ef, forKey: .ef)
         try c.encodeIfPresent(filter, forKey: .filter)
         try c.encodeIfPresent(rank, forKey: .rank)
+        try c.encodeIfPresent(mode, forKey: .mode)
+        try c.encodeIfPresent(fusion, forKey: .fusion)
         try encoder.encodeVectorB64(vector)
     }
 }

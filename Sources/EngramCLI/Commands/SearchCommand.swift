@@ -7,11 +7,13 @@ import EngramAPI
 
 struct SearchCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
-        commandName: "search", abstract: "Find the entries closest to a text or a vector.",
+        commandName: "search", abstract: "Find the entries that best match a text or a vector.",
         discussion: """
-            Results are ordered by similarity (cosine), or by the ranking score with --rank \
-            (similarity blended with confidence and recency, weights from the daemon's configuration). \
-            Every filter given must hold.
+            A text query runs in the namespace's default mode (hybrid unless it was created otherwise) \
+            or in --mode: vector (embedding similarity), lexical (BM25 over the words) or hybrid (both, \
+            fused). A vector query is always a vector search. Results are ordered by the mode's score, \
+            or by the ranking score with --rank (relevance blended with confidence and recency, \
+            weights from the daemon's configuration). Every filter given must hold.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -44,14 +46,19 @@ struct SearchCommand: ConsoleCommand {
     @Option(help: ArgumentHelp("Any further filter in the API's JSON form; the flags above are added to it.",
                                valueName: "json"))
     var filter: String?
-    @Flag(help: "Rank by similarity, confidence and recency instead of similarity alone.")
+    @Flag(help: "Rank by relevance, confidence and recency instead of relevance alone.")
     var rank = false
+    @Option(help: ArgumentHelp("Retrieval of a text query (default: the namespace's).", valueName: "vector|lexical|hybrid"))
+    var mode: SearchMode?
+    @Option(help: ArgumentHelp("How hybrid mode fuses its rankings (default: the namespace's).", valueName: "blend|rrf"))
+    var fusion: FusionMethod?
 
     func validate() throws {
         if (query == nil) == (vectorFile == nil) { throw ValidationError("give a query text or --vector-file, not both") }
         guard k >= 1 else { throw ValidationError("-k must be at least 1") }
         if let ef, ef < 1 { throw ValidationError("--ef must be at least 1") }
         if let filter { _ = try ArgumentParsing.filter(filter) }
+        if vectorFile != nil, let mode, mode != .vector { throw ValidationError("--mode \(mode.rawValue) needs a query text") }
     }
 
     func execute(on console: Console) async throws {
@@ -64,7 +71,8 @@ struct SearchCommand: ConsoleCommand {
         let request = SearchRequest(
             text: try query.map(ArgumentParsing.text),
             vector: try vectorFile.map { path throws(CLIFailure) in try VectorFile.read(path: path, format: vectorFormat) },
-            k: k, ef: ef, filter: searchFilter.isEmpty ? nil : searchFilter, rank: rank ? RankOptions() : nil)
+            k: k, ef: ef, filter: searchFilter.isEmpty ? nil : searchFilter, rank: rank ? RankOptions() : nil,
+            mode: mode, fusion: fusion.map { FusionOptions(method: $0) })
         let client = connection.client(console)
         let hits = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
             try await client.search(in: scope.namespace, request)
@@ -74,16 +82,24 @@ struct SearchCommand: ConsoleCommand {
         console.out.write(Self.table(hits, ranked: rank, now: console.now(), wide: output.wide))
     }
 
-    /// One row per hit, best first.
+    /// One row per hit, best first: the similarity (SIM) and BM25 score (LEX) where the mode
+    /// computed them, and the score the hits are ordered by when it is neither.
     static func table(_ hits: [SearchHit], ranked: Bool, now: Date, wide: Bool) -> String {
-        var columns: [TableRenderer.Column] = [.init("#", .right), .init("ID", .right), .init("SIM", .right)]
-        if ranked { columns.append(.init("SCORE", .right)) }
+        let showSimilarity = hits.contains { $0.similarity != nil }
+        let showLexical = hits.contains { $0.components?.lexical != nil }
+        let showScore = ranked || hits.contains { $0.components?.fused != nil }
+        var columns: [TableRenderer.Column] = [.init("#", .right), .init("ID", .right)]
+        if showSimilarity { columns.append(.init("SIM", .right)) }
+        if showLexical { columns.append(.init("LEX", .right)) }
+        if showScore { columns.append(.init("SCORE", .right)) }
         columns += [.init("CONF", .right), .init("TAGS", maxWidth: wide ? nil : 24), .init("UPDATED"),
                     .init("TEXT", maxWidth: wide ? nil : 60)]
         var table = TableRenderer(columns)
         for (index, hit) in hits.enumerated() {
-            var row = ["\(index + 1)", "\(hit.entry.id)", ValueFormatting.fixed(hit.similarity, digits: 3)]
-            if ranked { row.append(ValueFormatting.fixed(hit.score, digits: 3)) }
+            var row = ["\(index + 1)", "\(hit.entry.id)"]
+            if showSimilarity { row.append(hit.similarity.map { ValueFormatting.fixed($0, digits: 3) } ?? "-") }
+            if showLexical { row.append(hit.components?.lexical.map { ValueFormatting.fixed($0, digits: 2) } ?? "-") }
+            if showScore { row.append(ValueFormatting.fixed(hit.score, digits: 3)) }
             row += [ValueFormatting.confidence(hit.entry.confidence), hit.entry.tags.joined(separator: ","),
                     ValueFormatting.time(hit.entry.updatedAt, now: now, wide: wide), hit.entry.text]
             table.append(row)
@@ -93,6 +109,8 @@ struct SearchCommand: ConsoleCommand {
 }
 
 extension VectorFile.Format: ExpressibleByArgument {}
+extension SearchMode: ExpressibleByArgument {}
+extension FusionMethod: ExpressibleByArgument {}
 
 /// `POST …/search`'s document.
 struct HitsJSON: Encodable {

@@ -18,10 +18,12 @@ import Prometheus
 /// | `engram_store_map_size_bytes` | | LMDB map size (grows on demand) |
 /// | `engram_store_used_bytes` | | bytes of the map in use (free pages included) |
 /// | `engram_store_readers_active` | | live LMDB read transactions |
+/// | `engram_store_database_bytes` | `database` | bytes of pages each record kind takes (e.g. `lexical_documents`) |
+/// | `engram_namespace_lexical_bytes` | `namespace` | bytes the lexical index holds in memory |
 ///
 /// A namespace deleted since the last scrape has no series at all.
 /// Cost: O(namespaces) shared-lock reads of index statistics, one `mdb_env_info`, one
-/// `stat(2)`. The store figures are omitted from a scrape if `mdb_env_info` fails.
+/// `mdb_stat` per database, one `stat(2)`. The store figures are omitted from a scrape if `mdb_env_info` fails.
 enum EngineGauges {
     static func collector(for engine: MemoryEngine) -> ScrapeMetrics.Collector {
         { registry in collect(engine, into: registry) }
@@ -34,11 +36,19 @@ enum EngineGauges {
         let entries = descriptor("namespace_entries", "Live entries per namespace (expired entries not yet purged included).")
         let deleted = descriptor("namespace_deleted_nodes", "Deleted HNSW nodes awaiting consolidation, per namespace.")
         let indexBytes = descriptor("namespace_index_bytes", "Bytes the namespace's HNSW index holds in memory.")
+        let lexicalBytes = descriptor("namespace_lexical_bytes", "Bytes the namespace's lexical index holds in memory.")
         for namespace in namespaces {
             let labels = [("namespace", namespace.name)]
             registry.makeGauge(descriptor: entries, labels: labels).set(Int64(namespace.entryCount))
             registry.makeGauge(descriptor: deleted, labels: labels).set(Int64(namespace.deletedNodes))
             registry.makeGauge(descriptor: indexBytes, labels: labels).set(Int64(namespace.indexBytes))
+            registry.makeGauge(descriptor: lexicalBytes, labels: labels).set(Int64(namespace.lexicalBytes))
+        }
+        if let sizes = try? engine.store.databaseBytes() {
+            let database = descriptor("store_database_bytes", "Bytes of pages each of the store's databases holds.")
+            for (name, bytes) in sizes.sorted(by: { $0.key < $1.key }) {
+                registry.makeGauge(descriptor: database, labels: [("database", name)]).set(Int64(bytes))
+            }
         }
 
         if let info = try? engine.store.storageInfo() {
