@@ -104,6 +104,7 @@ extension ExportedEntry {
         ImportItem(id: id, draft: MemoryDraft(
             text: text, tags: tags, metadata: metadata, source: source, confidence: confidence, evidence: evidence,
             pinned: pinned, createdAt: createdAt, updatedAt: updatedAt, lastUsedAt: lastUsedAt, useCount: useCount,
-            version: version, expiresAt: expiresAt), vector: vector)
+            version: version, expiresAt: expiresAt, occurredAt: occurredAt, validFrom: validFrom, validTo: validTo,
+            thread: thread, position: position), vector: vector)
     }
 }

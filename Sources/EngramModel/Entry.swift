@@ -61,6 +61,18 @@ public struct MemoryEntry: Sendable, Hashable, Codable {
     public var useCount: UInt64
     public var version: UInt64
     public var expiresAt: Date?
+    /// When the fact happened or was said (event time); defaults to `createdAt`. Recency
+    /// ranking counts from it, and the prompt service renders it ("said on 8 May 2023").
+    public var occurredAt: Date
+    /// When the fact starts to hold, if it is not always true.
+    public var validFrom: Date?
+    /// When the fact stops holding (inclusive), if it does.
+    public var validTo: Date?
+    /// The conversation, document or stream the entry belongs to (1–128 bytes), so a search
+    /// can return the entries around a hit (`context`).
+    public var thread: String?
+    /// Its place in `thread` (ascending); `nil`: after every positioned entry, in id order.
+    public var position: Int64?
     /// The HNSW slot holding its vector; changes when the vector does.
     public package(set) var slot: UInt32
 
@@ -81,15 +93,45 @@ public struct MemoryEntry: Sendable, Hashable, Codable {
         useCount = draft.useCount
         version = draft.version
         expiresAt = draft.expiresAt
+        occurredAt = draft.occurredAt ?? draft.createdAt
+        validFrom = draft.validFrom
+        validTo = draft.validTo
+        thread = draft.thread
+        position = draft.position
     }
 
     package enum CodingKeys: String, CodingKey {
-        case id, namespace, text, tags, metadata, source, confidence, evidence, pinned, version, slot
+        case id, namespace, text, tags, metadata, source, confidence, evidence, pinned, version, slot, thread, position
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case lastUsedAt = "last_used_at"
         case useCount = "use_count"
         case expiresAt = "expires_at"
+        case occurredAt = "occurred_at"
+        case validFrom = "valid_from"
+        case validTo = "valid_to"
+    }
+
+    /// Every field required but the optional ones; `occurred_at`, absent from entries written
+    /// before event time existed, defaults to `created_at`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let createdAt = try c.decode(Date.self, forKey: .createdAt)
+        self.init(id: try c.decode(UInt64.self, forKey: .id), namespace: try c.decode(String.self, forKey: .namespace),
+                  slot: try c.decode(UInt32.self, forKey: .slot), draft: MemoryDraft(
+                    text: try c.decode(String.self, forKey: .text), tags: try c.decode([String].self, forKey: .tags),
+                    metadata: try c.decode([String: JSONValue].self, forKey: .metadata),
+                    source: try c.decode(String.self, forKey: .source), confidence: try c.decode(Double.self, forKey: .confidence),
+                    evidence: try c.decode(Evidence.self, forKey: .evidence), pinned: try c.decode(Bool.self, forKey: .pinned),
+                    createdAt: createdAt, updatedAt: try c.decode(Date.self, forKey: .updatedAt),
+                    lastUsedAt: try c.decodeIfPresent(Date.self, forKey: .lastUsedAt),
+                    useCount: try c.decode(UInt64.self, forKey: .useCount), version: try c.decode(UInt64.self, forKey: .version),
+                    expiresAt: try c.decodeIfPresent(Date.self, forKey: .expiresAt),
+                    occurredAt: try c.decodeIfPresent(Date.self, forKey: .occurredAt),
+                    validFrom: try c.decodeIfPresent(Date.self, forKey: .validFrom),
+                    validTo: try c.decodeIfPresent(Date.self, forKey: .validTo),
+                    thread: try c.decodeIfPresent(String.self, forKey: .thread),
+                    position: try c.decodeIfPresent(Int64.self, forKey: .position)))
     }
 }
 
@@ -111,11 +153,18 @@ public struct MemoryDraft: Sendable, Hashable {
     /// Starts at 1; an import may keep the exported version (≥ 1).
     public var version: UInt64
     public var expiresAt: Date?
+    /// Defaults to `createdAt`.
+    public var occurredAt: Date?
+    public var validFrom: Date?
+    public var validTo: Date?
+    public var thread: String?
+    public var position: Int64?
 
     public init(text: String, tags: [String] = [], metadata: [String: JSONValue] = [:], source: String = "user",
                 confidence: Double = 0.5, evidence: Evidence = Evidence(), pinned: Bool = false,
                 createdAt: Date = Date(), updatedAt: Date? = nil, lastUsedAt: Date? = nil, useCount: UInt64 = 0,
-                version: UInt64 = 1, expiresAt: Date? = nil) {
+                version: UInt64 = 1, expiresAt: Date? = nil, occurredAt: Date? = nil, validFrom: Date? = nil,
+                validTo: Date? = nil, thread: String? = nil, position: Int64? = nil) {
         self.text = text
         self.tags = tags
         self.metadata = metadata
@@ -129,6 +178,11 @@ public struct MemoryDraft: Sendable, Hashable {
         self.useCount = useCount
         self.version = version
         self.expiresAt = expiresAt
+        self.occurredAt = occurredAt
+        self.validFrom = validFrom
+        self.validTo = validTo
+        self.thread = thread
+        self.position = position
     }
 }
 

@@ -27,7 +27,8 @@ extension MemoryEntry {
         var id: UInt64?, namespace: String?, text: String?, tags: [String]?, metadata: [String: JSONValue]?
         var source: String?, confidence: Double?, evidence: Evidence?, pinned: Bool?
         var createdAt: Date?, updatedAt: Date?, lastUsedAt: Date?, useCount: UInt64?, version: UInt64?
-        var expiresAt: Date?, slot: UInt64?
+        var expiresAt: Date?, slot: UInt64?, occurredAt: Date?, validFrom: Date?, validTo: Date?
+        var thread: String?, position: Int64?
         var seen = SeenKeys()
         try reader.forEachMember { (reader, key) throws(JSONReader.Failure) in
             switch key {
@@ -54,6 +55,20 @@ extension MemoryEntry {
             case "version": try seen.first(13, key, reader); version = try reader.uint64()
             case "expires_at": try seen.first(14, key, reader); expiresAt = reader.consumeNull() ? nil : try date(&reader)
             case "slot": try seen.first(15, key, reader); slot = try reader.uint64()
+            case "occurred_at": try seen.first(16, key, reader); occurredAt = reader.consumeNull() ? nil : try date(&reader)
+            case "valid_from": try seen.first(17, key, reader); validFrom = reader.consumeNull() ? nil : try date(&reader)
+            case "valid_to": try seen.first(18, key, reader); validTo = reader.consumeNull() ? nil : try date(&reader)
+            case "thread": try seen.first(19, key, reader); thread = reader.consumeNull() ? nil : try reader.string()
+            case "position":
+                try seen.first(20, key, reader)
+                if !reader.consumeNull() {
+                    let value = try reader.double()
+                    // Positions are within ±2^53 (checked on write), where a double is exact.
+                    guard abs(value) <= 9_007_199_254_740_992, let exact = Int64(exactly: value) else {
+                        throw reader.failure("position is not an integer within ±2^53")
+                    }
+                    position = exact
+                }
             default: try reader.skipValue()
             }
         }
@@ -65,7 +80,8 @@ extension MemoryEntry {
         self.init(id: id, namespace: namespace, slot: slot32, draft: MemoryDraft(
             text: text, tags: tags, metadata: metadata, source: source, confidence: confidence, evidence: evidence,
             pinned: pinned, createdAt: createdAt, updatedAt: updatedAt, lastUsedAt: lastUsedAt, useCount: useCount,
-            version: version, expiresAt: expiresAt))
+            version: version, expiresAt: expiresAt, occurredAt: occurredAt, validFrom: validFrom, validTo: validTo,
+            thread: thread, position: position))
     }
 }
 

@@ -43,10 +43,16 @@ public struct SearchFilter: Sendable, Hashable, Codable {
     /// Metadata members equal to these values.
     public var metadata: [String: JSONValue]?
     public var pinned: Bool?
+    /// When the fact happened or was said (``MemoryEntry/occurredAt``).
+    public var occurred: TimeRange?
+    /// Only facts valid at this instant: `valid_from` ≤ it ≤ `valid_to`, an absent end open.
+    public var validAt: Date?
+    /// Only entries of this thread.
+    public var thread: String?
 
     public init(tagsAny: [String]? = nil, tagsAll: [String]? = nil, sources: [String]? = nil, minConfidence: Double? = nil,
                 created: TimeRange? = nil, updated: TimeRange? = nil, metadata: [String: JSONValue]? = nil,
-                pinned: Bool? = nil) {
+                pinned: Bool? = nil, occurred: TimeRange? = nil, validAt: Date? = nil, thread: String? = nil) {
         self.tagsAny = tagsAny
         self.tagsAll = tagsAll
         self.sources = sources
@@ -55,6 +61,9 @@ public struct SearchFilter: Sendable, Hashable, Codable {
         self.updated = updated
         self.metadata = metadata
         self.pinned = pinned
+        self.occurred = occurred
+        self.validAt = validAt
+        self.thread = thread
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -62,13 +71,14 @@ public struct SearchFilter: Sendable, Hashable, Codable {
         case tagsAll = "tags_all"
         case sources = "source"
         case minConfidence = "min_confidence"
-        case created, updated, metadata, pinned
+        case validAt = "valid_at"
+        case created, updated, metadata, pinned, occurred, thread
     }
 
     /// Whether no condition is set (such a filter admits every entry).
     public var isEmpty: Bool {
         tagsAny == nil && tagsAll == nil && sources == nil && minConfidence == nil && created == nil
-            && updated == nil && metadata == nil && pinned == nil
+            && updated == nil && metadata == nil && pinned == nil && occurred == nil && validAt == nil && thread == nil
     }
 
     public init(from decoder: any Decoder) throws {
@@ -82,6 +92,9 @@ public struct SearchFilter: Sendable, Hashable, Codable {
         updated = try c.decodeIfPresent(TimeRange.self, forKey: .updated)
         metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata)
         pinned = try c.decodeIfPresent(Bool.self, forKey: .pinned)
+        occurred = try c.decodeIfPresent(TimeRange.self, forKey: .occurred)
+        validAt = try c.decodeIfPresent(Date.self, forKey: .validAt)
+        thread = try c.decodeIfPresent(String.self, forKey: .thread)
     }
 }
 
@@ -130,13 +143,30 @@ public struct SearchHit: Sendable, Hashable, Codable {
     public var score: Double
     /// The score of each retrieval behind this hit.
     public var components: ScoreComponents?
+    /// The entries around it in its thread, when the search asked for `context`.
+    public var context: HitContext?
 
-    public init(entry: MemoryEntry, distance: Float?, similarity: Double?, score: Double, components: ScoreComponents? = nil) {
+    public init(entry: MemoryEntry, distance: Float?, similarity: Double?, score: Double, components: ScoreComponents? = nil,
+                context: HitContext? = nil) {
         self.entry = entry
         self.distance = distance
         self.similarity = similarity
         self.score = score
         self.components = components
+        self.context = context
+    }
+}
+
+/// A hit's neighbours in its thread (``MemoryEntry/thread``), each list nearest first.
+public struct HitContext: Sendable, Hashable, Codable {
+    /// The entries just before it, the closest first.
+    public var before: [MemoryEntry]
+    /// The entries just after it, the closest first.
+    public var after: [MemoryEntry]
+
+    public init(before: [MemoryEntry], after: [MemoryEntry]) {
+        self.before = before
+        self.after = after
     }
 }
 
@@ -168,10 +198,13 @@ public struct SearchRequest: Sendable, Hashable {
     public var mode: SearchMode?
     /// Overrides of the namespace's fusion settings (hybrid mode).
     public var fusion: FusionOptions?
+    /// 0…20: with each hit, up to this many entries before and after it in its thread
+    /// (those the filter admits). `nil` or 0: none.
+    public var context: Int?
 
     public init(text: String? = nil, vector: [Float]? = nil, k: Int? = nil, ef: Int? = nil,
                 filter: SearchFilter? = nil, rank: RankOptions? = nil, mode: SearchMode? = nil,
-                fusion: FusionOptions? = nil) {
+                fusion: FusionOptions? = nil, context: Int? = nil) {
         self.text = text
         self.vector = vector
         self.k = k
@@ -180,5 +213,6 @@ public struct SearchRequest: Sendable, Hashable {
         self.rank = rank
         self.mode = mode
         self.fusion = fusion
+        self.context = context
     }
 }

@@ -29,9 +29,19 @@ public struct RememberRequest: Sendable, Hashable {
     public var pinned: Bool
     /// Must be in the future; the entry disappears from every read then and is purged later.
     public var expiresAt: Date?
+    /// When it happened or was said; `nil`: now.
+    public var occurredAt: Date?
+    /// The interval in which it holds (either end open).
+    public var validFrom: Date?
+    public var validTo: Date?
+    /// Its thread and place in it (see ``MemoryEntry/thread``).
+    public var thread: String?
+    public var position: Int64?
 
     public init(text: String, vector: [Float]? = nil, tags: [String] = [], metadata: [String: JSONValue] = [:],
-                source: String = "user", confidence: Double? = nil, pinned: Bool = false, expiresAt: Date? = nil) {
+                source: String = "user", confidence: Double? = nil, pinned: Bool = false, expiresAt: Date? = nil,
+                occurredAt: Date? = nil, validFrom: Date? = nil, validTo: Date? = nil, thread: String? = nil,
+                position: Int64? = nil) {
         self.text = text
         self.vector = vector
         self.tags = tags
@@ -40,6 +50,11 @@ public struct RememberRequest: Sendable, Hashable {
         self.confidence = confidence
         self.pinned = pinned
         self.expiresAt = expiresAt
+        self.occurredAt = occurredAt
+        self.validFrom = validFrom
+        self.validTo = validTo
+        self.thread = thread
+        self.position = position
     }
 }
 
@@ -61,10 +76,19 @@ public struct EditRequest: Sendable, Hashable {
     public var expiresAt: Date?
     /// Removes the expiry (cannot be combined with `expiresAt`).
     public var clearExpiry: Bool?
+    public var occurredAt: Date?
+    /// Sets either end of the validity interval.
+    public var validFrom: Date?
+    public var validTo: Date?
+    /// Removes the validity interval (cannot be combined with `validFrom`/`validTo`).
+    public var clearValidity: Bool?
+    public var thread: String?
+    public var position: Int64?
 
     public init(text: String? = nil, vector: [Float]? = nil, tags: [String]? = nil, metadata: [String: JSONValue]? = nil,
                 source: String? = nil, confidence: Double? = nil, pinned: Bool? = nil, expiresAt: Date? = nil,
-                clearExpiry: Bool? = nil) {
+                clearExpiry: Bool? = nil, occurredAt: Date? = nil, validFrom: Date? = nil, validTo: Date? = nil,
+                clearValidity: Bool? = nil, thread: String? = nil, position: Int64? = nil) {
         self.text = text
         self.vector = vector
         self.tags = tags
@@ -74,5 +98,11 @@ public struct EditRequest: Sendable, Hashable {
         self.pinned = pinned
         self.expiresAt = expiresAt
         self.clearExpiry = clearExpiry
+        self.occurredAt = occurredAt
+        self.validFrom = validFrom
+        self.validTo = validTo
+        self.clearValidity = clearValidity
+        self.thread = thread
+        self.position = position
     }
 }

@@ -18,6 +18,11 @@ struct EntryFacts: Sendable {
     var expiresAt: Date?
     var pinned: Bool
     var metadata: [String: JSONValue]
+    var occurredAt: Date
+    var validFrom: Date?
+    var validTo: Date?
+    var thread: String?
+    var position: Int64?
 
     init(_ entry: MemoryEntry) {
         tags = entry.tags
@@ -28,6 +33,11 @@ struct EntryFacts: Sendable {
         expiresAt = entry.expiresAt
         pinned = entry.pinned
         metadata = entry.metadata
+        occurredAt = entry.occurredAt
+        validFrom = entry.validFrom
+        validTo = entry.validTo
+        thread = entry.thread
+        position = entry.position
     }
 
     func isExpired(at now: Date) -> Bool {
@@ -46,6 +56,9 @@ struct CompiledFilter: Sendable {
     let updated: TimeRange?
     let metadata: [(String, JSONValue)]
     let pinned: Bool?
+    let occurred: TimeRange?
+    let validAt: Date?
+    let thread: String?
     let now: Date
 
     init(_ filter: SearchFilter?, now: Date) {
@@ -57,6 +70,9 @@ struct CompiledFilter: Sendable {
         updated = filter?.updated
         metadata = (filter?.metadata ?? [:]).sorted { $0.key < $1.key }
         pinned = filter?.pinned
+        occurred = filter?.occurred
+        validAt = filter?.validAt
+        thread = filter?.thread
         self.now = now
     }
 
@@ -70,6 +86,12 @@ struct CompiledFilter: Sendable {
         if let tagsAll, !tagsAll.allSatisfy(facts.tags.contains) { return false }
         if let created, !created.contains(facts.createdAt) { return false }
         if let updated, !updated.contains(facts.updatedAt) { return false }
+        if let occurred, !occurred.contains(facts.occurredAt) { return false }
+        if let validAt {
+            if let from = facts.validFrom, validAt < from { return false }
+            if let to = facts.validTo, validAt > to { return false }
+        }
+        if let thread, facts.thread != thread { return false }
         for (key, value) in metadata where facts.metadata[key] != value { return false }
         return true
     }
@@ -99,6 +121,8 @@ final class FactsTable: @unchecked Sendable {
     private var loaded = false
     private var facts: [UInt64: EntryFacts] = [:]
     private var expiringCount = 0
+    /// Each thread's entries in thread order (see ``ThreadMember``).
+    private var threads: [String: [ThreadMember]] = [:]
 
     /// A table for a namespace known to be empty (just created).
     static func empty() -> FactsTable {
@@ -115,12 +139,15 @@ final class FactsTable: @unchecked Sendable {
             guard !loaded else { return }
             var fresh: [UInt64: EntryFacts] = [:]
             var expiring = 0
+            var members: [String: [ThreadMember]] = [:]
             try scan { entry in
                 if entry.expiresAt != nil { expiring += 1 }
                 fresh[entry.id] = EntryFacts(entry)
+                if let thread = entry.thread { members[thread, default: []].append(ThreadMember(entry)) }
             }
             facts = fresh
             expiringCount = expiring
+            threads = members.mapValues { $0.sorted() }
             loaded = true
         }
     }
@@ -131,8 +158,46 @@ final class FactsTable: @unchecked Sendable {
         lock.withWriteLock {
             guard loaded else { return }
             let new = EntryFacts(entry)
-            if let old = facts.updateValue(new, forKey: entry.id), old.expiresAt != nil { expiringCount -= 1 }
+            let old = facts.updateValue(new, forKey: entry.id)
+            if let old, old.expiresAt != nil { expiringCount -= 1 }
             if new.expiresAt != nil { expiringCount += 1 }
+            if let old, let thread = old.thread { leave(thread, ThreadMember(id: entry.id, position: old.position)) }
+            if let thread = entry.thread { join(thread, ThreadMember(entry)) }
+        }
+    }
+
+    /// Adds `member` to `thread` in order. O(thread size). Precondition: write lock held.
+    private func join(_ thread: String, _ member: ThreadMember) {
+        var list = threads.removeValue(forKey: thread) ?? []
+        list.insert(member, at: list.partitioningIndex { member < $0 })
+        threads[thread] = list
+    }
+
+    /// Removes `member` from `thread`. O(thread size). Precondition: write lock held.
+    private func leave(_ thread: String, _ member: ThreadMember) {
+        guard var list = threads.removeValue(forKey: thread) else { return }
+        list.removeAll { $0.id == member.id }
+        if !list.isEmpty { threads[thread] = list }
+    }
+
+    /// Up to `count` ids before and after `id` in its thread, nearest first in each
+    /// direction, skipping those `admits` refuses (empty when it has no thread).
+    /// O(log thread + skipped).
+    func neighbours(of id: UInt64, count: Int, admits: (EntryFacts) -> Bool) -> (before: [UInt64], after: [UInt64]) {
+        lock.withReadLock {
+            guard let facts = facts[id], let thread = facts.thread, let list = threads[thread] else { return ([], []) }
+            let member = ThreadMember(id: id, position: facts.position)
+            let index = list.partitioningIndex { !($0 < member) }
+            guard index < list.count, list[index].id == id else { return ([], []) }
+            func collect(_ indices: some Sequence<Int>) -> [UInt64] {
+                var found: [UInt64] = []
+                for i in indices {
+                    guard found.count < count else { break }
+                    if let other = self.facts[list[i].id], admits(other) { found.append(list[i].id) }
+                }
+                return found
+            }
+            return (collect(stride(from: index - 1, through: 0, by: -1)), collect(index + 1 ..< list.count))
         }
     }
 
@@ -140,7 +205,9 @@ final class FactsTable: @unchecked Sendable {
     func remove(_ id: UInt64) {
         lock.withWriteLock {
             guard loaded else { return }
-            if let old = facts.removeValue(forKey: id), old.expiresAt != nil { expiringCount -= 1 }
+            guard let old = facts.removeValue(forKey: id) else { return }
+            if old.expiresAt != nil { expiringCount -= 1 }
+            if let thread = old.thread { leave(thread, ThreadMember(id: id, position: old.position)) }
         }
     }
 
@@ -170,5 +237,43 @@ final class FactsTable: @unchecked Sendable {
             }
             return ids.sorted()
         }
+    }
+}
+
+/// An entry's place in its thread: by `position`, entries without one after all that have
+/// one, ties and unpositioned entries by id (creation order).
+struct ThreadMember: Comparable {
+    var id: UInt64
+    var position: Int64?
+
+    init(id: UInt64, position: Int64?) {
+        self.id = id
+        self.position = position
+    }
+
+    init(_ entry: MemoryEntry) {
+        self.init(id: entry.id, position: entry.position)
+    }
+
+    static func < (a: ThreadMember, b: ThreadMember) -> Bool {
+        switch (a.position, b.position) {
+        case let (x?, y?): x != y ? x < y : a.id < b.id
+        case (.some, nil): true
+        case (nil, .some): false
+        case (nil, nil): a.id < b.id
+        }
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `belongsInSecondPartition`, for an array
+    /// partitioned by it (binary search). O(log n).
+    func partitioningIndex(where belongsInSecondPartition: (Element) -> Bool) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if belongsInSecondPartition(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 }

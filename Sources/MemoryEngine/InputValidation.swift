@@ -80,6 +80,18 @@ enum InputValidation {
         }
     }
 
+    /// The store's checks of event time and thread (``Validation/eventFields``), made before
+    /// any embedding so a bad request costs nothing.
+    static func eventFields(validFrom: Date?, validTo: Date?, thread: String?, position: Int64?) throws(EngineError) {
+        do {
+            try Validation.eventFields(validFrom: validFrom, validTo: validTo, thread: thread, position: position)
+        } catch let MemoryStoreError.invalidArgument(message) {
+            throw .invalidArgument(message)
+        } catch {
+            throw .invalidArgument("\(error)")
+        }
+    }
+
     /// Must lie after `now` (an entry born expired would never be visible).
     static func expiry(_ date: Date, now: Date) throws(EngineError) {
         guard date.timeIntervalSinceReferenceDate.isFinite, date > now else {
@@ -122,7 +134,7 @@ enum InputValidation {
         if let sources = filter.sources, sources.count > 1024 {
             throw .invalidArgument("a source filter takes at most 1024 sources")
         }
-        for range in [filter.created, filter.updated].compactMap({ $0 }) {
+        for range in [filter.created, filter.updated, filter.occurred].compactMap({ $0 }) {
             if let from = range.from, let to = range.to, from > to {
                 throw .invalidArgument("a time range's from is after its to")
             }

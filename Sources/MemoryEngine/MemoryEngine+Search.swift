@@ -59,10 +59,42 @@ extension MemoryEngine {
         if let filter = request.filter { try InputValidation.filter(filter) }
         let weights = request.rank.map { $0.resolved(with: configuration.ranking) }
         if let weights { try weights.validate() }
+        if let context = request.context, !(0...Self.maxContext).contains(context) {
+            throw .invalidArgument("context must be in 0…\(Self.maxContext), got \(context)")
+        }
         let config = try existingNamespace(namespace)
         let fusion = config.search.overridden(by: request.fusion)
         if let problem = fusion.problem { throw .invalidArgument(problem) }
         let plan = SearchPlan(k: k, ef: ef, filter: request.filter, rank: weights, fusion: fusion)
+        let hits = try search(config: config, request: request, plan: plan)
+        guard let context = request.context, context > 0 else { return hits }
+        return try withContext(hits, count: context, config: config, filter: request.filter)
+    }
+
+    /// The most neighbours a search may ask for on each side of a hit.
+    public static let maxContext = 20
+
+    /// Each hit with up to `count` admitted neighbours on each side in its thread. One LMDB
+    /// read of all the neighbours together; O(hits·(log thread + count)) in the facts table.
+    func withContext(_ hits: [SearchHit], count: Int, config: NamespaceConfig,
+                     filter: SearchFilter?) throws(EngineError) -> [SearchHit] {
+        let table = try facts(config.name)
+        let compiled = CompiledFilter(filter, now: clock())
+        let neighbours = hits.map { table.neighbours(of: $0.entry.id, count: count, admits: compiled.admits) }
+        let ids = Array(Set(neighbours.flatMap { $0.before + $0.after }))
+        let found = try translatingErrors { try store.get(namespace: config.name, ids: ids) }
+        var entries: [UInt64: MemoryEntry] = [:]
+        for entry in found.compactMap({ $0 }) where compiled.admits(EntryFacts(entry)) { entries[entry.id] = entry }
+        var result = hits
+        for index in result.indices {
+            result[index].context = HitContext(before: neighbours[index].before.compactMap { entries[$0] },
+                                               after: neighbours[index].after.compactMap { entries[$0] })
+        }
+        return result
+    }
+
+    /// The hits of `request` in its mode, without context.
+    func search(config: NamespaceConfig, request: SearchRequest, plan: SearchPlan) throws(EngineError) -> [SearchHit] {
         switch (request.text, request.vector) {
         case (let text?, nil):
             try InputValidation.text(text)
@@ -241,10 +273,11 @@ extension MemoryEngine {
         }
     }
 
-    /// `similarity·wₛ + confidence·w꜀ + 2^(−age/halfLife)·wᵣ`, age from `updated_at`
-    /// (a future `updated_at` counts as age 0).
+    /// `similarity·wₛ + confidence·w꜀ + 2^(−age/halfLife)·wᵣ`, age from `occurred_at`, when
+    /// the fact happened or was said (a future one counts as age 0): correcting an old fact
+    /// does not make it recent.
     static func rankScore(similarity: Double, entry: MemoryEntry, now: Date, weights: RankWeights) -> Double {
-        let age = max(0, now.timeIntervalSince(entry.updatedAt))
+        let age = max(0, now.timeIntervalSince(entry.occurredAt))
         let recency = exp2(-age / weights.recencyHalfLife)
         return similarity * weights.similarity + entry.confidence * weights.confidence + recency * weights.recency
     }

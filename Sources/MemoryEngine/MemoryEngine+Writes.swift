@@ -27,11 +27,14 @@ extension MemoryEngine {
         let confidence = request.confidence ?? configuration.defaultConfidence
         try InputValidation.confidence(confidence)
         if let expiresAt = request.expiresAt { try InputValidation.expiry(expiresAt, now: now) }
+        try InputValidation.eventFields(validFrom: request.validFrom, validTo: request.validTo, thread: request.thread,
+                                        position: request.position)
         let config = try writableNamespace(namespace)
         let vector = embed || request.vector != nil ? try vector(for: request.text, given: request.vector, config: config).values : []
         let draft = MemoryDraft(text: request.text, tags: tags, metadata: request.metadata, source: request.source,
                                 confidence: confidence, evidence: Evidence(), pinned: request.pinned, createdAt: now,
-                                expiresAt: request.expiresAt)
+                                expiresAt: request.expiresAt, occurredAt: request.occurredAt, validFrom: request.validFrom,
+                                validTo: request.validTo, thread: request.thread, position: request.position)
         return PreparedMemory(draft: draft, vector: vector, config: config)
     }
 
@@ -132,6 +135,10 @@ extension MemoryEngine {
         if request.expiresAt != nil && request.clearExpiry == true {
             throw .invalidArgument("expires_at and clear_expiry exclude each other")
         }
+        if (request.validFrom != nil || request.validTo != nil) && request.clearValidity == true {
+            throw .invalidArgument("valid_from/valid_to and clear_validity exclude each other")
+        }
+        try InputValidation.eventFields(validFrom: nil, validTo: nil, thread: request.thread, position: request.position)
         let now = clock()
         if let text = request.text { try InputValidation.text(text) }
         let tags = try request.tags.map { (tags) throws(EngineError) in try InputValidation.tags(tags) }
@@ -157,6 +164,12 @@ extension MemoryEngine {
                 if let pinned = request.pinned { entry.pinned = pinned }
                 if let expiresAt = request.expiresAt { entry.expiresAt = expiresAt }
                 if request.clearExpiry == true { entry.expiresAt = nil }
+                if let occurredAt = request.occurredAt { entry.occurredAt = occurredAt }
+                if let validFrom = request.validFrom { entry.validFrom = validFrom }
+                if let validTo = request.validTo { entry.validTo = validTo }
+                if request.clearValidity == true { entry.validFrom = nil; entry.validTo = nil }
+                if let thread = request.thread { entry.thread = thread }
+                if let position = request.position { entry.position = position }
             }
             noteWritten(result.entry)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)

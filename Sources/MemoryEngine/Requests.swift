@@ -7,9 +7,9 @@ public import HNSW
 public import VectorMath
 @_exported public import EngramModel
 
-/// Ranking that blends similarity with confidence and recency:
-/// `score = similarity·wₛ + confidence·w꜀ + recency·wᵣ`, where `recency = 2^(−age / halfLife)`
-/// of the entry's `updated_at` (1 for a fresh entry, ½ after one half-life).
+/// Ranking that blends relevance with confidence and recency:
+/// `score = relevance·wₛ + confidence·w꜀ + recency·wᵣ`, where `recency = 2^(−age / halfLife)`
+/// of the entry's `occurred_at` (1 for a fresh fact, ½ after one half-life).
 public struct RankWeights: Sendable, Equatable, Codable {
     public var similarity: Double
     public var confidence: Double
@@ -101,6 +101,7 @@ extension EditRequest {
     /// Whether the edit changes nothing.
     var isEmpty: Bool {
         text == nil && vector == nil && tags == nil && metadata == nil && source == nil && confidence == nil
-            && pinned == nil && expiresAt == nil && clearExpiry != true
+            && pinned == nil && expiresAt == nil && clearExpiry != true && occurredAt == nil && validFrom == nil
+            && validTo == nil && clearValidity != true && thread == nil && position == nil
     }
 }

@@ -213,6 +213,11 @@ extension MemoryStore {
         if a.useCount != b.useCount { fields.append("use_count") }
         if a.version != b.version { fields.append("version") }
         if !close(a.expiresAt, b.expiresAt) { fields.append("expires_at") }
+        if !close(a.occurredAt, b.occurredAt) { fields.append("occurred_at") }
+        if !close(a.validFrom, b.validFrom) { fields.append("valid_from") }
+        if !close(a.validTo, b.validTo) { fields.append("valid_to") }
+        if a.thread != b.thread { fields.append("thread") }
+        if a.position != b.position { fields.append("position") }
         return fields
     }
 

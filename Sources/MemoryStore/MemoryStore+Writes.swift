@@ -170,9 +170,10 @@ extension MemoryStore {
         }
         return try exclusive {
             let ns = try indexedHandle(name)
-            let (counters, found, history) = try env.read { txn in
-                (try Counters.read(txn, dbs), try readEntry(txn, ns, id),
-                 hard ? try readAudit(txn, keysIn: dbs.auditByEntry, prefix: UInt64Key(id).bytes, after: 0, limit: .max) : [])
+            let (counters, found, history, wipes) = try env.read { txn in
+                let history = hard ? try readAudit(txn, keysIn: dbs.auditByEntry, prefix: UInt64Key(id).bytes, after: 0, limit: .max) : []
+                return (try Counters.read(txn, dbs), try readEntry(txn, ns, id), history,
+                        hard ? try recordsToWipe(txn, ns, id, history) : [])
             }
             guard let before = found else { throw MemoryStoreError.entryNotFound(namespace: name, id: id) }
             let sequence = counters.nextSequence
@@ -182,6 +183,7 @@ extension MemoryStore {
                 let delta = batch.delta()
                 var set = WriteSet(dbs)
                 let lexical = [LexicalChange(key: id, document: nil)]
+                for wipe in wipes { set.wipe(wipe) }
                 set.delete(Keys.entry(ns.id, id), in: dbs.entries)
                 set.addGraphDelta(delta, namespace: ns.id)
                 addLexical(lexical, to: ns, set: &set)
@@ -200,6 +202,20 @@ extension MemoryStore {
             if hard { scrubPending.store(true, ordering: .relaxed) }
             return result
         }
+    }
+
+    /// The records of entry `id` that hold its content — the entry, its lexical document, its
+    /// audit events — with their stored lengths, for a hard delete to zero before it deletes
+    /// or rewrites them. Precondition: inside the delete's read.
+    func recordsToWipe(_ txn: Transaction, _ ns: NamespaceHandle, _ id: UInt64, _ history: [AuditEvent]) throws -> [RecordWipe] {
+        var wipes: [RecordWipe] = []
+        for (db, key) in [(dbs.entries, Keys.entry(ns.id, id)), (dbs.lexicalDocuments, Keys.entry(ns.id, id))]
+            + history.map({ (dbs.audit, Keys.audit($0.sequence).bytes) }) {
+            if let length = try txn.withValue(forKey: key, in: db, { $0.count }) {
+                wipes.append(RecordWipe(db: db, key: key, length: length))
+            }
+        }
+        return wipes
     }
 
     /// Records that entries were returned to clients: each entry's `useCount` grows by its

@@ -51,11 +51,32 @@ package enum Validation {
     static func draft(_ draft: MemoryDraft) throws {
         try fields(text: draft.text, metadata: draft.metadata, confidence: draft.confidence, version: draft.version,
                    evidence: draft.evidence, useCount: draft.useCount)
+        try eventFields(validFrom: draft.validFrom, validTo: draft.validTo, thread: draft.thread, position: draft.position)
     }
 
     static func entry(_ entry: MemoryEntry) throws {
         try fields(text: entry.text, metadata: entry.metadata, confidence: entry.confidence, version: entry.version,
                    evidence: entry.evidence, useCount: entry.useCount)
+        try eventFields(validFrom: entry.validFrom, validTo: entry.validTo, thread: entry.thread, position: entry.position)
+    }
+
+    /// The largest position magnitude: 2^53, so every JSON client reads a position exactly.
+    static let maxPosition: Int64 = 1 << 53
+
+    /// A validity interval that is not reversed, a thread of 1–128 bytes without control
+    /// characters, a position within ±2^53.
+    package static func eventFields(validFrom: Date?, validTo: Date?, thread: String?, position: Int64?) throws {
+        if let validFrom, let validTo, validTo < validFrom {
+            throw MemoryStoreError.invalidArgument("valid_to is before valid_from")
+        }
+        if let thread {
+            guard (1...128).contains(thread.utf8.count), !thread.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw MemoryStoreError.invalidArgument("thread must be 1–128 bytes without control characters")
+            }
+        }
+        if let position, !(-maxPosition...maxPosition).contains(position) {
+            throw MemoryStoreError.invalidArgument("position must be within ±2^53, got \(position)")
+        }
     }
 
     /// Dimension, finiteness and (under cosine) a non-zero norm: the index's own checks, made

@@ -25,6 +25,16 @@ struct WriteSet {
         operations.append(.delete(db, key: key))
     }
 
+    /// Overwrites a record with zeros of its own length before it is deleted or rewritten.
+    ///
+    /// Why: LMDB deletes a record from a page by moving the records stored below it, so when
+    /// it is the page's lowest record its bytes stay in the page's free space, in a live page
+    /// that no free-page scrub reaches. A value of the same length is overwritten in place, so
+    /// after this the page holds zeros there, whatever the delete moves next.
+    mutating func wipe(_ record: RecordWipe) {
+        put([UInt8](repeating: 0, count: record.length), key: record.key, in: record.db)
+    }
+
     /// Stores `entry` under its namespace and id.
     mutating func putEntry(_ entry: MemoryEntry, namespace ns: UInt32, new: Bool) throws {
         put(try RecordCodec.encode(entry), key: Keys.entry(ns, entry.id), in: dbs.entries, flags: new ? .noOverwrite : [])
@@ -98,4 +108,11 @@ extension MemoryStore {
     func currentCounters() throws -> Counters {
         try env.read { try Counters.read($0, dbs) }
     }
+}
+
+/// A record a hard delete zeroes before removing it (``WriteSet/wipe(_:)``).
+struct RecordWipe {
+    var db: Database
+    var key: [UInt8]
+    var length: Int
 }

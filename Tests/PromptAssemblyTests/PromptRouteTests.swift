@@ -23,8 +23,9 @@ import Testing
             let scores = memories.compactMap { $0["score"] as? Double }
             #expect(scores == scores.sorted(by: >))
             let prompt = try #require(response.json["prompt"] as? String)
-            let today = Date().formatted(Date.ISO8601FormatStyle().year().month().day())
-            #expect(prompt.contains("- [#\(refunds)] (\(today), confidence "))
+            let today = Date().formatted(Date.FormatStyle(date: .long, time: .omitted, locale: Locale(identifier: "en_GB"),
+                                                          timeZone: TimeZone(identifier: "UTC")!))
+            #expect(prompt.contains("- [#\(refunds)] (said on \(today), confidence "))
             #expect(prompt.hasSuffix("\n\nRequest: how many days until refunds are processed"))
             #expect(!prompt.contains("{{"))
             let messages = try #require(response.json["messages"] as? [[String: String]])
@@ -128,7 +129,7 @@ import Testing
             let response = try await stack.prompt.post("/v1/prompt", json(["namespace": "ns", "request": "refunds take how many days", "k": 5]))
             let memories = try #require(response.json["memories"] as? [[String: Any]])
             #expect(memories.map { $0["id"] as? UInt64 } == [refunds])
-            #expect(memories.allSatisfy { ($0["score"] as? Double ?? 0) >= 0.5 })
+            #expect(memories.allSatisfy { ($0["similarity"] as? Double ?? 0) >= 0.5 })
         }
     }
 

@@ -107,6 +107,11 @@ private struct Writer {
         }
     }
 
+    mutating func signed(_ value: Int64) {
+        if value < 0 { byte(UInt8(ascii: "-")) }
+        unsigned(value.magnitude)
+    }
+
     mutating func double(_ value: Double, field: String) throws(SearchResponseEncoder.Failure) {
         guard let text = SearchResponseEncoder.numberText(value) else { throw .nonFiniteNumber(field) }
         bytes.append(contentsOf: text.utf8)
@@ -174,8 +179,8 @@ private struct Writer {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// One ``SearchHit``: keys `components`, `distance`, `entry`, `score`, `similarity`, in
-    /// that order; `nil` optionals omitted.
+    /// One ``SearchHit``: keys `components`, `context`, `distance`, `entry`, `score`,
+    /// `similarity`, in that order; `nil` optionals omitted.
     mutating func hit(_ hit: SearchHit) throws(SearchResponseEncoder.Failure) {
         byte(UInt8(ascii: "{"))
         if let components = hit.components {
@@ -193,6 +198,19 @@ private struct Writer {
                 try double(value, field: member.name)
             }
             raw("},")
+        }
+        if let context = hit.context {
+            raw("\"context\":{\"after\":[")
+            for (index, entry) in context.after.enumerated() {
+                if index > 0 { byte(UInt8(ascii: ",")) }
+                try self.entry(entry)
+            }
+            raw("],\"before\":[")
+            for (index, entry) in context.before.enumerated() {
+                if index > 0 { byte(UInt8(ascii: ",")) }
+                try self.entry(entry)
+            }
+            raw("]},")
         }
         if let distance = hit.distance {
             raw("\"distance\":")
@@ -239,8 +257,14 @@ private struct Writer {
         try object(entry.metadata, depth: 5)
         raw(",\"namespace\":")
         string(entry.namespace)
+        raw(",\"occurred_at\":")
+        date(entry.occurredAt)
         raw(",\"pinned\":")
         bool(entry.pinned)
+        if let position = entry.position {
+            raw(",\"position\":")
+            signed(position)
+        }
         raw(",\"slot\":")
         unsigned(UInt64(entry.slot))
         raw(",\"source\":")
@@ -252,10 +276,22 @@ private struct Writer {
         }
         raw("],\"text\":")
         string(entry.text)
+        if let thread = entry.thread {
+            raw(",\"thread\":")
+            string(thread)
+        }
         raw(",\"updated_at\":")
         date(entry.updatedAt)
         raw(",\"use_count\":")
         unsigned(entry.useCount)
+        if let validFrom = entry.validFrom {
+            raw(",\"valid_from\":")
+            date(validFrom)
+        }
+        if let validTo = entry.validTo {
+            raw(",\"valid_to\":")
+            date(validTo)
+        }
         raw(",\"version\":")
         unsigned(entry.version)
         byte(UInt8(ascii: "}"))

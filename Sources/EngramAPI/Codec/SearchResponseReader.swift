@@ -40,6 +40,7 @@ public enum SearchResponseReader {
     private static func hit(_ reader: inout JSONReader, dates: inout DateParser) throws(JSONReader.Failure) -> SearchHit {
         var entry: MemoryEntry?, distance: Float?, similarity: Double?, score: Double?
         var components: ScoreComponents?
+        var context: HitContext?
         var seen = SeenKeys()
         try reader.forEachMember { (reader, key) throws(JSONReader.Failure) in
             switch key {
@@ -52,11 +53,28 @@ public enum SearchResponseReader {
             case "similarity": try seen.first(2, key, reader); similarity = try reader.double()
             case "score": try seen.first(3, key, reader); score = try reader.double()
             case "components": try seen.first(4, key, reader); components = try Self.components(&reader)
+            case "context":
+                try seen.first(5, key, reader)
+                var before: [MemoryEntry] = [], after: [MemoryEntry] = []
+                var seenLists = SeenKeys()
+                try reader.forEachMember { (reader, key) throws(JSONReader.Failure) in
+                    guard key == "before" || key == "after" else { return try reader.skipValue() }
+                    try seenLists.first(key == "before" ? 0 : 1, key, reader)
+                    var list: [MemoryEntry] = []
+                    try reader.forEachElement { (reader) throws(JSONReader.Failure) in
+                        list.append(try MemoryEntry(reading: &reader) { (reader: inout JSONReader) throws(JSONReader.Failure) in
+                            try dates.date(&reader)
+                        })
+                    }
+                    if key == "before" { before = list } else { after = list }
+                }
+                context = HitContext(before: before, after: after)
             default: try reader.skipValue()
             }
         }
         guard let entry, let score else { throw reader.failure("hit without every field") }
-        return SearchHit(entry: entry, distance: distance, similarity: similarity, score: score, components: components)
+        return SearchHit(entry: entry, distance: distance, similarity: similarity, score: score, components: components,
+                         context: context)
     }
 
     private static func components(_ reader: inout JSONReader) throws(JSONReader.Failure) -> ScoreComponents {

@@ -134,6 +134,10 @@ extension SearchRequest {
             key("fusion")
             out.append(contentsOf: try WireJSON.encoder().encode(fusion))
         }
+        if let context {
+            key("context")
+            out.append(contentsOf: String(context).utf8)
+        }
         out.append(UInt8(ascii: "}"))
         return out
     }

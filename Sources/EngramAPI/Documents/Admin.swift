@@ -23,13 +23,20 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
     public var useCount: UInt64
     public var version: UInt64
     public var expiresAt: Date?
+    /// Defaults to `createdAt`.
+    public var occurredAt: Date
+    public var validFrom: Date?
+    public var validTo: Date?
+    public var thread: String?
+    public var position: Int64?
     public var vector: [Float]
 
     public init(id: UInt64, namespace: String? = nil, text: String, tags: [String] = [],
                 metadata: [String: JSONValue] = [:], source: String = "import", confidence: Double = 0.5,
                 evidence: Evidence = Evidence(), pinned: Bool = false, createdAt: Date = Date(), updatedAt: Date? = nil,
                 lastUsedAt: Date? = nil, useCount: UInt64 = 0, version: UInt64 = 1, expiresAt: Date? = nil,
-                vector: [Float]) {
+                occurredAt: Date? = nil, validFrom: Date? = nil, validTo: Date? = nil, thread: String? = nil,
+                position: Int64? = nil, vector: [Float]) {
         self.id = id
         self.namespace = namespace
         self.text = text
@@ -45,6 +52,11 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
         self.useCount = useCount
         self.version = version
         self.expiresAt = expiresAt
+        self.occurredAt = occurredAt ?? createdAt
+        self.validFrom = validFrom
+        self.validTo = validTo
+        self.thread = thread
+        self.position = position
         self.vector = vector
     }
 
@@ -53,11 +65,16 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
         self.init(id: entry.id, namespace: entry.namespace, text: entry.text, tags: entry.tags, metadata: entry.metadata,
                   source: entry.source, confidence: entry.confidence, evidence: entry.evidence, pinned: entry.pinned,
                   createdAt: entry.createdAt, updatedAt: entry.updatedAt, lastUsedAt: entry.lastUsedAt,
-                  useCount: entry.useCount, version: entry.version, expiresAt: entry.expiresAt, vector: vector)
+                  useCount: entry.useCount, version: entry.version, expiresAt: entry.expiresAt, occurredAt: entry.occurredAt,
+                  validFrom: entry.validFrom, validTo: entry.validTo, thread: entry.thread, position: entry.position,
+                  vector: vector)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, namespace, text, tags, metadata, source, confidence, evidence, pinned, version
+        case id, namespace, text, tags, metadata, source, confidence, evidence, pinned, version, thread, position
+        case occurredAt = "occurred_at"
+        case validFrom = "valid_from"
+        case validTo = "valid_to"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case lastUsedAt = "last_used_at"
@@ -85,6 +102,11 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
         useCount = try c.decodeIfPresent(UInt64.self, forKey: .useCount) ?? 0
         version = try c.decodeIfPresent(UInt64.self, forKey: .version) ?? 1
         expiresAt = try c.decodeIfPresent(Date.self, forKey: .expiresAt)
+        occurredAt = try c.decodeIfPresent(Date.self, forKey: .occurredAt) ?? createdAt
+        validFrom = try c.decodeIfPresent(Date.self, forKey: .validFrom)
+        validTo = try c.decodeIfPresent(Date.self, forKey: .validTo)
+        thread = try c.decodeIfPresent(String.self, forKey: .thread)
+        position = try c.decodeIfPresent(Int64.self, forKey: .position)
         let encoded = try c.decode(String.self, forKey: .vectorB64)
         do {
             // Up to the largest dimension a namespace can have; the daemon checks the namespace's.
@@ -111,6 +133,11 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
         try c.encode(useCount, forKey: .useCount)
         try c.encode(version, forKey: .version)
         try c.encode(expiresAt, forKey: .expiresAt)
+        try c.encode(occurredAt, forKey: .occurredAt)
+        try c.encodeIfPresent(validFrom, forKey: .validFrom)
+        try c.encodeIfPresent(validTo, forKey: .validTo)
+        try c.encodeIfPresent(thread, forKey: .thread)
+        try c.encodeIfPresent(position, forKey: .position)
         try c.encode(VectorCodec.encodeBase64(vector), forKey: .vectorB64)
     }
 }

@@ -8,7 +8,7 @@ import Foundation
 /// The vector travels as `vector_b64` or `vector` and is taken out of the body before the
 /// rest is decoded (see ``VectorBodySplitter``), so ``init(from:)`` reads neither.
 extension SearchRequest: Codable {
-    enum CodingKeys: String, CodingKey, CaseIterable { case text, k, ef, filter, rank, mode, fusion }
+    enum CodingKeys: String, CodingKey, CaseIterable { case text, k, ef, filter, rank, mode, fusion, context }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -18,7 +18,8 @@ extension SearchRequest: Codable {
                   filter: try c.decodeIfPresent(SearchFilter.self, forKey: .filter),
                   rank: try c.decodeIfPresent(RankOptions.self, forKey: .rank),
                   mode: try c.decodeIfPresent(SearchMode.self, forKey: .mode),
-                  fusion: try c.decodeIfPresent(FusionOptions.self, forKey: .fusion))
+                  fusion: try c.decodeIfPresent(FusionOptions.self, forKey: .fusion),
+                  context: try c.decodeIfPresent(Int.self, forKey: .context))
     }
 
     /// The members given, the vector as `vector_b64` (see also ``jsonBytes()``).
@@ -31,6 +32,7 @@ extension SearchRequest: Codable {
         try c.encodeIfPresent(rank, forKey: .rank)
         try c.encodeIfPresent(mode, forKey: .mode)
         try c.encodeIfPresent(fusion, forKey: .fusion)
+        try c.encodeIfPresent(context, forKey: .context)
         try encoder.encodeVectorB64(vector)
     }
 }

@@ -51,8 +51,11 @@ public protocol AuditableRequest: Codable, Sendable, Hashable {
 /// rest (see ``VectorBodySplitter``), so ``init(from:)`` reads neither.
 extension RememberRequest: AuditableRequest {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case text, tags, metadata, source, confidence, pinned
+        case text, tags, metadata, source, confidence, pinned, thread, position
         case expiresAt = "expires_at"
+        case occurredAt = "occurred_at"
+        case validFrom = "valid_from"
+        case validTo = "valid_to"
     }
 
     public static var memberNames: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
@@ -65,7 +68,12 @@ extension RememberRequest: AuditableRequest {
                   source: try c.decodeIfPresent(String.self, forKey: .source) ?? "user",
                   confidence: try c.decodeIfPresent(Double.self, forKey: .confidence),
                   pinned: try c.decodeIfPresent(Bool.self, forKey: .pinned) ?? false,
-                  expiresAt: try c.decodeIfPresent(Date.self, forKey: .expiresAt))
+                  expiresAt: try c.decodeIfPresent(Date.self, forKey: .expiresAt),
+                  occurredAt: try c.decodeIfPresent(Date.self, forKey: .occurredAt),
+                  validFrom: try c.decodeIfPresent(Date.self, forKey: .validFrom),
+                  validTo: try c.decodeIfPresent(Date.self, forKey: .validTo),
+                  thread: try c.decodeIfPresent(String.self, forKey: .thread),
+                  position: try c.decodeIfPresent(Int64.self, forKey: .position))
     }
 
     /// Every member, the vector as `vector_b64`.
@@ -78,6 +86,11 @@ extension RememberRequest: AuditableRequest {
         try c.encodeIfPresent(confidence, forKey: .confidence)
         try c.encode(pinned, forKey: .pinned)
         try c.encodeIfPresent(expiresAt, forKey: .expiresAt)
+        try c.encodeIfPresent(occurredAt, forKey: .occurredAt)
+        try c.encodeIfPresent(validFrom, forKey: .validFrom)
+        try c.encodeIfPresent(validTo, forKey: .validTo)
+        try c.encodeIfPresent(thread, forKey: .thread)
+        try c.encodeIfPresent(position, forKey: .position)
         try encoder.encodeVectorB64(vector)
     }
 }
@@ -86,9 +99,13 @@ extension RememberRequest: AuditableRequest {
 /// vector is a JSON array here.
 extension EditRequest: AuditableRequest {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case text, vector, tags, metadata, source, confidence, pinned
+        case text, vector, tags, metadata, source, confidence, pinned, thread, position
         case expiresAt = "expires_at"
         case clearExpiry = "clear_expiry"
+        case occurredAt = "occurred_at"
+        case validFrom = "valid_from"
+        case validTo = "valid_to"
+        case clearValidity = "clear_validity"
     }
 
     public static var memberNames: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
@@ -103,7 +120,13 @@ extension EditRequest: AuditableRequest {
                   confidence: try c.decodeIfPresent(Double.self, forKey: .confidence),
                   pinned: try c.decodeIfPresent(Bool.self, forKey: .pinned),
                   expiresAt: try c.decodeIfPresent(Date.self, forKey: .expiresAt),
-                  clearExpiry: try c.decodeIfPresent(Bool.self, forKey: .clearExpiry))
+                  clearExpiry: try c.decodeIfPresent(Bool.self, forKey: .clearExpiry),
+                  occurredAt: try c.decodeIfPresent(Date.self, forKey: .occurredAt),
+                  validFrom: try c.decodeIfPresent(Date.self, forKey: .validFrom),
+                  validTo: try c.decodeIfPresent(Date.self, forKey: .validTo),
+                  clearValidity: try c.decodeIfPresent(Bool.self, forKey: .clearValidity),
+                  thread: try c.decodeIfPresent(String.self, forKey: .thread),
+                  position: try c.decodeIfPresent(Int64.self, forKey: .position))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -117,6 +140,12 @@ extension EditRequest: AuditableRequest {
         try c.encodeIfPresent(pinned, forKey: .pinned)
         try c.encodeIfPresent(expiresAt, forKey: .expiresAt)
         try c.encodeIfPresent(clearExpiry, forKey: .clearExpiry)
+        try c.encodeIfPresent(occurredAt, forKey: .occurredAt)
+        try c.encodeIfPresent(validFrom, forKey: .validFrom)
+        try c.encodeIfPresent(validTo, forKey: .validTo)
+        try c.encodeIfPresent(clearValidity, forKey: .clearValidity)
+        try c.encodeIfPresent(thread, forKey: .thread)
+        try c.encodeIfPresent(position, forKey: .position)
     }
 }
 

@@ -86,9 +86,11 @@ public final class PromptAssembler: Sendable {
             if error.code == "namespace_not_found" { return [] }
             throw daemonError(error)
         }
-        let memories = hits.filter { $0.score >= configuration.minScore }.map {
-            RetrievedMemory(id: $0.entry.id, score: $0.score, confidence: $0.entry.confidence, createdAt: $0.entry.createdAt,
-                            text: $0.entry.text)
+        // min_score is a cosine-similarity threshold, whatever the mode ranked by; a lexical
+        // search has no similarity to compare.
+        let memories = hits.filter { ($0.similarity ?? 1) >= configuration.minScore }.map {
+            RetrievedMemory(id: $0.entry.id, score: $0.score, similarity: $0.similarity, confidence: $0.entry.confidence,
+                            createdAt: $0.entry.createdAt, occurredAt: $0.entry.occurredAt, text: $0.entry.text)
         }
         return duplicates.filter(memories, text: \.text)
     }
@@ -125,15 +127,18 @@ public final class PromptAssembler: Sendable {
     /// - `request`, `namespace`, `now` (ISO 8601)
     /// - `has_memories` (Bool), `memory_count`
     /// - `memories`: best first, each `index` (1-based), `id`, `date` (YYYY-MM-DD of
-    ///   `created_at`), `created_at` (ISO 8601), `confidence` (two decimals), `score` (three
+    ///   `created_at`), `created_at` (ISO 8601), `occurred` (when it happened or was said, as
+    ///   "8 May 2023"), `occurred_at` (ISO 8601), `confidence` (two decimals), `score` (three
     ///   decimals), `text`
     static func templateContext(request: String, namespace: String, memories: [RetrievedMemory]) -> [String: Any] {
         let day = Date.ISO8601FormatStyle().year().month().day()
         let full = Date.ISO8601FormatStyle()
+        let spoken = Date.FormatStyle(date: .long, time: .omitted, locale: Locale(identifier: "en_GB"), timeZone: TimeZone(identifier: "UTC")!)
         let items: [[String: Any]] = memories.enumerated().map { index, memory in
             [
                 "index": index + 1, "id": String(memory.id), "date": memory.createdAt.formatted(day),
-                "created_at": memory.createdAt.formatted(full), "confidence": String(format: "%.2f", memory.confidence),
+                "created_at": memory.createdAt.formatted(full), "occurred": memory.occurredAt.formatted(spoken),
+                "occurred_at": memory.occurredAt.formatted(full), "confidence": String(format: "%.2f", memory.confidence),
                 "score": String(format: "%.3f", memory.score), "text": memory.text,
             ]
         }

@@ -5,23 +5,31 @@ import EngramAPI
 /// feedback on it.
 public struct RetrievedMemory: Sendable, Equatable, Codable {
     public var id: UInt64
-    /// The daemon's ranking score (cosine similarity unless ranking is on).
+    /// The daemon's ranking score in the namespace's search mode (hybrid: the fused score).
     public var score: Double
+    /// Cosine similarity to the request; `nil` when the namespace searches lexically.
+    public var similarity: Double?
     public var confidence: Double
     public var createdAt: Date
+    /// When the fact happened or was said.
+    public var occurredAt: Date
     public var text: String
 
-    public init(id: UInt64, score: Double, confidence: Double, createdAt: Date, text: String) {
+    public init(id: UInt64, score: Double, similarity: Double? = nil, confidence: Double, createdAt: Date,
+                occurredAt: Date? = nil, text: String) {
         self.id = id
         self.score = score
+        self.similarity = similarity
         self.confidence = confidence
         self.createdAt = createdAt
+        self.occurredAt = occurredAt ?? createdAt
         self.text = text
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, score, confidence, text
+        case id, score, similarity, confidence, text
         case createdAt = "created_at"
+        case occurredAt = "occurred_at"
     }
 }
 
