@@ -3,11 +3,16 @@
 
 Starts engramd over a fresh store in a temporary directory, stores every dialog turn of every
 conversation as one memory ("<speaker>: <text>", with its dia_id, session and session date as
-metadata; one namespace per conversation), asks every question of categories 1-4 as a text
+metadata, the session's date as occurred_at, and its session as thread with the turn's index as
+position; one namespace per conversation), asks every question of categories 1-4 as a text
 search in its conversation's namespace, and reports recall@k (the fraction of a question's
 evidence turns among the top k, averaged over questions) and hit@k (at least one), per
 conversation and overall, with the search latency seen by the client and the store's size
 (and the part of it the lexical index takes, from the daemon's metrics).
+
+Neighbourhood at a fixed budget: the hybrid search is asked again for fewer hits with
+context 1, and the prompt-sized list is those hits, then their neighbours in the session
+(deduplicated), cut at the budget; its recall is compared with the plain top-budget hits.
 
 Latency: each question is asked in every mode, in an order rotated from one question to the
 next. The daemon caches query embeddings, so of the modes that embed (vector, hybrid) only the
@@ -16,9 +21,10 @@ first to ask a question pays for the embedding: its time counts as "cold", the o
 
 Standard library only. Usage:
   locomo.py --engramd .build/release/engramd --model DIR --data ../shared/datasets/locomo-dev
-            [--modes vector,lexical,hybrid] [--k 1,5,10,20] [--json results.json]
+            [--modes vector,lexical,hybrid] [--k 1,5,10,20] [--json results.json] [--plot recall.svg]
 """
 import argparse
+import datetime
 import glob
 import http.client
 import json
@@ -101,13 +107,42 @@ class Daemon:
 
 
 def turns(conversation):
-    """(dia_id, text, session number, session date) of every turn, in order."""
+    """(dia_id, text, session number, session date, index in the session) of every turn, in order."""
     sessions = sorted((int(m.group(1)), key) for key in conversation
                       if (m := re.fullmatch(r"session_(\d+)", key)) and isinstance(conversation[key], list))
     for number, key in sessions:
         date = conversation.get(f"{key}_date_time", "")
-        for turn in conversation[key]:
-            yield turn["dia_id"], f'{turn["speaker"]}: {turn["text"]}', number, date
+        for index, turn in enumerate(conversation[key]):
+            yield turn["dia_id"], f'{turn["speaker"]}: {turn["text"]}', number, date, index
+
+
+def iso_date(text):
+    """LoCoMo's "1:56 pm on 8 May, 2023" as ISO 8601 (UTC), or None."""
+    try:
+        return datetime.datetime.strptime(text.strip(), "%I:%M %p on %d %B, %Y").strftime("%Y-%m-%dT%H:%M:00Z")
+    except ValueError:
+        return None
+
+
+def neighbourhood(daemon, questions, budget, hit_counts):
+    """Recall of a `budget`-long list made of the best hits then their session neighbours."""
+    results = {}
+    for hits_wanted in hit_counts:
+        recalls = []
+        for name, qs in questions.items():
+            for q in qs:
+                document = daemon.call("POST", f"/v1/namespaces/{name}/search",
+                                       {"text": q["question"], "k": hits_wanted, "mode": "hybrid", "context": 1})
+                listed = [h["entry"]["metadata"].get("dia_id") for h in document["hits"]]
+                for h in document["hits"]:
+                    for neighbour in h.get("context", {}).get("before", []) + h.get("context", {}).get("after", []):
+                        dia_id = neighbour["metadata"].get("dia_id")
+                        if dia_id not in listed:
+                            listed.append(dia_id)
+                evidence = set(q["evidence"])
+                recalls.append(len(evidence.intersection(listed[:budget])) / len(evidence))
+        results[f"top{hits_wanted}+context1"] = statistics.mean(recalls)
+    return {"budget": budget, "recall": results}
 
 
 def database_bytes(daemon):
@@ -139,6 +174,7 @@ def main():
     parser.add_argument("--modes", default="vector,lexical,hybrid")
     parser.add_argument("--k", default="1,5,10,20")
     parser.add_argument("--json")
+    parser.add_argument("--plot", help="write recall@k per mode as an SVG bar chart")
     args = parser.parse_args()
     files = sorted(glob.glob(os.path.join(args.data, "conv-*.json")))
     if not files:
@@ -157,10 +193,12 @@ def main():
             conversation = sample["conversation"] if "conversation" in sample else sample
             daemon.call("PUT", f"/v1/namespaces/{name}")
             count = 0
-            for dia_id, text, number, date in turns(conversation):
-                daemon.call("POST", f"/v1/namespaces/{name}/memories",
-                            {"text": text, "metadata": {"dia_id": dia_id, "session": number, "date": date},
-                             "source": "locomo"})
+            for dia_id, text, number, date, index in turns(conversation):
+                body = {"text": text, "metadata": {"dia_id": dia_id, "session": number, "date": date},
+                        "source": "locomo", "thread": f"session-{number}", "position": index}
+                if iso_date(date):
+                    body["occurred_at"] = iso_date(date)
+                daemon.call("POST", f"/v1/namespaces/{name}/memories", body)
                 count += 1
             questions[name] = [q for q in sample["qa"] if q.get("category") in (1, 2, 3, 4) and q.get("evidence")]
             results["conversations"][name] = {"turns": count, "questions": len(questions[name])}
@@ -193,6 +231,7 @@ def main():
                         found = evidence.intersection(ranked[:k])
                         recall[mode][name][k].append(len(found) / len(evidence))
                         hit[mode][name][k].append(1.0 if found else 0.0)
+        results["neighbourhood"] = neighbourhood(daemon, questions, budget=10, hit_counts=(5, 7))
         for mode in modes:
             per = {name: {"recall": {k: statistics.mean(v) for k, v in recall[mode][name].items()},
                           "hit": {k: statistics.mean(v) for k, v in hit[mode][name].items()},
@@ -221,6 +260,10 @@ def main():
         rows = [("all", r["overall"])] + [(n, c) for n, c in r["conversations"].items()]
         for scope, c in rows:
             print(f"{mode:8} {scope:12}" + "".join(f"  {c['recall'][k]:.3f} " for k in ks) + "".join(f"  {c['hit'][k]:.3f} " for k in ks))
+    hood = results["neighbourhood"]
+    print(f"neighbourhood at a budget of {hood['budget']} entries (hybrid): plain top {hood['budget']} "
+          f"R@{hood['budget']} {results['modes'].get('hybrid', {}).get('overall', {}).get('recall', {}).get(hood['budget'], float('nan')):.3f}; "
+          + "; ".join(f"{k} {v:.3f}" for k, v in hood["recall"].items()))
     print("latency seen by the client, µs (cold: the query embedded in this call; warm: embedding cached)")
     for mode, r in results["modes"].items():
         for kind, figures in r["latency_us"].items():
@@ -228,7 +271,43 @@ def main():
     if args.json:
         with open(args.json, "w") as out:
             json.dump(results, out, indent=2)
+    if args.plot:
+        with open(args.plot, "w") as out:
+            out.write(svg_chart(results, ks))
     return 0
+
+
+def svg_chart(results, ks):
+    """Grouped bars: recall@k (groups) for each mode (bars), overall, as a standalone SVG."""
+    modes = list(results["modes"])
+    colours = {"vector": "#4c72b0", "lexical": "#dd8452", "hybrid": "#55a868"}
+    width, height, left, bottom, top = 640, 320, 50, 40, 40
+    plot_w, plot_h = width - left - 20, height - top - bottom
+    group = plot_w / len(ks)
+    bar = group * 0.8 / max(1, len(modes))
+    total = sum(c["questions"] for c in results["conversations"].values())
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+             f'<text x="{left}" y="20" font-size="14">LoCoMo recall@k by search mode ({total} questions)</text>']
+    for tick in range(0, 11, 2):
+        y = top + plot_h * (1 - tick / 10)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 20}" y2="{y:.1f}" stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{tick / 10:.1f}</text>')
+    for gi, k in enumerate(ks):
+        x0 = left + gi * group + group * 0.1
+        for mi, mode in enumerate(modes):
+            value = results["modes"][mode]["overall"]["recall"][k]
+            h = plot_h * value
+            x = x0 + mi * bar
+            parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar - 2:.1f}" height="{h:.1f}" '
+                         f'fill="{colours.get(mode, "#888")}"><title>{mode} R@{k} {value:.3f}</title></rect>')
+            parts.append(f'<text x="{x + bar / 2 - 1:.1f}" y="{top + plot_h - h - 4:.1f}" text-anchor="middle" font-size="10">{value:.2f}</text>')
+        parts.append(f'<text x="{x0 + group * 0.4:.1f}" y="{height - bottom + 18}" text-anchor="middle">R@{k}</text>')
+    for mi, mode in enumerate(modes):
+        x = width - 20 - 90 * (len(modes) - mi)
+        parts.append(f'<rect x="{x}" y="28" width="10" height="10" fill="{colours.get(mode, "#888")}"/>')
+        parts.append(f'<text x="{x + 14}" y="37">{mode}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
 
 
 if __name__ == "__main__":

@@ -135,6 +135,22 @@ struct ClientCommandTests {
                 let first = (hits as? [[String: Any]])?.first?["entry"] as? [String: Any]
                 #expect(first?["id"] as? Int == Int(id))
             }
+            // Lexical mode: a BM25 column and no similarity; a thread with --context.
+            let lexical = await daemon.run(["search", "-n", "kb", "refunds", "--mode", "lexical"])
+            #expect(lexical.status == 0)
+            #expect(lexical.out.hasPrefix("#") && lexical.out.contains("LEX") && !lexical.out.contains("SIM"))
+            for (index, text) in ["the parcel left the warehouse", "the parcel reached the depot", "the parcel was delivered"].enumerated() {
+                let turn = await daemon.run(["remember", "-n", "kb", text, "--thread", "order-7", "--position", "\(index)",
+                                             "--occurred", "2023-05-0\(index + 1)"])
+                #expect(turn.status == 0, "\(turn.err)")
+            }
+            let withContext = await daemon.run(["search", "-n", "kb", "depot", "--mode", "lexical", "-k", "1", "--context", "1"])
+            #expect(withContext.status == 0)
+            #expect(withContext.out.contains("↑ the parcel left the warehouse") && withContext.out.contains("↓ the parcel was delivered"))
+            let json = await daemon.run(["search", "-n", "kb", "depot", "--mode", "lexical", "-k", "1", "--json"])
+            #expect(json.out.contains("\"occurred_at\":\"2023-05-02T00:00:00") && json.out.contains("\"thread\":\"order-7\""))
+            #expect(await daemon.run(["search", "-n", "kb", "depot", "--context", "99"]).status == 2)
+            #expect(await daemon.run(["remember", "-n", "kb", "x", "--occurred", "yesterday"]).status == 2)
             let filtered = await daemon.run(["search", "-n", "kb", "office refunds", "--tag", "nothing-has-this"])
             #expect(filtered.status == 0)
             #expect(filtered.err.contains("no results"))

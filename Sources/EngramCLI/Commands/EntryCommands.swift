@@ -103,17 +103,23 @@ struct EditCommand: ConsoleCommand {
     @Option(help: ArgumentHelp("Embedding of the new text (JSON array or raw float32 file).", valueName: "file"))
     var vectorFile: String?
     @Option(help: ArgumentHelp("Why, recorded in the audit log.", valueName: "text")) var reason: String?
+    @OptionGroup var event: EventOptions
+    @Flag(help: "Remove the validity interval.") var noValidity = false
 
     func validate() throws {
         if clearTags && !tags.isEmpty { throw ValidationError("--tag and --clear-tags exclude each other") }
+        if noValidity && (event.validFrom != nil || event.validTo != nil) {
+            throw ValidationError("--valid-from/--valid-to and --no-validity exclude each other")
+        }
         if expires != nil && noExpiry { throw ValidationError("--expires and --no-expiry exclude each other") }
         if vectorFile != nil && text == nil { throw ValidationError("--vector-file needs --text") }
         if let confidence, !(0...1).contains(confidence) { throw ValidationError("--confidence must be in 0…1") }
         if let metadata { _ = try ArgumentParsing.metadata(metadata) }
         if text == nil, tags.isEmpty, !clearTags, metadata == nil, source == nil, confidence == nil, pin == nil,
-           expires == nil, !noExpiry {
+           expires == nil, !noExpiry, event.isEmpty, !noValidity {
             throw ValidationError("nothing to change: give at least one of --text, --tag, --clear-tags, --metadata, "
-                                  + "--source, --confidence, --pin/--no-pin, --expires, --no-expiry")
+                                  + "--source, --confidence, --pin/--no-pin, --expires, --no-expiry, --occurred, "
+                                  + "--valid-from, --valid-to, --no-validity, --thread, --position")
         }
     }
 
@@ -124,7 +130,9 @@ struct EditCommand: ConsoleCommand {
             tags: clearTags ? [] : (tags.isEmpty ? nil : tags),
             metadata: try metadata.map(ArgumentParsing.metadata), source: source, confidence: confidence, pinned: pin,
             expiresAt: try expires.map { try ArgumentParsing.expiry($0, now: console.now()) },
-            clearExpiry: noExpiry ? true : nil)
+            clearExpiry: noExpiry ? true : nil, occurredAt: try event.occurredAt(), validFrom: try event.validFromDate(),
+            validTo: try event.validToDate(), clearValidity: noValidity ? true : nil, thread: event.thread,
+            position: event.position)
         let client = connection.client(console)
         let outcome = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
             try await client.edit(id, in: scope.namespace, request, reason: reason)

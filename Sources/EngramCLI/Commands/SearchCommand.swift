@@ -52,6 +52,8 @@ struct SearchCommand: ConsoleCommand {
     var mode: SearchMode?
     @Option(help: ArgumentHelp("How hybrid mode fuses its rankings (default: the namespace's).", valueName: "blend|rrf"))
     var fusion: FusionMethod?
+    @Option(help: ArgumentHelp("Also show this many entries before and after each hit in its thread (0…20).", valueName: "n"))
+    var context: Int?
 
     func validate() throws {
         if (query == nil) == (vectorFile == nil) { throw ValidationError("give a query text or --vector-file, not both") }
@@ -59,6 +61,7 @@ struct SearchCommand: ConsoleCommand {
         if let ef, ef < 1 { throw ValidationError("--ef must be at least 1") }
         if let filter { _ = try ArgumentParsing.filter(filter) }
         if vectorFile != nil, let mode, mode != .vector { throw ValidationError("--mode \(mode.rawValue) needs a query text") }
+        if let context, !(0...20).contains(context) { throw ValidationError("--context must be in 0…20") }
     }
 
     func execute(on console: Console) async throws {
@@ -72,7 +75,7 @@ struct SearchCommand: ConsoleCommand {
             text: try query.map(ArgumentParsing.text),
             vector: try vectorFile.map { path throws(CLIFailure) in try VectorFile.read(path: path, format: vectorFormat) },
             k: k, ef: ef, filter: searchFilter.isEmpty ? nil : searchFilter, rank: rank ? RankOptions() : nil,
-            mode: mode, fusion: fusion.map { FusionOptions(method: $0) })
+            mode: mode, fusion: fusion.map { FusionOptions(method: $0) }, context: context)
         let client = connection.client(console)
         let hits = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
             try await client.search(in: scope.namespace, request)
@@ -102,7 +105,16 @@ struct SearchCommand: ConsoleCommand {
             if showScore { row.append(ValueFormatting.fixed(hit.score, digits: 3)) }
             row += [ValueFormatting.confidence(hit.entry.confidence), hit.entry.tags.joined(separator: ","),
                     ValueFormatting.time(hit.entry.updatedAt, now: now, wide: wide), hit.entry.text]
+            // Thread neighbours (--context): rows of their own around the hit, in thread order.
+            func neighbour(_ entry: MemoryEntry, _ mark: String) -> [String] {
+                var cells = ["", "\(entry.id)"] + Array(repeating: "", count: row.count - 6)
+                cells += [ValueFormatting.confidence(entry.confidence), entry.tags.joined(separator: ","),
+                          ValueFormatting.time(entry.updatedAt, now: now, wide: wide), mark + " " + entry.text]
+                return cells
+            }
+            for entry in (hit.context?.before ?? []).reversed() { table.append(neighbour(entry, "↑")) }
             table.append(row)
+            for entry in hit.context?.after ?? [] { table.append(neighbour(entry, "↓")) }
         }
         return table.render()
     }

@@ -29,6 +29,8 @@ struct NewEntryOptions: ParsableArguments {
                                valueName: "file"))
     var vectorFile: String?
 
+    @OptionGroup var event: EventOptions
+
     @Option(help: ArgumentHelp("Why, recorded in the audit log.", valueName: "text"))
     var reason: String?
 
@@ -42,6 +44,40 @@ struct NewEntryOptions: ParsableArguments {
                         vector: try vectorFile.map { path throws(CLIFailure) in try VectorFile.read(path: path) },
                         tags: tags, metadata: try metadata.map(ArgumentParsing.metadata) ?? [:], source: source,
                         confidence: confidence, pinned: pinned,
-                        expiresAt: try expires.map { try ArgumentParsing.expiry($0, now: now) })
+                        expiresAt: try expires.map { try ArgumentParsing.expiry($0, now: now) },
+                        occurredAt: try event.occurredAt(), validFrom: try event.validFromDate(),
+                        validTo: try event.validToDate(), thread: event.thread, position: event.position)
+    }
+}
+
+/// When a fact happened and holds, and its thread: options of `remember` and `edit`.
+struct EventOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("When it happened or was said: ISO 8601 time or day (default: now).", valueName: "when"))
+    var occurred: String?
+
+    @Option(help: ArgumentHelp("Start of the interval in which it holds.", valueName: "when"))
+    var validFrom: String?
+
+    @Option(help: ArgumentHelp("End of the interval in which it holds (inclusive).", valueName: "when"))
+    var validTo: String?
+
+    @Option(help: ArgumentHelp("The conversation or document it belongs to (search --context shows its neighbours).",
+                               valueName: "thread"))
+    var thread: String?
+
+    @Option(help: ArgumentHelp("Its place in the thread (ascending; default: after the positioned entries).",
+                               valueName: "n"))
+    var position: Int64?
+
+    func occurredAt() throws -> Date? { try occurred.map { try ArgumentParsing.time($0, option: "--occurred") } }
+    func validFromDate() throws -> Date? { try validFrom.map { try ArgumentParsing.time($0, option: "--valid-from") } }
+    func validToDate() throws -> Date? { try validTo.map { try ArgumentParsing.time($0, option: "--valid-to") } }
+
+    var isEmpty: Bool { occurred == nil && validFrom == nil && validTo == nil && thread == nil && position == nil }
+
+    func validate() throws {
+        _ = try occurredAt()
+        _ = try validFromDate()
+        _ = try validToDate()
     }
 }

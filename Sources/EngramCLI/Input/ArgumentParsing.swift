@@ -36,6 +36,15 @@ enum ArgumentParsing {
         throw ValidationError("--expires takes an ISO 8601 time (2026-12-31T00:00:00Z) or a duration (90m, 7d)")
     }
 
+    /// An ISO 8601 time (`2023-05-08T13:56:00Z`) or a day (`2023-05-08`, midnight UTC), for the
+    /// option named `option`.
+    static func time(_ text: String, option: String) throws -> Date {
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day()) { return date }
+        throw ValidationError("\(option) takes an ISO 8601 time (2023-05-08T13:56:00Z) or a day (2023-05-08)")
+    }
+
     /// The text argument, or standard input when it is `-`.
     static func text(_ argument: String) throws -> String {
         guard argument == "-" else { return argument }
