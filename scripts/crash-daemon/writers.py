@@ -43,6 +43,7 @@ import json
 import math
 import os
 import random
+import re
 import socket
 import struct
 import sys
@@ -662,9 +663,25 @@ def search_finds(client, namespace, vector, entry_id, k=10):
     return any(hit["entry"]["id"] == entry_id for hit in document["hits"])
 
 
+def lexical_finds(client, namespace, token, entry_id):
+    status, document = client.request("POST", f"/v1/namespaces/{urllib.parse.quote(namespace)}/search",
+                                       {"text": token, "k": 10, "mode": "lexical"})
+    if status != 200:
+        raise RuntimeError(f"lexical search: HTTP {status} {document}")
+    return any(hit["entry"]["id"] == entry_id for hit in document["hits"])
+
+
+def unique_token(item):
+    """The random token that ends every text this script writes ("… r1a2b3c4d"), or None."""
+    text = ((item.get("entry") or {}).get("text")) or ""
+    match = re.search(r"\b(r[0-9a-f]{8})$", text)
+    return match.group(1) if match else None
+
+
 def search_problems(client, namespace, state, touched, rng, sample):
     """Every entry touched in this trial plus a seeded sample of older ones: a live entry is
-    found by its own vector, a deleted one is not."""
+    found by its own vector and, in the lexical index, by the random token of its text; a
+    deleted one by neither."""
     ids = sorted(touched & set(state))
     older = sorted(set(state) - touched)
     ids += rng.sample(older, min(sample, len(older)))
@@ -680,6 +697,14 @@ def search_problems(client, namespace, state, touched, rng, sample):
             problems.append(f"id {entry_id}: live but a search by its vector does not find it")
         elif not item["live"] and found:
             problems.append(f"id {entry_id}: deleted but a search by its last vector returns it")
+        token = unique_token(item)
+        if token is not None:
+            found = lexical_finds(client, namespace, token, entry_id)
+            searched += 1
+            if item["live"] and not found:
+                problems.append(f"id {entry_id}: live but a lexical search for {token} does not find it")
+            elif not item["live"] and found:
+                problems.append(f"id {entry_id}: deleted but a lexical search for {token} returns it")
     return problems, searched
 
 

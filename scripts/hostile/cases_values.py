@@ -12,6 +12,7 @@ from shapes import NS_PATH, remember_body, search_body
 from wire import Raw
 
 NAN, INF = float("nan"), float("inf")
+TEXT_NS_PATH = f"/v1/namespaces/{TEXT_NS}"
 
 
 # -- vectors --------------------------------------------------------------------------------
@@ -144,6 +145,10 @@ def filter_values(ctx: Context) -> list[tuple[str, object]]:
         ("metadata 1e309", {"metadata": {"n": Raw("1e309")}}), ("metadata empty key", {"metadata": {"": 1}}),
         ("metadata 5 000 keys", {"metadata": {f"k{i}": i for i in range(5000)}}),
         ("pinned a string", {"pinned": "true"}), ("pinned null", {"pinned": None}),
+        ("occurred inverted range", {"occurred": {"from": "2100-01-01T00:00:00Z", "to": "2000-01-01T00:00:00Z"}}),
+        ("occurred a string", {"occurred": "2024"}), ("valid_at not a date", {"valid_at": "now"}),
+        ("valid_at year 99999", {"valid_at": "99999-01-01T00:00:00Z"}), ("thread a number", {"thread": 7}),
+        ("thread of 100 000 bytes", {"thread": "t" * 100_000}), ("thread NUL", {"thread": "a\u0000"}),
         ("unknown key", {"tag": ["t1"]}),
     ]
 
@@ -159,8 +164,34 @@ def rank_values() -> list[tuple[str, object]]:
     ]
 
 
+def retrieval_values() -> list[tuple[str, dict]]:
+    """Search members of the lexical and hybrid modes: (label, members added to a text search)."""
+    return [
+        ("mode unknown", {"mode": "semantic"}), ("mode a number", {"mode": 1}), ("mode null", {"mode": None}),
+        ("mode empty", {"mode": ""}), ("mode upper case", {"mode": "HYBRID"}),
+        ("fusion null", {"fusion": None}), ("fusion an array", {"fusion": []}),
+        ("fusion unknown key", {"fusion": {"alpha": 0.5}}), ("fusion method unknown", {"fusion": {"method": "max"}}),
+        ("fusion weights both zero", {"fusion": {"vector_weight": 0, "lexical_weight": 0}}),
+        ("fusion weight -1", {"fusion": {"vector_weight": -1}}), ("fusion weight 1e309", {"fusion": {"lexical_weight": Raw("1e309")}}),
+        ("fusion rrf_k 0", {"fusion": {"method": "rrf", "rrf_k": 0}}),
+        ("fusion rrf_k NaN literal", {"fusion": {"rrf_k": Raw("NaN")}}),
+        ("fusion candidates 0", {"fusion": {"candidates": 0}}), ("fusion candidates 1001", {"fusion": {"candidates": 1001}}),
+        ("fusion candidates 2^63", {"fusion": {"candidates": Raw("9223372036854775808")}}),
+        ("fusion candidates 1000, k 1000", {"fusion": {"candidates": 1000}, "k": 1000}),
+        ("context -1", {"context": -1}), ("context 21", {"context": 21}), ("context 2^64", {"context": Raw("18446744073709551616")}),
+        ("context 20, k 1000", {"context": 20, "k": 1000}), ("context a string", {"context": "2"}),
+        ("lexical with every mode member", {"mode": "lexical", "fusion": {"method": "rrf"}, "context": 3}),
+    ]
+
+
 def filters(ctx: Context) -> Iterator[Probe]:
     base = search_body(ctx)
+    text = {"text": "hostile retrieval probe", "k": 5}
+    for label, members in retrieval_values():
+        yield Probe("filters", f"text search {label}", wire.request("POST", f"{TEXT_NS_PATH}/search", {**text, **members}),
+                    expect=(2, 4), timeout=10.0, tolerate=(503,))
+    yield Probe("filters", "vector search in lexical mode",
+                wire.request("POST", f"{NS_PATH}/search", {**base, "mode": "lexical"}), expect=(4,))
     for label, value in filter_values(ctx):
         yield Probe("filters", f"filter {label}", wire.request("POST", f"{NS_PATH}/search", {**base, "filter": value}),
                     expect=(2, 4), timeout=10.0)
@@ -288,6 +319,17 @@ def field_limits(ctx: Context) -> Iterator[Probe]:
         ("expires_at year 9999", {"expires_at": "9999-12-31T23:59:59Z"}, (2, 4)),
         ("expires_at not a date", {"expires_at": "tomorrow"}, (4,)),
         ("expires_at a number", {"expires_at": 1e300}, (4,)),
+        ("valid_to before valid_from", {"valid_from": "2024-01-02T00:00:00Z", "valid_to": "2024-01-01T00:00:00Z"}, (4,)),
+        ("occurred_at year 1", {"occurred_at": "0001-01-01T00:00:00Z"}, (2, 4)),
+        ("occurred_at not a date", {"occurred_at": "last week"}, (4,)),
+        ("thread of 129 bytes", {"thread": "t" * 129}, (4,)),
+        ("empty thread", {"thread": ""}, (4,)),
+        ("thread with a newline", {"thread": "a\nb"}, (4,)),
+        ("position 2^53", {"position": 9007199254740992}, (2,)),
+        ("position 2^53 + 1", {"position": 9007199254740993}, (4,)),
+        ("position -2^63", {"position": Raw("-9223372036854775808")}, (4,)),
+        ("position 2^64", {"position": Raw("18446744073709551616")}, (4,)),
+        ("position 1.5", {"position": 1.5}, (4,)),
     ]:
         yield Probe("sizes", f"remember: {label}", wire.request("POST", remember, {**remember_body(ctx), **fields}),
                     expect=expect, expect_message=message[0] if message else None)
