@@ -130,12 +130,11 @@ bench-search-overhead: deps ## vector search p50/p99: in-process vs MemoryClient
 # Conversational retrieval (LoCoMo protocol): a folder of conv-*.json files; skipped when absent.
 LOCOMO ?= ../shared/datasets/locomo-dev
 MODES ?= vector,lexical,hybrid
-bench-retrieval: deps model ## LoCoMo retrieval over the socket: recall@k per mode, context, latency, store size (LOCOMO=, MODES=, PLOT=)
+bench-retrieval: deps model ## LoCoMo retrieval over the socket: recall@k per mode, context, latency, store size (LOCOMO=, MODES=)
 	@if [ ! -d "$(LOCOMO)" ]; then echo "bench-retrieval: $(LOCOMO) is absent: skipped" >&2; exit 0; fi; \
 	$(SWIFT_RELEASE) --product engramd >&2 && \
 	$(PYTHON) Benchmarks/retrieval/locomo.py --engramd .build/release/engramd \
-		--model $${ENGRAM_MODEL_DIR:-.cache/models/all-MiniLM-L6-v2} --data $(LOCOMO) --modes $(MODES) \
-		$(if $(PLOT),--plot $(PLOT))
+		--model $${ENGRAM_MODEL_DIR:-.cache/models/all-MiniLM-L6-v2} --data $(LOCOMO) --modes $(MODES)
 
 REBUILD_ENTRIES ?= 20000
 bench-rebuild: deps ## online index rebuild: search p50/p99 before vs during, online vs offline time (REBUILD_ENTRIES=, DATASET=)

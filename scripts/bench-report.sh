@@ -17,6 +17,9 @@
 #   --socket-flags "…"   extra flags for engram-socket-bench (e.g. "--write-rate 100 --prompt-socket P")
 #   --quick              fewer samples and a shorter mixed phase (a smoke run, not for figures)
 #   --no-prompt          do not build and start engram-prompt (no /v1/prompt figure)
+#   --locomo DIR         LoCoMo conversations for the retrieval-quality section (recall@k of
+#                        vector, lexical and hybrid search; default ../shared/datasets/locomo-dev,
+#                        skipped when absent; "none" skips it)
 #   --out DIR            results root (default: results)
 # Environment: SCRATCH (swift build scratch path, default .build), PYTHON (for the venv, default
 # python3), ENGRAM_BENCH_VENV (default ~/.cache/engram-bench-venv), ENGRAM_MODEL_DIR.
@@ -33,7 +36,7 @@ cd "$repo_root"
 
 dataset="" base="" queries="" truth="" base_texts="" query_texts="" corpus="" corpus_queries=""
 m=16 efc=200 ef="10,16,32,64,128,256" engines="hnswlib,faiss,usearch" socket_flags="" quick=0 out_root="results"
-with_prompt=1
+with_prompt=1 locomo="../shared/datasets/locomo-dev"
 while (($#)); do
     case "$1" in
         --dataset) dataset="$2"; shift 2 ;;
@@ -51,6 +54,7 @@ while (($#)); do
         --socket-flags) socket_flags="$2"; shift 2 ;;
         --quick) quick=1; shift ;;
         --no-prompt) with_prompt=0; shift ;;
+        --locomo) locomo="$2"; shift 2 ;;
         --out) out_root="$2"; shift 2 ;;
         -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option '$1' (see --help)" ;;
@@ -66,6 +70,7 @@ export OPENBLAS_NUM_THREADS=1
 note "building engram-ann and engram-socket-bench (release, scratch path $scratch)"
 swift build -c release --scratch-path "$scratch" --product engram-ann >&2
 swift build -c release --scratch-path "$scratch" --product engram-socket-bench >&2
+swift build -c release --scratch-path "$scratch" --product engramd >&2
 bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)"
 # engram-prompt, for the /v1/prompt figure; the suite still runs without it.
 prompt_binary=""
@@ -132,6 +137,15 @@ socket_args=(--base "$base" --queries "$queries" --truth "$truth" --M "$m" --efc
 note "socket benchmark"
 # shellcheck disable=SC2086  # socket_flags is a list of flags on purpose
 "$bin/engram-socket-bench" "${socket_args[@]}" $socket_flags 2> >(tee "$out/socket.log" >&2)
+
+if [[ "$locomo" != "none" && -d "$locomo" ]]; then
+    note "retrieval quality on $locomo"
+    "$python" Benchmarks/retrieval/locomo.py --engramd "$bin/engramd" --data "$locomo" \
+        --model "${ENGRAM_MODEL_DIR:-.cache/models/all-MiniLM-L6-v2}" --json "$out/retrieval.json" \
+        > "$out/retrieval.txt" 2> >(tee "$out/retrieval.log" >&2)
+elif [[ "$locomo" != "none" ]]; then
+    note "no LoCoMo data in $locomo: the retrieval-quality section is skipped"
+fi
 
 # --- machine facts and the report ----------------------------------------------------------------
 command="scripts/bench-report.sh --base $base --queries $queries --truth $truth --M $m --efc $efc --ef $ef --engines $engines"

@@ -82,8 +82,12 @@ struct BenchResults: Codable, Sendable {
     struct TextPath: Codable, Sendable {
         var embed: LatencySummary
         var search_embedded_vector: LatencySummary
+        /// Text search in vector mode (embedding + HNSW).
         var text_search_in_process: LatencySummary
         var text_search_end_to_end: LatencySummary
+        /// The same texts in hybrid and lexical mode, in-process, measured beside it.
+        var text_search_hybrid_in_process: LatencySummary?
+        var text_search_lexical_in_process: LatencySummary?
         /// Recall@10 of the text searches against the dataset's ground truth (which came from
         /// the reference embeddings of the same texts): how close the native embedder is.
         var recall10_text_vs_truth: Double

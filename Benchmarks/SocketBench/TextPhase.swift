@@ -27,15 +27,23 @@ enum TextPhase {
             _ = try engine.search(namespace: context.namespace,
                                   SearchRequest(vector: embedded[i % texts.count], k: context.k, ef: context.ef))
         }
-        let (searchText, _) = try measure(count: count, warmUp: warmUp) { i in
-            _ = try engine.search(namespace: context.namespace,
-                                  SearchRequest(text: texts[i % texts.count], k: context.k, ef: context.ef))
+        func textSearch(_ mode: SearchMode) throws -> LatencySummary {
+            try measure(count: count, warmUp: warmUp) { i in
+                _ = try engine.search(namespace: context.namespace,
+                                      SearchRequest(text: texts[i % texts.count], k: context.k, ef: context.ef, mode: mode))
+            }.0.summary()
         }
+        let searchText = try textSearch(.vector)
+        let searchHybrid = try textSearch(.hybrid)
+        let searchLexical = try textSearch(.lexical)
+        progress("text: in-process p50 vector \(fmt(searchText.p50_us)) µs, hybrid \(fmt(searchHybrid.p50_us)) µs, "
+                 + "lexical \(fmt(searchLexical.p50_us)) µs")
         let client = MemoryClient(socketPath: daemon.socketPath, maxIdleConnections: 1)
         var found = [[UInt64]](repeating: [], count: texts.count)
         let (endToEnd, _) = try await measureAsync(count: count, warmUp: warmUp) { i in
             let hits = try await client.search(in: context.namespace,
-                                               SearchRequest(text: texts[i % texts.count], k: context.k, ef: context.ef))
+                                               SearchRequest(text: texts[i % texts.count], k: context.k, ef: context.ef,
+                                                             mode: .vector))
             found[i % texts.count] = hits.map(\.entry.id)
         }
         let truth = Recall.datasetTruth(context.dataset, idOfRow: live.idOfRow, k: 10)
@@ -68,7 +76,8 @@ enum TextPhase {
         }
         return BenchResults.TextPath(
             embed: embed.summary(), search_embedded_vector: searchVector.summary(),
-            text_search_in_process: searchText.summary(), text_search_end_to_end: endToEnd.summary(),
+            text_search_in_process: searchText, text_search_end_to_end: endToEnd.summary(),
+            text_search_hybrid_in_process: searchHybrid, text_search_lexical_in_process: searchLexical,
             recall10_text_vs_truth: recall, prompt: prompt, prompt_note: note)
     }
 

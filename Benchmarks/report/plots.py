@@ -61,3 +61,29 @@ def latency_by_concurrency(levels, path, title):
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+MODE_COLOURS = {"vector": "#4c72b0", "lexical": "#dd8452", "hybrid": "#55a868"}
+
+
+def retrieval_recall(results, path, title):
+    """Grouped bars: overall recall@k (groups) for each search mode (bars)."""
+    ks = [int(k) for k in results["k"]]
+    modes = list(results["modes"])
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
+    width = 0.8 / max(1, len(modes))
+    for index, mode in enumerate(modes):
+        recall = results["modes"][mode]["overall"]["recall"]
+        values = [recall[str(k)] if str(k) in recall else recall[k] for k in ks]
+        xs = [g + index * width for g in range(len(ks))]
+        bars = ax.bar(xs, values, width * 0.95, label=mode, color=MODE_COLOURS.get(mode))
+        ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    ax.set_xticks([g + width * (len(modes) - 1) / 2 for g in range(len(ks))], [f"recall@{k}" for k in ks])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("fraction of evidence turns retrieved")
+    ax.set_title(title)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

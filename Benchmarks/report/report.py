@@ -149,6 +149,10 @@ def socket_sections(s, out):
         rows = [latency_row("embed one query (native MiniLM, uncached)", t["embed"]),
                 latency_row("search with the embedded vector (in-process)", t["search_embedded_vector"]),
                 latency_row("search by text, in-process (embed + search)", t["text_search_in_process"]),
+                *([latency_row("the same, hybrid mode (embed + search + BM25, fused)", t["text_search_hybrid_in_process"])]
+                  if t.get("text_search_hybrid_in_process") else []),
+                *([latency_row("the same, lexical mode (BM25, no embedding)", t["text_search_lexical_in_process"])]
+                  if t.get("text_search_lexical_in_process") else []),
                 latency_row("search by text over the socket", t["text_search_end_to_end"]),
                 latency_row("engram-prompt `POST /v1/prompt`", t.get("prompt"))]
         out.append(table(header, [r for r in rows if r]))
@@ -201,6 +205,38 @@ def machine_section(machine, socket, out):
     out.append(table(["fact", "value"], [[k, str(v).replace("|", "\\|")] for k, v in facts.items()]) + "\n")
 
 
+def retrieval_section(r, out):
+    """LoCoMo retrieval (Benchmarks/retrieval/locomo.py --json): recall and hit@k by mode and
+    conversation, latency cold and warm, the neighbourhood figure and the store's size."""
+    ks = [str(k) for k in r["k"]]
+    total = sum(c["questions"] for c in r["conversations"].values())
+    out.append(f"## Retrieval quality (LoCoMo, {len(r['conversations'])} conversations, {total} questions)\n")
+    out.append("![recall by mode](retrieval_recall.png)\n")
+    rows = []
+    for mode, m in r["modes"].items():
+        overall = m["overall"]
+        rows.append([mode, "all"] + [cell(overall["recall"][k], 3) for k in ks] + [cell(overall["hit"][k], 3) for k in ks])
+        for name, c in m["conversations"].items():
+            rows.append([mode, name] + [cell(c["recall"][k], 3) for k in ks] + [cell(c["hit"][k], 3) for k in ks])
+    out.append(table(["mode", "scope"] + [f"R@{k}" for k in ks] + [f"hit@{k}" for k in ks], rows) + "\n")
+    latency = []
+    for mode, m in r["modes"].items():
+        for kind, figures in m.get("latency_us", {}).items():
+            latency.append([mode, kind, cell(figures["p50"] / 1000, 2), cell(figures["p99"] / 1000, 2), str(figures["n"])])
+    out.append("Latency seen by the client, ms (cold: the query was embedded in the call; warm: its embedding was cached):\n")
+    out.append(table(["mode", "kind", "p50", "p99", "searches"], latency) + "\n")
+    hood = r.get("neighbourhood")
+    if hood:
+        parts = "; ".join(f"{k}: {v:.3f}" for k, v in hood["recall"].items())
+        out.append(f"Recall at a budget of {hood['budget']} entries, hybrid hits then their thread neighbours: {parts}.\n")
+    sizes = r.get("database_bytes") or {}
+    if sizes:
+        used = sum(sizes.values())
+        lexical = sizes.get("lexical_documents", 0) + sizes.get("lexical_stats", 0)
+        out.append(f"Store: {used / 1e6:.2f} MB of pages in use, of which the lexical index {lexical / 1e6:.2f} MB "
+                   f"({100 * lexical / max(used, 1):.1f}%); data file {r['store_bytes'] / 1e6:.2f} MB.\n")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("results_dir")
@@ -229,6 +265,11 @@ def main(argv=None):
         socket_sections(socket, out)
     else:
         out.append("No socket results (socket.json missing).\n")
+    retrieval_path = os.path.join(d, "retrieval.json")
+    if os.path.exists(retrieval_path):
+        retrieval = json.load(open(retrieval_path))
+        plots.retrieval_recall(retrieval, os.path.join(d, "retrieval_recall.png"), "LoCoMo recall@k by search mode")
+        retrieval_section(retrieval, out)
     machine_section(machine, socket, out)
     with open(os.path.join(d, "report.md"), "w") as f:
         f.write("\n".join(out))

@@ -21,7 +21,8 @@ first to ask a question pays for the embedding: its time counts as "cold", the o
 
 Standard library only. Usage:
   locomo.py --engramd .build/release/engramd --model DIR --data ../shared/datasets/locomo-dev
-            [--modes vector,lexical,hybrid] [--k 1,5,10,20] [--json results.json] [--plot recall.svg]
+            [--modes vector,lexical,hybrid] [--k 1,5,10,20] [--json results.json]
+(`scripts/bench-report.sh` runs it and adds a table and a chart to its report.)
 """
 import argparse
 import datetime
@@ -174,7 +175,6 @@ def main():
     parser.add_argument("--modes", default="vector,lexical,hybrid")
     parser.add_argument("--k", default="1,5,10,20")
     parser.add_argument("--json")
-    parser.add_argument("--plot", help="write recall@k per mode as an SVG bar chart")
     args = parser.parse_args()
     files = sorted(glob.glob(os.path.join(args.data, "conv-*.json")))
     if not files:
@@ -271,43 +271,7 @@ def main():
     if args.json:
         with open(args.json, "w") as out:
             json.dump(results, out, indent=2)
-    if args.plot:
-        with open(args.plot, "w") as out:
-            out.write(svg_chart(results, ks))
     return 0
-
-
-def svg_chart(results, ks):
-    """Grouped bars: recall@k (groups) for each mode (bars), overall, as a standalone SVG."""
-    modes = list(results["modes"])
-    colours = {"vector": "#4c72b0", "lexical": "#dd8452", "hybrid": "#55a868"}
-    width, height, left, bottom, top = 640, 320, 50, 40, 40
-    plot_w, plot_h = width - left - 20, height - top - bottom
-    group = plot_w / len(ks)
-    bar = group * 0.8 / max(1, len(modes))
-    total = sum(c["questions"] for c in results["conversations"].values())
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-             f'<text x="{left}" y="20" font-size="14">LoCoMo recall@k by search mode ({total} questions)</text>']
-    for tick in range(0, 11, 2):
-        y = top + plot_h * (1 - tick / 10)
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 20}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{tick / 10:.1f}</text>')
-    for gi, k in enumerate(ks):
-        x0 = left + gi * group + group * 0.1
-        for mi, mode in enumerate(modes):
-            value = results["modes"][mode]["overall"]["recall"][k]
-            h = plot_h * value
-            x = x0 + mi * bar
-            parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar - 2:.1f}" height="{h:.1f}" '
-                         f'fill="{colours.get(mode, "#888")}"><title>{mode} R@{k} {value:.3f}</title></rect>')
-            parts.append(f'<text x="{x + bar / 2 - 1:.1f}" y="{top + plot_h - h - 4:.1f}" text-anchor="middle" font-size="10">{value:.2f}</text>')
-        parts.append(f'<text x="{x0 + group * 0.4:.1f}" y="{height - bottom + 18}" text-anchor="middle">R@{k}</text>')
-    for mi, mode in enumerate(modes):
-        x = width - 20 - 90 * (len(modes) - mi)
-        parts.append(f'<rect x="{x}" y="28" width="10" height="10" fill="{colours.get(mode, "#888")}"/>')
-        parts.append(f'<text x="{x + 14}" y="37">{mode}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
 
 
 if __name__ == "__main__":
