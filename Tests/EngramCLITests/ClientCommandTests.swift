@@ -57,6 +57,12 @@ struct ClientCommandTests {
             #expect(created.status == 0)
             #expect(created.out.contains("namespace kb: dimension 32, cosine, M 8"))
             #expect(await daemon.run(["namespace", "create", "kb", "--dimension", "32", "--m", "8"]).status == 0)
+            let lexical = await daemon.run(["namespace", "create", "words", "--dimension", "32", "--search-mode", "lexical",
+                                            "--stemming", "none", "--k1", "1.2"])
+            #expect(lexical.out.contains("text search lexical"))
+            let wordsStats = await daemon.run(["namespace", "stats", "words"])
+            #expect(wordsStats.out.contains("stemming none, stop words english, k1 1.20, b 0.40"))
+            #expect(await daemon.run(["namespace", "create", "bad", "--k1", "9"]).status == 2)
             let conflict = await daemon.run(["namespace", "create", "kb", "--dimension", "16"])
             #expect(conflict.status == 4)
             #expect(conflict.err.hasPrefix("error: conflict: "))
@@ -66,21 +72,21 @@ struct ClientCommandTests {
             let list = await daemon.run(["namespace", "list"])
             #expect(list.status == 0)
             #expect(list.out.hasPrefix("NAME"))
-            #expect(list.rows.map { $0[0] } == ["kb", "other"])
+            #expect(list.rows.map { $0[0] } == ["kb", "other", "words"])
             #expect(list.rows[0][1] == "32")
             #expect(list.rows[0][3] == "1")
 
             let listJSON = await daemon.run(["namespace", "list", "--json"])
             let object = try JSONSerialization.jsonObject(with: Data(listJSON.out.utf8)) as? [String: Any]
             let namespaces = try #require(object?["namespaces"] as? [[String: Any]])
-            #expect(namespaces.map { $0["name"] as? String } == ["kb", "other"])
+            #expect(namespaces.map { $0["name"] as? String } == ["kb", "other", "words"])
             #expect((namespaces[0]["parameters"] as? [String: Any])?["m"] as? Int == 8)
 
             let stats = await daemon.run(["namespace", "stats", "kb"])
             #expect(stats.out.contains("entries:"))
             #expect(stats.out.contains("M 8, ef_construction"))
             let all = await daemon.run(["stats"])
-            #expect(all.rows.map { $0[0] } == ["kb", "other", "TOTAL"])
+            #expect(all.rows.map { $0[0] } == ["kb", "other", "words", "TOTAL"])
             #expect(all.rows.last?[1] == "1")
 
             let deleted = await daemon.run(["namespace", "delete", "kb", "--yes", "--reason", "test"])

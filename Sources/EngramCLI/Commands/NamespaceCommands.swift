@@ -4,6 +4,8 @@ import MemoryClient
 import EngramAPI
 
 extension Metric: ExpressibleByArgument {}
+extension Stemming: ExpressibleByArgument {}
+extension StopWords: ExpressibleByArgument {}
 
 struct NamespaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,17 +29,38 @@ struct NamespaceCreateCommand: ConsoleCommand {
     var m: Int?
     @Option(help: ArgumentHelp("HNSW candidate list size while inserting.", valueName: "n")) var efConstruction: Int?
     @Option(help: ArgumentHelp("Default candidate list size for searches.", valueName: "n")) var efSearch: Int?
+    @Option(help: ArgumentHelp("English stemming in the lexical index (default english).", valueName: "english|none"))
+    var stemming: Stemming?
+    @Option(help: ArgumentHelp("Stop words the lexical index leaves out (default english).", valueName: "english|none"))
+    var stopWords: StopWords?
+    @Option(help: ArgumentHelp("BM25 term-frequency saturation, 0…3 (default 0.9).", valueName: "k1")) var k1: Double?
+    @Option(help: ArgumentHelp("BM25 length normalisation, 0…1 (default 0.4).", valueName: "b")) var b: Double?
+    @Option(help: ArgumentHelp("Mode of a text search that names none (default hybrid).", valueName: "vector|lexical|hybrid"))
+    var searchMode: SearchMode?
+    @Option(help: ArgumentHelp("How hybrid search fuses its rankings (default blend).", valueName: "blend|rrf"))
+    var fusion: FusionMethod?
 
     func validate() throws {
         if let dimension, dimension < 1 { throw ValidationError("--dimension must be at least 1") }
         if let m, m < 2 { throw ValidationError("--m must be at least 2") }
         if let efConstruction, efConstruction < 1 { throw ValidationError("--ef-construction must be at least 1") }
         if let efSearch, efSearch < 1 { throw ValidationError("--ef-search must be at least 1") }
+        if let k1, !(0...3).contains(k1) { throw ValidationError("--k1 must be in 0…3") }
+        if let b, !(0...1).contains(b) { throw ValidationError("--b must be in 0…1") }
     }
 
     func execute(on console: Console) async throws {
         let parameters = HNSWParametersInput(m: m, efConstruction: efConstruction, efSearch: efSearch)
-        let request = NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters)
+        var lexical = LexicalOptions()
+        if let stemming { lexical.stemming = stemming }
+        if let stopWords { lexical.stopWords = stopWords }
+        if let k1 { lexical.k1 = k1 }
+        if let b { lexical.b = b }
+        var search = SearchDefaults()
+        if let searchMode { search.mode = searchMode }
+        if let fusion { search.fusion = fusion }
+        let request = NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters,
+                                       lexical: lexical, search: search)
         let client = connection.client(console)
         let stats = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
             try await client.createNamespace(name, request)
@@ -45,7 +68,7 @@ struct NamespaceCreateCommand: ConsoleCommand {
         if output.json { return console.print(try JSONOutput.line(stats)) }
         console.print("namespace \(stats.name): dimension \(stats.dimension), \(stats.metric.rawValue), "
                       + "M \(stats.parameters.m), ef_construction \(stats.parameters.efConstruction), "
-                      + "\(ValueFormatting.count(stats.entryCount)) entries")
+                      + "text search \(stats.search.mode.rawValue), \(ValueFormatting.count(stats.entryCount)) entries")
     }
 }
 

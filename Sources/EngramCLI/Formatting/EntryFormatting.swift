@@ -112,6 +112,13 @@ enum EntryFormatting {
         view.append("index memory", ValueFormatting.bytes(namespace.indexBytes))
         view.append("hnsw", "M \(p.m), ef_construction \(p.efConstruction), ef_search \(p.efSearch), "
                     + "flat below \(p.flatThreshold), consolidate at \(ValueFormatting.fixed(p.consolidationFraction * 100, digits: 0))% deleted")
+        let l = namespace.lexical, s = namespace.search
+        view.append("lexical", "stemming \(l.stemming.rawValue), stop words \(l.stopWords.rawValue), "
+                    + "k1 \(ValueFormatting.fixed(l.k1, digits: 2)), b \(ValueFormatting.fixed(l.b, digits: 2)), "
+                    + "\(ValueFormatting.count(namespace.lexicalTerms)) terms, \(ValueFormatting.bytes(namespace.lexicalBytes))")
+        view.append("text search", "\(s.mode.rawValue); hybrid fuses by \(s.fusion.rawValue), weights "
+                    + "\(ValueFormatting.fixed(s.vectorWeight, digits: 2)) vector / \(ValueFormatting.fixed(s.lexicalWeight, digits: 2)) lexical, "
+                    + "rrf_k \(ValueFormatting.fixed(s.rrfK, digits: 0)), \(s.candidates) candidates each")
         view.append("created", both(namespace.createdAt, now: now))
         return view.render()
     }
