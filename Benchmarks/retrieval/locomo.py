@@ -125,6 +125,72 @@ def iso_date(text):
         return None
 
 
+def store(daemon, namespace, conversation, settings=None):
+    """Creates `namespace` (with `settings`: a namespace request body) and stores every turn."""
+    daemon.call("PUT", f"/v1/namespaces/{namespace}", settings)
+    count = 0
+    for dia_id, text, number, date, index in turns(conversation):
+        body = {"text": text, "metadata": {"dia_id": dia_id, "session": number, "date": date},
+                "source": "locomo", "thread": f"session-{number}", "position": index}
+        if iso_date(date):
+            body["occurred_at"] = iso_date(date)
+        daemon.call("POST", f"/v1/namespaces/{namespace}/memories", body)
+        count += 1
+    return count
+
+
+def recall_at(daemon, namespace, qs, body, k=10):
+    """Mean recall@k of `qs` searched in `namespace` with `body` (text and k added)."""
+    recalls = []
+    for q in qs:
+        document = daemon.call("POST", f"/v1/namespaces/{namespace}/search", {**body, "text": q["question"], "k": k})
+        ranked = [h["entry"]["metadata"].get("dia_id") for h in document["hits"]]
+        evidence = set(q["evidence"])
+        recalls.append(len(evidence.intersection(ranked)) / len(evidence))
+    return recalls
+
+
+# Lexical options and fusion settings compared by --study: standard settings, not a search.
+LEXICAL_VARIANTS = {
+    "lowercase alphanumeric, k1 1.5 b 0.75": {"stemming": "none", "stop_words": "none", "k1": 1.5, "b": 0.75},
+    "+ stop words, k1 1.5 b 0.75": {"stemming": "none", "stop_words": "english", "k1": 1.5, "b": 0.75},
+    "+ stop words + stemming, k1 1.5 b 0.75": {"stemming": "english", "stop_words": "english", "k1": 1.5, "b": 0.75},
+    "+ stop words + stemming, k1 0.9 b 0.4 (default)": {},
+}
+FUSION_VARIANTS = {
+    "blend, weights 1/1, 50 candidates (default)": {},
+    "blend, 20 candidates": {"candidates": 20},
+    "blend, 200 candidates": {"candidates": 200},
+    "blend, vector weight 0.4/0.6": {"vector_weight": 0.4, "lexical_weight": 0.6},
+    "blend, vector weight 0.6/0.4": {"vector_weight": 0.6, "lexical_weight": 0.4},
+    "rrf, rrf_k 60, 200 candidates": {"method": "rrf", "rrf_k": 60, "candidates": 200},
+    "rrf, rrf_k 60, 20 candidates": {"method": "rrf", "rrf_k": 60, "candidates": 20},
+    "rrf, rrf_k 10, 20 candidates": {"method": "rrf", "rrf_k": 10, "candidates": 20},
+}
+
+
+def study(daemon, conversations, questions):
+    """Recall@10 per conversation and overall for each lexical variant (lexical mode, in a
+    namespace of its own) and each fusion setting (hybrid mode, per-request overrides)."""
+    rows = []
+    for label, options in LEXICAL_VARIANTS.items():
+        per = {}
+        for name, conversation in conversations.items():
+            namespace = name
+            if options:
+                namespace = f"{name}.lexical-{len(rows)}"
+                store(daemon, namespace, conversation, {"lexical": options})
+            per[name] = recall_at(daemon, namespace, questions[name], {"mode": "lexical"})
+        rows.append(("lexical", label, per))
+    for label, fusion in FUSION_VARIANTS.items():
+        per = {name: recall_at(daemon, name, questions[name], {"mode": "hybrid", "fusion": fusion}) for name in conversations}
+        rows.append(("hybrid", label, per))
+    return [{"mode": mode, "setting": label,
+             "recall10": statistics.mean([x for values in per.values() for x in values]),
+             "conversations": {name: statistics.mean(values) for name, values in per.items()}}
+            for mode, label, per in rows]
+
+
 def neighbourhood(daemon, questions, budget, hit_counts):
     """Recall of a `budget`-long list made of the best hits then their session neighbours."""
     results = {}
@@ -175,6 +241,8 @@ def main():
     parser.add_argument("--modes", default="vector,lexical,hybrid")
     parser.add_argument("--k", default="1,5,10,20")
     parser.add_argument("--json")
+    parser.add_argument("--study", action="store_true",
+                        help="also compare lexical options and fusion settings (recall@10 per conversation)")
     args = parser.parse_args()
     files = sorted(glob.glob(os.path.join(args.data, "conv-*.json")))
     if not files:
@@ -187,19 +255,13 @@ def main():
     results = {"k": ks, "modes": {}, "conversations": {}}
     try:
         questions = {}
+        conversations = {}
         for path in files:
             sample = json.load(open(path))
             name = os.path.splitext(os.path.basename(path))[0]
             conversation = sample["conversation"] if "conversation" in sample else sample
-            daemon.call("PUT", f"/v1/namespaces/{name}")
-            count = 0
-            for dia_id, text, number, date, index in turns(conversation):
-                body = {"text": text, "metadata": {"dia_id": dia_id, "session": number, "date": date},
-                        "source": "locomo", "thread": f"session-{number}", "position": index}
-                if iso_date(date):
-                    body["occurred_at"] = iso_date(date)
-                daemon.call("POST", f"/v1/namespaces/{name}/memories", body)
-                count += 1
+            conversations[name] = conversation
+            count = store(daemon, name, conversation)
             questions[name] = [q for q in sample["qa"] if q.get("category") in (1, 2, 3, 4) and q.get("evidence")]
             results["conversations"][name] = {"turns": count, "questions": len(questions[name])}
             print(f"{name}: {count} turns stored, {len(questions[name])} questions", file=sys.stderr)
@@ -232,6 +294,8 @@ def main():
                         recall[mode][name][k].append(len(found) / len(evidence))
                         hit[mode][name][k].append(1.0 if found else 0.0)
         results["neighbourhood"] = neighbourhood(daemon, questions, budget=10, hit_counts=(5, 7))
+        if args.study:
+            results["study"] = study(daemon, conversations, questions)
         for mode in modes:
             per = {name: {"recall": {k: statistics.mean(v) for k, v in recall[mode][name].items()},
                           "hit": {k: statistics.mean(v) for k, v in hit[mode][name].items()},
@@ -264,6 +328,9 @@ def main():
     print(f"neighbourhood at a budget of {hood['budget']} entries (hybrid): plain top {hood['budget']} "
           f"R@{hood['budget']} {results['modes'].get('hybrid', {}).get('overall', {}).get('recall', {}).get(hood['budget'], float('nan')):.3f}; "
           + "; ".join(f"{k} {v:.3f}" for k, v in hood["recall"].items()))
+    for row in results.get("study", []):
+        per = "  ".join(f"{name} {value:.3f}" for name, value in row["conversations"].items())
+        print(f"study {row['mode']:8} {row['setting']:48} R@10 {row['recall10']:.3f}   {per}")
     print("latency seen by the client, µs (cold: the query embedded in this call; warm: embedding cached)")
     for mode, r in results["modes"].items():
         for kind, figures in r["latency_us"].items():

@@ -224,7 +224,8 @@ extension MemoryEngine {
     }
 
     /// Restores the content of version `version` (text, tags, metadata, source, confidence,
-    /// pinned) as a new version (audit `reverted`). Evidence, use counts and expiry are facts
+    /// pinned, and when it happened, holds and belongs: occurred_at, validity, thread,
+    /// position) as a new version (audit `reverted`). Evidence, use counts and expiry are facts
     /// about the entry's life and stay as they are. When the text differs from the current
     /// one, the old text is embedded again (the audit log keeps no vectors), or indexed under
     /// the caller's `vector`.
@@ -259,6 +260,11 @@ extension MemoryEngine {
                 entry.source = target.source
                 entry.confidence = target.confidence
                 entry.pinned = target.pinned
+                entry.occurredAt = target.occurredAt
+                entry.validFrom = target.validFrom
+                entry.validTo = target.validTo
+                entry.thread = target.thread
+                entry.position = target.position
             }
             noteWritten(result.entry)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)

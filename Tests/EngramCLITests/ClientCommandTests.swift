@@ -154,6 +154,11 @@ struct ClientCommandTests {
             #expect(withContext.status == 0)
             #expect(withContext.out.contains("↑ the parcel left the warehouse") && withContext.out.contains("↓ the parcel was delivered"))
             let json = await daemon.run(["search", "-n", "kb", "depot", "--mode", "lexical", "-k", "1", "--json"])
+            let depotHits = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])["hits"]
+            let depotID = try #require(((depotHits as? [[String: Any]])?.first?["entry"] as? [String: Any])?["id"] as? Int)
+            let shown = await daemon.run(["get", "-n", "kb", "\(depotID)"])
+            #expect(shown.out.contains("order-7, position 1"), "\(shown.out)")
+            #expect(shown.out.contains("(2023-05-02T00:00:00"))
             #expect(json.out.contains("\"occurred_at\":\"2023-05-02T00:00:00") && json.out.contains("\"thread\":\"order-7\""))
             #expect(await daemon.run(["search", "-n", "kb", "depot", "--context", "99"]).status == 2)
             #expect(await daemon.run(["remember", "-n", "kb", "x", "--occurred", "yesterday"]).status == 2)

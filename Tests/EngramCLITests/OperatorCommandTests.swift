@@ -46,12 +46,13 @@ func makeOfflineStore(in directory: String, entries: Int, seed: UInt64) throws -
 /// Creates namespace `name` (dimension 32, graph search from the first entry) with `count`
 /// entries carrying `vectors`; returns their ids in order.
 @discardableResult
-func fill(_ engine: MemoryEngine, _ name: String, vectors: [[Float]], m: Int = 8) throws -> [UInt64] {
+func fill(_ engine: MemoryEngine, _ name: String, vectors: [[Float]], m: Int = 8,
+          lexical: LexicalOptions = LexicalOptions(), search: SearchDefaults = SearchDefaults()) throws -> [UInt64] {
     var parameters = NamespaceRequest().parameters
     parameters.m = m
     parameters.efConstruction = 40
     parameters.flatThreshold = 0
-    _ = try engine.createNamespace(name, NamespaceRequest(dimension: 32, parameters: parameters))
+    _ = try engine.createNamespace(name, NamespaceRequest(dimension: 32, parameters: parameters, lexical: lexical, search: search))
     var ids: [UInt64] = []
     for start in stride(from: 0, to: vectors.count, by: 500) {
         let requests = vectors[start..<min(vectors.count, start + 500)].enumerated().map { offset, vector in
@@ -384,8 +385,12 @@ struct OperatorCommandTests {
         let file = "\(directory)/kb.jsonl"
         var exported: [MemoryEntry] = []
         try await withEngramd { source in
-            try fill(source.engine, "kb", vectors: unitVectors(1200, seed: 8))
+            try fill(source.engine, "kb", vectors: unitVectors(1200, seed: 8),
+                     lexical: LexicalOptions(stemming: .none, k1: 1.1), search: SearchDefaults(mode: .lexical, candidates: 30))
             _ = try source.engine.edit(namespace: "kb", id: 5, EditRequest(tags: ["edited"], pinned: true))
+            _ = try source.engine.edit(namespace: "kb", id: 8, EditRequest(
+                occurredAt: Date(timeIntervalSince1970: 1_683_504_000), validFrom: Date(timeIntervalSince1970: 1_683_504_000),
+                validTo: Date(timeIntervalSince1970: 1_683_590_400), thread: "session-3", position: -4))
             _ = try source.engine.feedback(namespace: "kb", id: 6, .useful)
             _ = try source.engine.forget(namespace: "kb", id: 7)
             let export = await source.run(["export", "--output", file, "--audit", "--page-size", "250"])
@@ -401,12 +406,12 @@ struct OperatorCommandTests {
             }
         }
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 1 + 1199 + 1203)  // config, live entries, 1200 created + edit + feedback + delete
+        #expect(lines.count == 1 + 1199 + 1204)  // config, live entries, 1200 created + 2 edits + feedback + delete
 
         try await withEngramd { target in
             let first = await target.run(["import", file, "--batch-size", "500"])
             #expect(first.status == 0, "\(first.err)")
-            #expect(first.out.contains("imported 1,199 entries: 1,199 created, 0 unchanged; 1,203 audit events skipped"))
+            #expect(first.out.contains("imported 1,199 entries: 1,199 created, 0 unchanged; 1,204 audit events skipped"))
             for entry in exported {
                 let imported = try target.engine.get(namespace: "kb", id: entry.id)
                 #expect(imported.text == entry.text)
@@ -418,8 +423,14 @@ struct OperatorCommandTests {
                 // truncates, and was seen a few ms off): compare to 10 ms.
                 #expect(abs(imported.createdAt.timeIntervalSince(entry.createdAt)) < 0.01)
                 #expect(abs(imported.updatedAt.timeIntervalSince(entry.updatedAt)) < 0.01)
+                #expect(abs(imported.occurredAt.timeIntervalSince(entry.occurredAt)) < 0.01)
+                #expect(imported.validFrom == entry.validFrom && imported.validTo == entry.validTo)
+                #expect(imported.thread == entry.thread && imported.position == entry.position)
             }
+            #expect(try target.engine.get(namespace: "kb", id: 8).thread == "session-3")
             #expect(try target.engine.namespace("kb").parameters.m == 8)
+            #expect(try target.engine.namespace("kb").lexical == LexicalOptions(stemming: .none, k1: 1.1))
+            #expect(try target.engine.namespace("kb").search == SearchDefaults(mode: .lexical, candidates: 30))
             #expect(throws: (any Error).self) { try target.engine.get(namespace: "kb", id: 7) }
 
             let second = await target.run(["import", file, "--json"])
@@ -427,7 +438,7 @@ struct OperatorCommandTests {
             let summary = try JSONSerialization.jsonObject(with: Data(second.out.utf8)) as? [String: Any]
             #expect(summary?["created"] as? Int == 0)
             #expect(summary?["unchanged"] as? Int == 1199)
-            #expect(summary?["skipped_audit_events"] as? Int == 1203)
+            #expect(summary?["skipped_audit_events"] as? Int == 1204)
             #expect(try target.engine.namespace("kb").entryCount == 1199)
 
             // Bad lines: not JSON, a missing field, a wrong-dimension vector; the good line is kept.

@@ -25,6 +25,10 @@ import Testing
                                                                                     clearValidity: true)).entry
             #expect(edited.occurredAt == Self.may8.addingTimeInterval(-86_400) && edited.validFrom == nil && edited.validTo == nil)
             #expect(edited.text == said.text && edited.version == 2)
+            // A revert restores when it happened and its validity with the rest of the content.
+            let reverted = try h.engine.revert(namespace: "c", id: said.id, toVersion: 1).entry
+            #expect(reverted.occurredAt == Self.may8 && reverted.validTo == Self.may8.addingTimeInterval(86_400))
+            #expect(reverted.version == 3)
             #expect(errorCode {
                 _ = try h.engine.remember(RememberRequest(text: "x", validFrom: Self.may8, validTo: Self.may8.addingTimeInterval(-1)),
                                           namespace: "c")

@@ -10,7 +10,7 @@ struct ExportCommand: ConsoleCommand {
         commandName: "export", abstract: "Write namespaces as JSON Lines: every field, vectors in base64.",
         discussion: """
             Each namespace starts with a {"namespace_config": …} line (dimension, metric, HNSW \
-            parameters), followed by one line per entry: the entry's JSON with every field plus \
+            parameters, lexical and search settings), followed by one line per entry: the entry's JSON with every field plus \
             vector_b64 (little-endian float32, base64). --audit appends the audit log as \
             {"audit_event": …} lines, which 'engram import' skips and counts. Output goes to stdout, \
             or to --output FILE (written as FILE.partial and renamed when complete). Online \
@@ -151,7 +151,8 @@ struct DaemonExportSource: ExportSource {
     func namespaces() async throws -> [(config: ExportFormat.NamespaceConfigLine, entries: Int)] {
         try await MemoryCLIRequest.run { () async throws(MemoryClientError) in try await client.namespaces() }.map {
             (ExportFormat.NamespaceConfigLine(name: $0.name, dimension: $0.dimension, metric: $0.metric,
-                                              parameters: HNSWParametersInput($0.parameters), embedderID: $0.embedderID),
+                                              parameters: HNSWParametersInput($0.parameters), embedderID: $0.embedderID,
+                                              lexical: $0.lexical, search: $0.search),
              $0.entryCount)
         }
     }
@@ -179,7 +180,8 @@ struct LocalExportSource: ExportSource {
         store.namespaces().map {
             (ExportFormat.NamespaceConfigLine(name: $0.config.name, dimension: $0.config.dimension,
                                               metric: $0.config.metric.document, parameters: $0.config.documentParameters,
-                                              embedderID: $0.config.embedderID),
+                                              embedderID: $0.config.embedderID, lexical: $0.config.lexical,
+                                              search: $0.config.search),
              $0.entryCount)
         }
     }

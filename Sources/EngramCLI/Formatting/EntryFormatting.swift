@@ -25,6 +25,13 @@ enum EntryFormatting {
         view.append("last used", entry.lastUsedAt.map { both($0, now: now) } ?? "never")
         view.append("use count", "\(entry.useCount)")
         view.append("expires", entry.expiresAt.map { both($0, now: now) } ?? "never")
+        view.append("occurred", both(entry.occurredAt, now: now))
+        if entry.validFrom != nil || entry.validTo != nil {
+            view.append("valid", "\(entry.validFrom.map(ValueFormatting.iso) ?? "always") … \(entry.validTo.map(ValueFormatting.iso) ?? "open")")
+        }
+        if let thread = entry.thread {
+            view.append("thread", thread + (entry.position.map { ", position \($0)" } ?? ""))
+        }
         return view.render()
     }
 

@@ -7,10 +7,12 @@ import Foundation
 ///
 /// - **an entry**: exactly the JSON of ``ExportedEntry`` — every field of the entry (`id`,
 ///   `namespace`, `text`, `tags`, `metadata`, `source`, `confidence`, `evidence`, `pinned`,
-///   `created_at`, `updated_at`, `last_used_at`, `use_count`, `version`, `expires_at`) plus
-///   `vector_b64` (little-endian float32, base64);
+///   `created_at`, `updated_at`, `last_used_at`, `use_count`, `version`, `expires_at`,
+///   `occurred_at`, `valid_from`, `valid_to`, `thread`, `position`) plus `vector_b64`
+///   (little-endian float32, base64);
 /// - **`{"namespace_config": {...}}`**: written before a namespace's entries, with its dimension,
-///   metric and HNSW parameters, so that importing into an empty store recreates the
+///   metric, HNSW parameters and lexical and search settings (older exports have neither: the
+///   defaults then), so that importing into an empty store recreates the
 ///   namespace as it was (import creates it; an existing one with the same configuration is
 ///   kept, a different one is a conflict reported on that line);
 /// - **`{"audit_event": {...}}`** (with `export --audit`): one audit event, for archives and
@@ -24,19 +26,24 @@ enum ExportFormat {
         var metric: Metric
         var parameters: HNSWParametersInput?
         var embedder_id: String?
+        var lexical: LexicalOptions?
+        var search: SearchDefaults?
 
-        init(name: String, dimension: Int, metric: Metric, parameters: HNSWParametersInput, embedderID: String?) {
+        init(name: String, dimension: Int, metric: Metric, parameters: HNSWParametersInput, embedderID: String?,
+             lexical: LexicalOptions?, search: SearchDefaults?) {
             self.name = name
             self.dimension = dimension
             self.metric = metric
             self.parameters = parameters
             embedder_id = embedderID
+            self.lexical = lexical
+            self.search = search
         }
 
-        /// The request that recreates the namespace; parameters a hand-written line leaves out
-        /// take the daemon's defaults.
+        /// The request that recreates the namespace; parameters and settings a hand-written (or
+        /// older) line leaves out take the daemon's defaults.
         var request: NamespaceRequest {
-            NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters)
+            NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters, lexical: lexical, search: search)
         }
     }
 

@@ -44,7 +44,8 @@ public struct PromptConfiguration: ServiceConfiguration {
     public var k = 8
     /// Memories below this confidence are never used (requests may ask for more, not less).
     public var minConfidence = 0.0
-    /// Hits scoring below this (cosine similarity to the request) are not used: without it,
+    /// Hits whose cosine similarity to the request is below this are not used, in any search
+    /// mode (a lexical search has no similarity, so it does not apply there): without it,
     /// the best `k` are used however unrelated. 0 keeps every hit.
     public var minScore = 0.0
     /// Default token budget of the assembled prompt (see ``TokenEstimator``).
