@@ -153,6 +153,27 @@ package struct JSONReader {
         return value
     }
 
+    /// An integer written without fraction or exponent, exactly (what `JSONEncoder` writes for
+    /// `Int64`); out of `Int64`'s range is a failure.
+    package mutating func int64() throws(Failure) -> Int64 {
+        let (start, end, isInteger) = try numberSpan()
+        guard isInteger else { throw failure("expected an integer") }
+        let negative = bytes[start] == UInt8(ascii: "-")
+        var magnitude: UInt64 = 0
+        for index in (negative ? start + 1 : start)..<end {
+            let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(bytes[index] &- UInt8(ascii: "0")))
+            guard !overflow1, !overflow2 else { throw failure("integer out of range") }
+            magnitude = sum
+        }
+        if negative {
+            guard magnitude <= UInt64(Int64.max) + 1 else { throw failure("integer out of range") }
+            return magnitude == UInt64(Int64.max) + 1 ? .min : -Int64(magnitude)
+        }
+        guard let value = Int64(exactly: magnitude) else { throw failure("integer out of range") }
+        return value
+    }
+
     /// A number, correctly rounded to the nearest `Double` (the standard library's parser, as
     /// `JSONDecoder`).
     package mutating func double() throws(Failure) -> Double {

@@ -61,14 +61,7 @@ extension MemoryEntry {
             case "thread": try seen.first(19, key, reader); thread = reader.consumeNull() ? nil : try reader.string()
             case "position":
                 try seen.first(20, key, reader)
-                if !reader.consumeNull() {
-                    let value = try reader.double()
-                    // Positions are within ±2^53 (checked on write), where a double is exact.
-                    guard abs(value) <= 9_007_199_254_740_992, let exact = Int64(exactly: value) else {
-                        throw reader.failure("position is not an integer within ±2^53")
-                    }
-                    position = exact
-                }
+                position = reader.consumeNull() ? nil : try reader.int64()
             default: try reader.skipValue()
             }
         }

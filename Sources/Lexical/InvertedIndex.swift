@@ -156,14 +156,22 @@ public struct InvertedIndex: Sendable {
         termIDs[term].map { postings[Int($0)].count } ?? 0
     }
 
+    /// Distinct terms a query is scored on: the first ones, in query order. A query text of
+    /// 32 KiB can hold thousands of terms, each costing its whole posting list.
+    public static let maxQueryTerms = 256
+
     /// BM25 scores of every document holding at least one of `queryTerms` (a tokenizer's output;
-    /// a repeated term counts as often as it occurs):
+    /// a repeated term counts as often as it occurs; terms past ``maxQueryTerms`` distinct
+    /// ones are ignored):
     /// `Σ_t idf(t) · tf·(k1 + 1) / (tf + k1·(1 − b + b·len/avglen))`, with
     /// `idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5))` (never negative).
     /// O(Σ df of the query's terms).
     public func scores(for queryTerms: [String], k1: Double, b: Double) -> LexicalScores {
         var weights: [UInt32: Double] = [:]
+        var distinct = Set<String>()
         for term in queryTerms {
+            if distinct.count == Self.maxQueryTerms && !distinct.contains(term) { continue }
+            distinct.insert(term)
             if let id = termIDs[term] { weights[id, default: 0] += 1 }
         }
         var scores: [UInt64: Double] = [:]

@@ -32,8 +32,9 @@ public struct LexicalDocument: Sendable, Hashable {
 
     // MARK: binary form
 
-    /// Longest term accepted from disk, in bytes (64 scalars of at most 4 bytes).
-    static let maxTermBytes = 256
+    /// Longest term, in UTF-8 bytes: the tokenizer drops longer ones and a stored record with
+    /// one is damaged.
+    public static let maxTermBytes = 256
 
     /// `count` (varint), then per term: byte length (varint), UTF-8 bytes, count (varint).
     public func encoded() -> [UInt8] {

@@ -86,8 +86,10 @@ public struct LexicalTokenizer: Sendable {
             default: folded.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
             }
         }
-        guard !folded.isEmpty else { return nil }
         let term = String(folded)
+        // Folding may lengthen a term (a lowercase mapping of several scalars); the stored form
+        // allows `LexicalDocument.maxTermBytes`, so a longer one is dropped here.
+        guard !term.isEmpty, term.utf8.count <= LexicalDocument.maxTermBytes else { return nil }
         if options.stopWords == .english && EnglishStopWords.words.contains(term) { return nil }
         if options.stemming == .english { return PorterStemmer.stem(term) }
         return term

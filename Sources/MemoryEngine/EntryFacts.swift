@@ -114,7 +114,7 @@ struct CompiledFilter: Sendable {
 /// ## Locking
 /// A readers-writer lock: searches hold it shared for the whole index traversal (the
 /// predicate reads the dictionary in place, with no copy and no per-call lock), writers hold
-/// it exclusively for O(1). Lock order: engine writer lock → this lock → index lock.
+/// it exclusively for O(1), plus O(thread size) when the entry has a thread. Lock order: engine writer lock → this lock → index lock.
 final class FactsTable: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = ReadWriteLock()
@@ -181,8 +181,9 @@ final class FactsTable: @unchecked Sendable {
     }
 
     /// Up to `count` ids before and after `id` in its thread, nearest first in each
-    /// direction, skipping those `admits` refuses (empty when it has no thread).
-    /// O(log thread + skipped).
+    /// direction, skipping those `admits` refuses (empty when it has no thread). At most
+    /// `count × 64` entries are looked at on each side, so a selective filter on a long thread
+    /// costs a bounded walk. O(log thread + count).
     func neighbours(of id: UInt64, count: Int, admits: (EntryFacts) -> Bool) -> (before: [UInt64], after: [UInt64]) {
         lock.withReadLock {
             guard let facts = facts[id], let thread = facts.thread, let list = threads[thread] else { return ([], []) }
@@ -191,7 +192,7 @@ final class FactsTable: @unchecked Sendable {
             guard index < list.count, list[index].id == id else { return ([], []) }
             func collect(_ indices: some Sequence<Int>) -> [UInt64] {
                 var found: [UInt64] = []
-                for i in indices {
+                for i in indices.prefix(count * 64) {
                     guard found.count < count else { break }
                     if let other = self.facts[list[i].id], admits(other) { found.append(list[i].id) }
                 }

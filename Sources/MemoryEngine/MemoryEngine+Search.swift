@@ -84,7 +84,7 @@ extension MemoryEngine {
         let ids = Array(Set(neighbours.flatMap { $0.before + $0.after }))
         let found = try translatingErrors { try store.get(namespace: config.name, ids: ids) }
         var entries: [UInt64: MemoryEntry] = [:]
-        for entry in found.compactMap({ $0 }) where compiled.admits(EntryFacts(entry)) { entries[entry.id] = entry }
+        for entry in found.compactMap({ $0 }) where compiled.admits(EntryFacts(entry)) { entries[entry.id] = usage.overlay(entry) }
         var result = hits
         for index in result.indices {
             result[index].context = HitContext(before: neighbours[index].before.compactMap { entries[$0] },

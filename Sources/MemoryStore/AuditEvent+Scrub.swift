@@ -7,8 +7,9 @@ public import Foundation
 extension AuditEvent {
     /// The event as a hard delete leaves it: kind, time, actor, namespace, entry id and the
     /// entries' bookkeeping (version, confidence, evidence, times) stay, so the log still says
-    /// who changed what when; every piece of content goes — text, tags, metadata and source of
-    /// both entries, the reason (which often quotes the content), and any hash of the text.
+    /// who changed what when; every piece of content goes — text, tags, metadata, source and
+    /// thread (a caller's free text) of both entries, the reason (which often quotes the
+    /// content), and any hash of the text.
     /// Idempotent.
     func scrubbed() -> AuditEvent {
         func blank(_ entry: MemoryEntry?) -> MemoryEntry? {
@@ -17,6 +18,8 @@ extension AuditEvent {
             entry.tags = []
             entry.metadata = [:]
             entry.source = ""
+            entry.thread = nil
+            entry.position = nil
             return entry
         }
         var copy = self

@@ -211,11 +211,58 @@ enum LexicalLoader {
         return rebuild
     }
 
-    /// ``recompute(_:_:_:)``, written in `txn` (schema migration).
-    static func rebuild(_ txn: WriteTransaction, _ dbs: Databases, _ ns: StoredNamespace) throws {
-        var set = WriteSet(dbs)
-        try recompute(txn, dbs, ns).write(to: &set, namespace: ns.id)
-        try set.apply(txn)
+    /// Entries tokenised and written per transaction by ``write(_:_:_:)``.
+    static let batchSize = 2000
+
+    /// Replaces the namespace's stored lexical documents and statistics by those of its
+    /// entries' texts, in transactions of at most ``batchSize`` records (a schema migration at
+    /// open, where no other writer exists yet). Restartable: an interrupted run leaves some
+    /// documents written and no statistics changed, and the next run deletes and writes
+    /// everything again. Damaged entry records are left out. O(entries·text).
+    static func write(_ env: Environment, _ dbs: Databases, _ ns: StoredNamespace) throws {
+        let prefix = Keys.namespace(ns.id)
+        while true {
+            let stale = try env.read { txn in try txn.keys(in: dbs.lexicalDocuments, range: .prefix(prefix), limit: batchSize) }
+            guard !stale.isEmpty else { break }
+            try env.write { txn in
+                for key in stale { _ = try txn.delete(key, in: dbs.lexicalDocuments) }
+            }
+        }
+        let tokenizer = LexicalTokenizer(options: ns.config.lexical)
+        var after: [UInt8]?
+        var documents: UInt64 = 0
+        var totalLength: UInt64 = 0
+        while true {
+            var batch: [([UInt8], LexicalDocument)] = []
+            var last: [UInt8]?
+            try env.read { txn in
+                let range: KeyRange = after.map { KeyRange(lowerBound: $0 + [0], upperBound: KeyRange.prefix(prefix).upperBound) }
+                    ?? .prefix(prefix)
+                var seen = 0
+                try txn.forEach(in: dbs.entries, range: range) { key, value in
+                    seen += 1
+                    last = Array(key)
+                    if key.count == 12, let id = UInt64(bigEndianBytes: key, at: 4),
+                       let entry = try? RecordCodec.decode(MemoryEntry.self, from: Array(value), what: "entry \(id)") {
+                        batch.append((Array(key), LexicalDocument(terms: tokenizer.terms(of: entry.text))))
+                    }
+                    return seen < batchSize ? .continue : .stop
+                }
+            }
+            guard let last else { break }
+            try env.write { txn in
+                for (key, document) in batch {
+                    try txn.put(LexicalRecordCodec.encode(document), forKey: key, in: dbs.lexicalDocuments)
+                }
+            }
+            for (_, document) in batch {
+                documents += 1
+                totalLength += UInt64(document.length)
+            }
+            after = last
+        }
+        let statistics = LexicalStatistics(documents: documents, totalLength: totalLength)
+        try env.write { txn in try txn.put(statistics.encoded(), forKey: prefix, in: dbs.lexicalStatistics) }
     }
 }
 

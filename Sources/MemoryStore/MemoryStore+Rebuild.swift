@@ -61,8 +61,11 @@ public struct IndexRebuildResult: Sendable, Equatable {
 ///    without blocking writers; the last one under the store's write lock.
 /// 3. **Switch.** Still under the write lock, one transaction replaces the namespace's graph
 ///    records and state (and its parameters when they changed) and drops the vectors of slots
-///    the old graph still kept for deleted nodes, and rewrites the lexical index from the
-///    entries' texts; then the namespace table points at the new indexes. Searches already
+///    the old graph still kept for deleted nodes; then the namespace table points at the new
+///    index. The lexical index, which every write keeps true, is left as it is — except in a
+///    store opened without its indexes (the operator's offline rebuild, the repair of a store
+///    whose lexical records or statistics were refused at open), where this transaction also
+///    rewrites it from the entries' texts (O(entries·text), with no writer to wait). Searches already
 ///    running finish on the old ones.
 ///
 /// Nothing is written before step 3, so a cancelled or failed rebuild leaves the store exactly
@@ -145,7 +148,7 @@ extension MemoryStore {
             progress(IndexRebuildProgress(phase: .persisting, done: done, total: max(total, done)))
             var config = old.config
             config.parameters = newParameters
-            let lexical = try persistRebuiltGraph(fresh, replacing: old, config: config)
+            let lexical = try persistRebuiltGraph(fresh, replacing: old, config: config, rewriteLexical: !old.indexLoaded)
             namespaceTable.withLock {
                 $0[name] = NamespaceHandle(id: old.id, config: config, index: fresh, lexical: lexical, indexLoaded: true)
             }
@@ -244,15 +247,16 @@ extension MemoryStore {
     }
 
     /// Replaces `old`'s graph records, state and configuration by `fresh`'s in one transaction,
-    /// drops the vectors of slots `fresh` does not use, and rewrites the lexical index from the
-    /// entries' texts in the same transaction; returns that lexical index.
-    /// Precondition: `writeLock` held.
-    func persistRebuiltGraph(_ fresh: HNSWIndex, replacing old: NamespaceHandle, config: NamespaceConfig) throws -> LexicalTable {
+    /// drops the vectors of slots `fresh` does not use, and with `rewriteLexical` rewrites the
+    /// lexical index from the entries' texts in the same transaction. Returns the namespace's
+    /// lexical index from then on. Precondition: `writeLock` held.
+    func persistRebuiltGraph(_ fresh: HNSWIndex, replacing old: NamespaceHandle, config: NamespaceConfig,
+                             rewriteLexical: Bool) throws -> LexicalTable {
         let (state, records) = fresh.snapshot()
         var live = Set<UInt32>()
         for record in records where record.state == .live { live.insert(record.slot) }
         let prefix = Keys.namespace(old.id)
-        let (oldNodes, oldVectors, lexical) = try env.read { txn -> ([[UInt8]], [[UInt8]], LexicalRebuild) in
+        let (oldNodes, oldVectors, lexical) = try env.read { txn -> ([[UInt8]], [[UInt8]], LexicalRebuild?) in
             var nodes: [[UInt8]] = []
             try txn.forEach(in: dbs.nodes, range: .prefix(prefix)) { key, _ in
                 nodes.append(Array(key))
@@ -263,7 +267,8 @@ extension MemoryStore {
                 if key.count == 8, let slot = UInt32(bigEndianBytes: key, at: 4), !live.contains(slot) { vectors.append(Array(key)) }
                 return .continue
             }
-            return (nodes, vectors, try LexicalLoader.recompute(txn, dbs, StoredNamespace(id: old.id, config: config)))
+            return (nodes, vectors,
+                    rewriteLexical ? try LexicalLoader.recompute(txn, dbs, StoredNamespace(id: old.id, config: config)) : nil)
         }
         var set = WriteSet(dbs)
         for key in oldNodes { set.delete(key, in: dbs.nodes) }
@@ -275,9 +280,9 @@ extension MemoryStore {
         if config != old.config {
             set.put(try RecordCodec.encode(StoredNamespace(id: old.id, config: config)), key: Array(config.name.utf8), in: dbs.namespaces)
         }
-        lexical.write(to: &set, namespace: old.id)
+        lexical?.write(to: &set, namespace: old.id)
         let counters = try currentCounters()
         try commit(set, from: counters, to: counters)
-        return lexical.table ?? LexicalTable(options: config.lexical)
+        return lexical?.table ?? old.lexical
     }
 }

@@ -102,6 +102,8 @@ extension MemoryDraft {
         self.init(text: entry.text, tags: entry.tags, metadata: entry.metadata, source: entry.source,
                   confidence: entry.confidence, evidence: entry.evidence, pinned: entry.pinned,
                   createdAt: entry.createdAt, updatedAt: entry.updatedAt, lastUsedAt: entry.lastUsedAt,
-                  useCount: entry.useCount, version: entry.version, expiresAt: entry.expiresAt)
+                  useCount: entry.useCount, version: entry.version, expiresAt: entry.expiresAt,
+                  occurredAt: entry.occurredAt, validFrom: entry.validFrom, validTo: entry.validTo, thread: entry.thread,
+                  position: entry.position)
     }
 }

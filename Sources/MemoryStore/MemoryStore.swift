@@ -37,8 +37,13 @@ import Musl
 /// - The namespace table is a `Mutex`, held only to look a namespace up or change the table.
 /// - One process owns a store (`ProcessLock`); within a process, open it once and share it.
 ///
-/// Lock order: `writeLock` → `HNSWIndex` writer lock → LMDB writer lock. Nothing takes
-/// `writeLock` while it holds an LMDB transaction (a map resize waits for open transactions).
+/// Lock order: `writeLock` → `HNSWIndex` writer lock → LMDB writer lock, then (after the
+/// commit, still inside the index batch) a namespace's `LexicalTable` exclusively. Nothing
+/// takes `writeLock` while it holds an LMDB transaction (a map resize waits for open
+/// transactions). Searches take a `LexicalTable` or an `HNSWIndex` shared, one at a time.
+/// A write's lexical change is applied just before its index batch is published, so for that
+/// moment a hybrid search may miss the entry's new vector (its distance comes back `nil` and
+/// the candidate is skipped); it never sees a half-applied write of either index.
 public final class MemoryStore: Sendable {
     /// Longest `text`, in UTF-8 bytes (docs/architecture.md, "Data model and guarantees": 32 KiB).
     public static let maxTextBytes = 32 << 10
@@ -105,7 +110,8 @@ public final class MemoryStore: Sendable {
     public static var schemaVersion: UInt32 { Schema.currentVersion }
 
     /// Checks the stored schema version before creating anything, so a newer store is left as
-    /// it is; initialises a new store; runs migrations for an older one.
+    /// it is; initialises a new store; runs migrations for an older one, each step in its own
+    /// transactions, the version written after each step.
     static func prepareSchema(_ env: Environment) throws -> Databases {
         var version: UInt32?
         do {
@@ -126,26 +132,30 @@ public final class MemoryStore: Sendable {
         if let version, version > Schema.currentVersion {
             throw MemoryStoreError.newerSchema(found: version, supported: Schema.currentVersion)
         }
-        return try env.write { txn in
-            let dbs = try Databases(txn)
-            if var current = version {
-                while current < Schema.currentVersion {
-                    guard let step = Schema.migrations[current] else {
-                        throw MemoryStoreError.notAMemoryStore("no migration from schema version \(current)")
-                    }
-                    try step(txn, dbs)
-                    current += 1
-                }
-            } else {
-                try Counters.initial.write(txn, dbs)
-            }
-            var versionBytes: [UInt8] = []
-            versionBytes.appendBigEndian(Schema.currentVersion)
-            if version != Schema.currentVersion {
-                try txn.put(versionBytes, forKey: Schema.Meta.schemaVersion, in: dbs.meta)
-            }
-            return dbs
+        func versionBytes(_ version: UInt32) -> [UInt8] {
+            var bytes: [UInt8] = []
+            bytes.appendBigEndian(version)
+            return bytes
         }
+        guard var current = version else {
+            return try env.write { txn in
+                let dbs = try Databases(txn)
+                try Counters.initial.write(txn, dbs)
+                try txn.put(versionBytes(Schema.currentVersion), forKey: Schema.Meta.schemaVersion, in: dbs.meta)
+                return dbs
+            }
+        }
+        let dbs = try env.write { txn in try Databases(txn) }
+        while current < Schema.currentVersion {
+            guard let step = Schema.migrations[current] else {
+                throw MemoryStoreError.notAMemoryStore("no migration from schema version \(current)")
+            }
+            try step(env, dbs)
+            current += 1
+            let reached = current
+            try env.write { txn in try txn.put(versionBytes(reached), forKey: Schema.Meta.schemaVersion, in: dbs.meta) }
+        }
+        return dbs
     }
 
     /// Reads every namespace record and restores its index (or, without `loadIndexes`, gives

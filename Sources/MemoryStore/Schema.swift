@@ -26,16 +26,19 @@ enum Schema {
     /// number is refused; a lower one is migrated by `migrations` at open.
     static let currentVersion: UInt32 = 2
 
-    /// Migration steps: `migrations[v]` upgrades a version-`v` store to `v + 1` inside the
-    /// open's write transaction.
-    static let migrations: [UInt32: @Sendable (WriteTransaction, Databases) throws -> Void] = [
+    /// Migration steps: `migrations[v]` upgrades a version-`v` store to `v + 1`, in as many
+    /// transactions as it needs; the open writes `v + 1` as the schema version only after the
+    /// step returns, so a step interrupted (a crash, a full disk) runs again from the start at
+    /// the next open, and must be written to allow that.
+    static let migrations: [UInt32: @Sendable (Environment, Databases) throws -> Void] = [
         // 1 → 2: the lexical index of every namespace, from its entries' texts, with the
-        // default options (the namespace records of version 1 have none).
-        1: { txn, dbs in
-            for record in try txn.entries(in: dbs.namespaces) {
+        // default options (the namespace records of version 1 have none), in batches.
+        1: { env, dbs in
+            let namespaces = try env.read { txn in try txn.entries(in: dbs.namespaces) }
+            for record in namespaces {
                 let name = String(decoding: record.key, as: UTF8.self)
                 let stored = try RecordCodec.decode(StoredNamespace.self, from: record.value, what: "namespace \"\(name)\"")
-                _ = try LexicalLoader.rebuild(txn, dbs, stored)
+                try LexicalLoader.write(env, dbs, stored)
             }
         },
     ]

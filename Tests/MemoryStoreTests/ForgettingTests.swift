@@ -14,7 +14,7 @@ import Testing
         try withTemporaryDirectory { dir in
             let store = try openStore(dir)
             let draft = MemoryDraft(text: "the vault code is 4711", tags: ["secret-tag"], metadata: ["k": .string("secret-meta")],
-                                    source: "secret-source")
+                                    source: "secret-source", thread: "secret-thread", position: 7)
             let id = try store.insert(draft, vector: testVector(1), namespace: "ns",
                                       context: AuditContext(actor: "alice", reason: "secret-reason")).entry.id
             try store.update(namespace: "ns", id: id, context: AuditContext(actor: "bob", reason: "another secret-reason")) {
@@ -29,6 +29,7 @@ import Testing
                 #expect(event.reason == nil && event.beforeTextSHA256 == nil && event.afterTextSHA256 == nil)
                 for entry in [event.before, event.after].compactMap({ $0 }) {
                     #expect(entry.text.isEmpty && entry.tags.isEmpty && entry.metadata.isEmpty && entry.source.isEmpty)
+                    #expect(entry.thread == nil && entry.position == nil)
                     #expect(entry.id == id)
                 }
             }

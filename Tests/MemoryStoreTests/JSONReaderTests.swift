@@ -27,6 +27,18 @@ struct JSONReaderTests {
         }
     }
 
+    @Test("signed integers exactly, as JSONDecoder reads Int64; out of range or not integers refused")
+    func signedIntegers() throws {
+        for document in ["0", "-0", "7", "-4", "9007199254740993", "-9007199254740993", "9223372036854775807",
+                         "-9223372036854775808"] {
+            let expected = try JSONDecoder().decode(Int64.self, from: Data(document.utf8))
+            #expect(Self.read(document) { (reader) throws(JSONReader.Failure) in try reader.int64() } == expected, "\(document)")
+        }
+        for bad in ["9223372036854775808", "-9223372036854775809", "1.5", "1e3", "-", "01", "\"1\"", "18446744073709551616"] {
+            #expect(Self.read(bad) { (reader) throws(JSONReader.Failure) in try reader.int64() } == nil, "\(bad)")
+        }
+    }
+
     @Test("strings: escapes, surrogate pairs and UTF-8 as JSONDecoder reads them")
     func strings() throws {
         let documents = [

@@ -95,7 +95,14 @@ import Testing
     @Test func aVersionOneStoreGetsItsLexicalIndexAtOpen() throws {
         try withTemporaryDirectory { dir in
             var ids: [UInt64] = []
-            do { ids = try fill(try openStore(dir), count: 5) }
+            // More entries than one migration transaction takes (`LexicalLoader.batchSize`).
+            do {
+                let store = try openStore(dir)
+                for start in stride(from: 0, to: LexicalLoader.batchSize + 100, by: 500) {
+                    ids += try store.insertBatch((start..<start + 500).map { (MemoryDraft(text: "memory \($0)"), testVector(UInt64($0))) },
+                                                 namespace: "ns", context: testContext).map(\.entry.id)
+                }
+            }
             // Make it what schema 1 wrote: no lexical records, version 1.
             do {
                 let env = try Environment(path: dir + "/store")
@@ -109,7 +116,8 @@ import Testing
                 }
             }
             let store = try openStore(dir, createNamespace: false)
-            #expect(try Set(ranked(store, "memory")) == Set(ids))
+            #expect(Set(try store.lexicalScores(namespace: "ns", text: "memory").scores.keys) == Set(ids))
+            #expect(try ranked(store, "memory \(ids.count - 1)").first == ids.last)
             #expect(store.verify().problems == [])
         }
     }

@@ -203,12 +203,12 @@ private struct Writer {
             raw("\"context\":{\"after\":[")
             for (index, entry) in context.after.enumerated() {
                 if index > 0 { byte(UInt8(ascii: ",")) }
-                try self.entry(entry)
+                try self.entry(entry, metadataDepth: 7)
             }
             raw("],\"before\":[")
             for (index, entry) in context.before.enumerated() {
                 if index > 0 { byte(UInt8(ascii: ",")) }
-                try self.entry(entry)
+                try self.entry(entry, metadataDepth: 7)
             }
             raw("]},")
         }
@@ -218,7 +218,7 @@ private struct Writer {
             byte(UInt8(ascii: ","))
         }
         raw("\"entry\":")
-        try entry(hit.entry)
+        try entry(hit.entry, metadataDepth: 5)
         raw(",\"score\":")
         try double(hit.score, field: "score")
         if let similarity = hit.similarity {
@@ -229,7 +229,10 @@ private struct Writer {
     }
 
     /// One ``MemoryEntry`` with its CodingKeys' names in sorted order; `nil` optionals omitted.
-    mutating func entry(_ entry: MemoryEntry) throws(SearchResponseEncoder.Failure) {
+    /// - Parameter metadataDepth: the nesting depth of the entry's `metadata` object in the
+    ///   document (5 for a hit's entry, 7 for one in its `context` lists), checked against
+    ///   the depth limit `JSONEncoder` enforces.
+    mutating func entry(_ entry: MemoryEntry, metadataDepth: Int) throws(SearchResponseEncoder.Failure) {
         raw("{\"confidence\":")
         try double(entry.confidence, field: "confidence")
         raw(",\"created_at\":")
@@ -254,7 +257,7 @@ private struct Writer {
             date(lastUsedAt)
         }
         raw(",\"metadata\":")
-        try object(entry.metadata, depth: 5)
+        try object(entry.metadata, depth: metadataDepth)
         raw(",\"namespace\":")
         string(entry.namespace)
         raw(",\"occurred_at\":")
