@@ -62,3 +62,40 @@ public struct AuditEvent: Sendable, Hashable, Codable {
         case afterTextSHA256 = "after_text_sha256"
     }
 }
+
+/// Which audit events a query returns; every condition given must hold. `nil` members
+/// admit every event.
+public struct AuditFilter: Sendable, Hashable {
+    /// Events recorded for this actor exactly (`uid:1000`, `extraction:gpt-4o`, …).
+    public var actor: String?
+    /// Events of one of these kinds.
+    public var kinds: Set<AuditKind>?
+    /// Events of this entry.
+    public var entryID: UInt64?
+    /// Events at or after this time.
+    public var since: Date?
+    /// Events at or before this time.
+    public var until: Date?
+
+    public init(actor: String? = nil, kinds: Set<AuditKind>? = nil, entryID: UInt64? = nil, since: Date? = nil,
+                until: Date? = nil) {
+        self.actor = actor
+        self.kinds = kinds
+        self.entryID = entryID
+        self.since = since
+        self.until = until
+    }
+
+    /// Whether no condition is set.
+    public var isEmpty: Bool { actor == nil && kinds == nil && entryID == nil && since == nil && until == nil }
+
+    /// Whether `event` passes every condition. O(1).
+    public func admits(_ event: AuditEvent) -> Bool {
+        if let actor, event.actor != actor { return false }
+        if let kinds, !kinds.contains(event.kind) { return false }
+        if let entryID, event.entryID != entryID { return false }
+        if let since, event.time < since { return false }
+        if let until, event.time > until { return false }
+        return true
+    }
+}

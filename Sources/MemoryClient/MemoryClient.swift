@@ -1,4 +1,5 @@
 public import EngramAPI
+import EngramJSON
 import Foundation
 import Synchronization
 
@@ -159,12 +160,14 @@ public final class MemoryClient: Sendable {
     // MARK: search and audit
 
     /// `GET /v1/audit`: events with `after < sequence ≤ through`, optionally of one namespace.
-    public func audit(after: UInt64? = nil, through: UInt64? = nil, namespace: String? = nil, limit: Int? = nil)
-        async throws(MemoryClientError) -> AuditPage {
-        try await call("GET", ["v1", "audit"],
-                       query: [("after", after.map(String.init)), ("through", through.map(String.init)),
-                               ("namespace", namespace), ("limit", limit.map(String.init))],
-                       as: AuditPage.self)
+    public func audit(after: UInt64? = nil, through: UInt64? = nil, namespace: String? = nil,
+                      filter: AuditFilter = AuditFilter(), limit: Int? = nil) async throws(MemoryClientError) -> AuditPage {
+        var query: [(String, String?)] = [("after", after.map(String.init)), ("through", through.map(String.init)),
+                                          ("namespace", namespace), ("limit", limit.map(String.init))]
+        let kinds: String? = filter.kinds.map { kinds in kinds.map(\.rawValue).sorted().joined(separator: ",") }
+        query += [("actor", filter.actor), ("kind", kinds), ("entry", filter.entryID.map(String.init))]
+        query += [("since", filter.since.map(WireDate.string)), ("until", filter.until.map(WireDate.string))]
+        return try await call("GET", ["v1", "audit"], query: query, as: AuditPage.self)
     }
 
     // MARK: plumbing

@@ -41,14 +41,29 @@ extension MemoryEngine {
         return AuditPage(events: events, nextCursor: events.count == limit ? events.last?.sequence : nil)
     }
 
+    /// Events one filtered audit query looks at, at most: a query whose filter matches rarely
+    /// returns fewer events than `limit` (perhaps none) with a cursor to go on from.
+    public static let auditScanLimit = 10_000
+
     /// The audit log in commit order: events with sequence in `after+1 … through` (open-ended
     /// without `through`), of one namespace (by name, including deleted namespaces' events)
-    /// or of all. O(log n + limit).
-    public func audit(after: UInt64 = 0, through: UInt64? = nil, namespace: String? = nil,
+    /// or of all, that `filter` admits.
+    ///
+    /// Unfiltered, a page holds `limit` events. Filtered, the events of the namespace (or of
+    /// the entry, or the whole log) are read in order and kept when they match, until `limit`
+    /// match or ``auditScanLimit`` were read; `nextCursor` is then the last sequence read, so
+    /// the next page goes on from there. O(log n + events read).
+    public func audit(after: UInt64 = 0, through: UInt64? = nil, namespace: String? = nil, filter: AuditFilter = AuditFilter(),
                       limit: Int = 100) throws(EngineError) -> AuditPage {
         try InputValidation.limit(limit, max: configuration.maxPageSize)
         if let namespace { try Self.validateNamespaceName(namespace) }
         if let through, through <= after { return AuditPage(events: [], nextCursor: nil) }
+        if let since = filter.since, let until = filter.until, since > until {
+            throw .invalidArgument("since is after until")
+        }
+        guard filter.isEmpty else {
+            return try filteredAudit(after: after, through: through, namespace: namespace, filter: filter, limit: limit)
+        }
         var events = try translatingErrors {
             if let namespace { return try store.audit(namespace: namespace, after: after, limit: limit) }
             return try store.audit(after: after, limit: limit)
@@ -60,5 +75,34 @@ extension MemoryEngine {
         }
         let more = events.count == limit && !reachedEnd && events.last.map { $0.sequence != through } ?? false
         return AuditPage(events: events, nextCursor: more ? events.last?.sequence : nil)
+    }
+
+    /// ``audit(after:through:namespace:filter:limit:)`` with a filter: pages of the narrowest
+    /// source (the entry's events, the namespace's, or the log), filtered in memory.
+    func filteredAudit(after: UInt64, through: UInt64?, namespace: String?, filter: AuditFilter,
+                       limit: Int) throws(EngineError) -> AuditPage {
+        var events: [AuditEvent] = []
+        var cursor = after
+        var read = 0
+        let batch = 1000
+        while read < Self.auditScanLimit {
+            let page = try translatingErrors {
+                if let id = filter.entryID { return try store.audit(entryID: id, after: cursor, limit: batch) }
+                if let namespace { return try store.audit(namespace: namespace, after: cursor, limit: batch) }
+                return try store.audit(after: cursor, limit: batch)
+            }
+            for event in page {
+                if let through, event.sequence > through { return AuditPage(events: events, nextCursor: nil) }
+                read += 1
+                cursor = event.sequence
+                if filter.admits(event), namespace.map({ event.namespace == $0 }) ?? true {
+                    events.append(event)
+                    if events.count == limit { return AuditPage(events: events, nextCursor: cursor) }
+                }
+                if read == Self.auditScanLimit { break }
+            }
+            if page.count < batch && read < Self.auditScanLimit { return AuditPage(events: events, nextCursor: nil) }
+        }
+        return AuditPage(events: events, nextCursor: cursor)
     }
 }

@@ -162,6 +162,15 @@ struct ClientCommandTests {
             #expect(json.out.contains("\"occurred_at\":\"2023-05-02T00:00:00") && json.out.contains("\"thread\":\"order-7\""))
             #expect(await daemon.run(["search", "-n", "kb", "depot", "--context", "99"]).status == 2)
             #expect(await daemon.run(["remember", "-n", "kb", "x", "--occurred", "yesterday"]).status == 2)
+            // The audit log filtered by kind and time (and a bad time refused).
+            let creations = await daemon.run(["audit", "--kind", "created", "--since", "1h", "--json"])
+            #expect(creations.status == 0)
+            let createdEvents = try #require(try JSONSerialization.jsonObject(with: Data(creations.out.utf8)) as? [String: Any])["events"]
+            #expect(((createdEvents as? [[String: Any]]) ?? []).allSatisfy { $0["kind"] as? String == "created" })
+            #expect(((createdEvents as? [[String: Any]]) ?? []).count >= 5)
+            let none = await daemon.run(["audit", "--actor", "nobody-at-all", "--json"])
+            #expect(none.out.contains(#""events":[]"#))
+            #expect(await daemon.run(["audit", "--since", "last tuesday"]).status == 2)
             let filtered = await daemon.run(["search", "-n", "kb", "office refunds", "--tag", "nothing-has-this"])
             #expect(filtered.status == 0)
             #expect(filtered.err.contains("no results"))

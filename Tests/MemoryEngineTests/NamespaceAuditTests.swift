@@ -78,6 +78,37 @@ import Testing
         }
     }
 
+    @Test func auditFiltersByActorKindEntryAndTime() throws {
+        try withEngine { h in
+            let start = h.clock.now
+            let first = try h.engine.remember(RememberRequest(text: "refunds take 14 days"), namespace: "a", actor: "extraction:model")
+            h.clock.advance(by: 3600)
+            _ = try h.engine.edit(namespace: "a", id: first.entry.id, EditRequest(text: "refunds take 30 days"), actor: "alice",
+                                  reason: "policy")
+            let other = try h.engine.remember(RememberRequest(text: "lunch at noon"), namespace: "b", actor: "alice")
+            h.clock.advance(by: 3600)
+            _ = try h.engine.forget(namespace: "b", id: other.entry.id, actor: "bob")
+            func sequences(_ filter: AuditFilter, namespace: String? = nil, limit: Int = 100) throws -> [UInt64] {
+                try h.engine.audit(namespace: namespace, filter: filter, limit: limit).events.map(\.sequence)
+            }
+            #expect(try sequences(AuditFilter(actor: "alice")) == [2, 3])
+            #expect(try sequences(AuditFilter(actor: "alice"), namespace: "a") == [2])
+            #expect(try sequences(AuditFilter(kinds: [.created])) == [1, 3])
+            #expect(try sequences(AuditFilter(kinds: [.updated, .deleted])) == [2, 4])
+            #expect(try sequences(AuditFilter(entryID: first.entry.id)) == [1, 2])
+            #expect(try sequences(AuditFilter(since: start.addingTimeInterval(1800))) == [2, 3, 4])
+            #expect(try sequences(AuditFilter(until: start.addingTimeInterval(1800))) == [1])
+            #expect(try sequences(AuditFilter(actor: "nobody")).isEmpty)
+            // Pages of a filtered query go on from the last event read.
+            let page = try h.engine.audit(filter: AuditFilter(actor: "alice"), limit: 1)
+            #expect(page.events.map(\.sequence) == [2] && page.nextCursor == 2)
+            let next = try h.engine.audit(after: 2, filter: AuditFilter(actor: "alice"), limit: 1)
+            #expect(next.events.map(\.sequence) == [3])
+            #expect(errorCode { _ = try h.engine.audit(filter: AuditFilter(since: start, until: start.addingTimeInterval(-1))) }
+                    == "invalid_argument")
+        }
+    }
+
     @Test func aFullStoreReportsStorageFullAndStaysUsable() throws {
         let options = MemoryStoreOptions(mapSize: 1 << 20, maxMapSize: 1 << 20)
         try withEngine(storeOptions: options) { h in

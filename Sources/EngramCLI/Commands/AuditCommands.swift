@@ -33,7 +33,8 @@ struct AuditCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "The global audit log, in commit order; --follow tails it.",
         discussion: """
-            With --follow the command keeps polling for events after the last one shown (every \
+            --actor, --kind (repeatable), --entry, --since and --until filter the events (--actor \
+            here names whose events to show). With --follow the command keeps polling for events after the last one shown (every \
             --interval milliseconds) until Ctrl-C; with --json it then prints one event per line \
             (JSON Lines) instead of one page document.
             """)
@@ -43,6 +44,14 @@ struct AuditCommand: ConsoleCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Only this namespace's events.", valueName: "name"))
     var namespace: String?
     @Option(help: ArgumentHelp("Only events after this sequence number.", valueName: "seq")) var after: UInt64?
+    @Option(help: ArgumentHelp("Only events of these kinds (repeatable): created, updated, reinforced, feedback, "
+                               + "deleted, reverted, expired.", valueName: "kind"))
+    var kind: [AuditKind] = []
+    @Option(help: ArgumentHelp("Only events of this entry.", valueName: "id")) var entry: UInt64?
+    @Option(help: ArgumentHelp("Only events at or after this time: ISO 8601, a day, or a duration ago (90m, 7d).",
+                               valueName: "when"))
+    var since: String?
+    @Option(help: ArgumentHelp("Only events at or before this time (as --since).", valueName: "when")) var until: String?
     @Option(help: ArgumentHelp("At most this many events (per poll with --follow).", valueName: "n"))
     var limit: Int = 100
     @Flag(help: "Keep printing new events as they are committed.") var follow = false
@@ -51,13 +60,28 @@ struct AuditCommand: ConsoleCommand {
     func validate() throws {
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
         guard interval >= 10 else { throw ValidationError("--interval must be at least 10 ms") }
+        _ = try filter(now: Date())
+    }
+
+    /// The filter of the options; `--since`/`--until` durations count back from `now`.
+    func filter(now: Date) throws -> AuditFilter {
+        func time(_ text: String?, _ option: String) throws -> Date? {
+            guard let text else { return nil }
+            if let ago = ArgumentParsing.duration(text) { return now.addingTimeInterval(-ago) }
+            return try ArgumentParsing.time(text, option: option)
+        }
+        // `--actor` (a connection option, naming the actor of writes) names the actor whose
+        // events to show here: the audit command writes nothing.
+        return AuditFilter(actor: connection.actor, kinds: kind.isEmpty ? nil : Set(kind), entryID: entry,
+                           since: try time(since, "--since"), until: try time(until, "--until"))
     }
 
     func execute(on console: Console) async throws {
         let client = connection.client(console)
         if !follow {
+            let filter = try filter(now: console.now())
             let page = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
-                try await client.audit(after: after, namespace: namespace, limit: limit)
+                try await client.audit(after: after, namespace: namespace, filter: filter, limit: limit)
             }
             if output.json { return console.print(try JSONOutput.line(page)) }
             console.out.write(EntryFormatting.events(page.events, now: console.now(), wide: output.wide,
@@ -78,10 +102,13 @@ struct AuditCommand: ConsoleCommand {
         var cursor = after ?? 0
         var headerPrinted = false
         while !console.interrupt.isRequested, !Task.isCancelled {
+            let filter = try filter(now: console.now())
+            let position = cursor
             let page = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
-                try await client.audit(after: cursor, namespace: namespace, limit: limit)
+                try await client.audit(after: position, namespace: namespace, filter: filter, limit: limit)
             }
-            if let last = page.events.last { cursor = last.sequence }
+            // A filtered page may hold no event yet have read further: go on from there.
+            if let next = page.nextCursor ?? page.events.last?.sequence { cursor = max(cursor, next) }
             if output.json {
                 for event in page.events { console.print(try JSONOutput.line(event)) }
             } else if !page.events.isEmpty {
@@ -104,3 +131,5 @@ struct AuditCommand: ConsoleCommand {
         if console.interrupt.isRequested { throw ExitCode(ExitStatus.interrupted.rawValue) }
     }
 }
+
+extension AuditKind: ExpressibleByArgument {}

@@ -28,12 +28,17 @@ enum ArgumentParsing {
     static func expiry(_ text: String, now: Date) throws -> Date {
         if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
         if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
-        if let unit = text.last, let scale = units[unit], let amount = Double(text.dropLast()), amount > 0,
-           amount.isFinite {
-            return now.addingTimeInterval(amount * scale)
-        }
+        if let seconds = duration(text) { return now.addingTimeInterval(seconds) }
         throw ValidationError("--expires takes an ISO 8601 time (2026-12-31T00:00:00Z) or a duration (90m, 7d)")
+    }
+
+    /// A positive duration: a number with a unit `s`, `m`, `h`, `d` or `w` (`90m`, `7d`), in
+    /// seconds; `nil` for anything else.
+    static func duration(_ text: String) -> TimeInterval? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
+        guard let unit = text.last, let scale = units[unit], let amount = Double(text.dropLast()), amount > 0,
+              amount.isFinite, (amount * scale).isFinite else { return nil }
+        return amount * scale
     }
 
     /// An ISO 8601 time (`2023-05-08T13:56:00Z`) or a day (`2023-05-08`, midnight UTC), for the

@@ -113,7 +113,8 @@ struct EntryController {
     }
 }
 
-/// `GET /v1/audit`: the audit log across namespaces.
+/// `GET /v1/audit`: the audit log across namespaces, filtered by namespace, actor, kind,
+/// entry and time.
 struct AuditController {
     let engine: MemoryEngine
     let environment: ServerEnvironment
@@ -125,8 +126,9 @@ struct AuditController {
             let through = try RouteSupport.query(request, "through")
             let limit = try RouteSupport.queryInt(request, "limit") ?? 100
             let namespace = RouteSupport.text(request, "namespace")
+            let filter = try RouteSupport.auditFilter(request)
             let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
-                try engine.audit(after: after, through: through, namespace: namespace, limit: limit)
+                try engine.audit(after: after, through: through, namespace: namespace, filter: filter, limit: limit)
             }
             return try RouteSupport.json(page)
         }

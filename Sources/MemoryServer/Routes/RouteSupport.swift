@@ -117,6 +117,34 @@ enum RouteSupport {
         request.uri.queryParameters[Substring(name)].map(String.init)
     }
 
+    /// An optional ISO 8601 time query parameter; present but unparsable is a 400.
+    static func queryDate(_ request: Request, _ name: String) throws(APIError) -> Date? {
+        guard let text = text(request, name) else { return nil }
+        guard let date = WireJSON.parseDate(text) else {
+            throw APIError.invalidField(name, "expected an ISO 8601 time such as 2026-12-05T10:00:00Z")
+        }
+        return date
+    }
+
+    /// The audit filter of `GET /v1/audit` and an entry's history: `actor`, `kind` (one or
+    /// several, comma-separated), `entry`, `since`, `until`.
+    static func auditFilter(_ request: Request) throws(APIError) -> AuditFilter {
+        var kinds: Set<AuditKind>?
+        if let list = text(request, "kind") {
+            var parsed = Set<AuditKind>()
+            for name in list.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let kind = AuditKind(rawValue: String(name)) else {
+                    throw APIError.invalidField("kind", "expected one or more of "
+                        + AuditKind.allCases.map(\.rawValue).joined(separator: ", ") + ", comma-separated")
+                }
+                parsed.insert(kind)
+            }
+            kinds = parsed
+        }
+        return AuditFilter(actor: text(request, "actor"), kinds: kinds, entryID: try query(request, "entry"),
+                           since: try queryDate(request, "since"), until: try queryDate(request, "until"))
+    }
+
     // MARK: audit actor
 
     /// Who the audit log names for a write: the Unix peer (`uid:1000`), or `anonymous` for a
