@@ -7,6 +7,8 @@ public import Foundation
 /// What an audit event records.
 public enum AuditKind: String, Sendable, Hashable, Codable, CaseIterable {
     case created, updated, reinforced, feedback, deleted, reverted, expired
+    /// A deleted (not hard-deleted) entry brought back by a revert, under its id.
+    case restored
 
     /// Kinds that `MemoryStore.update` records.
     public static let updateKinds: Set<AuditKind> = [.updated, .reinforced, .feedback, .reverted]

@@ -230,15 +230,24 @@ extension MemoryEngine {
     /// one, the old text is embedded again (the audit log keeps no vectors), or indexed under
     /// the caller's `vector`.
     ///
-    /// - Throws: `not_found` (no such entry or version; forgotten entries cannot be revived),
-    ///   `conflict` (the version's text was scrubbed by a hard forget, or the namespace needs
-    ///   a caller vector), `dimension_mismatch`.
+    /// A forgotten (soft-deleted or purged after expiry) entry is **restored** this way: it
+    /// comes back under its id with the version's content and the bookkeeping it had when it
+    /// was deleted, a version past its last, re-indexed, audit `restored` (an expiry that has
+    /// passed is removed, or the entry would vanish again at once).
+    ///
+    /// - Throws: `not_found` (no such entry or version), `conflict` (the entry or the version
+    ///   was scrubbed by a hard forget: nothing is left to restore; or the namespace needs a
+    ///   caller vector), `dimension_mismatch`.
     /// - Complexity: O(history) to find the version, plus an embedding if the text changes.
     public func revert(namespace: String, id: UInt64, toVersion version: UInt64, vector given: [Float]? = nil,
                        actor: String = "user", reason: String? = nil) throws(EngineError) -> WriteOutcome {
         let config = try existingNamespace(namespace)
-        let current = try liveEntry(namespace, id)
         let history = try translatingErrors { try store.audit(entryID: id, limit: .max) }
+        guard let current = try translatingErrors({ try store.get(namespace: namespace, id: id) }) else {
+            return try restore(namespace: namespace, id: id, toVersion: version, history: history, vector: given,
+                               config: config, actor: actor, reason: reason)
+        }
+        guard !Self.isExpired(current, at: clock()) else { throw .notFound("no entry \(id) in namespace \"\(namespace)\"") }
         let snapshots = history.filter { $0.namespace == namespace }.flatMap { event in
             [(event.after, event.isScrubbed), (event.before, event.isScrubbed)]
         }
@@ -266,6 +275,43 @@ extension MemoryEngine {
                 entry.thread = target.thread
                 entry.position = target.position
             }
+            noteWritten(result.entry)
+            return WriteOutcome(entry: result.entry, sequence: result.sequence)
+        }
+    }
+
+    /// The restore branch of ``revert(namespace:id:toVersion:vector:actor:reason:)``: the entry
+    /// is gone; its last event must be a delete or expiry of this namespace, not scrubbed.
+    func restore(namespace: String, id: UInt64, toVersion version: UInt64, history: [AuditEvent], vector given: [Float]?,
+                 config: NamespaceConfig, actor: String, reason: String?) throws(EngineError) -> WriteOutcome {
+        let events = history.filter { $0.namespace == namespace }
+        guard let last = events.last, AuditKind.deleteKinds.contains(last.kind) else {
+            throw .notFound("no entry \(id) in namespace \"\(namespace)\"")
+        }
+        guard !last.isScrubbed, let atDeletion = last.before else {
+            throw .conflict("entry \(id) was hard-deleted: its content is gone and it cannot be restored")
+        }
+        let snapshots = events.flatMap { [$0.after, $0.before] }.compactMap { $0 }
+        guard let target = snapshots.first(where: { $0.version == version }) else {
+            throw .notFound("entry \(id) in namespace \"\(namespace)\" has no version \(version)")
+        }
+        let vector = try self.vector(for: target.text, given: given, config: config).values
+        let context = context(actor: actor, reason: reason ?? "restore version \(version)")
+        var entry = atDeletion
+        entry.text = target.text
+        entry.tags = target.tags
+        entry.metadata = target.metadata
+        entry.source = target.source
+        entry.confidence = target.confidence
+        entry.pinned = target.pinned
+        entry.occurredAt = target.occurredAt
+        entry.validFrom = target.validFrom
+        entry.validTo = target.validTo
+        entry.thread = target.thread
+        entry.position = target.position
+        if let expiresAt = entry.expiresAt, expiresAt <= context.time { entry.expiresAt = nil }
+        return try exclusive {
+            let result = try store.restore(entry, vector: vector, namespace: namespace, context: context)
             noteWritten(result.entry)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }

@@ -75,6 +75,61 @@ extension MemoryStore {
         }
     }
 
+    /// Brings back entry `id`, deleted from `namespace`, as `entry` says (its content and
+    /// bookkeeping; the store sets `version` to one past `entry.version`, `updatedAt` to the
+    /// event time and the slot), indexed under `vector`, with a `restored` event. One
+    /// transaction, like a create.
+    ///
+    /// - Throws: `invalidArgument` when an entry with this id exists (it is not deleted), or
+    ///   the id's history in the store is not that of an entry of `namespace` whose last event
+    ///   deleted or expired it without scrubbing (a hard delete leaves nothing to restore);
+    ///   `invalidVector`; `LMDBError` from the commit.
+    @discardableResult
+    public func restore(_ entry: MemoryEntry, vector: [Float], namespace name: String, context: AuditContext) throws -> WriteResult {
+        let id = entry.id
+        return try exclusive {
+            let ns = try indexedHandle(name)
+            try Validation.vector(vector, for: ns.config)
+            let (counters, existing, history) = try env.read { txn in
+                (try Counters.read(txn, dbs), try readEntry(txn, ns, id),
+                 try readAudit(txn, keysIn: dbs.auditByEntry, prefix: UInt64Key(id).bytes, after: 0, limit: .max))
+            }
+            guard existing == nil else { throw MemoryStoreError.invalidArgument("entry \(id) exists: it is not deleted") }
+            guard let last = history.last, last.namespace == name, AuditKind.deleteKinds.contains(last.kind) else {
+                throw MemoryStoreError.invalidArgument("entry \(id) was not deleted from namespace \"\(name)\"")
+            }
+            guard !last.isScrubbed else {
+                throw MemoryStoreError.invalidArgument("entry \(id) was hard-deleted: its content is gone and it cannot be restored")
+            }
+            guard entry.version < MemoryStore.maxCount else {
+                throw MemoryStoreError.invalidArgument("entry \(id) is at version \(entry.version), the largest a store keeps")
+            }
+            let sequence = counters.nextSequence
+            let next = try counters.advanced(events: 1)
+            return try ns.index.write { batch in
+                try Self.indexing { () throws(HNSWError) in try batch.insert(vector, key: id) }
+                let delta = batch.delta()
+                guard let slot = delta.liveSlots[id] else { throw MemoryStoreError.corrupt("index returned no slot for entry \(id)") }
+                var restored = entry
+                restored.namespace = name
+                restored.slot = slot
+                restored.version = entry.version + 1
+                restored.updatedAt = context.time
+                try Validation.entry(restored)
+                var set = WriteSet(dbs)
+                try set.putEntry(restored, namespace: ns.id, new: true)
+                try set.appendAudit(AuditEvent(sequence: sequence, kind: .restored, time: context.time, actor: context.actor,
+                                               namespace: name, entryID: id, before: nil, after: restored, reason: context.reason))
+                set.addGraphDelta(delta, namespace: ns.id)
+                let lexical = [LexicalChange(key: id, document: ns.lexical.document(of: restored.text))]
+                addLexical(lexical, to: ns, set: &set)
+                try commit(set, from: counters, to: next)
+                ns.lexical.apply(lexical)
+                return WriteResult(entry: restored, sequence: sequence)
+            }
+        }
+    }
+
     /// Changes an entry: `change` edits a copy of it (its `id`, `namespace`, `slot` and
     /// `version` are restored afterwards), the store sets `version` + 1 and `updatedAt` =
     /// `context.time`, and records a `kind` event with the entry before and after.

@@ -105,4 +105,56 @@ import Testing
             #expect(try h.engine.revert(namespace: "n", id: id, toVersion: 2).entry.text == "lunch is at one pm")
         }
     }
+
+    @Test func revertRestoresASoftDeletedEntry() throws {
+        try withEngine { h in
+            let created = try h.engine.remember(RememberRequest(text: "the refund window is 30 days", tags: ["policy"]),
+                                                namespace: "n")
+            let id = created.entry.id
+            _ = try h.engine.edit(namespace: "n", id: id, EditRequest(text: "the refund window is 14 days"))
+            _ = try h.engine.forget(namespace: "n", id: id, actor: "bob", reason: "mistake")
+            #expect(errorCode { _ = try h.engine.get(namespace: "n", id: id) } == "not_found")
+
+            let restored = try h.engine.revert(namespace: "n", id: id, toVersion: 1, actor: "alice", reason: "undo")
+            #expect(restored.entry.id == id && restored.entry.version == 3)
+            #expect(restored.entry.text == "the refund window is 30 days" && restored.entry.tags == ["policy"])
+            #expect(restored.entry.createdAt == created.entry.createdAt)
+            let history = try h.engine.history(namespace: "n", id: id)
+            let last = try #require(history.events.last)
+            #expect(last.kind == .restored && last.actor == "alice" && last.reason == "undo")
+            #expect(last.sequence == restored.sequence && last.before == nil && last.after?.version == 3)
+            // Back in every index: by id, by vector, by words.
+            let fetched = try h.engine.get(namespace: "n", id: id)
+            #expect(fetched.text == "the refund window is 30 days")
+            let byVector = try h.engine.search(namespace: "n", SearchRequest(text: "refund window 30 days", k: 1, mode: .vector))
+            #expect(byVector.first?.entry.id == id)
+            let byWords = try h.engine.search(namespace: "n", SearchRequest(text: "refund", k: 1, mode: .lexical))
+            #expect(byWords.first?.entry.id == id)
+            #expect(h.store.verify().problems == [])
+            // A live entry is reverted, not restored; a restored one can be forgotten and restored again.
+            let again = try h.engine.revert(namespace: "n", id: id, toVersion: 2)
+            #expect(again.entry.version == 4)
+            _ = try h.engine.forget(namespace: "n", id: id)
+            let twice = try h.engine.revert(namespace: "n", id: id, toVersion: 4)
+            #expect(twice.entry.version == 5)
+            #expect(h.store.verify().problems == [])
+        }
+    }
+
+    @Test func aHardDeletedEntryCannotBeRestored() throws {
+        try withEngine { h in
+            let secret = try h.engine.remember(RememberRequest(text: "the vault code is 4711"), namespace: "n")
+            let id = secret.entry.id
+            _ = try h.engine.forget(namespace: "n", id: id, hard: true)
+            let refusal = engineError { _ = try h.engine.revert(namespace: "n", id: id, toVersion: 1) }
+            #expect(refusal?.code == "conflict")
+            #expect(refusal?.message.contains("hard-deleted") == true)
+            // Never existed, or another namespace's entry.
+            #expect(errorCode { _ = try h.engine.revert(namespace: "n", id: 9_999, toVersion: 1) } == "not_found")
+            let other = try h.engine.remember(RememberRequest(text: "kept"), namespace: "n")
+            _ = try h.engine.forget(namespace: "n", id: other.entry.id)
+            _ = try h.engine.remember(RememberRequest(text: "elsewhere"), namespace: "m")
+            #expect(errorCode { _ = try h.engine.revert(namespace: "m", id: other.entry.id, toVersion: 1) } == "not_found")
+        }
+    }
 }
