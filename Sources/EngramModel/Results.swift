@@ -13,10 +13,19 @@ import Foundation
 public struct WriteOutcome: Sendable, Hashable, Codable {
     public var entry: MemoryEntry
     public var sequence: UInt64
+    /// `true` when this write created the namespace (a write to an unknown namespace creates
+    /// it when the daemon allows it): a mistyped name shows at once. Absent otherwise.
+    public var namespaceCreated: Bool?
 
-    public init(entry: MemoryEntry, sequence: UInt64) {
+    public init(entry: MemoryEntry, sequence: UInt64, namespaceCreated: Bool? = nil) {
         self.entry = entry
         self.sequence = sequence
+        self.namespaceCreated = namespaceCreated
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case entry, sequence
+        case namespaceCreated = "namespace_created"
     }
 }
 
@@ -39,12 +48,21 @@ public struct LearnOutcome: Sendable, Hashable, Codable {
     public var sequence: UInt64?
     /// Cosine similarity to the matched entry (`nil` when created).
     public var similarity: Double?
+    /// `true` when this write created the namespace; absent otherwise.
+    public var namespaceCreated: Bool?
 
-    public init(action: LearnAction, entry: MemoryEntry, sequence: UInt64?, similarity: Double?) {
+    public init(action: LearnAction, entry: MemoryEntry, sequence: UInt64?, similarity: Double?,
+                namespaceCreated: Bool? = nil) {
         self.action = action
         self.entry = entry
         self.sequence = sequence
         self.similarity = similarity
+        self.namespaceCreated = namespaceCreated
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case action, entry, sequence, similarity
+        case namespaceCreated = "namespace_created"
     }
 }
 

@@ -53,7 +53,8 @@ extension MemoryEngine {
                                     similarity: match.similarity)
             }
             let outcome = try insert(prepared, context: context)
-            return LearnOutcome(action: .created, entry: outcome.entry, sequence: outcome.sequence, similarity: nil)
+            return LearnOutcome(action: .created, entry: outcome.entry, sequence: outcome.sequence, similarity: nil,
+                                namespaceCreated: outcome.namespaceCreated)
         }
     }
 

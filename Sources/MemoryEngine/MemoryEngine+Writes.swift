@@ -96,7 +96,7 @@ extension MemoryEngine {
             if !configuration.autoCreateNamespaces && store.namespaceConfig(namespace) == nil {
                 throw EngineError.namespaceNotFound("namespace \"\(namespace)\" does not exist (automatic creation is off)")
             }
-            try ensureNamespace(first.config)
+            let created = try ensureNamespace(first.config)
             let items = prepared.map { item -> (draft: MemoryDraft, vector: [Float]) in
                 var draft = item.draft
                 draft.createdAt = context.time
@@ -104,7 +104,9 @@ extension MemoryEngine {
             }
             let results = try store.insertBatch(items, namespace: namespace, context: context)
             results.forEach { noteWritten($0.entry) }
-            return results.map { WriteOutcome(entry: $0.entry, sequence: $0.sequence) }
+            return results.enumerated().map { offset, result in
+                WriteOutcome(entry: result.entry, sequence: result.sequence, namespaceCreated: created && offset == 0 ? true : nil)
+            }
         }
     }
 
@@ -113,12 +115,12 @@ extension MemoryEngine {
         if !configuration.autoCreateNamespaces && store.namespaceConfig(prepared.config.name) == nil {
             throw EngineError.namespaceNotFound("namespace \"\(prepared.config.name)\" does not exist (automatic creation is off)")
         }
-        try ensureNamespace(prepared.config)
+        let created = try ensureNamespace(prepared.config)
         var draft = prepared.draft
         draft.createdAt = context.time
         let result = try store.insert(draft, vector: prepared.vector, namespace: prepared.config.name, context: context)
         noteWritten(result.entry)
-        return WriteOutcome(entry: result.entry, sequence: result.sequence)
+        return WriteOutcome(entry: result.entry, sequence: result.sequence, namespaceCreated: created ? true : nil)
     }
 
     /// Edits an entry (audit `updated`, version + 1). A new text is embedded (or indexed under

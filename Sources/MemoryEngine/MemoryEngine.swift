@@ -99,13 +99,16 @@ public final class MemoryEngine: Sendable {
                         createdAt: clock())
     }
 
-    /// Creates `config` if the namespace does not exist. Precondition: `writeLock` held (so
-    /// "did not exist" is certain and the new namespace's facts table starts empty).
-    func ensureNamespace(_ config: NamespaceConfig) throws {
-        guard store.namespaceConfig(config.name) == nil else { return }
+    /// Creates `config` if the namespace does not exist; returns whether it did. Precondition:
+    /// `writeLock` held (so "did not exist" is certain and the new namespace's facts table
+    /// starts empty).
+    @discardableResult
+    func ensureNamespace(_ config: NamespaceConfig) throws -> Bool {
+        guard store.namespaceConfig(config.name) == nil else { return false }
         try store.createNamespace(config)
         factsTables.withLock { $0[config.name] = FactsTable.empty() }
         logger.info("created namespace", metadata: ["namespace": "\(config.name)", "dimension": "\(config.dimension)"])
+        return true
     }
 
     /// The namespace's facts table, loaded. O(entries) the first time, O(1) after.

@@ -41,6 +41,19 @@ import Testing
         }
     }
 
+    @Test func aWriteThatCreatesTheNamespaceSaysSo() throws {
+        try withEngine { h in
+            let first = try h.engine.remember(RememberRequest(text: "hello"), namespace: "suport")
+            #expect(first.namespaceCreated == true)
+            let second = try h.engine.remember(RememberRequest(text: "again"), namespace: "suport")
+            #expect(second.namespaceCreated == nil)
+            let learned = try h.engine.learn(RememberRequest(text: "fresh fact"), namespace: "other")
+            #expect(learned.action == .created && learned.namespaceCreated == true)
+            let batch = try h.engine.rememberBatch([RememberRequest(text: "a"), RememberRequest(text: "b")], namespace: "third")
+            #expect(batch.map(\.namespaceCreated) == [true, nil])
+        }
+    }
+
     @Test func autoCreateOffRequiresAnExistingNamespace() throws {
         var configuration = EngineConfiguration()
         configuration.autoCreateNamespaces = false

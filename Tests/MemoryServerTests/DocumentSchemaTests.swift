@@ -69,9 +69,10 @@ struct DocumentSchemaTests {
                 : SearchHit(entry: entry(full: full), distance: nil, similarity: nil, score: 3.5)
             result += [
                 ("MemoryEntry", try encode(entry(full: full))),
-                ("WriteOutcome", try encode(WriteOutcome(entry: entry(full: full), sequence: 9))),
+                ("WriteOutcome", try encode(WriteOutcome(entry: entry(full: full), sequence: 9, namespaceCreated: full ? true : nil))),
                 ("LearnOutcome", try encode(LearnOutcome(action: full ? .reinforced : .created, entry: entry(full: full),
-                                                         sequence: full ? 9 : nil, similarity: full ? 0.97 : nil))),
+                                                         sequence: full ? 9 : nil, similarity: full ? 0.97 : nil,
+                                                         namespaceCreated: full ? true : nil))),
                 ("SearchHit", try encode(hit)),
                 ("SearchResponse", try encode(SearchResponse(hits: full ? [hit] : []))),
                 ("EntryList", try encode(EntryList(entries: [entry(full: full)], nextCursor: full ? 7 : nil,

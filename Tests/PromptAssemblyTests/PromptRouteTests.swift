@@ -133,8 +133,18 @@ import Testing
         }
     }
 
-    @Test func unknownNamespaceHasNoMemories() async throws {
-        try await withStack { stack in
+    /// An unknown namespace is refused by default, so a mistyped name shows at once.
+    @Test func unknownNamespaceIsRefused() async throws {
+        #expect(PromptConfiguration().allowUnknownNamespaces == false)
+        try await withStack(configure: { $0.allowUnknownNamespaces = false }) { stack in
+            let response = try await stack.prompt.post("/v1/prompt", json(["namespace": "fresh", "request": "anything"]))
+            #expect(response.status == 404)
+            #expect(response.text.contains("namespace_not_found") && response.text.contains("allow_unknown_namespaces"))
+        }
+    }
+
+    @Test func unknownNamespaceHasNoMemoriesWhenAllowed() async throws {
+        try await withStack(configure: { $0.allowUnknownNamespaces = true }) { stack in
             let response = try await stack.prompt.post("/v1/prompt", json(["namespace": "fresh", "request": "anything"]))
             #expect(response.status == 200)
             #expect((response.json["memories"] as? [Any])?.isEmpty == true)

@@ -31,6 +31,8 @@ extension ServerConfiguration {
                   .choice(\.durabilityName, Durability.allCases.map(\.rawValue))),
             .init("storage", "backup_dirs", environment: "ENGRAM_BACKUP_DIRS", .paths(\.backupDirectories)),
             .init("embedding", "model_dir", environment: "ENGRAM_MODEL_DIR", .string(\.modelDirectory)),
+            .init("engine", "auto_create_namespaces", environment: "ENGRAM_AUTO_CREATE_NAMESPACES",
+                  .bool(\.autoCreateNamespaces)),
         ]
     }
 }

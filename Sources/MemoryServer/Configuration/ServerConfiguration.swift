@@ -49,6 +49,9 @@ public struct ServerConfiguration: ServiceConfiguration {
     public var backupDirectories: [String] = []
     /// Directory holding the embedding model (`model.safetensors`, `vocab.txt`).
     public var modelDirectory: String = "./.cache/models/all-MiniLM-L6-v2"
+    /// Whether a write to an unknown namespace creates it (with the defaults); each write that
+    /// does says `namespace_created: true`. Off: such writes are `namespace_not_found`.
+    public var autoCreateNamespaces = true
     /// Largest request body accepted; larger ones get 413 `payload_too_large`.
     public var maxBodyBytes: Int = 4 * 1024 * 1024
     /// Minimum level of log records written.

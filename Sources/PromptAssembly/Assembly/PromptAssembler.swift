@@ -74,8 +74,8 @@ public final class PromptAssembler: Sendable {
     }
 
     /// The daemon's best `k` memories for `query` that reach `prompt.min_score`, near-duplicates
-    /// removed. A namespace that
-    /// does not exist yet has no memories (it is created by the first `learn`).
+    /// removed. A namespace that does not exist is refused with `namespace_not_found`, or with
+    /// `prompt.allow_unknown_namespaces` has no memories (the first `learn` creates it).
     func retrieve(namespace: String, query: String, k: Int, minConfidence: Double)
         async throws(PromptAPIError) -> [RetrievedMemory] {
         let filter = minConfidence > 0 ? SearchFilter(minConfidence: minConfidence) : nil
@@ -83,7 +83,15 @@ public final class PromptAssembler: Sendable {
         do {
             hits = try await client.search(in: namespace, SearchRequest(text: query, k: k, filter: filter))
         } catch {
-            if error.code == "namespace_not_found" { return [] }
+            if error.code == "namespace_not_found" {
+                guard configuration.allowUnknownNamespaces else {
+                    throw PromptAPIError(status: .notFound, code: "namespace_not_found",
+                                         message: "namespace \"\(namespace)\" does not exist in engramd: create it "
+                                             + "(engram namespace create \(namespace)), or set prompt.allow_unknown_namespaces "
+                                             + "to answer it as empty until a learned fact creates it")
+                }
+                return []
+            }
             throw daemonError(error)
         }
         // min_score is a cosine-similarity threshold, whatever the mode ranked by; a lexical

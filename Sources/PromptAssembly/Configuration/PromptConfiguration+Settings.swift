@@ -29,6 +29,8 @@ extension PromptConfiguration {
             .init("prompt", "k", environment: "ENGRAM_PROMPT_K", .int(\.k, 1...1000)),
             .init("prompt", "min_confidence", environment: "ENGRAM_PROMPT_MIN_CONFIDENCE", .double(\.minConfidence, 0...1)),
             .init("prompt", "min_score", environment: "ENGRAM_PROMPT_MIN_SCORE", .double(\.minScore, 0...1)),
+            .init("prompt", "allow_unknown_namespaces", environment: "ENGRAM_PROMPT_ALLOW_UNKNOWN_NAMESPACES",
+                  .bool(\.allowUnknownNamespaces)),
             .init("prompt", "token_budget", environment: "ENGRAM_PROMPT_TOKEN_BUDGET", .int(\.tokenBudget, 1...10_000_000)),
             .init("prompt", "bytes_per_token", environment: "ENGRAM_PROMPT_BYTES_PER_TOKEN", .double(\.bytesPerToken, 0.5...64)),
             .init("prompt", "duplicate_threshold", environment: "ENGRAM_PROMPT_DUPLICATE_THRESHOLD", .double(\.duplicateThreshold, 0...1)),

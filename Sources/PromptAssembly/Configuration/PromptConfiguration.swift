@@ -48,6 +48,10 @@ public struct PromptConfiguration: ServiceConfiguration {
     /// mode (a lexical search has no similarity, so it does not apply there): without it,
     /// the best `k` are used however unrelated. 0 keeps every hit.
     public var minScore = 0.0
+    /// Whether a request naming a namespace engramd does not have is answered as one with no
+    /// memories (the first learned fact then creates it, when engramd allows that); off, it is
+    /// refused with `namespace_not_found`, so a mistyped name shows at once.
+    public var allowUnknownNamespaces = false
     /// Default token budget of the assembled prompt (see ``TokenEstimator``).
     public var tokenBudget = 1024
     /// The token estimate: `ceil(utf8 bytes / bytes_per_token)`.

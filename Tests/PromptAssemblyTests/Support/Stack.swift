@@ -121,6 +121,9 @@ func withStack(streamGate: Gate? = nil, configure: (inout PromptConfiguration) -
     configuration.upstreamBaseURL = upstream.baseURL
     configuration.templatesDirectory = "\(packageRoot)/config/templates"
     configuration.upstreamTimeoutSeconds = 30
+    // Most tests talk about namespaces the first learned fact creates; the refusal of unknown
+    // ones (the default) has tests of its own.
+    configuration.allowUnknownNamespaces = true
     configure(&configuration)
     let runtime = try PromptRuntime(configuration: configuration, logger: testLogger)
     let running = RunningGroup(runtime.services)
