@@ -126,7 +126,7 @@ enum RouteSupport {
         return date
     }
 
-    /// The audit filter of `GET /v1/audit` and an entry's history: `actor`, `kind` (one or
+    /// The audit filter of `GET /v1/audit`: `actor`, `kind` (one or
     /// several, comma-separated), `entry`, `since`, `until`.
     static func auditFilter(_ request: Request) throws(APIError) -> AuditFilter {
         var kinds: Set<AuditKind>?
