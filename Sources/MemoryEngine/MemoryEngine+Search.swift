@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import HNSW
 import MemoryStore
 import Lexical
 import VectorMath
@@ -144,13 +145,8 @@ extension MemoryEngine {
         let now = clock()
         let table = try facts(config.name)
         let compiled = CompiledFilter(plan.filter, now: now)
-        let fetch = fetchCount(plan)
-        let raw = try translatingErrors {
-            if let admits = admission(table, compiled, plan.filter) {
-                return try table.withSharedAccess { try store.search(query, k: fetch, ef: plan.ef, filter: admits) }
-            }
-            return try store.search(query, k: fetch, ef: plan.ef)
-        }
+        let raw = try vectorCandidates(query, k: fetchCount(plan), ef: plan.ef, table: table, compiled: compiled,
+                                       filter: plan.filter)
         var hits: [SearchHit] = []
         hits.reserveCapacity(raw.count)
         let entries = try translatingErrors { try store.get(namespace: config.name, ids: raw.map(\.key)) }
@@ -180,6 +176,18 @@ extension MemoryEngine {
         return finish(hits, config: config, plan: plan, now: now)
     }
 
+    /// The `k` nearest admitted entries to `query` (the filter runs inside the traversal, under
+    /// the facts table's shared lock, only when something can be refused).
+    func vectorCandidates(_ query: QueryVector, k: Int, ef: Int?, table: FactsTable, compiled: CompiledFilter,
+                          filter: SearchFilter?) throws(EngineError) -> [HNSW.SearchResult] {
+        try translatingErrors {
+            if let admits = admission(table, compiled, filter) {
+                return try table.withSharedAccess { try store.search(query, k: k, ef: ef, filter: admits) }
+            }
+            return try store.search(query, k: k, ef: ef)
+        }
+    }
+
     /// The lexical scores of `text` and the best `limit` admitted matches.
     func lexicalCandidates(config: NamespaceConfig, text: String, limit: Int, table: FactsTable,
                            compiled: CompiledFilter, filter: SearchFilter?) throws(EngineError) -> (scores: LexicalScores, ranked: [(key: UInt64, score: Double)]) {
@@ -196,12 +204,8 @@ extension MemoryEngine {
         let table = try facts(config.name)
         let compiled = CompiledFilter(plan.filter, now: now)
         let depth = min(configuration.maxK, max(plan.fusion.candidates, fetchCount(plan)))
-        let vectorRanked = try translatingErrors {
-            if let admits = admission(table, compiled, plan.filter) {
-                return try table.withSharedAccess { try store.search(query, k: depth, ef: plan.ef.map { max($0, depth) }, filter: admits) }
-            }
-            return try store.search(query, k: depth, ef: plan.ef.map { max($0, depth) })
-        }
+        let vectorRanked = try vectorCandidates(query, k: depth, ef: plan.ef.map { max($0, depth) }, table: table,
+                                                compiled: compiled, filter: plan.filter)
         let lexical = try lexicalCandidates(config: config, text: text, limit: depth, table: table, compiled: compiled,
                                             filter: plan.filter)
 

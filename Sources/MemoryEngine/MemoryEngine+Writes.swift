@@ -265,21 +265,29 @@ extension MemoryEngine {
         return try exclusive {
             let result = try store.update(namespace: namespace, id: id, kind: .reverted, vector: vector, context: context) { entry in
                 try Self.requireUnchanged(entry, since: current, now: context.time)
-                entry.text = target.text
-                entry.tags = target.tags
-                entry.metadata = target.metadata
-                entry.source = target.source
-                entry.confidence = target.confidence
-                entry.pinned = target.pinned
-                entry.occurredAt = target.occurredAt
-                entry.validFrom = target.validFrom
-                entry.validTo = target.validTo
-                entry.thread = target.thread
-                entry.position = target.position
+                Self.takeContent(of: target, into: &entry)
             }
             noteWritten(result.entry)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }
+    }
+
+    /// What a revert or restore takes from an earlier version: its content (text, tags,
+    /// metadata, source, confidence, pinned) and when it happened, holds and belongs
+    /// (occurred_at, validity, thread, position); evidence, use counts, times and expiry are
+    /// facts about the entry's life and stay as they are.
+    static func takeContent(of version: MemoryEntry, into entry: inout MemoryEntry) {
+        entry.text = version.text
+        entry.tags = version.tags
+        entry.metadata = version.metadata
+        entry.source = version.source
+        entry.confidence = version.confidence
+        entry.pinned = version.pinned
+        entry.occurredAt = version.occurredAt
+        entry.validFrom = version.validFrom
+        entry.validTo = version.validTo
+        entry.thread = version.thread
+        entry.position = version.position
     }
 
     /// The restore branch of ``revert(namespace:id:toVersion:vector:actor:reason:)``: the entry
@@ -300,17 +308,7 @@ extension MemoryEngine {
         let vector = try self.vector(for: target.text, given: given, config: config).values
         let context = context(actor: actor, reason: reason ?? "restore version \(version)")
         var entry = atDeletion
-        entry.text = target.text
-        entry.tags = target.tags
-        entry.metadata = target.metadata
-        entry.source = target.source
-        entry.confidence = target.confidence
-        entry.pinned = target.pinned
-        entry.occurredAt = target.occurredAt
-        entry.validFrom = target.validFrom
-        entry.validTo = target.validTo
-        entry.thread = target.thread
-        entry.position = target.position
+        Self.takeContent(of: target, into: &entry)
         if let expiresAt = entry.expiresAt, expiresAt <= context.time { entry.expiresAt = nil }
         return try exclusive {
             let result = try store.restore(entry, vector: vector, namespace: namespace, context: context)
