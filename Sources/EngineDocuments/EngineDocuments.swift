@@ -42,7 +42,8 @@ extension NamespaceStats {
         EngramAPI.Namespace(name: name, dimension: dimension, metric: metric.document, parameters: parameters.document,
                             embedderID: embedderID, createdAt: createdAt, entryCount: entryCount,
                             deletedNodes: deletedNodes, freeSlots: freeSlots, maxLevel: maxLevel, indexBytes: indexBytes,
-                            lexical: lexical, search: search, lexicalTerms: lexicalTerms, lexicalBytes: lexicalBytes)
+                            lexical: lexical, search: search, lexicalTerms: lexicalTerms, lexicalBytes: lexicalBytes,
+                            learning: learning)
     }
 }
 
@@ -74,7 +75,9 @@ extension ImportReport {
 
 extension VectorEntryPage {
     package var document: ExportPage {
-        ExportPage(entries: entries.map { ExportedEntry(entry: $0.entry, vector: $0.vector) },
+        ExportPage(entries: entries.map {
+            ExportedEntry(entry: $0.entry, vector: $0.vector, rejectedClaims: $0.claims.map { ExportedClaim($0.claim, vector: $0.vector) })
+        },
                    nextCursor: nextCursor, damaged: damaged)
     }
 }
@@ -95,7 +98,8 @@ extension EngramAPI.NamespaceRequest {
         case .l2: .l2
         }
         return NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters,
-                                lexical: lexical ?? LexicalOptions(), search: search ?? SearchDefaults())
+                                lexical: lexical ?? LexicalOptions(), search: search ?? SearchDefaults(),
+                                learning: learning ?? LearningPolicy())
     }
 }
 
@@ -105,6 +109,8 @@ extension ExportedEntry {
             text: text, tags: tags, metadata: metadata, source: source, confidence: confidence, evidence: evidence,
             pinned: pinned, createdAt: createdAt, updatedAt: updatedAt, lastUsedAt: lastUsedAt, useCount: useCount,
             version: version, expiresAt: expiresAt, occurredAt: occurredAt, validFrom: validFrom, validTo: validTo,
-            thread: thread, position: position), vector: vector)
+            thread: thread, position: position, pending: pending ?? false, conflictsWith: conflictsWith ?? [],
+            learned: learned ?? false), vector: vector,
+            claims: (rejectedClaims ?? []).map { (claim: $0.claim(heldBy: id), vector: $0.vector) })
     }
 }

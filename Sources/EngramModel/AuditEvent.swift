@@ -9,11 +9,19 @@ public enum AuditKind: String, Sendable, Hashable, Codable, CaseIterable {
     case created, updated, reinforced, feedback, deleted, reverted, expired
     /// A deleted (not hard-deleted) entry brought back by a revert, under its id.
     case restored
+    /// A pending or conflicting learned fact accepted in review: it joins the live knowledge.
+    case accepted
+    /// A pending or conflicting learned fact rejected in review: the entry is removed and its
+    /// text becomes a rejected claim of the entry it conflicted with.
+    case rejected
+    /// `learn` refused a fact that repeats a rejected claim; the event names the entry that
+    /// holds the correction, `claim` the refused text. Nothing else changes.
+    case refused
 
     /// Kinds that `MemoryStore.update` records.
-    public static let updateKinds: Set<AuditKind> = [.updated, .reinforced, .feedback, .reverted]
+    public static let updateKinds: Set<AuditKind> = [.updated, .reinforced, .feedback, .reverted, .accepted]
     /// Kinds that `MemoryStore.delete` records.
-    public static let deleteKinds: Set<AuditKind> = [.deleted, .expired]
+    public static let deleteKinds: Set<AuditKind> = [.deleted, .expired, .rejected]
 }
 
 /// One change, in commit order. `sequence` is global and gap-free: event n+1 committed after
@@ -31,6 +39,10 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     /// The entry after the change (`nil` for `deleted`/`expired`).
     public var after: MemoryEntry?
     public var reason: String?
+    /// A claim the event turned away: the text a correction replaced, a forget or
+    /// contradiction removed, or review rejected (kept as a rejected claim), or the fact
+    /// `learn` refused (`refused`). `nil` for other events.
+    public var claim: String?
     /// `true` when a hard delete scrubbed this event (see ``scrubbed()``); JSON `scrubbed`.
     public var scrubMark: Bool?
     /// Written by stores before 2026-12: the SHA-256 of a scrubbed `before.text`. Read so that
@@ -41,7 +53,8 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     public var afterTextSHA256: String?
 
     public init(sequence: UInt64, kind: AuditKind, time: Date, actor: String, namespace: String, entryID: UInt64,
-                before: MemoryEntry?, after: MemoryEntry?, reason: String?) {
+                before: MemoryEntry?, after: MemoryEntry?, reason: String?, claim: String? = nil) {
+        self.claim = claim
         self.sequence = sequence
         self.kind = kind
         self.time = time
@@ -57,7 +70,7 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     public var isScrubbed: Bool { scrubMark == true || beforeTextSHA256 != nil || afterTextSHA256 != nil }
 
     enum CodingKeys: String, CodingKey {
-        case sequence, kind, time, actor, namespace, before, after, reason
+        case sequence, kind, time, actor, namespace, before, after, reason, claim
         case scrubMark = "scrubbed"
         case entryID = "entry_id"
         case beforeTextSHA256 = "before_text_sha256"

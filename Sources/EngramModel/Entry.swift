@@ -73,6 +73,16 @@ public struct MemoryEntry: Sendable, Hashable, Codable {
     public var thread: String?
     /// Its place in `thread` (ascending); `nil`: after every positioned entry, in id order.
     public var position: Int64?
+    /// A learned fact held back for review (it may contradict a live entry): left out of
+    /// searches, prompts and lists unless asked for. JSON `pending`, present only when true.
+    public var pending: Bool
+    /// Entries this one may contradict (a learned fact that came close to them in topic
+    /// without repeating them). JSON `conflicts_with`, present only when not empty.
+    public var conflictsWith: [UInt64]
+    /// Created by `learn` and not since edited or accepted by a person: in a conflict, entries
+    /// that are not learned (written or edited by a person) or are pinned outrank it. JSON
+    /// `learned`, present only when true.
+    public var learned: Bool
     /// The HNSW slot holding its vector; changes when the vector does.
     public package(set) var slot: UInt32
 
@@ -98,10 +108,18 @@ public struct MemoryEntry: Sendable, Hashable, Codable {
         validTo = draft.validTo
         thread = draft.thread
         position = draft.position
+        pending = draft.pending
+        conflictsWith = draft.conflictsWith
+        learned = draft.learned
     }
+
+    /// Whether a person's word stands behind it: pinned, or not (or no longer) a learned fact.
+    public var isAuthoritative: Bool { pinned || !learned }
 
     package enum CodingKeys: String, CodingKey {
         case id, namespace, text, tags, metadata, source, confidence, evidence, pinned, version, slot, thread, position
+        case pending, learned
+        case conflictsWith = "conflicts_with"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case lastUsedAt = "last_used_at"
@@ -131,7 +149,40 @@ public struct MemoryEntry: Sendable, Hashable, Codable {
                     validFrom: try c.decodeIfPresent(Date.self, forKey: .validFrom),
                     validTo: try c.decodeIfPresent(Date.self, forKey: .validTo),
                     thread: try c.decodeIfPresent(String.self, forKey: .thread),
-                    position: try c.decodeIfPresent(Int64.self, forKey: .position)))
+                    position: try c.decodeIfPresent(Int64.self, forKey: .position),
+                    pending: try c.decodeIfPresent(Bool.self, forKey: .pending) ?? false,
+                    conflictsWith: try c.decodeIfPresent([UInt64].self, forKey: .conflictsWith) ?? [],
+                    learned: try c.decodeIfPresent(Bool.self, forKey: .learned) ?? false))
+    }
+
+    /// The synthesized form, with `pending`, `conflicts_with` and `learned` left out at their
+    /// defaults (so entries without them read and write as before) and `nil` optionals omitted.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(namespace, forKey: .namespace)
+        try c.encode(text, forKey: .text)
+        try c.encode(tags, forKey: .tags)
+        try c.encode(metadata, forKey: .metadata)
+        try c.encode(source, forKey: .source)
+        try c.encode(confidence, forKey: .confidence)
+        try c.encode(evidence, forKey: .evidence)
+        try c.encode(pinned, forKey: .pinned)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encodeIfPresent(lastUsedAt, forKey: .lastUsedAt)
+        try c.encode(useCount, forKey: .useCount)
+        try c.encode(version, forKey: .version)
+        try c.encodeIfPresent(expiresAt, forKey: .expiresAt)
+        try c.encode(occurredAt, forKey: .occurredAt)
+        try c.encodeIfPresent(validFrom, forKey: .validFrom)
+        try c.encodeIfPresent(validTo, forKey: .validTo)
+        try c.encodeIfPresent(thread, forKey: .thread)
+        try c.encodeIfPresent(position, forKey: .position)
+        if pending { try c.encode(true, forKey: .pending) }
+        if !conflictsWith.isEmpty { try c.encode(conflictsWith, forKey: .conflictsWith) }
+        if learned { try c.encode(true, forKey: .learned) }
+        try c.encode(slot, forKey: .slot)
     }
 }
 
@@ -159,12 +210,17 @@ public struct MemoryDraft: Sendable, Hashable {
     public var validTo: Date?
     public var thread: String?
     public var position: Int64?
+    /// See ``MemoryEntry/pending``, ``MemoryEntry/conflictsWith``, ``MemoryEntry/learned``.
+    public var pending: Bool
+    public var conflictsWith: [UInt64]
+    public var learned: Bool
 
     public init(text: String, tags: [String] = [], metadata: [String: JSONValue] = [:], source: String = "user",
                 confidence: Double = 0.5, evidence: Evidence = Evidence(), pinned: Bool = false,
                 createdAt: Date = Date(), updatedAt: Date? = nil, lastUsedAt: Date? = nil, useCount: UInt64 = 0,
                 version: UInt64 = 1, expiresAt: Date? = nil, occurredAt: Date? = nil, validFrom: Date? = nil,
-                validTo: Date? = nil, thread: String? = nil, position: Int64? = nil) {
+                validTo: Date? = nil, thread: String? = nil, position: Int64? = nil, pending: Bool = false,
+                conflictsWith: [UInt64] = [], learned: Bool = false) {
         self.text = text
         self.tags = tags
         self.metadata = metadata
@@ -183,6 +239,9 @@ public struct MemoryDraft: Sendable, Hashable {
         self.validTo = validTo
         self.thread = thread
         self.position = position
+        self.pending = pending
+        self.conflictsWith = conflictsWith
+        self.learned = learned
     }
 }
 

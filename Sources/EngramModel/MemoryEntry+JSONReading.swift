@@ -28,7 +28,7 @@ extension MemoryEntry {
         var source: String?, confidence: Double?, evidence: Evidence?, pinned: Bool?
         var createdAt: Date?, updatedAt: Date?, lastUsedAt: Date?, useCount: UInt64?, version: UInt64?
         var expiresAt: Date?, slot: UInt64?, occurredAt: Date?, validFrom: Date?, validTo: Date?
-        var thread: String?, position: Int64?
+        var thread: String?, position: Int64?, pending = false, conflictsWith: [UInt64] = [], learned = false
         var seen = SeenKeys()
         try reader.forEachMember { (reader, key) throws(JSONReader.Failure) in
             switch key {
@@ -62,6 +62,13 @@ extension MemoryEntry {
             case "position":
                 try seen.first(20, key, reader)
                 position = reader.consumeNull() ? nil : try reader.int64()
+            case "pending": try seen.first(21, key, reader); pending = try reader.bool()
+            case "conflicts_with":
+                try seen.first(22, key, reader)
+                var ids: [UInt64] = []
+                try reader.forEachElement { (reader) throws(JSONReader.Failure) in ids.append(try reader.uint64()) }
+                conflictsWith = ids
+            case "learned": try seen.first(23, key, reader); learned = try reader.bool()
             default: try reader.skipValue()
             }
         }
@@ -74,7 +81,7 @@ extension MemoryEntry {
             text: text, tags: tags, metadata: metadata, source: source, confidence: confidence, evidence: evidence,
             pinned: pinned, createdAt: createdAt, updatedAt: updatedAt, lastUsedAt: lastUsedAt, useCount: useCount,
             version: version, expiresAt: expiresAt, occurredAt: occurredAt, validFrom: validFrom, validTo: validTo,
-            thread: thread, position: position))
+            thread: thread, position: position, pending: pending, conflictsWith: conflictsWith, learned: learned))
     }
 }
 

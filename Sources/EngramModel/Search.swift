@@ -49,10 +49,20 @@ public struct SearchFilter: Sendable, Hashable, Codable {
     public var validAt: Date?
     /// Only entries of this thread.
     public var thread: String?
+    public var maxConfidence: Double?
+    /// Which entries by review status; absent: `active` (pending facts are left out).
+    public var status: StatusFilter?
+    /// `true`: only entries that may contradict others (`conflicts_with` not empty); `false`:
+    /// only entries that do not.
+    public var conflicting: Bool?
 
     public init(tagsAny: [String]? = nil, tagsAll: [String]? = nil, sources: [String]? = nil, minConfidence: Double? = nil,
                 created: TimeRange? = nil, updated: TimeRange? = nil, metadata: [String: JSONValue]? = nil,
-                pinned: Bool? = nil, occurred: TimeRange? = nil, validAt: Date? = nil, thread: String? = nil) {
+                pinned: Bool? = nil, occurred: TimeRange? = nil, validAt: Date? = nil, thread: String? = nil,
+                maxConfidence: Double? = nil, status: StatusFilter? = nil, conflicting: Bool? = nil) {
+        self.maxConfidence = maxConfidence
+        self.status = status
+        self.conflicting = conflicting
         self.tagsAny = tagsAny
         self.tagsAll = tagsAll
         self.sources = sources
@@ -71,14 +81,16 @@ public struct SearchFilter: Sendable, Hashable, Codable {
         case tagsAll = "tags_all"
         case sources = "source"
         case minConfidence = "min_confidence"
+        case maxConfidence = "max_confidence"
         case validAt = "valid_at"
-        case created, updated, metadata, pinned, occurred, thread
+        case created, updated, metadata, pinned, occurred, thread, status, conflicting
     }
 
-    /// Whether no condition is set (such a filter admits every entry).
+    /// Whether no condition is set (such a filter admits every active entry).
     public var isEmpty: Bool {
         tagsAny == nil && tagsAll == nil && sources == nil && minConfidence == nil && created == nil
             && updated == nil && metadata == nil && pinned == nil && occurred == nil && validAt == nil && thread == nil
+            && maxConfidence == nil && status == nil && conflicting == nil
     }
 
     public init(from decoder: any Decoder) throws {
@@ -95,7 +107,20 @@ public struct SearchFilter: Sendable, Hashable, Codable {
         occurred = try c.decodeIfPresent(TimeRange.self, forKey: .occurred)
         validAt = try c.decodeIfPresent(Date.self, forKey: .validAt)
         thread = try c.decodeIfPresent(String.self, forKey: .thread)
+        maxConfidence = try c.decodeIfPresent(Double.self, forKey: .maxConfidence)
+        status = try c.decodeIfPresent(StatusFilter.self, forKey: .status)
+        conflicting = try c.decodeIfPresent(Bool.self, forKey: .conflicting)
     }
+}
+
+/// Entries by review status (``MemoryEntry/pending``).
+public enum StatusFilter: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Live knowledge: not pending (the default of searches, prompts and lists).
+    case active
+    /// Only facts held for review.
+    case pending
+    /// Both.
+    case any
 }
 
 /// Weights of the ranking score; each absent one takes the daemon's configured default.

@@ -111,10 +111,46 @@ public final class MemoryClient: Sendable {
     }
 
     /// `GET /v1/namespaces/{ns}/memories`: one page in id order; pass `nextCursor` as `after`.
-    public func list(in namespace: String, after: UInt64? = nil, limit: Int? = nil)
-        async throws(MemoryClientError) -> EntryList {
-        try await call("GET", ["v1", "namespaces", namespace, "memories"],
-                       query: [("after", after.map(String.init)), ("limit", limit.map(String.init))], as: EntryList.self)
+    ///
+    /// `filter` narrows the listing by tags (any), one source, status, conflicting and the
+    /// confidence range (its other members are not query parameters of this route and are
+    /// ignored); `order` other than `id` sorts most first, `after` then being a position.
+    public func list(in namespace: String, after: UInt64? = nil, limit: Int? = nil, filter: SearchFilter? = nil,
+                     order: ListOrder? = nil) async throws(MemoryClientError) -> EntryList {
+        var query: [(String, String?)] = [("after", after.map(String.init)), ("limit", limit.map(String.init))]
+        if let filter {
+            query += [("tag", filter.tagsAny.map { $0.joined(separator: ",") }), ("source", filter.sources?.first),
+                      ("status", filter.status?.rawValue), ("conflicting", filter.conflicting.map { String($0) }),
+                      ("min_confidence", filter.minConfidence.map { String($0) }),
+                      ("max_confidence", filter.maxConfidence.map { String($0) })]
+        }
+        query.append(("sort", order?.rawValue))
+        return try await call("GET", ["v1", "namespaces", namespace, "memories"], query: query, as: EntryList.self)
+    }
+
+    /// `GET /v1/namespaces/{ns}/memories/{id}/claims`: the rejected claims the entry holds.
+    public func rejectedClaims(_ id: UInt64, in namespace: String) async throws(MemoryClientError) -> [RejectedClaim] {
+        try await call("GET", ["v1", "namespaces", namespace, "memories", String(id), "claims"],
+                       as: RejectedClaimList.self).claims
+    }
+
+    /// `GET /v1/namespaces/{ns}/review`: pending and conflicting facts with what they may contradict.
+    public func review(in namespace: String, after: UInt64? = nil, limit: Int? = nil)
+        async throws(MemoryClientError) -> ReviewPage {
+        try await call("GET", ["v1", "namespaces", namespace, "review"],
+                       query: [("after", after.map(String.init)), ("limit", limit.map(String.init))], as: ReviewPage.self)
+    }
+
+    /// `POST /v1/namespaces/{ns}/review/{id}/accept`.
+    public func accept(_ id: UInt64, in namespace: String, reason: String? = nil) async throws(MemoryClientError) -> WriteOutcome {
+        try await call("POST", ["v1", "namespaces", namespace, "review", String(id), "accept"],
+                       body: ReviewDecision(actor: actor, reason: reason), as: WriteOutcome.self)
+    }
+
+    /// `POST /v1/namespaces/{ns}/review/{id}/reject`: the entry goes, its text becomes a rejected claim.
+    public func reject(_ id: UInt64, in namespace: String, reason: String? = nil) async throws(MemoryClientError) -> WriteOutcome {
+        try await call("POST", ["v1", "namespaces", namespace, "review", String(id), "reject"],
+                       body: ReviewDecision(actor: actor, reason: reason), as: WriteOutcome.self)
     }
 
     /// `PATCH /v1/namespaces/{ns}/memories/{id}`.

@@ -11,8 +11,23 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
     /// least this (0…1). 0.9 on MiniLM catches paraphrases of one fact without merging
     /// different facts about one subject.
     public var learnSimilarityThreshold: Double = 0.9
-    /// How many nearest neighbours `learn` examines for a near-duplicate.
+    /// How many nearest neighbours `learn` examines for a near-duplicate or a conflict.
     public var learnCandidates: Int = 8
+    /// The lower end of the conflict band: a learned fact at least this similar to a live
+    /// entry whose values differ from it (``ConflictSignals``) is a candidate conflict. The
+    /// band reaches above `learnSimilarityThreshold`: a changed number keeps the similarity
+    /// of a paraphrase. Per namespace: `learning.conflict_similarity`.
+    public var conflictSimilarityThreshold: Double = 0.55
+    /// What `learn` does with a candidate conflict. Per namespace: `learning.conflict_policy`.
+    public var conflictPolicy: ConflictPolicy = .pending
+    /// `learn` refuses a fact at least this similar to a rejected claim (and at least as
+    /// similar to it as to any live entry). Per namespace: `learning.rejected_similarity`.
+    public var rejectedSimilarityThreshold: Double = 0.9
+    /// Actors (as a request names them, before the peer: `curator` in `curator (uid:1000)`)
+    /// that write on behalf of automatic learning: their edits, forgets and contradictions
+    /// do not make rejected claims. Empty by default: the learning loop writes only through
+    /// `learn`.
+    public var learningActors: [String] = []
     /// `k` of a search that does not pass one.
     public var defaultK: Int = 10
     /// Largest `k` a search accepts (at most `HNSWIndex.maxK`).
@@ -48,6 +63,12 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
         let d = EngineConfiguration()
         learnSimilarityThreshold = try c.decodeIfPresent(Double.self, forKey: .learnSimilarityThreshold) ?? d.learnSimilarityThreshold
         learnCandidates = try c.decodeIfPresent(Int.self, forKey: .learnCandidates) ?? d.learnCandidates
+        conflictSimilarityThreshold = try c.decodeIfPresent(Double.self, forKey: .conflictSimilarityThreshold)
+            ?? d.conflictSimilarityThreshold
+        conflictPolicy = try c.decodeIfPresent(ConflictPolicy.self, forKey: .conflictPolicy) ?? d.conflictPolicy
+        rejectedSimilarityThreshold = try c.decodeIfPresent(Double.self, forKey: .rejectedSimilarityThreshold)
+            ?? d.rejectedSimilarityThreshold
+        learningActors = try c.decodeIfPresent([String].self, forKey: .learningActors) ?? d.learningActors
         defaultK = try c.decodeIfPresent(Int.self, forKey: .defaultK) ?? d.defaultK
         maxK = try c.decodeIfPresent(Int.self, forKey: .maxK) ?? d.maxK
         defaultEf = try c.decodeIfPresent(Int.self, forKey: .defaultEf) ?? d.defaultEf
@@ -65,6 +86,10 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case learnSimilarityThreshold = "learn_similarity_threshold"
         case learnCandidates = "learn_candidates"
+        case conflictSimilarityThreshold = "conflict_similarity_threshold"
+        case conflictPolicy = "conflict_policy"
+        case rejectedSimilarityThreshold = "rejected_similarity_threshold"
+        case learningActors = "learning_actors"
         case defaultK = "default_k"
         case maxK = "max_k"
         case defaultEf = "default_ef"
@@ -88,6 +113,12 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
         try check(learnSimilarityThreshold.isFinite && (0...1).contains(learnSimilarityThreshold),
                   "learn_similarity_threshold must be in 0…1")
         try check((1...100).contains(learnCandidates), "learn_candidates must be in 1…100")
+        try check(conflictSimilarityThreshold.isFinite && (0...1).contains(conflictSimilarityThreshold),
+                  "conflict_similarity_threshold must be in 0…1")
+        try check(rejectedSimilarityThreshold.isFinite && (0...1).contains(rejectedSimilarityThreshold),
+                  "rejected_similarity_threshold must be in 0…1")
+        try check(learningActors.count <= 1000 && learningActors.allSatisfy { !$0.isEmpty && $0.utf8.count <= 128 },
+                  "learning_actors takes at most 1000 names of 1…128 bytes")
         try check((1...10_000).contains(maxK), "max_k must be in 1…10000")
         try check((1...maxK).contains(defaultK), "default_k must be in 1…max_k")
         try check((1...100_000).contains(maxEf), "max_ef must be in 1…100000")

@@ -23,8 +23,12 @@ struct EntryFacts: Sendable {
     var validTo: Date?
     var thread: String?
     var position: Int64?
+    var pending: Bool
+    var conflicting: Bool
 
     init(_ entry: MemoryEntry) {
+        pending = entry.pending
+        conflicting = !entry.conflictsWith.isEmpty
         tags = entry.tags
         source = entry.source
         confidence = entry.confidence
@@ -59,9 +63,16 @@ struct CompiledFilter: Sendable {
     let occurred: TimeRange?
     let validAt: Date?
     let thread: String?
+    let maxConfidence: Double?
+    let status: StatusFilter
+    let conflicting: Bool?
     let now: Date
 
-    init(_ filter: SearchFilter?, now: Date) {
+    /// - Parameter status: the status to admit when the filter names none.
+    init(_ filter: SearchFilter?, now: Date, status defaultStatus: StatusFilter = .active) {
+        maxConfidence = filter?.maxConfidence
+        status = filter?.status ?? defaultStatus
+        conflicting = filter?.conflicting
         tagsAny = filter?.tagsAny.map(Set.init)
         tagsAll = filter?.tagsAll
         sources = filter?.sources.map(Set.init)
@@ -79,7 +90,14 @@ struct CompiledFilter: Sendable {
     /// Whether an entry with these facts may be returned. O(tags + filter terms).
     func admits(_ facts: EntryFacts) -> Bool {
         if facts.isExpired(at: now) { return false }
+        switch status {
+        case .active: if facts.pending { return false }
+        case .pending: if !facts.pending { return false }
+        case .any: break
+        }
+        if let conflicting, facts.conflicting != conflicting { return false }
         if let minConfidence, facts.confidence < minConfidence { return false }
+        if let maxConfidence, facts.confidence > maxConfidence { return false }
         if let pinned, facts.pinned != pinned { return false }
         if let sources, !sources.contains(facts.source) { return false }
         if let tagsAny, !facts.tags.contains(where: tagsAny.contains) { return false }
@@ -237,6 +255,15 @@ final class FactsTable: @unchecked Sendable {
                 if ids.count == limit { break }
             }
             return ids.sorted()
+        }
+    }
+
+    /// The ids and facts of every entry `admits` lets through, in no order. O(entries).
+    func matching(_ admits: (EntryFacts) -> Bool) -> [(id: UInt64, facts: EntryFacts)] {
+        lock.withReadLock {
+            var found: [(id: UInt64, facts: EntryFacts)] = []
+            for (id, entry) in facts where admits(entry) { found.append((id, entry)) }
+            return found
         }
     }
 }

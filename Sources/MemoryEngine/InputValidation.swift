@@ -123,9 +123,9 @@ enum InputValidation {
     }
 
     static func filter(_ filter: SearchFilter) throws(EngineError) {
-        if let minConfidence = filter.minConfidence {
-            guard minConfidence.isFinite, (0...1).contains(minConfidence) else {
-                throw .invalidArgument("filter min_confidence must be in 0…1, got \(minConfidence)")
+        for (name, bound) in [("min_confidence", filter.minConfidence), ("max_confidence", filter.maxConfidence)] {
+            if let bound, !(bound.isFinite && (0...1).contains(bound)) {
+                throw .invalidArgument("filter \(name) must be in 0…1, got \(bound)")
             }
         }
         for tags in [filter.tagsAny, filter.tagsAll].compactMap({ $0 }) {

@@ -20,10 +20,11 @@ extension MemoryEngine {
         } catch {
             throw .invalidArgument(error.description)
         }
-        if let problem = request.lexical.problem ?? request.search.problem { throw .invalidArgument(problem) }
+        if let problem = request.lexical.problem ?? request.search.problem ?? request.learning.problem { throw .invalidArgument(problem) }
         let config = NamespaceConfig(name: name, dimension: dimension, metric: request.metric, parameters: request.parameters,
                                      embedderID: dimension == embedder.dimension ? embedder.identifier : nil,
-                                     createdAt: clock(), lexical: request.lexical, search: request.search)
+                                     createdAt: clock(), lexical: request.lexical, search: request.search,
+                                     learning: request.learning)
         return try exclusive {
             if store.namespaceConfig(name) == nil {
                 try ensureNamespace(config)

@@ -13,9 +13,20 @@ extension MemoryEngine {
     /// Expired entries are left out, so a page may hold fewer than `limit`; follow
     /// `nextCursor` until it is `nil`. Damaged records are skipped and listed in `damaged`.
     /// O(log n + limit).
-    public func list(namespace: String, after: UInt64 = 0, limit: Int = 100) throws(EngineError) -> EntryList {
+    ///
+    /// With a `filter` (the search filter; its `status` defaults to `any` here, so pending
+    /// facts are listed and marked) or an `order` other than `id`, the listing comes from the
+    /// in-memory facts table: O(entries) to select, plus a sort of the selected. `updated`,
+    /// `confidence` and `use` order most first (ties by id), and `after` / `nextCursor` are
+    /// then positions in that order (a write between pages may shift it by a few entries);
+    /// `use` reads every selected entry (use counts are not in the facts table).
+    public func list(namespace: String, after: UInt64 = 0, limit: Int = 100, filter: SearchFilter? = nil,
+                     order: ListOrder = .id) throws(EngineError) -> EntryList {
         try InputValidation.limit(limit, max: configuration.maxPageSize)
         _ = try existingNamespace(namespace)
+        if filter != nil || order != .id {
+            return try filteredList(namespace: namespace, after: after, limit: limit, filter: filter, order: order)
+        }
         let page = try translatingErrors { try store.entries(namespace: namespace, after: after, limit: limit) }
         let now = clock()
         if !page.damaged.isEmpty {
@@ -24,6 +35,40 @@ extension MemoryEngine {
         }
         return EntryList(entries: page.entries.filter { !Self.isExpired($0, at: now) }.map(usage.overlay),
                          nextCursor: page.nextCursor, damaged: page.damaged.isEmpty ? nil : page.damaged)
+    }
+
+    /// ``list(namespace:after:limit:filter:order:)`` with a filter or an order.
+    func filteredList(namespace: String, after: UInt64, limit: Int, filter: SearchFilter?,
+                      order: ListOrder) throws(EngineError) -> EntryList {
+        if let filter { try InputValidation.filter(filter) }
+        let compiled = CompiledFilter(filter, now: clock(), status: .any)
+        let selected = try facts(namespace).matching(compiled.admits)
+        func fetch(_ ids: [UInt64]) throws(EngineError) -> [MemoryEntry] {
+            try translatingErrors { try store.get(namespace: namespace, ids: ids) }.compactMap { $0 }
+                .filter { compiled.admits(EntryFacts($0)) }.map(usage.overlay)
+        }
+        switch order {
+        case .id:
+            let ids = selected.map(\.id).filter { $0 > after }.sorted()
+            let page = Array(ids.prefix(limit))
+            return EntryList(entries: try fetch(page), nextCursor: ids.count > limit ? page.last : nil)
+        case .updated, .confidence:
+            let sorted = selected.sorted { a, b in
+                let (x, y) = order == .updated ? (a.facts.updatedAt.timeIntervalSinceReferenceDate, b.facts.updatedAt.timeIntervalSinceReferenceDate)
+                    : (a.facts.confidence, b.facts.confidence)
+                return x != y ? x > y : a.id < b.id
+            }
+            let start = Int(min(after, UInt64(sorted.count)))
+            let page = sorted[start...].prefix(limit).map(\.id)
+            let end = start + page.count
+            return EntryList(entries: try fetch(page), nextCursor: end < sorted.count ? UInt64(end) : nil)
+        case .use:
+            let sorted = try fetch(selected.map(\.id)).sorted { $0.useCount != $1.useCount ? $0.useCount > $1.useCount : $0.id < $1.id }
+            let start = Int(min(after, UInt64(sorted.count)))
+            let page = Array(sorted[start...].prefix(limit))
+            let end = start + page.count
+            return EntryList(entries: page, nextCursor: end < sorted.count ? UInt64(end) : nil)
+        }
     }
 
     /// An entry's audit events in order, including after it was forgotten (a hard forget

@@ -67,9 +67,32 @@ extension MemoryEngine {
         let fusion = config.search.overridden(by: request.fusion)
         if let problem = fusion.problem { throw .invalidArgument(problem) }
         let plan = SearchPlan(k: k, ef: ef, filter: request.filter, rank: weights, fusion: fusion)
-        let hits = try search(config: config, request: request, plan: plan)
+        let hits = Self.authorityOrdered(try search(config: config, request: request, plan: plan))
         guard let context = request.context, context > 0 else { return hits }
         return try withContext(hits, count: context, config: config, filter: request.filter)
+    }
+
+    /// `hits` with every learned fact that may contradict an authoritative hit (pinned, or a
+    /// person's: ``MemoryEntry/isAuthoritative``) moved to just after the last such hit: in a
+    /// conflict a person's word comes first, whatever the scores. Otherwise the order is kept.
+    /// O(k²) at worst, for k hits.
+    static func authorityOrdered(_ hits: [SearchHit]) -> [SearchHit] {
+        guard hits.contains(where: { !$0.entry.conflictsWith.isEmpty }) else { return hits }
+        let authoritative = Dictionary(hits.enumerated().filter { $0.element.entry.isAuthoritative }
+            .map { ($0.element.entry.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        var result: [SearchHit] = []
+        var deferred: [(hit: SearchHit, after: Int)] = []
+        for (offset, hit) in hits.enumerated() {
+            let last = hit.entry.isAuthoritative ? nil : hit.entry.conflictsWith.compactMap { authoritative[$0] }.max()
+            if let last, last > offset {
+                deferred.append((hit, last))
+            } else {
+                result.append(hit)
+            }
+            result.append(contentsOf: deferred.filter { $0.after == offset }.map(\.hit))
+            deferred.removeAll { $0.after == offset }
+        }
+        return result
     }
 
     /// The most neighbours a search may ask for on each side of a hit.

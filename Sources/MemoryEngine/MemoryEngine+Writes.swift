@@ -128,6 +128,11 @@ extension MemoryEngine {
     /// search finds the new text and no longer the old one. Pinned entries may be edited
     /// (pinning only protects from automatic learning).
     ///
+    /// An edit is a person's word (unless `actor` is one of the configured learning actors):
+    /// a changed text keeps the old one as a **rejected claim** of the entry, in the same
+    /// transaction, so `learn` refuses it from then on; and the entry stops counting as
+    /// learned (it outranks learned facts in a conflict).
+    ///
     /// - Throws: `not_found` (absent or expired), `invalid_argument` (nothing to change, a
     ///   vector without text, bad field), `payload_too_large`, `dimension_mismatch`.
     public func edit(namespace: String, id: UInt64, _ request: EditRequest, actor: String = "user",
@@ -156,8 +161,11 @@ extension MemoryEngine {
         }
         let context = context(actor: actor, reason: reason)
         return try exclusive {
-            let result = try store.update(namespace: namespace, id: id, kind: .updated, vector: vector, context: context) { entry in
+            let person = !isLearningActor(actor)
+            let result = try store.update(namespace: namespace, id: id, kind: .updated, vector: vector,
+                                          rejecting: person ? .corrected : nil, context: context) { entry in
                 try Self.requireUnchanged(entry, since: current, now: context.time)
+                if person { entry.learned = false }
                 if let text = request.text { entry.text = text }
                 if let tags { entry.tags = tags }
                 if let metadata = request.metadata { entry.metadata = metadata }
@@ -193,6 +201,10 @@ extension MemoryEngine {
     /// vector is freed at once, and the data file's free pages are overwritten at the next
     /// maintenance flush (``scrubFreedPages()``). Expired entries not yet purged can be
     /// forgotten.
+    ///
+    /// A soft forget by a person (not a configured learning actor) keeps the entry's text as
+    /// a rejected claim, so the learning loop cannot bring it back; a revert that restores
+    /// the entry takes the claim back. A hard forget removes the entry's claims with it.
     /// - Returns: the entry as it was and the event's sequence.
     /// - Throws: `not_found`, `namespace_not_found`.
     public func forget(namespace: String, id: UInt64, hard: Bool = false, actor: String = "user",
@@ -200,7 +212,9 @@ extension MemoryEngine {
         _ = try existingNamespace(namespace)
         let context = context(actor: actor, reason: reason)
         return try exclusive {
-            let result = try store.delete(namespace: namespace, id: id, hard: hard, kind: .deleted, context: context)
+            let rejecting: RejectionCause? = hard || isLearningActor(actor) ? nil : .forgotten
+            let result = try store.delete(namespace: namespace, id: id, hard: hard, kind: .deleted, rejecting: rejecting,
+                                          context: context)
             noteDeleted(namespace: namespace, id: id)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }
@@ -208,7 +222,9 @@ extension MemoryEngine {
 
     /// Applies feedback (audit `feedback`): one observation added to the entry's evidence and
     /// its confidence moved by the ``ConfidenceModel`` formula. Allowed on pinned entries
-    /// (feedback is an explicit signal, not automatic learning).
+    /// (feedback is an explicit signal, not automatic learning). `contradicted` from a person
+    /// (not a configured learning actor) also makes the entry's text a rejected claim: the
+    /// entry stays, with its confidence lowered, but `learn` no longer reinforces it.
     /// - Throws: `not_found`, `namespace_not_found`.
     public func feedback(namespace: String, id: UInt64, _ signal: FeedbackSignal, actor: String = "user",
                          reason: String? = nil) throws(EngineError) -> WriteOutcome {
@@ -216,7 +232,9 @@ extension MemoryEngine {
         let context = context(actor: actor, reason: reason)
         let model = configuration.confidence
         return try exclusive {
-            let result = try store.update(namespace: namespace, id: id, kind: .feedback, context: context) { entry in
+            let rejecting: RejectionCause? = signal == .contradicted && !isLearningActor(actor) ? .contradicted : nil
+            let result = try store.update(namespace: namespace, id: id, kind: .feedback, rejecting: rejecting,
+                                          context: context) { entry in
                 if Self.isExpired(entry, at: context.time) { throw EngineError.notFound("no entry \(id) in namespace \"\(namespace)\"") }
                 model.observe(signal.observation, confidence: &entry.confidence, evidence: &entry.evidence)
             }
@@ -231,6 +249,9 @@ extension MemoryEngine {
     /// about the entry's life and stay as they are. When the text differs from the current
     /// one, the old text is embedded again (the audit log keeps no vectors), or indexed under
     /// the caller's `vector`.
+    ///
+    /// A revert to a text that a correction replaced takes back the rejected claim of that
+    /// text (the person reverting says it is right again).
     ///
     /// A forgotten (soft-deleted or purged after expiry) entry is **restored** this way: it
     /// comes back under its id with the version's content and the bookkeeping it had when it
@@ -263,7 +284,8 @@ extension MemoryEngine {
         }
         let context = context(actor: actor, reason: reason ?? "revert to version \(version)")
         return try exclusive {
-            let result = try store.update(namespace: namespace, id: id, kind: .reverted, vector: vector, context: context) { entry in
+            let result = try store.update(namespace: namespace, id: id, kind: .reverted, vector: vector, reinstating: true,
+                                          context: context) { entry in
                 try Self.requireUnchanged(entry, since: current, now: context.time)
                 Self.takeContent(of: target, into: &entry)
             }

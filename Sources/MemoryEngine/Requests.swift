@@ -59,9 +59,13 @@ public struct NamespaceRequest: Sendable, Equatable {
     public var parameters: HNSWParameters
     public var lexical: LexicalOptions
     public var search: SearchDefaults
+    /// Learning overrides (absent members: the engine's configuration).
+    public var learning: LearningPolicy
 
     public init(dimension: Int? = nil, metric: Metric = .cosine, parameters: HNSWParameters = HNSWParameters(),
-                lexical: LexicalOptions = LexicalOptions(), search: SearchDefaults = SearchDefaults()) {
+                lexical: LexicalOptions = LexicalOptions(), search: SearchDefaults = SearchDefaults(),
+                learning: LearningPolicy = LearningPolicy()) {
+        self.learning = learning
         self.dimension = dimension
         self.metric = metric
         self.parameters = parameters

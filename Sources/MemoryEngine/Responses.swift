@@ -24,6 +24,7 @@ public struct NamespaceStats: Sendable, Equatable {
     public var indexBytes: Int
     public var lexical: LexicalOptions
     public var search: SearchDefaults
+    public var learning: LearningPolicy
     /// Distinct terms in the lexical index.
     public var lexicalTerms: Int
     /// Bytes the lexical index holds in memory (approximate).
@@ -43,6 +44,7 @@ public struct NamespaceStats: Sendable, Equatable {
         indexBytes = info.index.allocatedBytes
         lexical = info.config.lexical
         search = info.config.search
+        learning = info.config.learning
         lexicalTerms = info.lexicalTerms
         lexicalBytes = info.lexicalBytes
     }

@@ -26,6 +26,7 @@ extension AuditEvent {
         copy.before = blank(before)
         copy.after = blank(after)
         copy.reason = nil
+        copy.claim = nil
         copy.beforeTextSHA256 = nil
         copy.afterTextSHA256 = nil
         copy.scrubMark = true

@@ -47,6 +47,7 @@ extension MemoryStore {
             ("vectors", dbs.vectors), ("graph_state", dbs.graphState), ("audit", dbs.audit),
             ("audit_by_namespace", dbs.auditByNamespace), ("audit_by_entry", dbs.auditByEntry),
             ("lexical_documents", dbs.lexicalDocuments), ("lexical_stats", dbs.lexicalStatistics),
+            ("rejected_claims", dbs.rejectedClaims),
         ]
         return try env.read { txn in
             var bytes: [String: Int] = [:]

@@ -12,11 +12,25 @@ public struct ImportItem: Sendable, Hashable {
     public var id: UInt64
     public var draft: MemoryDraft
     public var vector: [Float]
+    /// The rejected claims the entry holds (``RejectedClaim/entryID`` is taken from `id`).
+    public var claims: [(claim: RejectedClaim, vector: [Float])]
 
-    public init(id: UInt64, draft: MemoryDraft, vector: [Float]) {
+    public init(id: UInt64, draft: MemoryDraft, vector: [Float], claims: [(claim: RejectedClaim, vector: [Float])] = []) {
         self.id = id
         self.draft = draft
         self.vector = vector
+        self.claims = claims
+    }
+
+    public static func == (a: ImportItem, b: ImportItem) -> Bool {
+        a.id == b.id && a.draft == b.draft && a.vector == b.vector && a.claims.count == b.claims.count
+            && zip(a.claims, b.claims).allSatisfy { $0.claim == $1.claim && $0.vector == $1.vector }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(draft)
+        hasher.combine(vector)
     }
 }
 
@@ -61,7 +75,8 @@ public struct ImportReport: Sendable, Hashable {
 
 /// A page of entries with their vectors, for export.
 public struct VectorEntryPage: Sendable {
-    public var entries: [(entry: MemoryEntry, vector: [Float])]
+    /// Each entry with its vector and the rejected claims it holds (with theirs).
+    public var entries: [(entry: MemoryEntry, vector: [Float], claims: [(claim: RejectedClaim, vector: [Float])])]
     public var nextCursor: UInt64?
     /// Records of this page's range that could not be read (entry or vector damaged).
     public var damaged: [DamagedRecord] = []
@@ -76,7 +91,8 @@ extension MemoryStore {
         let ns = try handle(name)
         return try env.read { txn in
             let page = try readEntryPage(txn, ns, after: after, limit: limit) { entry in
-                (entry: entry, vector: try readVector(txn, ns, entry))
+                (entry: entry, vector: try readVector(txn, ns, entry),
+                 claims: try readClaims(txn, ns, owner: entry.id).map { (claim: $0.claim, vector: $0.vector) })
             }
             return VectorEntryPage(entries: page.items, nextCursor: page.more ? page.lastID : nil, damaged: page.damaged)
         }
@@ -131,6 +147,11 @@ extension MemoryStore {
                                                    actor: context.actor, namespace: name, entryID: item.id, before: nil,
                                                    after: entry, reason: context.reason))
                     lexical.append(LexicalChange(key: item.id, document: ns.lexical.document(of: entry.text)))
+                    for (claim, vector) in item.claims {
+                        var held = claim
+                        held.entryID = item.id
+                        try set.putClaim(held, vector: normalizedLikeTheIndex(vector, ns.config.metric), namespace: ns.id)
+                    }
                 }
                 set.addGraphDelta(batch.delta(), namespace: ns.id)
                 addLexical(lexical, to: ns, set: &set)
@@ -153,6 +174,17 @@ extension MemoryStore {
             }
             try Validation.draft(item.draft)
             try Validation.vector(item.vector, for: ns.config)
+            guard item.claims.count <= 10_000 else { throw MemoryStoreError.invalidArgument("more than 10000 rejected claims") }
+            var sequences = Set<UInt64>()
+            for (claim, vector) in item.claims {
+                guard sequences.insert(claim.sequence).inserted else {
+                    throw MemoryStoreError.invalidArgument("two rejected claims share sequence \(claim.sequence)")
+                }
+                guard !claim.text.isEmpty, claim.text.utf8.count <= MemoryStore.maxTextBytes else {
+                    throw MemoryStoreError.invalidArgument("a rejected claim's text must have 1…\(MemoryStore.maxTextBytes) bytes")
+                }
+                try Validation.vector(vector, for: ns.config)
+            }
         } catch let error as MemoryStoreError {
             return ImportOutcome(id: item.id, status: .invalid, message: error.description)
         }
@@ -218,6 +250,9 @@ extension MemoryStore {
         if !close(a.validTo, b.validTo) { fields.append("valid_to") }
         if a.thread != b.thread { fields.append("thread") }
         if a.position != b.position { fields.append("position") }
+        if a.pending != b.pending { fields.append("pending") }
+        if a.conflictsWith != b.conflictsWith { fields.append("conflicts_with") }
+        if a.learned != b.learned { fields.append("learned") }
         return fields
     }
 

@@ -16,12 +16,14 @@ extension MemoryStore {
             if let existing = namespaceTable.withLock({ $0[config.name] }) {
                 let a = existing.config, b = config
                 guard a.dimension == b.dimension, a.metric == b.metric, a.parameters == b.parameters,
-                      a.embedderID == b.embedderID, a.lexical == b.lexical, a.search == b.search else {
+                      a.embedderID == b.embedderID, a.lexical == b.lexical, a.search == b.search,
+                      a.learning == b.learning else {
                     throw MemoryStoreError.namespaceConflict(
                         "\"\(a.name)\" has dimension \(a.dimension), metric \(a.metric.rawValue), embedder \(a.embedderID ?? "none")"
-                            + (a.lexical != b.lexical || a.search != b.search ? ", and other lexical or search settings" : ""))
+                            + (a.lexical != b.lexical || a.search != b.search || a.learning != b.learning
+                                ? ", and other lexical, search or learning settings" : ""))
                 }
-                if let problem = b.lexical.problem ?? b.search.problem { throw MemoryStoreError.invalidArgument(problem) }
+                if let problem = b.lexical.problem ?? b.search.problem ?? b.learning.problem { throw MemoryStoreError.invalidArgument(problem) }
                 return existing.config
             }
             let index: HNSWIndex
@@ -30,7 +32,7 @@ extension MemoryStore {
             } catch {
                 throw MemoryStoreError.invalidArgument("\(error)")
             }
-            if let problem = config.lexical.problem ?? config.search.problem { throw MemoryStoreError.invalidArgument(problem) }
+            if let problem = config.lexical.problem ?? config.search.problem ?? config.learning.problem { throw MemoryStoreError.invalidArgument(problem) }
             let counters = try currentCounters()
             let stored = StoredNamespace(id: counters.nextNamespaceID, config: config)
             var set = WriteSet(dbs)
@@ -81,7 +83,7 @@ extension MemoryStore {
         try exclusive {
             let ns = try handle(name)
             let prefix = KeyRange.prefix(Keys.namespace(ns.id))
-            let (counters, entries, nodeKeys, vectorKeys, lexicalKeys) = try env.read { txn in
+            let (counters, entries, nodeKeys, vectorKeys, lexicalKeys, claimKeys) = try env.read { txn in
                 var entries: [(id: UInt64, entry: MemoryEntry?)] = []
                 try txn.forEach(in: dbs.entries, range: prefix) { key, value in
                     let id = UInt64(bigEndianBytes: key, at: 4) ?? 0
@@ -91,7 +93,7 @@ extension MemoryStore {
                 }
                 return (try Counters.read(txn, dbs), entries,
                         try txn.keys(in: dbs.nodes, range: prefix), try txn.keys(in: dbs.vectors, range: prefix),
-                        try txn.keys(in: dbs.lexicalDocuments, range: prefix))
+                        try txn.keys(in: dbs.lexicalDocuments, range: prefix), try txn.keys(in: dbs.rejectedClaims, range: prefix))
             }
             var set = WriteSet(dbs)
             let next = try counters.advanced(events: entries.count)
@@ -104,6 +106,7 @@ extension MemoryStore {
             for key in nodeKeys { set.delete(key, in: dbs.nodes) }
             for key in vectorKeys { set.delete(key, in: dbs.vectors) }
             for key in lexicalKeys { set.delete(key, in: dbs.lexicalDocuments) }
+            for key in claimKeys { set.delete(key, in: dbs.rejectedClaims) }
             set.delete(Keys.namespace(ns.id), in: dbs.lexicalStatistics)
             set.delete(Keys.namespace(ns.id), in: dbs.graphState)
             set.delete(Array(name.utf8), in: dbs.namespaces)

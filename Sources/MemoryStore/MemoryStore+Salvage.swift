@@ -104,6 +104,6 @@ extension MemoryDraft {
                   createdAt: entry.createdAt, updatedAt: entry.updatedAt, lastUsedAt: entry.lastUsedAt,
                   useCount: entry.useCount, version: entry.version, expiresAt: entry.expiresAt,
                   occurredAt: entry.occurredAt, validFrom: entry.validFrom, validTo: entry.validTo, thread: entry.thread,
-                  position: entry.position)
+                  position: entry.position, pending: entry.pending, conflictsWith: entry.conflictsWith, learned: entry.learned)
     }
 }

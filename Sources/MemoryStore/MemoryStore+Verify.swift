@@ -219,6 +219,7 @@ extension MemoryStore {
         try scanEntries(txn, &scans, &report, &maxEntryID, &digests)
         try scanGraph(txn, &scans, &report)
         try scanLexical(txn, &scans, &report)
+        try scanClaims(txn, scans, counters, &report)
         for id in scans.keys.sorted() { checkNamespace(txn, id, scans[id]!, &report) }
         try scanAudit(txn, counters, &report, &maxEntryID, digests)
         if let counters, maxEntryID >= counters.nextEntryID {
@@ -257,6 +258,41 @@ extension MemoryStore {
                 if entry.namespace != name { report.add("namespace \"\(name)\": entry \(id) says namespace \"\(entry.namespace)\"") }
                 scans[ns]!.entrySlots[id] = entry.slot
                 digests[id] = Self.auditDigest(entry)
+            } catch {
+                report.add("\(error)")
+            }
+            return .continue
+        }
+    }
+
+    /// Each rejected claim: readable, of an existing namespace, keyed by its owner and
+    /// sequence, with a finite vector of the namespace's dimension and a sequence already
+    /// handed out. (Its owner may be gone: a forgotten entry holds its own claim.) O(claims).
+    private func scanClaims(_ txn: Transaction, _ scans: [UInt32: Scan], _ counters: Counters?,
+                            _ report: inout VerificationReport) throws {
+        try txn.forEach(in: dbs.rejectedClaims) { key, value in
+            guard key.count == 20, let ns = UInt32(bigEndianBytes: key), let owner = UInt64(bigEndianBytes: key, at: 4),
+                  let sequence = UInt64(bigEndianBytes: key, at: 12) else {
+                report.add("rejected claims: key of \(key.count) bytes")
+                return .continue
+            }
+            guard let scan = scans[ns] else {
+                report.add("rejected claim \(sequence) belongs to namespace id \(ns), which does not exist")
+                return .continue
+            }
+            do {
+                let stored = try RecordCodec.decode(StoredClaim.self, from: Array(value),
+                                                    what: "rejected claim \(sequence) of \"\(scan.name)\"")
+                if stored.claim.entryID != owner || stored.claim.sequence != sequence {
+                    report.add("rejected claim \(sequence) of \"\(scan.name)\" is stored under entry \(owner), sequence "
+                        + "\(sequence) but names entry \(stored.claim.entryID), sequence \(stored.claim.sequence)")
+                }
+                if stored.vector.count != scan.config.dimension || !stored.vector.allSatisfy(\.isFinite) {
+                    report.add("rejected claim \(sequence) of \"\(scan.name)\" has an unusable vector")
+                }
+                if let counters, sequence >= counters.nextSequence {
+                    report.add("rejected claim \(sequence) of \"\(scan.name)\" is past the sequence counter")
+                }
             } catch {
                 report.add("\(error)")
             }

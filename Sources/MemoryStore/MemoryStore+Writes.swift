@@ -90,9 +90,12 @@ extension MemoryStore {
         return try exclusive {
             let ns = try indexedHandle(name)
             try Validation.vector(vector, for: ns.config)
-            let (counters, existing, history) = try env.read { txn in
+            let (counters, existing, history, ownClaims) = try env.read { txn in
                 (try Counters.read(txn, dbs), try readEntry(txn, ns, id),
-                 try readAudit(txn, keysIn: dbs.auditByEntry, prefix: UInt64Key(id).bytes, after: 0, limit: .max))
+                 try readAudit(txn, keysIn: dbs.auditByEntry, prefix: UInt64Key(id).bytes, after: 0, limit: .max),
+                 try readClaims(txn, ns, owner: nil).filter {
+                     $0.claim.fromEntry == id && ($0.claim.cause == .forgotten || $0.claim.cause == .reviewed)
+                 })
             }
             guard existing == nil else { throw MemoryStoreError.invalidArgument("entry \(id) exists: it is not deleted") }
             guard let last = history.last, last.namespace == name, AuditKind.deleteKinds.contains(last.kind) else {
@@ -118,6 +121,9 @@ extension MemoryStore {
                 try Validation.entry(restored)
                 var set = WriteSet(dbs)
                 try set.putEntry(restored, namespace: ns.id, new: true)
+                // Restoring takes back the forget (or review rejection) that made its text a
+                // rejected claim.
+                for claim in ownClaims { set.delete(claim.key, in: dbs.rejectedClaims) }
                 try set.appendAudit(AuditEvent(sequence: sequence, kind: .restored, time: context.time, actor: context.actor,
                                                namespace: name, entryID: id, before: nil, after: restored, reason: context.reason))
                 set.addGraphDelta(delta, namespace: ns.id)
@@ -141,20 +147,31 @@ extension MemoryStore {
     /// `change` runs once, under the store's write lock: it may read the store but must not
     /// write to it (the lock is not reentrant).
     ///
-    /// - Parameter kind: `.updated`, `.reinforced`, `.feedback` or `.reverted`.
+    /// With `rejecting`, the text the entry had before becomes a rejected claim of it, with the
+    /// vector it was indexed under, in the same transaction (`.corrected`: only when the text
+    /// changes; any cause: not when the entry already holds a claim of that text). With
+    /// `reinstating`, claims the entry holds of the text it has after the change are removed
+    /// (a revert to a text a correction had replaced makes that text right again).
+    ///
+    /// - Parameter kind: `.updated`, `.reinforced`, `.feedback`, `.reverted` or `.accepted`.
     /// - Throws: `entryNotFound`, `invalidArgument`, `invalidVector`, what `change` throws
     ///   (nothing is written then), `LMDBError` from the commit (nothing is changed).
     @discardableResult
     public func update(namespace name: String, id: UInt64, kind: AuditKind = .updated, vector: [Float]? = nil,
-                       context: AuditContext, _ change: (inout MemoryEntry) throws -> Void) throws -> WriteResult {
+                       rejecting: RejectionCause? = nil, reinstating: Bool = false, context: AuditContext,
+                       _ change: (inout MemoryEntry) throws -> Void) throws -> WriteResult {
         guard AuditKind.updateKinds.contains(kind) else {
             throw MemoryStoreError.invalidArgument("an update records updated, reinforced, feedback or reverted, not \(kind)")
         }
         return try exclusive {
             let ns = try indexedHandle(name)
             if let vector { try Validation.vector(vector, for: ns.config) }
-            let (counters, before) = try env.read { txn in
-                (try Counters.read(txn, dbs), try readEntry(txn, ns, id))
+            let (counters, before, rejectable, held) = try env.read { txn in
+                let entry = try readEntry(txn, ns, id)
+                let held = rejecting != nil || reinstating ? try readClaims(txn, ns, owner: id) : []
+                var rejectable: (vector: [Float], held: [String])?
+                if rejecting != nil, let entry { rejectable = (try readVector(txn, ns, entry), held.map(\.claim.text)) }
+                return (try Counters.read(txn, dbs), entry, rejectable, held)
             }
             guard let before else { throw MemoryStoreError.entryNotFound(namespace: name, id: id) }
             var after = before
@@ -174,6 +191,12 @@ extension MemoryStore {
 
             // The terms change only with the text.
             let lexical = after.text == before.text ? [] : [LexicalChange(key: id, document: ns.lexical.document(of: after.text))]
+            var claim: (RejectedClaim, [Float])?
+            if let rejecting, let rejectable, rejecting != .corrected || after.text != before.text,
+               !rejectable.held.contains(before.text) {
+                claim = (RejectedClaim(entryID: id, sequence: sequence, text: before.text, cause: rejecting, fromEntry: id,
+                                       actor: context.actor, reason: context.reason, rejectedAt: context.time), rejectable.vector)
+            }
 
             func finish(_ delta: HNSWDelta?) throws -> WriteResult {
                 var set = WriteSet(dbs)
@@ -183,8 +206,13 @@ extension MemoryStore {
                     set.addGraphDelta(delta, namespace: ns.id)
                 }
                 try set.putEntry(after, namespace: ns.id, new: false)
+                if let (claim, vector) = claim { try set.putClaim(claim, vector: vector, namespace: ns.id) }
+                if reinstating {
+                    for stale in held where stale.claim.text == after.text { set.delete(stale.key, in: dbs.rejectedClaims) }
+                }
                 try set.appendAudit(AuditEvent(sequence: sequence, kind: kind, time: context.time, actor: context.actor,
-                                               namespace: name, entryID: id, before: before, after: after, reason: context.reason))
+                                               namespace: name, entryID: id, before: before, after: after, reason: context.reason,
+                                               claim: claim?.0.text))
                 addLexical(lexical, to: ns, set: &set)
                 try commit(set, from: counters, to: next)
                 ns.lexical.apply(lexical)
@@ -215,20 +243,34 @@ extension MemoryStore {
     /// (``scrubFreePages()``). (If that consolidation cannot commit, e.g. on a full disk, the deleted
     /// node and its vector remain until the next consolidation; the entry is gone either way.)
     ///
-    /// - Parameter kind: `.deleted` or `.expired` (the engine's purge of expired entries).
+    /// With `rejecting` (and not `hard`), the entry's text becomes a rejected claim, with its
+    /// vector, in the same transaction: held by `claimOwner` when that is a live entry of the
+    /// namespace (a rejected pending fact is held by the entry it conflicted with), else by
+    /// the deleted entry itself. A hard delete removes the claims the entry holds.
+    ///
+    /// - Parameter kind: `.deleted`, `.expired` (the engine's purge of expired entries) or
+    ///   `.rejected` (review).
     /// - Returns: the entry as it was before, and the event's sequence.
     @discardableResult
     public func delete(namespace name: String, id: UInt64, hard: Bool = false, kind: AuditKind = .deleted,
+                       rejecting: RejectionCause? = nil, claimOwner: UInt64? = nil,
                        context: AuditContext) throws -> WriteResult {
         guard AuditKind.deleteKinds.contains(kind) else {
-            throw MemoryStoreError.invalidArgument("a delete records deleted or expired, not \(kind)")
+            throw MemoryStoreError.invalidArgument("a delete records deleted, expired or rejected, not \(kind)")
         }
         return try exclusive {
             let ns = try indexedHandle(name)
-            let (counters, found, history, wipes) = try env.read { txn in
+            let (counters, found, history, wipes, rejectable) = try env.read { txn in
                 let history = hard ? try readAudit(txn, keysIn: dbs.auditByEntry, prefix: UInt64Key(id).bytes, after: 0, limit: .max) : []
-                return (try Counters.read(txn, dbs), try readEntry(txn, ns, id), history,
-                        hard ? try recordsToWipe(txn, ns, id, history) : [])
+                let entry = try readEntry(txn, ns, id)
+                var rejectable: (vector: [Float], owner: UInt64, held: [String])?
+                if rejecting != nil, !hard, let entry {
+                    var owner = id
+                    if let claimOwner, claimOwner != id, try readEntry(txn, ns, claimOwner) != nil { owner = claimOwner }
+                    rejectable = (try readVector(txn, ns, entry), owner, try readClaims(txn, ns, owner: owner).map(\.claim.text))
+                }
+                return (try Counters.read(txn, dbs), entry, history,
+                        hard ? try recordsToWipe(txn, ns, id, history) : [], rejectable)
             }
             guard let before = found else { throw MemoryStoreError.entryNotFound(namespace: name, id: id) }
             let sequence = counters.nextSequence
@@ -239,11 +281,20 @@ extension MemoryStore {
                 var set = WriteSet(dbs)
                 let lexical = [LexicalChange(key: id, document: nil)]
                 for wipe in wipes { set.wipe(wipe) }
+                for wipe in wipes where wipe.db == dbs.rejectedClaims { set.delete(wipe.key, in: dbs.rejectedClaims) }
                 set.delete(Keys.entry(ns.id, id), in: dbs.entries)
                 set.addGraphDelta(delta, namespace: ns.id)
                 addLexical(lexical, to: ns, set: &set)
+                var claimText: String?
+                if let rejecting, let rejectable, !rejectable.held.contains(before.text) {
+                    let claim = RejectedClaim(entryID: rejectable.owner, sequence: sequence, text: before.text, cause: rejecting,
+                                              fromEntry: id, actor: context.actor, reason: context.reason, rejectedAt: context.time)
+                    try set.putClaim(claim, vector: rejectable.vector, namespace: ns.id)
+                    claimText = claim.text
+                }
                 var event = AuditEvent(sequence: sequence, kind: kind, time: context.time, actor: context.actor,
-                                       namespace: name, entryID: id, before: before, after: nil, reason: context.reason)
+                                       namespace: name, entryID: id, before: before, after: nil, reason: context.reason,
+                                       claim: claimText)
                 if hard {
                     event = event.scrubbed()
                     for earlier in history { try set.rewriteAudit(earlier.scrubbed()) }
@@ -260,11 +311,13 @@ extension MemoryStore {
     }
 
     /// The records of entry `id` that hold its content — the entry, its lexical document, its
-    /// audit events — with their stored lengths, for a hard delete to zero before it deletes
-    /// or rewrites them. Precondition: inside the delete's read.
+    /// audit events, the rejected claims it holds — with their stored lengths, for a hard
+    /// delete to zero before it deletes or rewrites them. Precondition: inside the delete's read.
     func recordsToWipe(_ txn: Transaction, _ ns: NamespaceHandle, _ id: UInt64, _ history: [AuditEvent]) throws -> [RecordWipe] {
         var wipes: [RecordWipe] = []
+        let claimKeys = try txn.keys(in: dbs.rejectedClaims, range: .prefix(Keys.entry(ns.id, id)))
         for (db, key) in [(dbs.entries, Keys.entry(ns.id, id)), (dbs.lexicalDocuments, Keys.entry(ns.id, id))]
+            + claimKeys.map({ (dbs.rejectedClaims, $0) })
             + history.map({ (dbs.audit, Keys.audit($0.sequence).bytes) }) {
             if let length = try txn.withValue(forKey: key, in: db, { $0.count }) {
                 wipes.append(RecordWipe(db: db, key: key, length: length))

@@ -47,6 +47,8 @@ import Musl
 public final class MemoryStore: Sendable {
     /// Longest `text`, in UTF-8 bytes (docs/architecture.md, "Data model and guarantees": 32 KiB).
     public static let maxTextBytes = 32 << 10
+    /// Most entries one `conflicts_with` lists.
+    public static let maxConflictLinks = 16
     /// Longest `metadata`, encoded as JSON (docs/architecture.md, "Data model and guarantees": 16 KiB).
     public static let maxMetadataBytes = 16 << 10
     /// The largest version, evidence count and use count an entry may hold: 2^53, the largest

@@ -23,10 +23,13 @@ public struct NamespaceConfig: Sendable, Equatable, Codable {
     public var lexical: LexicalOptions
     /// The mode of a text search that names none, and the fusion of hybrid searches.
     public var search: SearchDefaults
+    /// Learning overrides of the engine's defaults (conflict policy and thresholds).
+    public var learning: LearningPolicy
 
     public init(name: String, dimension: Int, metric: Metric = .cosine, parameters: HNSWParameters = HNSWParameters(),
                 embedderID: String? = nil, createdAt: Date = Date(), lexical: LexicalOptions = LexicalOptions(),
-                search: SearchDefaults = SearchDefaults()) {
+                search: SearchDefaults = SearchDefaults(), learning: LearningPolicy = LearningPolicy()) {
+        self.learning = learning
         self.name = name
         self.dimension = dimension
         self.metric = metric
@@ -38,7 +41,7 @@ public struct NamespaceConfig: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, dimension, metric, parameters, lexical, search
+        case name, dimension, metric, parameters, lexical, search, learning
         case embedderID = "embedder_id"
         case createdAt = "created_at"
     }
@@ -55,6 +58,7 @@ public struct NamespaceConfig: Sendable, Equatable, Codable {
         createdAt = try c.decode(Date.self, forKey: .createdAt)
         lexical = try c.decodeIfPresent(LexicalOptions.self, forKey: .lexical) ?? LexicalOptions()
         search = try c.decodeIfPresent(SearchDefaults.self, forKey: .search) ?? SearchDefaults()
+        learning = try c.decodeIfPresent(LearningPolicy.self, forKey: .learning) ?? LearningPolicy()
     }
 }
 

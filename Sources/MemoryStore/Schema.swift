@@ -15,6 +15,7 @@ import LMDB
 /// | `audit_by_entry` | entry id + sequence | empty |
 /// | `lexical_documents` | namespace id + entry id | `LexicalRecordCodec`: the entry's terms and their counts (binary, CRC-32C) |
 /// | `lexical_stats` | namespace id | `LexicalStatistics`: documents, Σ lengths (binary, CRC-32C) |
+/// | `rejected_claims` | namespace id + owner entry id + sequence | record envelope of `StoredClaim` (JSON: the claim and its vector) |
 ///
 /// Namespaces get a numeric id (never reused) so entry, node and vector keys are short and a
 /// namespace deleted and created again never meets the old one's records. The audit index by
@@ -22,9 +23,10 @@ import LMDB
 /// re-creation. Big-endian keys make LMDB's byte order numeric order, so prefix scans list a
 /// namespace's entries by id and the audit log by sequence.
 enum Schema {
-    /// Version 2: the layout above (version 1 had no lexical index). A store with a higher
-    /// number is refused; a lower one is migrated by `migrations` at open.
-    static let currentVersion: UInt32 = 2
+    /// Version 3: the layout above (version 1 had no lexical index, version 2 no rejected
+    /// claims). A store with a higher number is refused; a lower one is migrated by
+    /// `migrations` at open.
+    static let currentVersion: UInt32 = 3
 
     /// Migration steps: `migrations[v]` upgrades a version-`v` store to `v + 1`, in as many
     /// transactions as it needs; the open writes `v + 1` as the schema version only after the
@@ -41,6 +43,9 @@ enum Schema {
                 try LexicalLoader.write(env, dbs, stored)
             }
         },
+        // 2 → 3: `rejected_claims`, created empty at open; the number changes so that an
+        // older daemon, which would not remove claims with a hard delete, refuses the store.
+        2: { _, _ in },
     ]
 
     enum Meta {
@@ -51,7 +56,7 @@ enum Schema {
     }
 
     static let names = ["meta", "namespaces", "entries", "graph_nodes", "vectors", "graph_state",
-                        "audit", "audit_by_namespace", "audit_by_entry", "lexical_documents", "lexical_stats"]
+                        "audit", "audit_by_namespace", "audit_by_entry", "lexical_documents", "lexical_stats", "rejected_claims"]
 }
 
 /// The database handles, opened once at open.
@@ -67,6 +72,7 @@ struct Databases: Sendable {
     let auditByEntry: Database
     let lexicalDocuments: Database
     let lexicalStatistics: Database
+    let rejectedClaims: Database
     /// Filler records of ``MemoryStore/scrubFreePages()``; empty between scrubs.
     let scrubScratch: Database
 
@@ -82,6 +88,7 @@ struct Databases: Sendable {
         auditByEntry = try txn.openDatabase(named: "audit_by_entry")
         lexicalDocuments = try txn.openDatabase(named: "lexical_documents")
         lexicalStatistics = try txn.openDatabase(named: "lexical_stats")
+        rejectedClaims = try txn.openDatabase(named: "rejected_claims")
         scrubScratch = try txn.openDatabase(named: "scrub_scratch")
     }
 }

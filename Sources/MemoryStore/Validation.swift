@@ -52,12 +52,21 @@ package enum Validation {
         try fields(text: draft.text, metadata: draft.metadata, confidence: draft.confidence, version: draft.version,
                    evidence: draft.evidence, useCount: draft.useCount)
         try eventFields(validFrom: draft.validFrom, validTo: draft.validTo, thread: draft.thread, position: draft.position)
+        try links(draft.conflictsWith)
+    }
+
+    /// An entry links to at most ``MemoryStore/maxConflictLinks`` others.
+    static func links(_ ids: [UInt64]) throws {
+        guard ids.count <= MemoryStore.maxConflictLinks else {
+            throw MemoryStoreError.invalidArgument("conflicts_with lists \(ids.count) entries, more than \(MemoryStore.maxConflictLinks)")
+        }
     }
 
     static func entry(_ entry: MemoryEntry) throws {
         try fields(text: entry.text, metadata: entry.metadata, confidence: entry.confidence, version: entry.version,
                    evidence: entry.evidence, useCount: entry.useCount)
         try eventFields(validFrom: entry.validFrom, validTo: entry.validTo, thread: entry.thread, position: entry.position)
+        try links(entry.conflictsWith)
     }
 
     /// The largest position magnitude: 2^53, so every JSON client reads a position exactly.

@@ -90,8 +90,8 @@ struct MemoryClientTests {
 
             let learned = try await client.learn(RememberRequest(text: "grass is green"), in: "kb")
             #expect(learned.action == .reinforced)
-            #expect(learned.entry.id == other.entry.id)
-            #expect(learned.entry.evidence.support == 2)
+            #expect(learned.entry!.id == other.entry.id)
+            #expect(learned.entry!.evidence.support == 2)
             let fresh = try await client.learn(RememberRequest(text: "water is wet"), in: "kb")
             #expect(fresh.action == .created)
 

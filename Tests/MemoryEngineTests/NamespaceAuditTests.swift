@@ -44,11 +44,11 @@ import Testing
             let a = try h.engine.learn(RememberRequest(text: "a", vector: [1, 0, 0]), namespace: "l2")
             // Same direction, different length: cosine 1.
             let b = try h.engine.learn(RememberRequest(text: "a again", vector: [3, 0, 0]), namespace: "l2")
-            #expect(b.action == .reinforced && b.entry.id == a.entry.id)
+            #expect(b.action == .reinforced && b.entry!.id == a.entry!.id)
             let c = try h.engine.learn(RememberRequest(text: "c", vector: [0, 1, 0]), namespace: "l2")
             #expect(c.action == .created)
             let hits = try h.engine.search(namespace: "l2", SearchRequest(vector: [0, 2, 0], k: 2))
-            #expect(hits.first?.entry.id == c.entry.id)
+            #expect(hits.first?.entry.id == c.entry!.id)
             #expect(abs(try #require(hits.first?.similarity) - 1.0 / 2.0) < 1e-6)   // d = 1 → 1/(1+1)
         }
     }

@@ -19,8 +19,11 @@ struct DocumentSchemaTests {
             lastUsedAt: full ? date.addingTimeInterval(9) : nil, useCount: full ? 3 : 0, version: 2,
             expiresAt: full ? date.addingTimeInterval(86_400) : nil, occurredAt: full ? date.addingTimeInterval(-60) : nil,
             validFrom: full ? date : nil, validTo: full ? date.addingTimeInterval(3600) : nil, thread: full ? "session-1" : nil,
-            position: full ? -3 : nil))
+            position: full ? -3 : nil, pending: full, conflictsWith: full ? [3, 4] : [], learned: full))
     }
+
+    static let claim = RejectedClaim(entryID: 7, sequence: 4, text: "tea at four", cause: .corrected, fromEntry: 7,
+                                     actor: "alice (uid:1000)", reason: "moved", rejectedAt: date)
 
     static let parameters = HNSWParameters(m: 16, efConstruction: 200, efSearch: 64, flatThreshold: 1000,
                                            consolidationFraction: 0.2, seed: 42)
@@ -31,7 +34,9 @@ struct DocumentSchemaTests {
                   freeSlots: 1, maxLevel: 2, indexBytes: 4096,
                   lexical: LexicalOptions(stemming: full ? .none : .english, stopWords: full ? .none : .english, k1: 1.2, b: 0.75),
                   search: SearchDefaults(mode: full ? .lexical : .hybrid, fusion: full ? .rrf : .blend),
-                  lexicalTerms: 120, lexicalBytes: 9000)
+                  lexicalTerms: 120, lexicalBytes: 9000,
+                  learning: full ? LearningPolicy(conflictPolicy: .link, reinforceSimilarity: 0.92, conflictSimilarity: 0.5,
+                                                  rejectedSimilarity: 0.88) : LearningPolicy())
     }
 
     static func job(full: Bool) -> Job {
@@ -45,7 +50,7 @@ struct DocumentSchemaTests {
     static func audit(full: Bool) -> AuditEvent {
         var event = AuditEvent(sequence: 5, kind: .updated, time: date, actor: "uid:1000", namespace: "kb", entryID: 7,
                                before: full ? entry(full: false) : nil, after: entry(full: full),
-                               reason: full ? "typo" : nil)
+                               reason: full ? "typo" : nil, claim: full ? "tea at four" : nil)
         event.scrubMark = full ? true : nil
         return event
     }
@@ -53,13 +58,15 @@ struct DocumentSchemaTests {
     static let filter = SearchFilter(tagsAny: ["a"], tagsAll: ["b"], sources: ["user"], minConfidence: 0.5,
                                      created: TimeRange(from: date, to: date), updated: TimeRange(from: date),
                                      metadata: ["room": .string("kitchen")], pinned: false,
-                                     occurred: TimeRange(to: date), validAt: date, thread: "session-1")
+                                     occurred: TimeRange(to: date), validAt: date, thread: "session-1",
+                                     maxConfidence: 0.9, status: .any, conflicting: true)
 
     /// (schema name, encoded document) for every document, fully and minimally populated.
     static func documents() throws -> [(String, [UInt8])] {
         let encoder = WireJSON.encoder()
         func encode(_ value: some Encodable) throws -> [UInt8] { [UInt8](try encoder.encode(value)) }
-        let exported = ExportedEntry(entry: entry(full: true), vector: [0.5, -1, 2])
+        let exported = ExportedEntry(entry: entry(full: true), vector: [0.5, -1, 2],
+                                     rejectedClaims: [ExportedClaim(claim, vector: [1, 0, 0])])
         var result: [(String, [UInt8])] = []
         for full in [true, false] {
             let hit = full
@@ -72,7 +79,13 @@ struct DocumentSchemaTests {
                 ("WriteOutcome", try encode(WriteOutcome(entry: entry(full: full), sequence: 9, namespaceCreated: full ? true : nil))),
                 ("LearnOutcome", try encode(LearnOutcome(action: full ? .reinforced : .created, entry: entry(full: full),
                                                          sequence: full ? 9 : nil, similarity: full ? 0.97 : nil,
-                                                         namespaceCreated: full ? true : nil))),
+                                                         namespaceCreated: full ? true : nil, rejectedBy: full ? claim : nil))),
+                ("LearnOutcome", try encode(LearnOutcome(action: .rejected, entry: nil, sequence: 9, similarity: 0.99,
+                                                         rejectedBy: claim))),
+                ("RejectedClaimList", try encode(RejectedClaimList(claims: full ? [claim] : []))),
+                ("ReviewPage", try encode(ReviewPage(items: full ? [ReviewItem(entry: entry(full: true), conflicts: [entry(full: false)])]
+                                                                 : [], nextCursor: full ? 7 : nil))),
+                ("ReviewDecision", try encode(ReviewDecision(actor: full ? "lead" : nil, reason: full ? "wrong" : nil))),
                 ("SearchHit", try encode(hit)),
                 ("SearchResponse", try encode(SearchResponse(hits: full ? [hit] : []))),
                 ("EntryList", try encode(EntryList(entries: [entry(full: full)], nextCursor: full ? 7 : nil,
@@ -119,7 +132,8 @@ struct DocumentSchemaTests {
                                                                reason: full ? "r" : nil))),
                 ("NamespaceRequest", try encode(full ? NamespaceRequest(dimension: 32, metric: .l2,
                                                                         parameters: HNSWParametersInput(parameters),
-                                                                        lexical: LexicalOptions(), search: SearchDefaults())
+                                                                        lexical: LexicalOptions(), search: SearchDefaults(),
+                                                                        learning: LearningPolicy(conflictPolicy: .store))
                                                      : NamespaceRequest())),
                 ("RebuildRequest", try encode(full ? RebuildRequest(namespace: "kb", m: 8, efConstruction: 100)
                                                    : RebuildRequest())),
@@ -156,7 +170,7 @@ struct DocumentSchemaTests {
         let nested: Set<String> = ["Evidence", "Metric", "HNSWParameters", "HNSWParametersInput", "TimeRange",
                                    "SearchFilter", "RankOptions", "RebuildResult", "DamagedRecord", "SearchMode",
                                    "FusionMethod", "LexicalOptions", "SearchDefaults", "FusionOptions", "ScoreComponents",
-                                   "HitContext"]
+                                   "HitContext", "LearningPolicy", "RejectedClaim", "ReviewItem", "ExportedClaim"]
         let schemas = Set(doc.root["components"]?["schemas"]?.object?.keys.map { $0 } ?? [])
         #expect(schemas.subtracting(covered).subtracting(nested).isEmpty,
                 "schemas without a document type: \(schemas.subtracting(covered).subtracting(nested).sorted())")

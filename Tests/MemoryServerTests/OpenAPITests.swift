@@ -202,6 +202,26 @@ private struct Session {
                        expect: 200)
         try await call("POST", "\(mem)/feedback", "\(entry)/feedback", json: #"{"signal": "great"}"#, expect: 400)
         try await call("POST", "\(mem)/revert", "\(entry)/revert", json: #"{"version": 1, "reason": "undo"}"#, expect: 200)
+        // Corrections and review: a corrected text is refused by learn; a changed value is held
+        // for review, accepted or rejected there.
+        try await call("PATCH", mem, entry, json: #"{"text": "the deploy key lives in the cloud vault"}"#, expect: 200)
+        try await call("GET", "\(mem)/claims", "\(entry)/claims", expect: 200)
+        try await call("POST", "\(ns)/learn", "/v1/namespaces/kb/learn",
+                       json: #"{"text": "the deploy key lives in the vault"}"#, expect: 200)
+        try await call("POST", "\(ns)/memories", "/v1/namespaces/kb/memories",
+                       json: #"{"text": "the team standup is at 9 am on mondays"}"#, expect: 201)
+        let held = try await call("POST", "\(ns)/learn", "/v1/namespaces/kb/learn",
+                                  json: #"{"text": "the team standup is at 10 am on mondays"}"#, expect: 201)
+        let heldID = held["entry"]?["id"]?.int ?? 0
+        try await call("GET", "\(ns)/review", "/v1/namespaces/kb/review", expect: 200)
+        try await call("POST", "\(ns)/review/{id}/accept", "/v1/namespaces/kb/review/\(heldID)/accept",
+                       json: #"{"reason": "moved in November"}"#, expect: 200)
+        let other = try await call("POST", "\(ns)/learn", "/v1/namespaces/kb/learn",
+                                   json: #"{"text": "the team standup is at 11 am on mondays"}"#, expect: 201)
+        try await call("POST", "\(ns)/review/{id}/reject", "/v1/namespaces/kb/review/\(other["entry"]?["id"]?.int ?? 0)/reject",
+                       json: #"{"actor": "lead", "reason": "wrong"}"#, expect: 200)
+        try await call("POST", "\(ns)/review/{id}/reject", "/v1/namespaces/kb/review/\(id)/reject", expect: 400,
+                       code: "invalid_argument")
         try await call("GET", "\(ns)/memories", "/v1/namespaces/kb/memories?limit=2", expect: 200)
         try await call("GET", "\(ns)/memories", "/v1/namespaces/kb/memories?after=2&limit=100", expect: 200)
         try await call("GET", "/v1/audit", "/v1/audit?namespace=kb&limit=50", expect: 200)

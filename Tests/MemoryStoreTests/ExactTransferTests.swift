@@ -20,7 +20,7 @@ import Testing
             let target = try MemoryStore(path: dir + "/b")
             try target.createNamespace(NamespaceConfig(name: "ns", dimension: 8))
             let exported = try source.exportPage(namespace: "ns", limit: 1000).entries
-            let items = exported.map { entry, vector in ImportItem(id: entry.id, draft: MemoryDraft(entry), vector: vector) }
+            let items = exported.map { ImportItem(id: $0.entry.id, draft: MemoryDraft($0.entry), vector: $0.vector) }
             _ = try target.importEntries(items, namespace: "ns", context: testContext)
             let reimported = try target.exportPage(namespace: "ns", limit: 1000).entries
             #expect(reimported.count == exported.count)

@@ -105,12 +105,12 @@ import VectorMath
             do {
                 let env = try Environment(path: dir + "/store")
                 let meta = try env.openDatabase(named: "meta", create: false)
-                try env.write { try $0.put([0, 0, 0, 3], forKey: Array("schema_version".utf8), in: meta) }
+                try env.write { try $0.put([0, 0, 0, 4], forKey: Array("schema_version".utf8), in: meta) }
             }
-            #expect(throws: MemoryStoreError.newerSchema(found: 3, supported: 2)) { try MemoryStore(path: dir + "/store") }
+            #expect(throws: MemoryStoreError.newerSchema(found: 4, supported: 3)) { try MemoryStore(path: dir + "/store") }
             let env = try Environment(path: dir + "/store")
             let meta = try env.openDatabase(named: "meta", create: false)
-            #expect(try env.read { try $0.get(Array("schema_version".utf8), in: meta) } == [0, 0, 0, 3])
+            #expect(try env.read { try $0.get(Array("schema_version".utf8), in: meta) } == [0, 0, 0, 4])
         }
     }
 

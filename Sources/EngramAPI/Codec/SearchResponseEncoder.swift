@@ -235,6 +235,14 @@ private struct Writer {
     mutating func entry(_ entry: MemoryEntry, metadataDepth: Int) throws(SearchResponseEncoder.Failure) {
         raw("{\"confidence\":")
         try double(entry.confidence, field: "confidence")
+        if !entry.conflictsWith.isEmpty {
+            raw(",\"conflicts_with\":[")
+            for (index, id) in entry.conflictsWith.enumerated() {
+                if index > 0 { byte(UInt8(ascii: ",")) }
+                unsigned(id)
+            }
+            byte(UInt8(ascii: "]"))
+        }
         raw(",\"created_at\":")
         date(entry.createdAt)
         raw(",\"evidence\":{\"contradictions\":")
@@ -256,12 +264,14 @@ private struct Writer {
             raw(",\"last_used_at\":")
             date(lastUsedAt)
         }
+        if entry.learned { raw(",\"learned\":true") }
         raw(",\"metadata\":")
         try object(entry.metadata, depth: metadataDepth)
         raw(",\"namespace\":")
         string(entry.namespace)
         raw(",\"occurred_at\":")
         date(entry.occurredAt)
+        if entry.pending { raw(",\"pending\":true") }
         raw(",\"pinned\":")
         bool(entry.pinned)
         if let position = entry.position {

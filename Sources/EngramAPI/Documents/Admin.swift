@@ -29,6 +29,13 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
     public var validTo: Date?
     public var thread: String?
     public var position: Int64?
+    /// See ``MemoryEntry/pending``, ``MemoryEntry/conflictsWith``, ``MemoryEntry/learned``;
+    /// `nil` (written only when set) means false / none.
+    public var pending: Bool?
+    public var conflictsWith: [UInt64]?
+    public var learned: Bool?
+    /// The rejected claims the entry holds, with their vectors (absent when none).
+    public var rejectedClaims: [ExportedClaim]?
     public var vector: [Float]
 
     public init(id: UInt64, namespace: String? = nil, text: String, tags: [String] = [],
@@ -36,7 +43,12 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
                 evidence: Evidence = Evidence(), pinned: Bool = false, createdAt: Date = Date(), updatedAt: Date? = nil,
                 lastUsedAt: Date? = nil, useCount: UInt64 = 0, version: UInt64 = 1, expiresAt: Date? = nil,
                 occurredAt: Date? = nil, validFrom: Date? = nil, validTo: Date? = nil, thread: String? = nil,
-                position: Int64? = nil, vector: [Float]) {
+                position: Int64? = nil, pending: Bool? = nil, conflictsWith: [UInt64]? = nil, learned: Bool? = nil,
+                rejectedClaims: [ExportedClaim]? = nil, vector: [Float]) {
+        self.pending = pending
+        self.conflictsWith = conflictsWith
+        self.learned = learned
+        self.rejectedClaims = rejectedClaims
         self.id = id
         self.namespace = namespace
         self.text = text
@@ -61,12 +73,14 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
     }
 
     /// `entry`'s fields with `vector`.
-    public init(entry: MemoryEntry, vector: [Float]) {
+    public init(entry: MemoryEntry, vector: [Float], rejectedClaims: [ExportedClaim] = []) {
         self.init(id: entry.id, namespace: entry.namespace, text: entry.text, tags: entry.tags, metadata: entry.metadata,
                   source: entry.source, confidence: entry.confidence, evidence: entry.evidence, pinned: entry.pinned,
                   createdAt: entry.createdAt, updatedAt: entry.updatedAt, lastUsedAt: entry.lastUsedAt,
                   useCount: entry.useCount, version: entry.version, expiresAt: entry.expiresAt, occurredAt: entry.occurredAt,
                   validFrom: entry.validFrom, validTo: entry.validTo, thread: entry.thread, position: entry.position,
+                  pending: entry.pending ? true : nil, conflictsWith: entry.conflictsWith.isEmpty ? nil : entry.conflictsWith,
+                  learned: entry.learned ? true : nil, rejectedClaims: rejectedClaims.isEmpty ? nil : rejectedClaims,
                   vector: vector)
     }
 
@@ -81,6 +95,9 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
         case useCount = "use_count"
         case expiresAt = "expires_at"
         case vectorB64 = "vector_b64"
+        case pending, learned
+        case conflictsWith = "conflicts_with"
+        case rejectedClaims = "rejected_claims"
     }
 
     /// Members it does not know are skipped, so an export by a newer daemon still reads;
@@ -107,6 +124,10 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
         validTo = try c.decodeIfPresent(Date.self, forKey: .validTo)
         thread = try c.decodeIfPresent(String.self, forKey: .thread)
         position = try c.decodeIfPresent(Int64.self, forKey: .position)
+        pending = try c.decodeIfPresent(Bool.self, forKey: .pending)
+        conflictsWith = try c.decodeIfPresent([UInt64].self, forKey: .conflictsWith)
+        learned = try c.decodeIfPresent(Bool.self, forKey: .learned)
+        rejectedClaims = try c.decodeIfPresent([ExportedClaim].self, forKey: .rejectedClaims)
         let encoded = try c.decode(String.self, forKey: .vectorB64)
         do {
             // Up to the largest dimension a namespace can have; the daemon checks the namespace's.
@@ -138,6 +159,10 @@ public struct ExportedEntry: Sendable, Hashable, Codable {
         try c.encodeIfPresent(validTo, forKey: .validTo)
         try c.encodeIfPresent(thread, forKey: .thread)
         try c.encodeIfPresent(position, forKey: .position)
+        try c.encodeIfPresent(pending, forKey: .pending)
+        try c.encodeIfPresent(conflictsWith, forKey: .conflictsWith)
+        try c.encodeIfPresent(learned, forKey: .learned)
+        try c.encodeIfPresent(rejectedClaims, forKey: .rejectedClaims)
         try c.encode(VectorCodec.encodeBase64(vector), forKey: .vectorB64)
     }
 }
@@ -451,5 +476,71 @@ public struct JobEnvelope: Sendable, Hashable, Codable {
 
     public init(job: Job) {
         self.job = job
+    }
+}
+
+/// A rejected claim as an export carries it (inside its entry's line): the claim and the
+/// vector its text had, so an imported store refuses the same facts without embedding again.
+public struct ExportedClaim: Sendable, Hashable, Codable {
+    public var sequence: UInt64
+    public var text: String
+    public var cause: RejectionCause
+    public var fromEntry: UInt64
+    public var actor: String
+    public var reason: String?
+    public var rejectedAt: Date
+    public var vector: [Float]
+
+    public init(_ claim: RejectedClaim, vector: [Float]) {
+        sequence = claim.sequence
+        text = claim.text
+        cause = claim.cause
+        fromEntry = claim.fromEntry
+        actor = claim.actor
+        reason = claim.reason
+        rejectedAt = claim.rejectedAt
+        self.vector = vector
+    }
+
+    /// The claim, held by entry `owner`.
+    public func claim(heldBy owner: UInt64) -> RejectedClaim {
+        RejectedClaim(entryID: owner, sequence: sequence, text: text, cause: cause, fromEntry: fromEntry, actor: actor,
+                      reason: reason, rejectedAt: rejectedAt)
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case sequence, text, cause, actor, reason
+        case fromEntry = "from_entry"
+        case rejectedAt = "rejected_at"
+        case vectorB64 = "vector_b64"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sequence = try c.decode(UInt64.self, forKey: .sequence)
+        text = try c.decode(String.self, forKey: .text)
+        cause = try c.decode(RejectionCause.self, forKey: .cause)
+        fromEntry = try c.decode(UInt64.self, forKey: .fromEntry)
+        actor = try c.decode(String.self, forKey: .actor)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        rejectedAt = try c.decode(Date.self, forKey: .rejectedAt)
+        do {
+            vector = try VectorCodec.decodeBase64(try c.decode(String.self, forKey: .vectorB64), maxDimension: 65_536)
+        } catch let error as VectorCodecError {
+            throw DecodingError.dataCorruptedError(forKey: .vectorB64, in: c, debugDescription: error.description)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(sequence, forKey: .sequence)
+        try c.encode(text, forKey: .text)
+        try c.encode(cause, forKey: .cause)
+        try c.encode(fromEntry, forKey: .fromEntry)
+        try c.encode(actor, forKey: .actor)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encode(rejectedAt, forKey: .rejectedAt)
+        try c.encode(VectorCodec.encodeBase64(vector), forKey: .vectorB64)
     }
 }

@@ -93,9 +93,12 @@ public struct NamespaceRequest: Sendable, Hashable, Codable {
     public var lexical: LexicalOptions?
     /// The default search mode and fusion (absent members: defaults).
     public var search: SearchDefaults?
+    /// Learning overrides: conflict policy and thresholds (absent members: the daemon's).
+    public var learning: LearningPolicy?
 
     public init(dimension: Int? = nil, metric: Metric? = nil, parameters: HNSWParametersInput? = nil,
-                lexical: LexicalOptions? = nil, search: SearchDefaults? = nil) {
+                lexical: LexicalOptions? = nil, search: SearchDefaults? = nil, learning: LearningPolicy? = nil) {
+        self.learning = learning
         self.dimension = dimension
         self.metric = metric
         self.parameters = parameters
@@ -103,7 +106,7 @@ public struct NamespaceRequest: Sendable, Hashable, Codable {
         self.search = search
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case dimension, metric, parameters, lexical, search }
+    enum CodingKeys: String, CodingKey, CaseIterable { case dimension, metric, parameters, lexical, search, learning }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -113,6 +116,7 @@ public struct NamespaceRequest: Sendable, Hashable, Codable {
         parameters = try c.decodeIfPresent(HNSWParametersInput.self, forKey: .parameters)
         lexical = try c.decodeIfPresent(LexicalOptions.self, forKey: .lexical)
         search = try c.decodeIfPresent(SearchDefaults.self, forKey: .search)
+        learning = try c.decodeIfPresent(LearningPolicy.self, forKey: .learning)
     }
 }
 
@@ -134,6 +138,8 @@ public struct Namespace: Sendable, Hashable, Codable {
     public var indexBytes: Int
     public var lexical: LexicalOptions
     public var search: SearchDefaults
+    /// The namespace's learning overrides (absent members: the daemon's `[engine]` values).
+    public var learning: LearningPolicy
     /// Distinct terms in the lexical index.
     public var lexicalTerms: Int
     /// Bytes the lexical index holds in memory (approximate).
@@ -142,7 +148,8 @@ public struct Namespace: Sendable, Hashable, Codable {
     public init(name: String, dimension: Int, metric: Metric, parameters: HNSWParameters, embedderID: String?,
                 createdAt: Date, entryCount: Int, deletedNodes: Int, freeSlots: Int, maxLevel: Int, indexBytes: Int,
                 lexical: LexicalOptions = LexicalOptions(), search: SearchDefaults = SearchDefaults(),
-                lexicalTerms: Int = 0, lexicalBytes: Int = 0) {
+                lexicalTerms: Int = 0, lexicalBytes: Int = 0, learning: LearningPolicy = LearningPolicy()) {
+        self.learning = learning
         self.name = name
         self.dimension = dimension
         self.metric = metric
@@ -161,7 +168,7 @@ public struct Namespace: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, dimension, metric, parameters, lexical, search
+        case name, dimension, metric, parameters, lexical, search, learning
         case lexicalTerms = "lexical_terms"
         case lexicalBytes = "lexical_bytes"
         case embedderID = "embedder_id"

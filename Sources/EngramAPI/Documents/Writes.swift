@@ -199,3 +199,24 @@ public struct FeedbackRequest: Sendable, Hashable, Codable {
         reason = try c.decodeIfPresent(String.self, forKey: .reason)
     }
 }
+
+/// `POST …/review/{id}/accept` and `…/reject`: who decided and why (both optional; an empty
+/// body is allowed).
+public struct ReviewDecision: Sendable, Hashable, Codable {
+    public var actor: String?
+    public var reason: String?
+
+    public init(actor: String? = nil, reason: String? = nil) {
+        self.actor = actor
+        self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case actor, reason }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        actor = try c.decodeIfPresent(String.self, forKey: .actor)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+    }
+}

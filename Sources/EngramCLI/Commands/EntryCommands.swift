@@ -44,18 +44,28 @@ struct LearnCommand: ConsoleCommand {
             try await client.learn(request, in: scope.namespace, reason: entry.reason)
         }
         if output.json { return console.print(try JSONOutput.line(outcome)) }
-        let learned = outcome.entry
         let similarity = outcome.similarity.map { ", similarity \(ValueFormatting.fixed($0, digits: 3))" } ?? ""
         let sequence = outcome.sequence.map { " (sequence \($0))" } ?? " (nothing written)"
+        if outcome.action == .rejected, let claim = outcome.rejectedBy {
+            return console.print("rejected: it repeats a claim \(claim.cause.rawValue) by \(claim.actor) on "
+                                 + "\(ValueFormatting.iso(claim.rejectedAt)), held by entry \(claim.entryID)"
+                                 + "\(claim.reason.map { " (\"\($0)\")" } ?? "")\(similarity)\(sequence)")
+        }
+        guard let learned = outcome.entry else { return console.print("\(outcome.action.rawValue)\(sequence)") }
         let verb: String
         switch outcome.action {
         case .created: verb = "created"
         case .reinforced: verb = "reinforced"
         case .matchedPinned: verb = "matched pinned"
+        case .rejected: verb = "rejected; holding the correction:"
+        case .pending: verb = "held for review (pending):"
+        case .conflicting: verb = "created, conflicting:"
         }
+        let conflicts = learned.conflictsWith.isEmpty ? ""
+            : ", may contradict " + learned.conflictsWith.map { "entry \($0)" }.joined(separator: ", ")
         console.print("\(verb) entry \(learned.id) in \(learned.namespace): version \(learned.version), confidence "
                       + "\(ValueFormatting.confidence(learned.confidence)), support \(learned.evidence.support)"
-                      + "\(similarity)\(sequence)")
+                      + "\(conflicts)\(similarity)\(sequence)")
     }
 }
 

@@ -11,7 +11,7 @@ import Foundation
 ///   `occurred_at`, `valid_from`, `valid_to`, `thread`, `position`) plus `vector_b64`
 ///   (little-endian float32, base64);
 /// - **`{"namespace_config": {...}}`**: written before a namespace's entries, with its dimension,
-///   metric, HNSW parameters and lexical and search settings (older exports have neither: the
+///   metric, HNSW parameters and lexical, search and learning settings (older exports have neither: the
 ///   defaults then), so that importing into an empty store recreates the
 ///   namespace as it was (import creates it; an existing one with the same configuration is
 ///   kept, a different one is a conflict reported on that line);
@@ -28,9 +28,11 @@ enum ExportFormat {
         var embedder_id: String?
         var lexical: LexicalOptions?
         var search: SearchDefaults?
+        var learning: LearningPolicy?
 
         init(name: String, dimension: Int, metric: Metric, parameters: HNSWParametersInput, embedderID: String?,
-             lexical: LexicalOptions?, search: SearchDefaults?) {
+             lexical: LexicalOptions?, search: SearchDefaults?, learning: LearningPolicy? = nil) {
+            self.learning = learning
             self.name = name
             self.dimension = dimension
             self.metric = metric
@@ -43,7 +45,8 @@ enum ExportFormat {
         /// The request that recreates the namespace; parameters and settings a hand-written (or
         /// older) line leaves out take the daemon's defaults.
         var request: NamespaceRequest {
-            NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters, lexical: lexical, search: search)
+            NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters, lexical: lexical, search: search,
+                             learning: learning)
         }
     }
 

@@ -28,16 +28,57 @@ struct EntryController {
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.learn(learn, namespace: name, actor: actor, reason: reason)
             }
-            return try RouteSupport.json(outcome, status: outcome.action == .created ? .created : .ok)
+            let stored: Set<LearnAction> = [.created, .pending, .conflicting]
+            return try RouteSupport.json(outcome, status: stored.contains(outcome.action) ? .created : .ok)
         }
         namespace.get("memories") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let after = try RouteSupport.query(request, "after") ?? 0
             let limit = try RouteSupport.queryInt(request, "limit") ?? 100
+            let (filter, order) = try RouteSupport.listFilter(request)
             let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
-                try engine.list(namespace: name, after: after, limit: limit)
+                try engine.list(namespace: name, after: after, limit: limit, filter: filter, order: order)
             }
             return try RouteSupport.json(page)
+        }
+        namespace.get("memories/:id/claims") { _, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let id = try RouteSupport.entryID(context)
+            let claims = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.rejectedClaims(namespace: name, id: id)
+            }
+            return try RouteSupport.json(RejectedClaimList(claims: claims))
+        }
+        namespace.get("review") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let after = try RouteSupport.query(request, "after") ?? 0
+            let limit = try RouteSupport.queryInt(request, "limit") ?? 100
+            let page = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.review(namespace: name, after: after, limit: limit)
+            }
+            return try RouteSupport.json(page)
+        }
+        namespace.post("review/:id/accept") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let id = try RouteSupport.entryID(context)
+            let body = try await RouteSupport.optionalBody(ReviewDecision.self, of: request, environment: environment,
+                                                           empty: ReviewDecision())
+            let (actor, reason) = (RouteSupport.actor(request, named: body.actor), body.reason)
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.accept(namespace: name, id: id, actor: actor, reason: reason)
+            }
+            return try RouteSupport.json(outcome)
+        }
+        namespace.post("review/:id/reject") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let id = try RouteSupport.entryID(context)
+            let body = try await RouteSupport.optionalBody(ReviewDecision.self, of: request, environment: environment,
+                                                           empty: ReviewDecision())
+            let (actor, reason) = (RouteSupport.actor(request, named: body.actor), body.reason)
+            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                try engine.reject(namespace: name, id: id, actor: actor, reason: reason)
+            }
+            return try RouteSupport.json(outcome)
         }
         namespace.get("memories/:id") { _, context -> Response in
             let name = try RouteSupport.namespace(context)

@@ -126,6 +126,47 @@ enum RouteSupport {
         return date
     }
 
+    /// An optional number query parameter; present but unparsable (or not finite) is a 400.
+    static func queryDouble(_ request: Request, _ name: String) throws(APIError) -> Double? {
+        guard let text = text(request, name) else { return nil }
+        guard let value = Double(text), value.isFinite else { throw APIError.invalidField(name, "expected a number") }
+        return value
+    }
+
+    /// The filter and order of `GET …/memories`: `tag` (comma-separated, any of them),
+    /// `source`, `status` (active, pending, any), `conflicting` (true/false),
+    /// `min_confidence`, `max_confidence`, `sort` (id, updated, confidence, use). `nil` filter
+    /// when none is given.
+    static func listFilter(_ request: Request) throws(APIError) -> (filter: SearchFilter?, order: ListOrder) {
+        var filter = SearchFilter()
+        if let tags = text(request, "tag") { filter.tagsAny = tags.split(separator: ",").map(String.init) }
+        if let source = text(request, "source") { filter.sources = [source] }
+        if let status = text(request, "status") {
+            guard let parsed = StatusFilter(rawValue: status) else {
+                throw APIError.invalidField("status", "expected active, pending or any")
+            }
+            filter.status = parsed
+        }
+        if text(request, "conflicting") != nil { filter.conflicting = try flag(request, "conflicting") }
+        filter.minConfidence = try queryDouble(request, "min_confidence")
+        filter.maxConfidence = try queryDouble(request, "max_confidence")
+        var order = ListOrder.id
+        if let sort = text(request, "sort") {
+            guard let parsed = ListOrder(rawValue: sort) else {
+                throw APIError.invalidField("sort", "expected " + ListOrder.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            order = parsed
+        }
+        return (filter.isEmpty ? nil : filter, order)
+    }
+
+    /// An optional body of `T` (an empty body is `empty`).
+    static func optionalBody<T: Decodable>(_ type: T.Type, of request: Request, environment: ServerEnvironment,
+                                           empty: T) async throws(APIError) -> T {
+        let bytes = try await body(of: request, environment: environment)
+        return bytes.isEmpty ? empty : try decode(T.self, from: bytes)
+    }
+
     /// The audit filter of `GET /v1/audit`: `actor`, `kind` (one or
     /// several, comma-separated), `entry`, `since`, `until`.
     static func auditFilter(_ request: Request) throws(APIError) -> AuditFilter {

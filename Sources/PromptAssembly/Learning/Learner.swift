@@ -56,7 +56,13 @@ final class Learner: Sendable {
             do {
                 let outcome = try await client.learn(request, in: job.namespace, reason: "extracted from a chat exchange")
                 metrics.factLearned(outcome.action.rawValue)
-                log.info("learned", metadata: ["action": "\(outcome.action.rawValue)", "id": "\(outcome.entry.id)"])
+                var details: Logger.Metadata = ["action": "\(outcome.action.rawValue)"]
+                if let entry = outcome.entry { details["id"] = "\(entry.id)" }
+                if let claim = outcome.rejectedBy {
+                    details["rejected_claim"] = "\(claim.sequence)"
+                    details["held_by"] = "\(claim.entryID)"
+                }
+                log.info("learned", metadata: details)
             } catch {
                 log.error("storing an extracted fact failed", metadata: ["fact": "\(FactExtraction.excerpt(fact))", "error": "\(error)"])
                 metrics.extractionFailed("learn_failed")
