@@ -18,6 +18,10 @@ public enum AuditKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// holds the correction, `claim` the refused text. Nothing else changes.
     case refused
 
+    /// Whether an event of this kind changed its entry (every kind but `refused`, which only
+    /// records what learn turned away): the entry is what its last such event left.
+    public var changesEntry: Bool { self != .refused }
+
     /// Kinds that `MemoryStore.update` records.
     public static let updateKinds: Set<AuditKind> = [.updated, .reinforced, .feedback, .reverted, .accepted]
     /// Kinds that `MemoryStore.delete` records.

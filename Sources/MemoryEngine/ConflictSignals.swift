@@ -85,7 +85,7 @@ struct ConflictSignals: Equatable {
         for index in text.indices {
             let character = text[index]
             let isWordCharacter = character.isLetter || character.isNumber || character == "'" || character == "’"
-                || (character == "." && previousIsDigit && text.index(after: index) < text.endIndex
+                || ((character == "." || character == ":") && previousIsDigit && text.index(after: index) < text.endIndex
                     && text[text.index(after: index)].isNumber)
             if isWordCharacter {
                 if let begun = start, previousIsDigit && character.isLetter {
@@ -94,7 +94,7 @@ struct ConflictSignals: Equatable {
                 } else if start == nil {
                     start = index
                 }
-                previousIsDigit = character.isNumber || (character == "." && previousIsDigit)
+                previousIsDigit = character.isNumber || ((character == "." || character == ":") && previousIsDigit)
             } else {
                 if let begun = start { words.append(text[begun..<index]) }
                 start = nil

@@ -317,7 +317,7 @@ extension MemoryEngine {
     func restore(namespace: String, id: UInt64, toVersion version: UInt64, history: [AuditEvent], vector given: [Float]?,
                  config: NamespaceConfig, actor: String, reason: String?) throws(EngineError) -> WriteOutcome {
         let events = history.filter { $0.namespace == namespace }
-        guard let last = events.last, AuditKind.deleteKinds.contains(last.kind) else {
+        guard let last = events.last(where: { $0.kind.changesEntry }), AuditKind.deleteKinds.contains(last.kind) else {
             throw .notFound("no entry \(id) in namespace \"\(namespace)\"")
         }
         guard !last.isScrubbed, let atDeletion = last.before else {

@@ -502,7 +502,7 @@ extension MemoryStore {
                 let event = try RecordCodec.decode(AuditEvent.self, from: Array(value), what: "audit event \(sequence)")
                 if event.sequence != sequence { report.add("audit: event stored under \(sequence) says \(event.sequence)") }
                 owners[sequence] = (event.namespace, event.entryID)
-                latest[event.entryID] = (sequence, event.kind, event.after.map(Self.auditDigest))
+                if event.kind.changesEntry { latest[event.entryID] = (sequence, event.kind, event.after.map(Self.auditDigest)) }
                 maxEntryID = max(maxEntryID, event.entryID)
                 if try !txn.contains(Keys.auditByNamespace(event.namespace, sequence), in: dbs.auditByNamespace) {
                     report.add("audit: event \(sequence) is missing from the namespace index")

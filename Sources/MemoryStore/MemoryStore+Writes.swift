@@ -98,7 +98,8 @@ extension MemoryStore {
                  })
             }
             guard existing == nil else { throw MemoryStoreError.invalidArgument("entry \(id) exists: it is not deleted") }
-            guard let last = history.last, last.namespace == name, AuditKind.deleteKinds.contains(last.kind) else {
+            guard let last = history.last(where: { $0.kind.changesEntry }), last.namespace == name,
+                  AuditKind.deleteKinds.contains(last.kind) else {
                 throw MemoryStoreError.invalidArgument("entry \(id) was not deleted from namespace \"\(name)\"")
             }
             guard !last.isScrubbed else {

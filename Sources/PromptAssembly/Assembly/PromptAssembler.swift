@@ -98,7 +98,8 @@ public final class PromptAssembler: Sendable {
         // search has no similarity to compare.
         let memories = hits.filter { ($0.similarity ?? 1) >= configuration.minScore }.map {
             RetrievedMemory(id: $0.entry.id, score: $0.score, similarity: $0.similarity, confidence: $0.entry.confidence,
-                            createdAt: $0.entry.createdAt, occurredAt: $0.entry.occurredAt, text: $0.entry.text)
+                            createdAt: $0.entry.createdAt, occurredAt: $0.entry.occurredAt, text: $0.entry.text,
+                            conflictsWith: $0.entry.conflictsWith)
         }
         return duplicates.filter(memories, text: \.text)
     }
@@ -137,7 +138,8 @@ public final class PromptAssembler: Sendable {
     /// - `memories`: best first, each `index` (1-based), `id`, `date` (YYYY-MM-DD of
     ///   `created_at`), `created_at` (ISO 8601), `occurred` (when it happened or was said, as
     ///   "8 May 2023"), `occurred_at` (ISO 8601), `confidence` (two decimals), `score` (three
-    ///   decimals), `text`
+    ///   decimals), `text`, and `conflicts` ("#3, #9": the entries it may contradict; empty
+    ///   when none, so `{{#conflicts}}…{{/conflicts}}` shows only for a disputed fact)
     static func templateContext(request: String, namespace: String, memories: [RetrievedMemory]) -> [String: Any] {
         let day = Date.ISO8601FormatStyle().year().month().day()
         let full = Date.ISO8601FormatStyle()
@@ -148,6 +150,7 @@ public final class PromptAssembler: Sendable {
                 "created_at": memory.createdAt.formatted(full), "occurred": memory.occurredAt.formatted(spoken),
                 "occurred_at": memory.occurredAt.formatted(full), "confidence": String(format: "%.2f", memory.confidence),
                 "score": String(format: "%.3f", memory.score), "text": memory.text,
+                "conflicts": memory.conflictsWith.map { "#\($0)" }.joined(separator: ", "),
             ]
         }
         return [

@@ -14,9 +14,12 @@ public struct RetrievedMemory: Sendable, Equatable, Codable {
     /// When the fact happened or was said.
     public var occurredAt: Date
     public var text: String
+    /// Entries this learned fact may contradict (absent from the JSON when none).
+    public var conflictsWith: [UInt64]
 
     public init(id: UInt64, score: Double, similarity: Double? = nil, confidence: Double, createdAt: Date,
-                occurredAt: Date? = nil, text: String) {
+                occurredAt: Date? = nil, text: String, conflictsWith: [UInt64] = []) {
+        self.conflictsWith = conflictsWith
         self.id = id
         self.score = score
         self.similarity = similarity
@@ -30,6 +33,29 @@ public struct RetrievedMemory: Sendable, Equatable, Codable {
         case id, score, similarity, confidence, text
         case createdAt = "created_at"
         case occurredAt = "occurred_at"
+        case conflictsWith = "conflicts_with"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(UInt64.self, forKey: .id), score: try c.decode(Double.self, forKey: .score),
+                  similarity: try c.decodeIfPresent(Double.self, forKey: .similarity),
+                  confidence: try c.decode(Double.self, forKey: .confidence),
+                  createdAt: try c.decode(Date.self, forKey: .createdAt),
+                  occurredAt: try c.decodeIfPresent(Date.self, forKey: .occurredAt), text: try c.decode(String.self, forKey: .text),
+                  conflictsWith: try c.decodeIfPresent([UInt64].self, forKey: .conflictsWith) ?? [])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(score, forKey: .score)
+        try c.encodeIfPresent(similarity, forKey: .similarity)
+        try c.encode(confidence, forKey: .confidence)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(occurredAt, forKey: .occurredAt)
+        try c.encode(text, forKey: .text)
+        if !conflictsWith.isEmpty { try c.encode(conflictsWith, forKey: .conflictsWith) }
     }
 }
 
