@@ -45,7 +45,7 @@ struct AuditCommand: ConsoleCommand {
     var namespace: String?
     @Option(help: ArgumentHelp("Only events after this sequence number.", valueName: "seq")) var after: UInt64?
     @Option(help: ArgumentHelp("Only events of these kinds (repeatable): created, updated, reinforced, feedback, "
-                               + "deleted, reverted, expired, restored.", valueName: "kind"))
+                               + "deleted, reverted, expired, restored, accepted, rejected, refused.", valueName: "kind"))
     var kind: [AuditKind] = []
     @Option(help: ArgumentHelp("Only events of this entry.", valueName: "id")) var entry: UInt64?
     @Option(help: ArgumentHelp("Only events at or after this time: ISO 8601, a day, or a duration ago (90m, 7d).",

@@ -39,8 +39,18 @@ struct NamespaceCreateCommand: ConsoleCommand {
     var searchMode: SearchMode?
     @Option(help: ArgumentHelp("How hybrid search fuses its rankings (default blend).", valueName: "blend|rrf"))
     var fusion: FusionMethod?
+    @Option(help: ArgumentHelp("What learn does with a fact that may contradict a live entry (default: the daemon's, pending).",
+                               valueName: "pending|link|store"))
+    var conflictPolicy: ConflictPolicy?
+    @Option(help: ArgumentHelp("Lower end of the conflict band, cosine 0…1 (default: the daemon's).", valueName: "s"))
+    var conflictSimilarity: Double?
+    @Option(help: ArgumentHelp("learn reinforces an entry at least this similar, 0…1 (default: the daemon's).", valueName: "s"))
+    var reinforceSimilarity: Double?
 
     func validate() throws {
+        for (name, value) in [("--conflict-similarity", conflictSimilarity), ("--reinforce-similarity", reinforceSimilarity)] {
+            if let value, !(value.isFinite && (0...1).contains(value)) { throw ValidationError("\(name) must be in 0…1") }
+        }
         if let dimension, dimension < 1 { throw ValidationError("--dimension must be at least 1") }
         if let m, m < 2 { throw ValidationError("--m must be at least 2") }
         if let efConstruction, efConstruction < 1 { throw ValidationError("--ef-construction must be at least 1") }
@@ -59,8 +69,10 @@ struct NamespaceCreateCommand: ConsoleCommand {
         var search = SearchDefaults()
         if let searchMode { search.mode = searchMode }
         if let fusion { search.fusion = fusion }
+        let learning = LearningPolicy(conflictPolicy: conflictPolicy, reinforceSimilarity: reinforceSimilarity,
+                                      conflictSimilarity: conflictSimilarity)
         let request = NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters,
-                                       lexical: lexical, search: search)
+                                       lexical: lexical, search: search, learning: learning.isEmpty ? nil : learning)
         let client = connection.client(console)
         let stats = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
             try await client.createNamespace(name, request)

@@ -18,7 +18,8 @@ public struct EngramCommand: AsyncParsableCommand {
             """,
         version: "engram 0.1",
         subcommands: [
-            RememberCommand.self, LearnCommand.self, SearchCommand.self, GetCommand.self, EditCommand.self,
+            RememberCommand.self, LearnCommand.self, SearchCommand.self, ListCommand.self, GetCommand.self, EditCommand.self,
+            ReviewCommand.self,
             ForgetCommand.self, RevertCommand.self, HistoryCommand.self, AuditCommand.self, FeedbackCommand.self,
             NamespaceCommand.self, StatsCommand.self, HealthCommand.self,
             IndexCommand.self, BackupCommand.self, VerifyCommand.self, CompactCommand.self, SalvageCommand.self, ExportCommand.self, ImportCommand.self,

@@ -32,7 +32,38 @@ enum EntryFormatting {
         if let thread = entry.thread {
             view.append("thread", thread + (entry.position.map { ", position \($0)" } ?? ""))
         }
+        if entry.learned { view.append("learned", "yes (no person has edited or accepted it)") }
+        if entry.pending { view.append("status", "pending review (left out of searches and prompts)") }
+        if !entry.conflictsWith.isEmpty {
+            view.append("conflicts with", entry.conflictsWith.map { "entry \($0)" }.joined(separator: ", "))
+        }
         return view.render()
+    }
+
+    /// `list` and `review list`: one row per entry.
+    static func entries(_ entries: [MemoryEntry], now: Date, wide: Bool) -> String {
+        var table = TableRenderer([.init("ID", .right), .init("CONF", .right), .init("USES", .right), .init("UPDATED"),
+                                   .init("SOURCE", maxWidth: wide ? nil : 20), .init("STATUS"),
+                                   .init("TEXT", maxWidth: wide ? nil : 60)])
+        for entry in entries {
+            var status = entry.pending ? "pending" : "active"
+            if !entry.conflictsWith.isEmpty { status += " ≠" + entry.conflictsWith.map(String.init).joined(separator: ",") }
+            if entry.pinned { status += " pinned" }
+            table.append(["\(entry.id)", ValueFormatting.confidence(entry.confidence), "\(entry.useCount)",
+                          ValueFormatting.time(entry.updatedAt, now: now, wide: wide), entry.source, status, entry.text])
+        }
+        return table.render()
+    }
+
+    /// A rejected claim: what was turned away, why, by whom and when.
+    static func claims(_ claims: [RejectedClaim], now: Date, wide: Bool) -> String {
+        var table = TableRenderer([.init("SEQ", .right), .init("WHEN"), .init("CAUSE"), .init("FROM", .right), .init("ACTOR"),
+                                   .init("REASON", maxWidth: wide ? nil : 30), .init("TEXT", maxWidth: wide ? nil : 50)])
+        for claim in claims {
+            table.append(["\(claim.sequence)", ValueFormatting.time(claim.rejectedAt, now: now, wide: wide), claim.cause.rawValue,
+                          "\(claim.fromEntry)", claim.actor, claim.reason ?? "", claim.text])
+        }
+        return table.render()
     }
 
     /// "3 min ago (2026-11-29T10:19:01.123Z)".

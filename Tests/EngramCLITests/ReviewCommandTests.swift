@@ -1,0 +1,47 @@
+import EngramAPI
+import Foundation
+import Testing
+@testable import EngramCLI
+
+/// `engram list` with its filters and `engram review` over a real daemon.
+@Suite struct ReviewCommandTests {
+    @Test("list filters and sorts; review lists, shows, accepts and rejects; learn reports a refusal")
+    func reviewFlow() async throws {
+        try await withEngramd { daemon in
+            #expect(await daemon.run(["namespace", "create", "kb", "--dimension", "32", "--conflict-policy", "pending"]).status == 0)
+            _ = await daemon.run(["remember", "-n", "kb", "the standup is at 9 am on mondays", "--confidence", "0.9",
+                                  "--tag", "team"])
+            _ = await daemon.run(["remember", "-n", "kb", "the cafeteria serves soup daily", "--confidence", "0.2"])
+            let learned = await daemon.run(["learn", "-n", "kb", "the standup is at 10 am on mondays"])
+            #expect(learned.status == 0 && learned.out.contains("held for review (pending): entry 3"), "\(learned.out)")
+            #expect(learned.out.contains("may contradict entry 1"))
+
+            #expect(await daemon.run(["list", "-n", "kb"]).rows.map { $0[0] } == ["1", "2", "3"])
+            #expect(await daemon.run(["list", "-n", "kb", "--pending"]).rows.map { $0[0] } == ["3"])
+            #expect(await daemon.run(["list", "-n", "kb", "--active"]).rows.map { $0[0] } == ["1", "2"])
+            #expect(await daemon.run(["list", "-n", "kb", "--conflicts"]).rows.map { $0[0] } == ["3"])
+            #expect(await daemon.run(["list", "-n", "kb", "--tag", "team"]).rows.map { $0[0] } == ["1"])
+            #expect(await daemon.run(["list", "-n", "kb", "--max-confidence", "0.5"]).rows.map { $0[0] } == ["2", "3"])
+            let sorted = await daemon.run(["list", "-n", "kb", "--sort", "confidence", "--limit", "2"])
+            #expect(sorted.rows.map { $0[0] } == ["1", "3"] && sorted.err.contains("more entries: --after 2"))
+            #expect(await daemon.run(["list", "-n", "kb", "--pending", "--active"]).status == 2)
+
+            let listed = await daemon.run(["review", "-n", "kb"])
+            #expect(listed.status == 0 && listed.rows.map { $0[0] } == ["3"] && listed.out.contains("#1 the standup is at 9 am"))
+            let shown = await daemon.run(["review", "show", "-n", "kb", "3"])
+            #expect(shown.out.contains("pending review") && shown.out.contains("may contradict entry 1"))
+            #expect(await daemon.run(["review", "accept", "-n", "kb", "1"]).status != 0)
+            let rejected = await daemon.run(["review", "reject", "-n", "kb", "3", "--reason", "still 9 am", "--actor", "lead"])
+            #expect(rejected.status == 0 && rejected.out.contains("rejected entry 3"), "\(rejected.err)")
+            #expect(await daemon.run(["review", "-n", "kb"]).out.contains("nothing to review"))
+            let claims = await daemon.run(["review", "show", "-n", "kb", "1"])
+            #expect(claims.out.contains("rejected claims held by entry 1") && claims.out.contains("still 9 am"))
+
+            let refused = await daemon.run(["learn", "-n", "kb", "the standup is at 10 am on mondays"])
+            #expect(refused.status == 0 && refused.out.contains("rejected: it repeats a claim reviewed by lead"), "\(refused.out)")
+            let audit = await daemon.run(["audit", "--kind", "rejected", "--kind", "refused", "--json"])
+            let page = try JSONOutput.decoder().decode(AuditPage.self, from: Data(audit.out.utf8))
+            #expect(page.events.map(\.kind) == [.rejected, .refused])
+        }
+    }
+}
