@@ -42,9 +42,9 @@ public func withRouterDaemon<R: Sendable>(
     var configuration = ServerConfiguration()
     configuration.maxBodyBytes = 64 * 1024
     configuration.dataDirectory = "\(directory)/store"  // hot backups go to \(directory)/backups
+    configuration.engine = engineConfiguration
     configure(&configuration)
-    let daemon = try Daemon.open(configuration: configuration, embedder: embedder,
-                                 engineConfiguration: engineConfiguration, logger: makeTestLogger("engram.router-test"))
+    let daemon = try Daemon.open(configuration: configuration, embedder: embedder, logger: makeTestLogger("engram.router-test"))
     let engine = daemon.engine
     return try await daemon.withRouter { router in
         try await Application(router: router).test(.router) { client in

@@ -24,9 +24,10 @@ public final class InProcessDaemon: Sendable {
     /// Opens the store at `configuration.dataDirectory` and serves it on
     /// `configuration.socketPath`; returns once the socket accepts connections.
     public static func start(configuration: ServerConfiguration, embedder: any Embedder = WordHashEmbedder(),
-                             engineConfiguration: EngineConfiguration = EngineConfiguration()) async throws -> InProcessDaemon {
-        let daemon = try Daemon.open(configuration: configuration, embedder: embedder,
-                                     engineConfiguration: engineConfiguration, logger: makeTestLogger("engram.test-daemon"))
+                             engineConfiguration: EngineConfiguration? = nil) async throws -> InProcessDaemon {
+        var configuration = configuration
+        if let engineConfiguration { configuration.engine = engineConfiguration }
+        let daemon = try Daemon.open(configuration: configuration, embedder: embedder, logger: makeTestLogger("engram.test-daemon"))
         return InProcessDaemon(running: try await daemon.start())
     }
 
@@ -70,9 +71,9 @@ public func withTestDaemon<R: Sendable>(
     configuration.socketPath = "\(directory)/d.sock"
     configuration.maxBodyBytes = 64 * 1024
     configuration.dataDirectory = "\(directory)/store"  // hot backups go to \(directory)/backups
+    configuration.engine = engineConfiguration
     configure(&configuration)
-    let running = try await InProcessDaemon.start(configuration: configuration, embedder: embedder,
-                                                  engineConfiguration: engineConfiguration)
+    let running = try await InProcessDaemon.start(configuration: configuration, embedder: embedder)
     let handle = TestDaemon(socketPath: configuration.socketPath, directory: directory, engine: running.engine)
     let result: R
     do {

@@ -58,7 +58,7 @@ public enum ConfigurationLoader {
         case .bool(let path): String(configuration[keyPath: path])
         case .mode(let path): "0o" + String(configuration[keyPath: path], radix: 8)
         case .ids(let path): "[" + configuration[keyPath: path].map(String.init).joined(separator: ", ") + "]"
-        case .paths(let path): "[" + configuration[keyPath: path].map(quoted).joined(separator: ", ") + "]"
+        case .paths(let path), .names(let path): "[" + configuration[keyPath: path].map(quoted).joined(separator: ", ") + "]"
         }
     }
 
@@ -166,6 +166,10 @@ private struct Loader<C: ServiceConfiguration> {
             let paths = value.array?.map { $0.string } ?? [nil]
             guard paths.allSatisfy({ $0 != nil }) else { return invalid(key, "expected an array of paths") }
             configuration[keyPath: path] = paths.compactMap { $0 }
+        case .names(let path):
+            let names = value.array?.map { $0.string } ?? [nil]
+            guard names.allSatisfy({ $0 != nil }) else { return invalid(key, "expected an array of strings") }
+            configuration[keyPath: path] = names.compactMap { $0 }
         }
     }
 
@@ -214,6 +218,9 @@ private struct Loader<C: ServiceConfiguration> {
             case .paths(let path):
                 // Separated by ':' as in PATH (a path may hold commas).
                 configuration[keyPath: path] = text.split(separator: ":", omittingEmptySubsequences: true).map(String.init)
+            case .names(let path):
+                configuration[keyPath: path] = text.split(separator: ",", omittingEmptySubsequences: true)
+                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             }
         }
     }

@@ -22,6 +22,8 @@ public struct Setting<C> {
         case ids(WritableKeyPath<C, [UInt32]>)
         /// Paths: a TOML array of strings, `:`-separated in the environment (as `PATH`).
         case paths(WritableKeyPath<C, [String]>)
+        /// Names: a TOML array of strings, comma-separated in the environment.
+        case names(WritableKeyPath<C, [String]>)
     }
 
     /// `server`, `server.tcp`, …

@@ -1,4 +1,5 @@
 public import EngramService
+import MemoryEngine
 
 extension ServerConfiguration {
     /// Longest path `sockaddr_un.sun_path` holds, less the terminating NUL.
@@ -35,6 +36,14 @@ extension ServerConfiguration {
         if backupDirectories.contains(where: \.isEmpty) { problem("storage.backup_dirs", "a backup directory path is empty") }
         if dataDirectory.isEmpty { problem("storage.data_dir", "the data directory is empty") }
         if modelDirectory.isEmpty { problem("embedding.model_dir", "the model directory is empty") }
+        do {
+            try engine.validate()
+        } catch {
+            // The engine's own checks cover what one key's range cannot: default_k ≤ max_k,
+            // default_ef ≤ max_ef, the actors' names.
+            let message = error.message.hasPrefix("configuration: ") ? String(error.message.dropFirst(15)) : error.message
+            problems.append(.invalidValue(key: "engine", message: message))
+        }
         if let tcp {
             if !isLoopbackHost(tcp.host) {
                 problem("server.tcp.host", "'\(tcp.host)' is not a loopback address; the TCP listener only binds 127.0.0.0/8, ::1 or localhost")

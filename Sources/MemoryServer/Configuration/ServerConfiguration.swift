@@ -1,6 +1,7 @@
 import Foundation
 public import EngramService
 public import Logging
+public import MemoryEngine
 
 /// Everything `engramd` needs to know before it opens a socket.
 ///
@@ -49,9 +50,22 @@ public struct ServerConfiguration: ServiceConfiguration {
     public var backupDirectories: [String] = []
     /// Directory holding the embedding model (`model.safetensors`, `vocab.txt`).
     public var modelDirectory: String = "./.cache/models/all-MiniLM-L6-v2"
-    /// Whether a write to an unknown namespace creates it (with the defaults); each write that
-    /// does says `namespace_created: true`. Off: such writes are `namespace_not_found`.
-    public var autoCreateNamespaces = true
+    /// The engine's settings (`[engine]`, `[engine.ranking]`, `[engine.confidence]`): learning
+    /// thresholds and conflict policy, the confidence model, ranking weights, page and search
+    /// limits, and the maintenance intervals. See ``EngineConfiguration`` for each default.
+    public var engine = EngineConfiguration()
+
+    /// `engine.conflict_policy` as the configuration file spells it.
+    public var conflictPolicyName: String {
+        get { engine.conflictPolicy.rawValue }
+        set { engine.conflictPolicy = ConflictPolicy(rawValue: newValue) ?? engine.conflictPolicy }
+    }
+
+    /// `engine.default_ef`: 0 stands for "the namespace's ef_search" (`nil`).
+    public var defaultEfSetting: Int {
+        get { engine.defaultEf ?? 0 }
+        set { engine.defaultEf = newValue == 0 ? nil : newValue }
+    }
     /// Largest request body accepted; larger ones get 413 `payload_too_large`.
     public var maxBodyBytes: Int = 4 * 1024 * 1024
     /// Minimum level of log records written.

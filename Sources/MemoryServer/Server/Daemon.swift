@@ -38,19 +38,16 @@ public final class Daemon: Sendable {
     /// Opens the store in `configuration.dataDirectory` (with its durability) and the engine
     /// over it with `embedder`, and warms the indexes up, before any socket exists: a locked
     /// store or a damaged one is an error at start, not at the first request.
-    /// The `[engine]` keys of `configuration` (`auto_create_namespaces`) replace those of
-    /// `engineConfiguration`.
+    /// The engine runs with `configuration.engine` (the `[engine]` sections).
     /// - Throws: `MemoryStoreError.locked` when another process holds the store; any other
     ///   store or engine error.
     public static func open(configuration: ServerConfiguration, embedder: any Embedder,
-                            engineConfiguration: EngineConfiguration = EngineConfiguration(), logger: Logger,
+                            logger: Logger,
                             healthDetails: @escaping @Sendable (MemoryEngine) -> [String: String] = { _ in [:] },
                             gracefulShutdownSignals: [UnixSignal] = []) throws -> Daemon {
         let durability: LMDB.Durability = configuration.durability == .sync ? .sync : .relaxed
         let store = try MemoryStore(path: configuration.dataDirectory, options: MemoryStoreOptions(durability: durability))
-        var engineConfiguration = engineConfiguration
-        engineConfiguration.autoCreateNamespaces = configuration.autoCreateNamespaces
-        let engine = try MemoryEngine(store: store, embedder: embedder, configuration: engineConfiguration, logger: logger)
+        let engine = try MemoryEngine(store: store, embedder: embedder, configuration: configuration.engine, logger: logger)
         try engine.warmUp()
         return Daemon(engine: engine, configuration: configuration, logger: logger,
                       healthDetails: { healthDetails(engine) }, gracefulShutdownSignals: gracefulShutdownSignals)
