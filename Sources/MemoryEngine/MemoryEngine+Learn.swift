@@ -147,12 +147,7 @@ extension MemoryEngine {
     /// The rejected claim of the namespace most similar to the prepared vector (cosine), or
     /// `nil` when it holds none. O(claims · dimension).
     func nearestClaim(_ prepared: PreparedMemory) throws -> (claim: RejectedClaim, similarity: Double)? {
-        var best: (claim: RejectedClaim, similarity: Double)?
-        for (claim, vector) in try store.rejectedClaims(namespace: prepared.config.name) {
-            let similarity = Self.cosine(vector, prepared.vector)
-            if best.map({ similarity > $0.similarity }) ?? true { best = (claim, similarity) }
-        }
-        return best
+        try store.nearestRejectedClaim(namespace: prepared.config.name, to: prepared.vector)
     }
 
     /// Whether `actor` writes for automatic learning (``EngineConfiguration/learningActors``):

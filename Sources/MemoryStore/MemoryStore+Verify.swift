@@ -219,7 +219,7 @@ extension MemoryStore {
         try scanEntries(txn, &scans, &report, &maxEntryID, &digests)
         try scanGraph(txn, &scans, &report)
         try scanLexical(txn, &scans, &report)
-        try scanClaims(txn, scans, counters, &report)
+        try scanClaims(txn, scans, &report)
         for id in scans.keys.sorted() { checkNamespace(txn, id, scans[id]!, &report) }
         try scanAudit(txn, counters, &report, &maxEntryID, digests)
         if let counters, maxEntryID >= counters.nextEntryID {
@@ -265,11 +265,11 @@ extension MemoryStore {
         }
     }
 
-    /// Each rejected claim: readable, of an existing namespace, keyed by its owner and
-    /// sequence, with a finite vector of the namespace's dimension and a sequence already
-    /// handed out. (Its owner may be gone: a forgotten entry holds its own claim.) O(claims).
-    private func scanClaims(_ txn: Transaction, _ scans: [UInt32: Scan], _ counters: Counters?,
-                            _ report: inout VerificationReport) throws {
+    /// Each rejected claim: readable (both checksums), of an existing namespace, keyed by its
+    /// owner and sequence, with a finite vector of the namespace's dimension. (Its owner may
+    /// be gone: a forgotten entry holds its own claim. Its sequence is the event's in the store
+    /// where it was rejected, which an import keeps.) O(claims).
+    private func scanClaims(_ txn: Transaction, _ scans: [UInt32: Scan], _ report: inout VerificationReport) throws {
         try txn.forEach(in: dbs.rejectedClaims) { key, value in
             guard key.count == 20, let ns = UInt32(bigEndianBytes: key), let owner = UInt64(bigEndianBytes: key, at: 4),
                   let sequence = UInt64(bigEndianBytes: key, at: 12) else {
@@ -281,18 +281,14 @@ extension MemoryStore {
                 return .continue
             }
             do {
-                let stored = try RecordCodec.decode(StoredClaim.self, from: Array(value),
-                                                    what: "rejected claim \(sequence) of \"\(scan.name)\"")
-                if stored.claim.entryID != owner || stored.claim.sequence != sequence {
-                    report.add("rejected claim \(sequence) of \"\(scan.name)\" is stored under entry \(owner), sequence "
-                        + "\(sequence) but names entry \(stored.claim.entryID), sequence \(stored.claim.sequence)")
+                let what = "rejected claim \(sequence) of \"\(scan.name)\""
+                let claim = try ClaimCodec.claim(value, dimension: scan.config.dimension, what: what)
+                let vector = try ClaimCodec.vector(value, dimension: scan.config.dimension, what: what)
+                if claim.entryID != owner || claim.sequence != sequence {
+                    report.add("\(what) is stored under entry \(owner), sequence \(sequence) but names entry "
+                        + "\(claim.entryID), sequence \(claim.sequence)")
                 }
-                if stored.vector.count != scan.config.dimension || !stored.vector.allSatisfy(\.isFinite) {
-                    report.add("rejected claim \(sequence) of \"\(scan.name)\" has an unusable vector")
-                }
-                if let counters, sequence >= counters.nextSequence {
-                    report.add("rejected claim \(sequence) of \"\(scan.name)\" is past the sequence counter")
-                }
+                if !vector.allSatisfy(\.isFinite) { report.add("\(what) has a vector with NaN or infinite components") }
             } catch {
                 report.add("\(error)")
             }

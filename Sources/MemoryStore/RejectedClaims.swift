@@ -4,12 +4,29 @@ import FoundationEssentials
 import Foundation
 #endif
 import LMDB
+import VectorMath
 
-/// A rejected claim as the store keeps it: the claim and the vector its text had in the
-/// index (so `learn` compares embeddings without embedding old texts again).
-struct StoredClaim: Codable {
-    var claim: RejectedClaim
-    var vector: [Float]
+/// A rejected claim's record: the vector its text had in the index (`VectorCodec`: the
+/// namespace's dimension × float32 and a CRC-32C, first, so a scan compares vectors without
+/// decoding JSON), then the claim (`RecordCodec` envelope).
+enum ClaimCodec {
+    static func encode(_ claim: RejectedClaim, vector: [Float]) throws -> [UInt8] {
+        VectorCodec.encode(vector) + (try RecordCodec.encode(claim))
+    }
+
+    /// The vector part of a record, checked. - Throws: `corrupt`.
+    static func vector(_ raw: UnsafeRawBufferPointer, dimension: Int, what: @autoclosure () -> String) throws -> [Float] {
+        let length = dimension * 4 + 4
+        guard raw.count > length else { throw MemoryStoreError.corrupt("\(what()): a record of \(raw.count) bytes") }
+        return try VectorCodec.decode(UnsafeRawBufferPointer(rebasing: raw[0..<length]), dimension: dimension, what: what())
+    }
+
+    /// The claim part of a record. - Throws: `corrupt`.
+    static func claim(_ raw: UnsafeRawBufferPointer, dimension: Int, what: @autoclosure () -> String) throws -> RejectedClaim {
+        let length = dimension * 4 + 4
+        guard raw.count > length else { throw MemoryStoreError.corrupt("\(what()): a record of \(raw.count) bytes") }
+        return try RecordCodec.decode(RejectedClaim.self, from: Array(raw[length...]), what: what())
+    }
 }
 
 extension Keys {
@@ -23,8 +40,8 @@ extension Keys {
 
 extension WriteSet {
     mutating func putClaim(_ claim: RejectedClaim, vector: [Float], namespace ns: UInt32) throws {
-        put(try RecordCodec.encode(StoredClaim(claim: claim, vector: vector)),
-            key: Keys.claim(ns, claim.entryID, claim.sequence), in: dbs.rejectedClaims)
+        put(try ClaimCodec.encode(claim, vector: vector), key: Keys.claim(ns, claim.entryID, claim.sequence),
+            in: dbs.rejectedClaims)
     }
 }
 
@@ -62,19 +79,41 @@ extension MemoryStore {
         }
     }
 
+    /// The rejected claim of `namespace` most similar (cosine) to `vector`, with that
+    /// similarity; `nil` when the namespace holds none. Only the best claim's JSON is decoded.
+    /// O(claims · dimension), one read transaction.
+    public func nearestRejectedClaim(namespace name: String, to vector: [Float]) throws -> (claim: RejectedClaim, similarity: Double)? {
+        let ns = try handle(name)
+        let dimension = ns.config.dimension
+        guard vector.count == dimension else { throw MemoryStoreError.invalidVector("dimension \(vector.count), expected \(dimension)") }
+        let queryNorm = Double(Kernels.dot(vector, vector)).squareRoot()
+        guard queryNorm > 0 else { return nil }
+        return try env.read { txn in
+            var best: (key: [UInt8], similarity: Double)?
+            try txn.forEach(in: dbs.rejectedClaims, range: .prefix(Keys.namespace(ns.id))) { key, value in
+                let stored = try ClaimCodec.vector(value, dimension: dimension, what: "rejected claim of \"\(name)\"")
+                let norm = Double(Kernels.dot(stored, stored)).squareRoot()
+                let similarity = norm > 0 ? Double(Kernels.dot(stored, vector)) / (norm * queryNorm) : 0
+                if best.map({ similarity > $0.similarity }) ?? true { best = (Array(key), similarity) }
+                return .continue
+            }
+            guard let best, let claim = try txn.withValue(forKey: best.key, in: dbs.rejectedClaims, {
+                try ClaimCodec.claim($0, dimension: dimension, what: "rejected claim of \"\(name)\"")
+            }) else { return nil }
+            return (claim, best.similarity)
+        }
+    }
+
     /// The claims of `ns` (of one owner, or all), decoded. A damaged record is an error: a
     /// claim that cannot be read cannot protect a correction, and `verify` names it.
     func readClaims(_ txn: Transaction, _ ns: NamespaceHandle, owner: UInt64?) throws -> [(key: [UInt8], claim: RejectedClaim, vector: [Float])] {
         let prefix = owner.map { Keys.entry(ns.id, $0) } ?? Keys.namespace(ns.id)
+        let dimension = ns.config.dimension
         var claims: [(key: [UInt8], claim: RejectedClaim, vector: [Float])] = []
         try txn.forEach(in: dbs.rejectedClaims, range: .prefix(prefix)) { key, value in
-            let stored = try RecordCodec.decode(StoredClaim.self, from: Array(value),
-                                                what: "rejected claim \(key.count == 20 ? UInt64(bigEndianBytes: key, at: 12) ?? 0 : 0) of \"\(ns.config.name)\"")
-            guard stored.vector.count == ns.config.dimension else {
-                throw MemoryStoreError.corrupt("rejected claim \(stored.claim.sequence) of \"\(ns.config.name)\" has a vector of "
-                    + "\(stored.vector.count) components, not \(ns.config.dimension)")
-            }
-            claims.append((Array(key), stored.claim, stored.vector))
+            let what = "rejected claim \(key.count == 20 ? UInt64(bigEndianBytes: key, at: 12) ?? 0 : 0) of \"\(ns.config.name)\""
+            claims.append((Array(key), try ClaimCodec.claim(value, dimension: dimension, what: what),
+                           try ClaimCodec.vector(value, dimension: dimension, what: what)))
             return .continue
         }
         return claims

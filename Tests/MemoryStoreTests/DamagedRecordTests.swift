@@ -21,6 +21,26 @@ import Testing
         return id
     }
 
+    @Test func aDamagedRejectedClaimIsReportedByVerifyAndRefusedByReads() throws {
+        try withTemporaryDirectory { dir in
+            let id: UInt64
+            do {
+                let store = try openStore(dir)
+                id = try store.insert(MemoryDraft(text: "otter-claim-text"), vector: testVector(7), namespace: "ns",
+                                      context: testContext).entry.id
+                try store.update(namespace: "ns", id: id, vector: testVector(8), rejecting: .corrected, context: testContext) {
+                    $0.text = "a corrected text"
+                }
+                #expect(try store.rejectedClaims(namespace: "ns", entryID: id).map(\.text) == ["otter-claim-text"])
+            }
+            // Every copy: the claim, and the audit events that quote the old text.
+            #expect(try damageEveryCopy(of: "otter-claim-text", in: dataFile(dir)) >= 1)
+            let store = try MemoryStore(path: dir + "/store")
+            #expect(store.verify().problems.contains { $0.contains("rejected claim") && $0.contains("checksum") })
+            #expect(throws: MemoryStoreError.self) { try store.rejectedClaims(namespace: "ns", entryID: id) }
+        }
+    }
+
     @Test func aDamagedEntryIsSkippedAndReportedEverywhere() throws {
         try withTemporaryDirectory { dir in
             let damagedID = try makeStoreWithOneDamagedEntry(dir)
