@@ -347,7 +347,7 @@ class Writer(threading.Thread):
         inflight = {"kind": "feedback", "id": entry_id, "signal": signal}
         path = memories_path(self.args.namespace, entry_id, "/feedback")
         _, document = self.send("POST", path, {"signal": signal}, inflight, (200,))
-        return [{"op": "feedback", "id": entry_id, "entry": entry_fields(document["entry"]),
+        return [{"op": "feedback", "id": entry_id, "signal": signal, "entry": entry_fields(document["entry"]),
                  "sequence": document["sequence"]}]
 
     def delete(self, entry_id):
@@ -502,6 +502,8 @@ class Expectation:
         self.inflight_requests = 0     # one per writer at most: the request the kill cut
         self.audit = {}                # sequence -> (id, audit kind) of each acknowledged write
         self.scrubbed = {}             # id -> text a hard delete must have scrubbed from history
+        self.claims = {}               # id -> texts this trial's acknowledged writes made rejected claims
+        self.unclaimed = set()         # ids hard-deleted in this trial: they hold no claims
         self.acknowledged = 0
         self.problems = []
 
@@ -527,6 +529,13 @@ class Expectation:
             if known is None or not known["live"]:
                 self.problems.append(f"id {entry_id}: {op} acknowledged on an entry not known to be live")
                 return None
+            old_text = (known.get("entry") or {}).get("text")
+            # A person's correction keeps the text it replaces as a rejected claim, in the
+            # same transaction; so does a contradiction.
+            if op == "edit" and old_text is not None and record["entry"].get("text") != old_text:
+                self.claims.setdefault(entry_id, set()).add(old_text)
+            if op == "feedback" and record.get("signal") == "contradicted" and old_text is not None:
+                self.claims.setdefault(entry_id, set()).add(old_text)
             known["entry"] = record["entry"]
             if record.get("vector") is not None:
                 known["vector"] = record["vector"]
@@ -536,6 +545,11 @@ class Expectation:
                 known = self.state.setdefault(entry_id, {"vector": None, "entry": None})
             if record.get("hard") and known.get("entry"):
                 self.scrubbed[entry_id] = known["entry"].get("text")
+            if record.get("hard"):
+                self.claims.pop(entry_id, None)
+                self.unclaimed.add(entry_id)
+            elif known.get("entry"):
+                self.claims.setdefault(entry_id, set()).add(known["entry"].get("text"))
             known["live"] = False
             known["entry"] = None
         return None
@@ -763,8 +777,30 @@ def scrub_problems(client, namespace, scrubbed):
         if not events or events[-1].get("kind") != "deleted":
             problems.append(f"id {entry_id}: hard-deleted, but its history does not end with the deletion")
         texts = {(event.get(side) or {}).get("text") for event in events for side in ("before", "after")}
+        texts |= {event.get("claim") for event in events}
         if text in texts or texts - {None, ""}:
             problems.append(f"id {entry_id}: hard-deleted, but its history still holds text")
+    return problems
+
+
+def claim_problems(client, namespace, expectation):
+    """Each acknowledged correction, forget and contradiction left its rejected claim, and a
+    hard delete left none (ids with a request in flight at the kill are not judged: it may
+    have added or removed claims)."""
+    problems = []
+    for entry_id in sorted(set(expectation.claims) | expectation.unclaimed):
+        if entry_id in expectation.inflight_by_id:
+            continue
+        status, document = client.request("GET", memories_path(namespace, entry_id, "/claims"))
+        if status != 200:
+            problems.append(f"id {entry_id}: claims answer {status}")
+            continue
+        held = {claim.get("text") for claim in document["claims"]}
+        if entry_id in expectation.unclaimed and held:
+            problems.append(f"id {entry_id}: hard-deleted, but it still holds {len(held)} rejected claims")
+        missing = expectation.claims.get(entry_id, set()) - held
+        if missing:
+            problems.append(f"id {entry_id}: acknowledged corrections left no rejected claim of {sorted(missing)}")
     return problems
 
 
@@ -811,6 +847,7 @@ def command_check(args):
         problems += deleted_get_problems(client, args.namespace, resolved, expectation.touched)
         problems += audit_problems(client, expectation.audit)
         problems += scrub_problems(client, args.namespace, expectation.scrubbed)
+        problems += claim_problems(client, args.namespace, expectation)
     except (DaemonError, RuntimeError, KeyError) as error:
         problems.append(f"checking failed: {error}")
         resolved, lost, applied, searched = expectation.state, 0, collections.Counter(), 0

@@ -149,6 +149,11 @@ def filter_values(ctx: Context) -> list[tuple[str, object]]:
         ("occurred a string", {"occurred": "2024"}), ("valid_at not a date", {"valid_at": "now"}),
         ("valid_at year 99999", {"valid_at": "99999-01-01T00:00:00Z"}), ("thread a number", {"thread": 7}),
         ("thread of 100 000 bytes", {"thread": "t" * 100_000}), ("thread NUL", {"thread": "a\u0000"}),
+        ("max_confidence NaN literal", {"max_confidence": Raw("NaN")}), ("max_confidence 2", {"max_confidence": 2}),
+        ("min above max confidence", {"min_confidence": 0.9, "max_confidence": 0.1}),
+        ("status unknown", {"status": "archived"}), ("status a number", {"status": 1}), ("status null", {"status": None}),
+        ("status any", {"status": "any"}), ("status pending", {"status": "pending"}),
+        ("conflicting a string", {"conflicting": "yes"}), ("conflicting true", {"conflicting": True}),
         ("unknown key", {"tag": ["t1"]}),
     ]
 
@@ -258,8 +263,40 @@ def entry_ids(ctx: Context) -> Iterator[Probe]:
         for method, path, body in [("GET", base, None), ("PATCH", base, {"tags": ["x"]}),
                                    ("DELETE", f"{base}?hard=maybe", None), ("GET", f"{base}/history", None),
                                    ("POST", f"{base}/revert", {"version": 1}),
-                                   ("POST", f"{base}/feedback", {"signal": "useful"})]:
+                                   ("POST", f"{base}/feedback", {"signal": "useful"}),
+                                   ("GET", f"{base}/claims", None),
+                                   ("POST", f"{NS_PATH}/review/{raw_id}/accept", {}),
+                                   ("POST", f"{NS_PATH}/review/{raw_id}/reject", {"reason": "x"})]:
             yield Probe("names", f"{method} {path}", wire.request(method, path, body), expect=(2, 4))
+
+
+LIST_QUERIES = ["status=archived", "status=", "sort=random", "sort=use&after=18446744073709551615",
+                "min_confidence=NaN", "min_confidence=inf", "max_confidence=-1", "max_confidence=1e309",
+                "conflicting=maybe", "tag=" + ",".join(f"t{i}" for i in range(2000)), "tag=%00", "source=%ff",
+                "sort=confidence&limit=0", "sort=updated&limit=100001", "status=pending&sort=use&conflicting=true",
+                "after=-1&sort=confidence"]
+
+
+def reviews(ctx: Context) -> Iterator[Probe]:
+    """The review routes and the filtered listing: hostile bodies, ids and query values."""
+    entry = ctx.entry()
+    for body in (None, "", {"actor": 7}, {"reason": None}, {"reason": "r" * 100_000}, {"verdict": "yes"}, [],
+                 {"actor": "a\u0000b"}, Raw("{")):
+        for decision in ("accept", "reject"):
+            yield Probe("reviews", f"{decision} with body {str(body)[:40]}",
+                        wire.request("POST", f"{NS_PATH}/review/{entry}/{decision}", body), expect=(2, 4))
+    for query in ("after=-1", "limit=0", "limit=100001", "after=18446744073709551615", "limit=1e3"):
+        yield Probe("reviews", f"review list {query}", wire.request("GET", f"{NS_PATH}/review?{query}"), expect=(2, 4))
+    for query in LIST_QUERIES:
+        yield Probe("reviews", f"list {query[:60]}", wire.request("GET", f"{NS_PATH}/memories?{query}"), expect=(2, 4))
+    for label, value in [("learning an array", []), ("conflict_policy unknown", {"conflict_policy": "merge"}),
+                         ("reinforce_similarity 2", {"reinforce_similarity": 2}),
+                         ("conflict above reinforce", {"conflict_similarity": 0.95, "reinforce_similarity": 0.5}),
+                         ("rejected_similarity NaN literal", {"rejected_similarity": Raw("NaN")}),
+                         ("unknown key", {"threshold": 0.5})]:
+        yield Probe("reviews", f"namespace learning {label}",
+                    wire.request("PUT", "/v1/namespaces/hz-learning", {"dimension": DIMENSION, "learning": value}),
+                    expect=(4,))
 
 
 def flags_and_jobs() -> Iterator[Probe]:

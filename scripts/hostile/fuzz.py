@@ -62,6 +62,7 @@ CATEGORIES: list[tuple[str, Callable[[Context, Runner], None]]] = [
     ("filters", send_all(cases_values.filters)),
     ("names", send_all(cases_values.names)),
     ("sizes", send_all(cases_values.sizes)),
+    ("reviews", send_all(cases_values.reviews)),
     ("text", send_all(cases_values.texts)),
     ("race", cases_stateful.race),
     ("slow", cases_http.slow_connections),
