@@ -18,7 +18,9 @@ extension MemoryStore {
     /// the process on a damaged page, and its cursors stop at one. Records carry their own
     /// checksums, so a page that reads but holds garbage costs its records and nothing else.
     /// Nobody may have the store at `path` open (its process lock is taken: `locked` otherwise). The audit history is not copied: each
-    /// salvaged entry starts a new history with a `created` event carrying `context`.
+    /// salvaged entry starts a new history with a `created` event carrying `context`. The
+    /// readable rejected claims of each copied entry come with it (those of forgotten
+    /// entries stay behind, as in an export).
     /// - Complexity: one read of the namespaces, and per namespace one of the entries and
     ///   vectors databases; one insertion per entry into `target`.
     public static func salvage(from path: String, into target: MemoryStore, context: AuditContext) throws -> [SalvageReport] {
@@ -39,6 +41,8 @@ extension MemoryStore {
             var report = SalvageReport(namespace: stored.config.name, copied: 0, damaged: [])
             let (vectors, vectorProblems) = try readableVectors(path, stored)
             report.damaged += vectorProblems.map { DamagedRecord(id: nil, problem: $0) }
+            let (claims, claimProblems) = try readableClaims(path, stored)
+            report.damaged += claimProblems.map { DamagedRecord(id: nil, problem: $0) }
             var items: [ImportItem] = []
             let entryProblems = try Environment.readableRecords(atPath: path, of: "entries") { key, value in
                 guard key.count == 12, UInt32(bigEndianBytes: key, at: 0) == stored.id,
@@ -49,7 +53,7 @@ extension MemoryStore {
                         report.damaged.append(DamagedRecord(id: id, problem: "entry \(id): its vector is missing or damaged"))
                         return
                     }
-                    items.append(ImportItem(id: id, draft: MemoryDraft(entry), vector: vector))
+                    items.append(ImportItem(id: id, draft: MemoryDraft(entry), vector: vector, claims: claims[id] ?? []))
                 } catch {
                     report.damaged.append(DamagedRecord(id: id, problem: "\(error)"))
                 }
@@ -74,6 +78,28 @@ extension MemoryStore {
                                          damaged: pageProblems.map { DamagedRecord(id: nil, problem: $0) }), at: 0)
         }
         return reports
+    }
+
+    /// The readable rejected claims of namespace `stored`, by holder, and the problems met.
+    private static func readableClaims(_ path: String, _ stored: StoredNamespace) throws
+        -> ([UInt64: [(claim: RejectedClaim, vector: [Float])]], [String]) {
+        var claims: [UInt64: [(claim: RejectedClaim, vector: [Float])]] = [:]
+        var problems: [String] = []
+        problems += try Environment.readableRecords(atPath: path, of: "rejected_claims") { key, value in
+            guard key.count == 20, UInt32(bigEndianBytes: key, at: 0) == stored.id,
+                  let owner = UInt64(bigEndianBytes: key, at: 4) else { return }
+            let what = "rejected claim of entry \(owner) of \"\(stored.config.name)\""
+            do {
+                let parts = try value.withUnsafeBytes { raw in
+                    (try ClaimCodec.claim(raw, dimension: stored.config.dimension, what: what),
+                     try ClaimCodec.vector(raw, dimension: stored.config.dimension, what: what))
+                }
+                claims[owner, default: []].append((parts.0, parts.1))
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        return (claims, problems)
     }
 
     /// The readable vectors of namespace `stored`, by slot, and the problems met.

@@ -41,6 +41,27 @@ import Testing
         }
     }
 
+    @Test func salvageKeepsTheRejectedClaimsOfEveryCopiedEntry() throws {
+        try withTemporaryDirectory { dir in
+            let id: UInt64
+            do {
+                let store = try openStore(dir)
+                id = try store.insert(MemoryDraft(text: "the old fact"), vector: testVector(1), namespace: "ns",
+                                      context: testContext).entry.id
+                try store.update(namespace: "ns", id: id, vector: testVector(2), rejecting: .corrected, context: testContext) {
+                    $0.text = "the new fact"
+                }
+            }
+            let target = try MemoryStore(path: dir + "/salvaged")
+            let reports = try MemoryStore.salvage(from: dir + "/store", into: target, context: testContext)
+            #expect(reports.map(\.copied) == [1] && reports.allSatisfy { $0.damaged.isEmpty })
+            let claims = try target.rejectedClaims(namespace: "ns", entryID: id)
+            #expect(claims.map(\.text) == ["the old fact"] && claims.first?.cause == .corrected)
+            #expect(try target.nearestRejectedClaim(namespace: "ns", to: testVector(1))?.similarity ?? 0 > 0.999)
+            #expect(target.verify().problems == [])
+        }
+    }
+
     @Test func aDamagedEntryIsSkippedAndReportedEverywhere() throws {
         try withTemporaryDirectory { dir in
             let damagedID = try makeStoreWithOneDamagedEntry(dir)
