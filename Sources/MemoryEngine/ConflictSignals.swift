@@ -26,7 +26,8 @@ struct ConflictSignals: Equatable {
     var polarity = 0
 
     init(_ text: String) {
-        let words = Self.compounded(Self.words(text).map { $0.lowercased() }, original: Self.words(text))
+        let original = Self.words(text)
+        let words = Self.compounded(original.map { $0.lowercased() }, original: original)
         for (index, (word, lower)) in words.enumerated() {
             if let digits = Self.numberValue(lower) {
                 values.insert(digits)

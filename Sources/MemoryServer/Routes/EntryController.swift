@@ -58,27 +58,22 @@ struct EntryController {
             }
             return try RouteSupport.json(page)
         }
-        namespace.post("review/:id/accept") { request, context -> Response in
-            let name = try RouteSupport.namespace(context)
-            let id = try RouteSupport.entryID(context)
-            let body = try await RouteSupport.optionalBody(ReviewDecision.self, of: request, environment: environment,
-                                                           empty: ReviewDecision())
-            let (actor, reason) = (RouteSupport.actor(request, named: body.actor), body.reason)
-            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
-                try engine.accept(namespace: name, id: id, actor: actor, reason: reason)
+        let decisions: [(String, @Sendable (String, UInt64, String, String?) throws(EngineError) -> WriteOutcome)] = [
+            ("accept", { (name, id, actor, reason) throws(EngineError) in try engine.accept(namespace: name, id: id, actor: actor, reason: reason) }),
+            ("reject", { (name, id, actor, reason) throws(EngineError) in try engine.reject(namespace: name, id: id, actor: actor, reason: reason) }),
+        ]
+        for (verb, decide) in decisions {
+            namespace.post("review/:id/\(verb)") { request, context -> Response in
+                let name = try RouteSupport.namespace(context)
+                let id = try RouteSupport.entryID(context)
+                let body = try await RouteSupport.optionalBody(ReviewDecision.self, of: request, environment: environment,
+                                                               empty: ReviewDecision())
+                let (actor, reason) = (RouteSupport.actor(request, named: body.actor), body.reason)
+                let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
+                    try decide(name, id, actor, reason)
+                }
+                return try RouteSupport.json(outcome)
             }
-            return try RouteSupport.json(outcome)
-        }
-        namespace.post("review/:id/reject") { request, context -> Response in
-            let name = try RouteSupport.namespace(context)
-            let id = try RouteSupport.entryID(context)
-            let body = try await RouteSupport.optionalBody(ReviewDecision.self, of: request, environment: environment,
-                                                           empty: ReviewDecision())
-            let (actor, reason) = (RouteSupport.actor(request, named: body.actor), body.reason)
-            let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
-                try engine.reject(namespace: name, id: id, actor: actor, reason: reason)
-            }
-            return try RouteSupport.json(outcome)
         }
         namespace.get("memories/:id") { _, context -> Response in
             let name = try RouteSupport.namespace(context)
