@@ -139,6 +139,7 @@ final class FactsTable: @unchecked Sendable {
     private var loaded = false
     private var facts: [UInt64: EntryFacts] = [:]
     private var expiringCount = 0
+    private var pendingCount = 0
     /// Each thread's entries in thread order (see ``ThreadMember``).
     private var threads: [String: [ThreadMember]] = [:]
 
@@ -157,14 +158,17 @@ final class FactsTable: @unchecked Sendable {
             guard !loaded else { return }
             var fresh: [UInt64: EntryFacts] = [:]
             var expiring = 0
+            var pending = 0
             var members: [String: [ThreadMember]] = [:]
             try scan { entry in
                 if entry.expiresAt != nil { expiring += 1 }
+                if entry.pending { pending += 1 }
                 fresh[entry.id] = EntryFacts(entry)
                 if let thread = entry.thread { members[thread, default: []].append(ThreadMember(entry)) }
             }
             facts = fresh
             expiringCount = expiring
+            pendingCount = pending
             threads = members.mapValues { $0.sorted() }
             loaded = true
         }
@@ -179,6 +183,8 @@ final class FactsTable: @unchecked Sendable {
             let old = facts.updateValue(new, forKey: entry.id)
             if let old, old.expiresAt != nil { expiringCount -= 1 }
             if new.expiresAt != nil { expiringCount += 1 }
+            if let old, old.pending { pendingCount -= 1 }
+            if new.pending { pendingCount += 1 }
             if let old, let thread = old.thread { leave(thread, ThreadMember(id: entry.id, position: old.position)) }
             if let thread = entry.thread { join(thread, ThreadMember(entry)) }
         }
@@ -226,6 +232,7 @@ final class FactsTable: @unchecked Sendable {
             guard loaded else { return }
             guard let old = facts.removeValue(forKey: id) else { return }
             if old.expiresAt != nil { expiringCount -= 1 }
+            if old.pending { pendingCount -= 1 }
             if let thread = old.thread { leave(thread, ThreadMember(id: id, position: old.position)) }
         }
     }
@@ -243,6 +250,12 @@ final class FactsTable: @unchecked Sendable {
     /// Whether any entry has an expiry (if none, an unfiltered search needs no predicate).
     var hasExpiringEntries: Bool {
         lock.withReadLock { expiringCount > 0 }
+    }
+
+    /// Whether some entry is pending review (a search that does not ask for them must then
+    /// refuse them inside the traversal). O(1).
+    var hasPendingEntries: Bool {
+        lock.withReadLock { pendingCount > 0 }
     }
 
     /// Ids of entries expired at `now`, at most `limit`. O(entries).

@@ -157,9 +157,9 @@ extension MemoryEngine {
     }
 
     /// The namespace's filter as a predicate over entry ids, or `nil` when every entry passes
-    /// (no filter and no entry that can expire).
+    /// (no filter, no entry that can expire, and no pending entry to leave out).
     func admission(_ table: FactsTable, _ compiled: CompiledFilter, _ filter: SearchFilter?) -> ((UInt64) -> Bool)? {
-        guard !(filter?.isEmpty ?? true) || table.hasExpiringEntries else { return nil }
+        guard !(filter?.isEmpty ?? true) || table.hasExpiringEntries || table.hasPendingEntries else { return nil }
         return { id in table.unsafeFacts(id).map(compiled.admits) ?? false }
     }
 

@@ -123,6 +123,28 @@ struct CorrectionTests {
         }
     }
 
+    @Test func pendingFactsNeverCrowdLiveOnesOutOfTheTopK() throws {
+        try withEngine { h in
+            try Self.namespace(h)
+            let live = try h.engine.remember(RememberRequest(text: "the office opens at 9 am"), namespace: "kb").entry
+            var pending: [UInt64] = []
+            for hour in 10...15 {
+                let outcome = try h.engine.learn(RememberRequest(text: "the office opens at \(hour) am"), namespace: "kb")
+                #expect(outcome.action == .pending)
+                pending.append(try #require(outcome.entry).id)
+            }
+            // The pending facts are nearer to the query than the live one; k = 1 still finds it,
+            // in every mode.
+            for mode in [SearchMode.vector, .lexical, .hybrid] {
+                let hits = try h.engine.search(namespace: "kb", SearchRequest(text: "the office opens at 12 am", k: 1, mode: mode))
+                #expect(hits.map(\.entry.id) == [live.id], "\(mode)")
+            }
+            let all = try h.engine.search(namespace: "kb", SearchRequest(text: "the office opens at 12 am", k: 7,
+                                                                         filter: SearchFilter(status: .pending)))
+            #expect(Set(all.map(\.entry.id)) == Set(pending))
+        }
+    }
+
     @Test func acceptMakesAPendingFactLiveAndAPersonsWord() throws {
         try withEngine { h in
             try Self.namespace(h)
