@@ -44,4 +44,26 @@ import Testing
             #expect(page.events.map(\.kind) == [.rejected, .refused])
         }
     }
+
+    @Test("export and import carry the learning policy and the rejected claims")
+    func exportImport() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = "\(directory)/kb.jsonl"
+        try await withEngramd { daemon in
+            _ = await daemon.run(["namespace", "create", "kb", "--dimension", "32", "--conflict-policy", "link"])
+            _ = await daemon.run(["remember", "-n", "kb", "the refund window is 14 days"])
+            _ = await daemon.run(["edit", "-n", "kb", "1", "--text", "the refund window is 30 days", "--reason", "policy"])
+            #expect(await daemon.run(["export", "-n", "kb", "--output", file]).status == 0)
+        }
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains(#""learning":{"conflict_policy":"link"}"#) && text.contains(#""rejected_claims":[{"#))
+        try await withEngramd { daemon in
+            #expect(await daemon.run(["import", file]).status == 0)
+            let namespace = await daemon.run(["namespace", "stats", "kb", "--json"])
+            #expect(namespace.out.contains(#""conflict_policy":"link""#), "\(namespace.out)")
+            let refused = await daemon.run(["learn", "-n", "kb", "the refund window is 14 days"])
+            #expect(refused.out.contains("rejected: it repeats a claim corrected by"), "\(refused.out)")
+        }
+    }
 }

@@ -152,7 +152,8 @@ struct DaemonExportSource: ExportSource {
         try await MemoryCLIRequest.run { () async throws(MemoryClientError) in try await client.namespaces() }.map {
             (ExportFormat.NamespaceConfigLine(name: $0.name, dimension: $0.dimension, metric: $0.metric,
                                               parameters: HNSWParametersInput($0.parameters), embedderID: $0.embedderID,
-                                              lexical: $0.lexical, search: $0.search),
+                                              lexical: $0.lexical, search: $0.search,
+                                              learning: $0.learning.isEmpty ? nil : $0.learning),
              $0.entryCount)
         }
     }
@@ -181,7 +182,8 @@ struct LocalExportSource: ExportSource {
             (ExportFormat.NamespaceConfigLine(name: $0.config.name, dimension: $0.config.dimension,
                                               metric: $0.config.metric.document, parameters: $0.config.documentParameters,
                                               embedderID: $0.config.embedderID, lexical: $0.config.lexical,
-                                              search: $0.config.search),
+                                              search: $0.config.search,
+                                              learning: $0.config.learning.isEmpty ? nil : $0.config.learning),
              $0.entryCount)
         }
     }

@@ -157,6 +157,13 @@ enum EntryFormatting {
         view.append("text search", "\(s.mode.rawValue); hybrid fuses by \(s.fusion.rawValue), weights "
                     + "\(ValueFormatting.fixed(s.vectorWeight, digits: 2)) vector / \(ValueFormatting.fixed(s.lexicalWeight, digits: 2)) lexical, "
                     + "rrf_k \(ValueFormatting.fixed(s.rrfK, digits: 0)), \(s.candidates) candidates each")
+        let learning = namespace.learning
+        var overrides: [String] = []
+        if let policy = learning.conflictPolicy { overrides.append("conflicts \(policy.rawValue)") }
+        if let value = learning.conflictSimilarity { overrides.append("conflict band from \(ValueFormatting.fixed(value, digits: 2))") }
+        if let value = learning.reinforceSimilarity { overrides.append("reinforce at \(ValueFormatting.fixed(value, digits: 2))") }
+        if let value = learning.rejectedSimilarity { overrides.append("refuse at \(ValueFormatting.fixed(value, digits: 2))") }
+        view.append("learning", overrides.isEmpty ? "the daemon's [engine] settings" : overrides.joined(separator: ", "))
         view.append("created", both(namespace.createdAt, now: now))
         return view.render()
     }
