@@ -140,7 +140,7 @@ bench-retrieval: deps model ## LoCoMo retrieval over the socket: recall@k per mo
 bench-conflicts: deps model ## conflict detection of learn on the hand-written pairs (dev and heldout): precision/recall, threshold sweep
 	$(SWIFT_RELEASE) --product engramd >&2 && \
 	$(PYTHON) Benchmarks/conflicts/conflicts.py --engramd .build/release/engramd \
-		--model $${ENGRAM_MODEL_DIR:-.cache/models/all-MiniLM-L6-v2}
+		--model $${ENGRAM_MODEL_DIR:-.cache/models/all-MiniLM-L6-v2} --claims 1000
 
 bench-import: deps model ## import throughput and the lexical index's share of the store (DATASET=, BASELINE=another engramd)
 	@if [ ! -f "$(DATASET)/base.jsonl" ]; then echo "bench-import: no $(DATASET)/base.jsonl: skipped" >&2; exit 0; fi; \

@@ -16,17 +16,25 @@ A detected conflict is `pending`; positives are the `conflict` pairs. Precision 
 conflicts that are conflicts; recall = conflicts detected. A false alarm costs a review, a
 miss lets a wrong fact in.
 
+With --claims N, it also measures what rejected claims cost learn: two namespaces of N
+entries each, the second with every entry's text corrected once (N rejected claims), then
+learns of fresh facts alternating between them (embedding included; different texts, so the
+daemon's embedding cache helps neither), p50/p99 of each and their ratio.
+
 Standard library only. Usage:
-  conflicts.py --engramd .build/release/engramd --model DIR [--data dev.jsonl] [--threshold 0.6]
-               [--json out.json]
+  conflicts.py --engramd .build/release/engramd --model DIR [--data dev.jsonl] [--threshold 0.55]
+               [--claims 1000] [--json out.json]
 """
 import argparse
 import importlib.util
 import json
 import os
+import random
 import shutil
+import statistics
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("locomo", os.path.join(HERE, "..", "retrieval", "locomo.py"))
@@ -56,6 +64,36 @@ def scores(results, predict):
     return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
 
 
+def claim_cost(daemon, count, learns=300):
+    """p50/p99 (ms) of learn in a namespace without claims and in one with `count` claims."""
+    rng = random.Random(7)
+    words = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa "
+             "quebec romeo sierra tango").split()
+
+    def sentence(number):
+        return f"fact {number}: " + " ".join(rng.choice(words) for _ in range(8)) + f" number {number}"
+
+    for ns in ("plain", "claims"):
+        ids = [daemon.call("POST", f"/v1/namespaces/cost-{ns}/memories", {"text": sentence(i)})["entry"]["id"]
+               for i in range(count)]
+        if ns == "claims":
+            for offset, entry in enumerate(ids):
+                daemon.call("PATCH", f"/v1/namespaces/cost-{ns}/memories/{entry}", {"text": sentence(count + offset)})
+    facts = {ns: [sentence(base + i) for i in range(learns)] for ns, base in (("plain", 10**6), ("claims", 2 * 10**6))}
+    times = {"plain": [], "claims": []}
+    for index in range(learns):
+        for ns in (("plain", "claims") if index % 2 == 0 else ("claims", "plain")):
+            start = time.perf_counter()
+            daemon.call("POST", f"/v1/namespaces/cost-{ns}/learn", {"text": facts[ns][index]})
+            times[ns].append((time.perf_counter() - start) * 1000)
+    result = {}
+    for ns, values in times.items():
+        values.sort()
+        result[ns] = {"p50_ms": statistics.median(values), "p99_ms": values[max(0, int(len(values) * 0.99) - 1)]}
+    result["ratio_p50"] = result["claims"]["p50_ms"] / result["plain"]["p50_ms"]
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engramd", required=True)
@@ -63,6 +101,7 @@ def main():
     parser.add_argument("--data", action="append", help="pairs (JSON Lines); repeatable; default: dev and heldout")
     parser.add_argument("--threshold", type=float, default=0.55, help="the band's lower end to report in detail")
     parser.add_argument("--reinforce", type=float, default=0.9, help="the reinforce threshold (the daemon's default)")
+    parser.add_argument("--claims", type=int, default=0, help="also measure learn with this many rejected claims")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
     files = args.data or [os.path.join(HERE, "dev.jsonl"), os.path.join(HERE, "heldout.jsonl")]
@@ -110,6 +149,12 @@ def main():
                 s, b = row["shipped"], row["band_only"]
                 print(f"   {row['threshold']:.2f}  {s['precision']:.3f}/{s['recall']:.3f}/{s['f1']:.3f}   "
                       f"{b['precision']:.3f}/{b['recall']:.3f}/{b['f1']:.3f}")
+        if args.claims > 0:
+            cost = claim_cost(daemon, args.claims)
+            report["claim_cost"] = cost
+            print(f"learn with {args.claims} rejected claims: p50 {cost['claims']['p50_ms']:.1f} ms, p99 "
+                  f"{cost['claims']['p99_ms']:.1f} ms; without: p50 {cost['plain']['p50_ms']:.1f} ms, p99 "
+                  f"{cost['plain']['p99_ms']:.1f} ms; p50 ratio {cost['ratio_p50']:.2f}")
     finally:
         daemon.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -46,9 +46,13 @@ struct NamespaceCreateCommand: ConsoleCommand {
     var conflictSimilarity: Double?
     @Option(help: ArgumentHelp("learn reinforces an entry at least this similar, 0…1 (default: the daemon's).", valueName: "s"))
     var reinforceSimilarity: Double?
+    @Option(help: ArgumentHelp("learn refuses a fact at least this similar to a rejected claim, 0…1 (default: the daemon's).",
+                               valueName: "s"))
+    var rejectedSimilarity: Double?
 
     func validate() throws {
-        for (name, value) in [("--conflict-similarity", conflictSimilarity), ("--reinforce-similarity", reinforceSimilarity)] {
+        for (name, value) in [("--conflict-similarity", conflictSimilarity), ("--reinforce-similarity", reinforceSimilarity),
+                              ("--rejected-similarity", rejectedSimilarity)] {
             if let value, !(value.isFinite && (0...1).contains(value)) { throw ValidationError("\(name) must be in 0…1") }
         }
         if let dimension, dimension < 1 { throw ValidationError("--dimension must be at least 1") }
@@ -70,7 +74,7 @@ struct NamespaceCreateCommand: ConsoleCommand {
         if let searchMode { search.mode = searchMode }
         if let fusion { search.fusion = fusion }
         let learning = LearningPolicy(conflictPolicy: conflictPolicy, reinforceSimilarity: reinforceSimilarity,
-                                      conflictSimilarity: conflictSimilarity)
+                                      conflictSimilarity: conflictSimilarity, rejectedSimilarity: rejectedSimilarity)
         let request = NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters,
                                        lexical: lexical, search: search, learning: learning.isEmpty ? nil : learning)
         let client = connection.client(console)

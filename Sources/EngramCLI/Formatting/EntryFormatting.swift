@@ -93,7 +93,8 @@ enum EntryFormatting {
             if event.isScrubbed {
                 text = "(scrubbed)"
             } else {
-                text = state?.text ?? ""
+                // A refusal changes no entry: its text is the fact learn turned away.
+                text = event.kind == .refused ? "(refused) " + (event.claim ?? "") : state?.text ?? ""
             }
             row += [state.map { "\($0.version)" } ?? "-", state.map { ValueFormatting.confidence($0.confidence) } ?? "-",
                     event.actor, event.reason ?? "", text]
