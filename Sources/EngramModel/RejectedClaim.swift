@@ -27,7 +27,8 @@ public enum RejectionCause: String, Sendable, Hashable, Codable, CaseIterable {
 public struct RejectedClaim: Sendable, Hashable, Codable {
     /// The entry holding the correction.
     public var entryID: UInt64
-    /// The audit sequence of the event that rejected it (unique; orders an entry's claims).
+    /// The audit sequence of the event that rejected it; for a claim brought in by an import,
+    /// the sequence of its holder's `created` event in this store. Orders an entry's claims.
     public var sequence: UInt64
     /// The rejected text.
     public var text: String

@@ -147,10 +147,13 @@ extension MemoryStore {
                                                    actor: context.actor, namespace: name, entryID: item.id, before: nil,
                                                    after: entry, reason: context.reason))
                     lexical.append(LexicalChange(key: item.id, document: ns.lexical.document(of: entry.text)))
-                    for (claim, vector) in item.claims {
+                    // The claims arrive with this `created` event: its sequence, ordinals in order.
+                    for (ordinal, (claim, vector)) in item.claims.enumerated() {
                         var held = claim
                         held.entryID = item.id
-                        try set.putClaim(held, vector: normalizedLikeTheIndex(vector, ns.config.metric), namespace: ns.id)
+                        held.sequence = counters.nextSequence + UInt64(n)
+                        try set.putClaim(held, vector: normalizedLikeTheIndex(vector, ns.config.metric), namespace: ns.id,
+                                         ordinal: UInt32(ordinal))
                     }
                 }
                 set.addGraphDelta(batch.delta(), namespace: ns.id)
@@ -175,11 +178,7 @@ extension MemoryStore {
             try Validation.draft(item.draft)
             try Validation.vector(item.vector, for: ns.config)
             guard item.claims.count <= 10_000 else { throw MemoryStoreError.invalidArgument("more than 10000 rejected claims") }
-            var sequences = Set<UInt64>()
             for (claim, vector) in item.claims {
-                guard sequences.insert(claim.sequence).inserted else {
-                    throw MemoryStoreError.invalidArgument("two rejected claims share sequence \(claim.sequence)")
-                }
                 guard !claim.text.isEmpty, claim.text.utf8.count <= MemoryStore.maxTextBytes else {
                     throw MemoryStoreError.invalidArgument("a rejected claim's text must have 1…\(MemoryStore.maxTextBytes) bytes")
                 }

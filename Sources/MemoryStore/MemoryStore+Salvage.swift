@@ -86,7 +86,7 @@ extension MemoryStore {
         var claims: [UInt64: [(claim: RejectedClaim, vector: [Float])]] = [:]
         var problems: [String] = []
         problems += try Environment.readableRecords(atPath: path, of: "rejected_claims") { key, value in
-            guard key.count == 20, UInt32(bigEndianBytes: key, at: 0) == stored.id,
+            guard key.count == Keys.claimKeyLength, UInt32(bigEndianBytes: key, at: 0) == stored.id,
                   let owner = UInt64(bigEndianBytes: key, at: 4) else { return }
             let what = "rejected claim of entry \(owner) of \"\(stored.config.name)\""
             do {

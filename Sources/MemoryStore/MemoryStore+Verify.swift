@@ -271,7 +271,7 @@ extension MemoryStore {
     /// where it was rejected, which an import keeps.) O(claims).
     private func scanClaims(_ txn: Transaction, _ scans: [UInt32: Scan], _ report: inout VerificationReport) throws {
         try txn.forEach(in: dbs.rejectedClaims) { key, value in
-            guard key.count == 20, let ns = UInt32(bigEndianBytes: key), let owner = UInt64(bigEndianBytes: key, at: 4),
+            guard key.count == Keys.claimKeyLength, let ns = UInt32(bigEndianBytes: key), let owner = UInt64(bigEndianBytes: key, at: 4),
                   let sequence = UInt64(bigEndianBytes: key, at: 12) else {
                 report.add("rejected claims: key of \(key.count) bytes")
                 return .continue

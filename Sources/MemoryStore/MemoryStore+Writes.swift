@@ -162,7 +162,7 @@ extension MemoryStore {
                        rejecting: RejectionCause? = nil, reinstating: Bool = false, context: AuditContext,
                        _ change: (inout MemoryEntry) throws -> Void) throws -> WriteResult {
         guard AuditKind.updateKinds.contains(kind) else {
-            throw MemoryStoreError.invalidArgument("an update records updated, reinforced, feedback or reverted, not \(kind)")
+            throw MemoryStoreError.invalidArgument("an update records updated, reinforced, feedback, reverted or accepted, not \(kind)")
         }
         return try exclusive {
             let ns = try indexedHandle(name)

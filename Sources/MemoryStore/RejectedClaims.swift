@@ -30,18 +30,24 @@ enum ClaimCodec {
 }
 
 extension Keys {
-    /// `rejected_claims`: namespace id + owner entry id + sequence.
-    static func claim(_ ns: UInt32, _ owner: UInt64, _ sequence: UInt64) -> [UInt8] {
+    /// `rejected_claims`: namespace id + holder entry id + sequence + ordinal (24 bytes). A
+    /// claim written by an event has ordinal 0 under that event's sequence; the claims an
+    /// import brings in share the sequence of the holder's `created` event, ordinals 0, 1, …
+    /// (their sequences in the exporting store could meet this store's later events).
+    static func claim(_ ns: UInt32, _ owner: UInt64, _ sequence: UInt64, ordinal: UInt32 = 0) -> [UInt8] {
         var key = entry(ns, owner)
         key.appendBigEndian(sequence)
+        key.appendBigEndian(ordinal)
         return key
     }
+
+    static let claimKeyLength = 24
 }
 
 extension WriteSet {
-    mutating func putClaim(_ claim: RejectedClaim, vector: [Float], namespace ns: UInt32) throws {
-        put(try ClaimCodec.encode(claim, vector: vector), key: Keys.claim(ns, claim.entryID, claim.sequence),
-            in: dbs.rejectedClaims)
+    mutating func putClaim(_ claim: RejectedClaim, vector: [Float], namespace ns: UInt32, ordinal: UInt32 = 0) throws {
+        put(try ClaimCodec.encode(claim, vector: vector), key: Keys.claim(ns, claim.entryID, claim.sequence, ordinal: ordinal),
+            in: dbs.rejectedClaims, flags: .noOverwrite)
     }
 }
 
@@ -111,7 +117,7 @@ extension MemoryStore {
         let dimension = ns.config.dimension
         var claims: [(key: [UInt8], claim: RejectedClaim, vector: [Float])] = []
         try txn.forEach(in: dbs.rejectedClaims, range: .prefix(prefix)) { key, value in
-            let what = "rejected claim \(key.count == 20 ? UInt64(bigEndianBytes: key, at: 12) ?? 0 : 0) of \"\(ns.config.name)\""
+            let what = "rejected claim \(key.count == Keys.claimKeyLength ? UInt64(bigEndianBytes: key, at: 12) ?? 0 : 0) of \"\(ns.config.name)\""
             claims.append((Array(key), try ClaimCodec.claim(value, dimension: dimension, what: what),
                            try ClaimCodec.vector(value, dimension: dimension, what: what)))
             return .continue

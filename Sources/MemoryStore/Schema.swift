@@ -15,7 +15,7 @@ import LMDB
 /// | `audit_by_entry` | entry id + sequence | empty |
 /// | `lexical_documents` | namespace id + entry id | `LexicalRecordCodec`: the entry's terms and their counts (binary, CRC-32C) |
 /// | `lexical_stats` | namespace id | `LexicalStatistics`: documents, Σ lengths (binary, CRC-32C) |
-/// | `rejected_claims` | namespace id + owner entry id + sequence | `ClaimCodec`: the vector (as in `vectors`), then the record envelope of `RejectedClaim` (JSON) |
+/// | `rejected_claims` | namespace id + holder entry id + sequence + ordinal (UInt32 BE) | `ClaimCodec`: the vector (as in `vectors`), then the record envelope of `RejectedClaim` (JSON) |
 ///
 /// Namespaces get a numeric id (never reused) so entry, node and vector keys are short and a
 /// namespace deleted and created again never meets the old one's records. The audit index by

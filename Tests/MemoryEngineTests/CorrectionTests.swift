@@ -229,7 +229,12 @@ struct CorrectionTests {
             _ = try target.importEntries(items, namespace: "kb", context: AuditContext(actor: "import"))
             let copied = try target.rejectedClaims(namespace: "kb", entryID: entry.id)
             #expect(copied.map(\.text) == [Self.wrong] && copied.first?.actor == "alice" && copied.first?.entryID == entry.id)
+            // The imported claim takes the sequence of the import's created event (1 here), so
+            // the target's own later events, whose sequences the source had used, cannot meet it.
+            #expect(copied.first?.sequence == 1)
             let engine = try MemoryEngine(store: target, embedder: WordHashEmbedder.hashing64)
+            _ = try engine.edit(namespace: "kb", id: entry.id, EditRequest(text: "the refund window is 60 days"))
+            #expect(try engine.rejectedClaims(namespace: "kb", id: entry.id).map(\.text) == [Self.wrong, Self.right])
             #expect(try engine.learn(RememberRequest(text: Self.wrong), namespace: "kb").action == .rejected)
             #expect(target.verify().problems == [])
         }
