@@ -87,7 +87,11 @@ struct SearchResponseEncoderTests {
             draft.validTo = Date(timeIntervalSinceReferenceDate: 812_345_678.75)
             draft.thread = "session \"7\"/ü"
             draft.position = -9_007_199_254_740_992
+            draft.pending = true
+            draft.conflictsWith = [1, UInt64.max]
+            draft.learned = true
         }
+        let onlyConflict = Self.entry(id: 11) { $0.conflictsWith = [7] }
         let onlyExpiry = Self.entry(id: 10) { $0.expiresAt = Date(timeIntervalSince1970: 0) }
         let onlyLastUsed = Self.entry(id: 100) { $0.lastUsedAt = Date(timeIntervalSince1970: -86_400.5) }
         try Self.expectSame([
@@ -95,6 +99,7 @@ struct SearchResponseEncoderTests {
             try Self.hit(full, distance: 0.1, similarity: 0.9, score: 0.123456789012345),
             try Self.hit(onlyExpiry, distance: 1.9999999, similarity: -0.5, score: -0.0),
             try Self.hit(onlyLastUsed, distance: 1e-8, similarity: 1e-300, score: 1e21),
+            try Self.hit(onlyConflict, distance: 0.5, similarity: 0.5, score: 0.5),
         ])
     }
 

@@ -170,6 +170,10 @@ struct JSONReaderTests {
             if index % 5 == 0 { draft.expiresAt = date() }
             draft.useCount = random.next()
             draft.version = random.next() % 100 + 1
+            if index % 3 == 1 { draft.thread = texts[0]; draft.position = Int64(bitPattern: random.next()) }
+            draft.pending = index % 7 == 0
+            draft.learned = index % 2 == 1
+            draft.conflictsWith = (0..<Int(random.next() % 3)).map { _ in random.next() }
             return MemoryEntry(id: random.next(), namespace: index % 2 == 0 ? "kb" : "name space/é", slot: UInt32(truncatingIfNeeded: random.next()),
                                draft: draft)
         }
