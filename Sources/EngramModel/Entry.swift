@@ -74,7 +74,8 @@ public struct MemoryEntry: Sendable, Hashable, Codable {
     /// Its place in `thread` (ascending); `nil`: after every positioned entry, in id order.
     public var position: Int64?
     /// A learned fact held back for review (it may contradict a live entry): left out of
-    /// searches, prompts and lists unless asked for. JSON `pending`, present only when true.
+    /// searches and prompts unless asked for; listed, marked. JSON `pending`, present only
+    /// when true.
     public var pending: Bool
     /// Entries this one may contradict (a learned fact that came close to them in topic
     /// without repeating them). JSON `conflicts_with`, present only when not empty.

@@ -2,7 +2,7 @@ import EngramJSON
 
 /// What `learn` does with a fact that may contradict a live entry.
 public enum ConflictPolicy: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Store it `pending`: out of searches, prompts and lists until review accepts it.
+    /// Store it `pending`: out of searches and prompts until review accepts it.
     case pending
     /// Store it live, linked to the entries it may contradict (`conflicts_with`); searches
     /// return it after those entries when a person's word stands behind them.
@@ -18,8 +18,9 @@ public struct LearningPolicy: Sendable, Hashable, Codable {
     /// Cosine similarity at or above which `learn` reinforces an entry instead of storing a
     /// new one (0…1).
     public var reinforceSimilarity: Double?
-    /// The lower end of the conflict band: a fact at least this similar to a live entry (and
-    /// below `reinforce_similarity`) whose values differ is a candidate conflict (0…1).
+    /// The lower end of the conflict band: a fact at least this similar to a live entry whose
+    /// values differ is a candidate conflict (0…1). The band reaches above
+    /// `reinforce_similarity`: a near-duplicate whose values differ is never reinforced.
     public var conflictSimilarity: Double?
     /// Cosine similarity at or above which a fact repeats a rejected claim (0…1).
     public var rejectedSimilarity: Double?

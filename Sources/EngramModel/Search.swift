@@ -50,7 +50,8 @@ public struct SearchFilter: Sendable, Hashable, Codable {
     /// Only entries of this thread.
     public var thread: String?
     public var maxConfidence: Double?
-    /// Which entries by review status; absent: `active` (pending facts are left out).
+    /// Which entries by review status; absent: `active` in searches (pending facts are left
+    /// out), `any` in listings.
     public var status: StatusFilter?
     /// `true`: only entries that may contradict others (`conflicts_with` not empty); `false`:
     /// only entries that do not.
@@ -115,7 +116,7 @@ public struct SearchFilter: Sendable, Hashable, Codable {
 
 /// Entries by review status (``MemoryEntry/pending``).
 public enum StatusFilter: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Live knowledge: not pending (the default of searches, prompts and lists).
+    /// Live knowledge: not pending (the default of searches and prompts).
     case active
     /// Only facts held for review.
     case pending

@@ -38,7 +38,8 @@ struct ConflictSignals: Equatable {
             }
             if Self.negativePoles.contains(lower) { polarity ^= 1 }
             if let first = word.unicodeScalars.first, first.properties.isUppercase, Self.valueWords[lower] == nil,
-               Self.numberValue(lower) == nil, !(index == 0 && Self.commonWords.contains(lower)), word.count > 1 {
+               Self.numberValue(lower) == nil, !(index == 0 && Self.commonWords.contains(lower)), word.count > 1,
+               names.count < Self.maxNames {
                 names.insert(Self.stem(lower))
             }
         }
@@ -47,11 +48,18 @@ struct ConflictSignals: Equatable {
     /// Whether `self` and `other` state different values (see the type's documentation).
     func differs(from other: ConflictSignals) -> Bool {
         if !values.subtracting(other.values).isEmpty && !other.values.subtracting(values).isEmpty { return true }
-        let mine = names.filter { name in !other.names.contains { Self.sameName(name, $0) } }
-        let theirs = other.names.filter { name in !names.contains { Self.sameName(name, $0) } }
+        // Exact matches first (set difference), then the prefix rule on what is left: at most
+        // `maxNames`² comparisons, however long the texts.
+        let onlyMine = names.subtracting(other.names), onlyTheirs = other.names.subtracting(names)
+        let mine = onlyMine.filter { name in !other.names.contains { Self.sameName(name, $0) } }
+        let theirs = onlyTheirs.filter { name in !names.contains { Self.sameName(name, $0) } }
         if !mine.isEmpty && !theirs.isEmpty { return true }
         return polarity != other.polarity
     }
+
+    /// Names kept per text: a fact names a few; a 32 KiB text of capitalised words must not
+    /// make the pairwise comparison quadratic in its length.
+    static let maxNames = 64
 
     /// One name, or one the other begins ("postgres", "postgresql").
     static func sameName(_ a: String, _ b: String) -> Bool {

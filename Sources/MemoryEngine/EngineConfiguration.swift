@@ -117,6 +117,8 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
                   "conflict_similarity_threshold must be in 0…1")
         try check(rejectedSimilarityThreshold.isFinite && (0...1).contains(rejectedSimilarityThreshold),
                   "rejected_similarity_threshold must be in 0…1")
+        try check(conflictSimilarityThreshold <= learnSimilarityThreshold,
+                  "conflict_similarity_threshold must not exceed learn_similarity_threshold")
         try check(learningActors.count <= 1000 && learningActors.allSatisfy { !$0.isEmpty && $0.utf8.count <= 128 },
                   "learning_actors takes at most 1000 names of 1…128 bytes")
         try check((1...10_000).contains(maxK), "max_k must be in 1…10000")

@@ -62,8 +62,11 @@ extension MemoryEngine {
             let exists = store.namespaceConfig(namespace) != nil
             let candidates = exists ? try nearestEntries(prepared, table: try facts(namespace), now: context.time) : []
             let best = candidates.first
+            // The claim's similarity and the entries' come from different computations (exact
+            // cosine against the index's distance), so "as similar" allows their rounding: a
+            // contradicted entry's own text is refused, not reinforced.
             if exists, let claim = try nearestClaim(prepared), claim.similarity >= settings.rejected,
-               claim.similarity >= best?.similarity ?? -1 {
+               claim.similarity + Self.similarityTolerance >= best?.similarity ?? -1 {
                 let sequence = try store.recordRefusal(namespace: namespace, owner: claim.claim.entryID,
                                                        text: prepared.draft.text, context: context)
                 let holder = try store.get(namespace: namespace, id: claim.claim.entryID)
@@ -73,11 +76,14 @@ extension MemoryEngine {
             }
 
             let signals = ConflictSignals(prepared.draft.text)
-            let differing = candidates.map { $0.similarity >= settings.conflict && ConflictSignals($0.entry.text).differs(from: signals) }
+            let differing = candidates.map { ConflictSignals($0.entry.text).differs(from: signals) }
+            // A near-duplicate whose values differ is never reinforced, whatever the band says.
             if let best, best.similarity >= settings.reinforce, !differing[0] {
                 return try reinforce(best, with: prepared.draft, model: model, context: context)
             }
-            let contradicted = zip(candidates, differing).filter { $1 && !$0.entry.pending }.map(\.0)
+            let contradicted = zip(candidates, differing).filter {
+                $1 && !$0.entry.pending && $0.similarity >= min(settings.conflict, settings.reinforce)
+            }.map(\.0)
 
             var learned = prepared
             learned.draft.learned = true
@@ -143,6 +149,10 @@ extension MemoryEngine {
         }
         return found.sorted { $0.similarity > $1.similarity }
     }
+
+    /// How far apart two cosine similarities of one vector pair may come out of the two ways
+    /// they are computed (the index's float distance, the store's exact cosine).
+    static let similarityTolerance = 1e-5
 
     /// The rejected claim of the namespace most similar to the prepared vector (cosine), or
     /// `nil` when it holds none. O(claims · dimension).

@@ -6,7 +6,9 @@ import Foundation
 import MemoryStore
 
 /// Review: the learned facts held back (pending) or linked to what they may contradict
-/// (conflicting), and a person's decision on each.
+/// (conflicting), and a person's decision on each. A review decision is a person's word by
+/// definition (that is what review is for), so ``EngineConfiguration/learningActors`` does not
+/// apply to it: an automatic curator should not accept or reject.
 extension MemoryEngine {
     /// Facts under review — pending entries and entries with `conflicts_with` — in id order
     /// after `after`, each with the live entries it may contradict.

@@ -130,8 +130,9 @@ extension MemoryEngine {
     ///
     /// An edit is a person's word (unless `actor` is one of the configured learning actors):
     /// a changed text keeps the old one as a **rejected claim** of the entry, in the same
-    /// transaction, so `learn` refuses it from then on; and the entry stops counting as
-    /// learned (it outranks learned facts in a conflict).
+    /// transaction, so `learn` refuses it from then on (a claim the entry held of its new text
+    /// is taken back: editing back to a text makes it right again); and the entry stops
+    /// counting as learned (it outranks learned facts in a conflict).
     ///
     /// - Throws: `not_found` (absent or expired), `invalid_argument` (nothing to change, a
     ///   vector without text, bad field), `payload_too_large`, `dimension_mismatch`.
@@ -163,7 +164,8 @@ extension MemoryEngine {
         return try exclusive {
             let person = !isLearningActor(actor)
             let result = try store.update(namespace: namespace, id: id, kind: .updated, vector: vector,
-                                          rejecting: person ? .corrected : nil, context: context) { entry in
+                                          rejecting: person ? .corrected : nil, reinstating: person,
+                                          context: context) { entry in
                 try Self.requireUnchanged(entry, since: current, now: context.time)
                 if person { entry.learned = false }
                 if let text = request.text { entry.text = text }

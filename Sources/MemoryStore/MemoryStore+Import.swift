@@ -182,6 +182,10 @@ extension MemoryStore {
                 guard !claim.text.isEmpty, claim.text.utf8.count <= MemoryStore.maxTextBytes else {
                     throw MemoryStoreError.invalidArgument("a rejected claim's text must have 1…\(MemoryStore.maxTextBytes) bytes")
                 }
+                guard (1...1024).contains(claim.actor.utf8.count), (claim.reason?.utf8.count ?? 0) <= MemoryStore.maxTextBytes else {
+                    throw MemoryStoreError.invalidArgument("a rejected claim's actor must have 1…1024 bytes and its reason at most "
+                        + "\(MemoryStore.maxTextBytes)")
+                }
                 try Validation.vector(vector, for: ns.config)
             }
         } catch let error as MemoryStoreError {

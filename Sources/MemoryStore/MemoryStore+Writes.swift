@@ -90,12 +90,9 @@ extension MemoryStore {
         return try exclusive {
             let ns = try indexedHandle(name)
             try Validation.vector(vector, for: ns.config)
-            let (counters, existing, history, ownClaims) = try env.read { txn in
+            let (counters, existing, history) = try env.read { txn in
                 (try Counters.read(txn, dbs), try readEntry(txn, ns, id),
-                 try readAudit(txn, keysIn: dbs.auditByEntry, prefix: UInt64Key(id).bytes, after: 0, limit: .max),
-                 try readClaims(txn, ns, owner: nil).filter {
-                     $0.claim.fromEntry == id && ($0.claim.cause == .forgotten || $0.claim.cause == .reviewed)
-                 })
+                 try readAudit(txn, keysIn: dbs.auditByEntry, prefix: UInt64Key(id).bytes, after: 0, limit: .max))
             }
             guard existing == nil else { throw MemoryStoreError.invalidArgument("entry \(id) exists: it is not deleted") }
             guard let last = history.last(where: { $0.kind.changesEntry }), last.namespace == name,
@@ -107,6 +104,16 @@ extension MemoryStore {
             }
             guard entry.version < MemoryStore.maxCount else {
                 throw MemoryStoreError.invalidArgument("entry \(id) is at version \(entry.version), the largest a store keeps")
+            }
+            // Restoring takes back the claim its deletion made (held by it, or by the entry a
+            // review rejection named: found by the deleting event's sequence, without decoding
+            // the namespace's claims) and any claim it holds of the text it comes back with.
+            let staleClaims = try env.read { txn -> [[UInt8]] in
+                var keys = try txn.keys(in: dbs.rejectedClaims, range: .prefix(Keys.namespace(ns.id))).filter {
+                    $0.count == Keys.claimKeyLength && UInt64(bigEndianBytes: $0, at: 12) == last.sequence
+                }
+                keys += try readClaims(txn, ns, owner: id).filter { $0.claim.text == entry.text }.map(\.key)
+                return keys
             }
             let sequence = counters.nextSequence
             let next = try counters.advanced(events: 1)
@@ -122,9 +129,7 @@ extension MemoryStore {
                 try Validation.entry(restored)
                 var set = WriteSet(dbs)
                 try set.putEntry(restored, namespace: ns.id, new: true)
-                // Restoring takes back the forget (or review rejection) that made its text a
-                // rejected claim.
-                for claim in ownClaims { set.delete(claim.key, in: dbs.rejectedClaims) }
+                for key in Set(staleClaims) { set.delete(key, in: dbs.rejectedClaims) }
                 try set.appendAudit(AuditEvent(sequence: sequence, kind: .restored, time: context.time, actor: context.actor,
                                                namespace: name, entryID: id, before: nil, after: restored, reason: context.reason))
                 set.addGraphDelta(delta, namespace: ns.id)
@@ -151,8 +156,9 @@ extension MemoryStore {
     /// With `rejecting`, the text the entry had before becomes a rejected claim of it, with the
     /// vector it was indexed under, in the same transaction (`.corrected`: only when the text
     /// changes; any cause: not when the entry already holds a claim of that text). With
-    /// `reinstating`, claims the entry holds of the text it has after the change are removed
-    /// (a revert to a text a correction had replaced makes that text right again).
+    /// `reinstating`, when the text changes, claims the entry holds of its new text are
+    /// removed (a revert or an edit back to a text a correction had replaced makes that text
+    /// right again).
     ///
     /// - Parameter kind: `.updated`, `.reinforced`, `.feedback`, `.reverted` or `.accepted`.
     /// - Throws: `entryNotFound`, `invalidArgument`, `invalidVector`, what `change` throws
@@ -208,7 +214,7 @@ extension MemoryStore {
                 }
                 try set.putEntry(after, namespace: ns.id, new: false)
                 if let (claim, vector) = claim { try set.putClaim(claim, vector: vector, namespace: ns.id) }
-                if reinstating {
+                if reinstating && after.text != before.text {
                     for stale in held where stale.claim.text == after.text { set.delete(stale.key, in: dbs.rejectedClaims) }
                 }
                 try set.appendAudit(AuditEvent(sequence: sequence, kind: kind, time: context.time, actor: context.actor,

@@ -79,6 +79,46 @@ struct CorrectionTests {
         }
     }
 
+    @Test func editingOrRestoringBackToATextTakesItsClaimBack() throws {
+        try withEngine { h in
+            let entry = try h.engine.remember(RememberRequest(text: Self.wrong), namespace: "kb").entry
+            _ = try h.engine.edit(namespace: "kb", id: entry.id, EditRequest(text: Self.right))
+            _ = try h.engine.edit(namespace: "kb", id: entry.id, EditRequest(text: Self.wrong))
+            #expect(try h.engine.rejectedClaims(namespace: "kb", id: entry.id).map(\.text) == [Self.right])
+            #expect(try h.engine.learn(RememberRequest(text: Self.wrong), namespace: "kb").action == .reinforced)
+
+            // Edited, then forgotten, then restored to its first version: neither the forget's
+            // claim nor the correction's claim of the restored text is left.
+            _ = try h.engine.forget(namespace: "kb", id: entry.id)
+            _ = try h.engine.revert(namespace: "kb", id: entry.id, toVersion: 1)
+            #expect(try h.engine.rejectedClaims(namespace: "kb", id: entry.id).map(\.text) == [Self.right])
+            #expect(try h.engine.learn(RememberRequest(text: Self.wrong), namespace: "kb").action == .reinforced)
+            // A revert that keeps the text keeps the claims.
+            _ = try h.engine.feedback(namespace: "kb", id: entry.id, .contradicted)
+            let version = try h.engine.get(namespace: "kb", id: entry.id).version
+            _ = try h.engine.edit(namespace: "kb", id: entry.id, EditRequest(tags: ["x"]))
+            _ = try h.engine.revert(namespace: "kb", id: entry.id, toVersion: version)
+            #expect(try h.engine.rejectedClaims(namespace: "kb", id: entry.id).map(\.cause) == [.corrected, .contradicted])
+            #expect(h.store.verify().problems == [])
+        }
+    }
+
+    @Test func aNearDuplicateWithAnotherValueIsNeverReinforcedWhateverTheBand() throws {
+        try withEngine { h in
+            try h.engine.createNamespace("kb", NamespaceRequest(learning: LearningPolicy(conflictSimilarity: 0.99)))
+            let long = "the refund window for every online order placed in the european shop is"
+            let person = try h.engine.remember(RememberRequest(text: long + " 30 days"), namespace: "kb").entry
+            let similarity = Harness.similarity(long + " 30 days", long + " 14 days")
+            #expect(similarity >= 0.9 && similarity < 0.99, "\(similarity)")
+            let learned = try h.engine.learn(RememberRequest(text: long + " 14 days"), namespace: "kb")
+            #expect(learned.action == .pending && learned.entry?.conflictsWith == [person.id])
+            #expect(try h.engine.get(namespace: "kb", id: person.id).evidence.support == 1)
+        }
+        var configuration = EngineConfiguration()
+        configuration.conflictSimilarityThreshold = 0.95
+        #expect(throws: EngineError.self) { try configuration.validate() }
+    }
+
     @Test func claimsBelongToTheirNamespace() throws {
         try withEngine { h in
             let entry = try h.engine.remember(RememberRequest(text: Self.wrong), namespace: "a").entry
