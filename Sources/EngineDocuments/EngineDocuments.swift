@@ -69,7 +69,7 @@ extension ImportReport {
             case .invalid: .invalid
             }
             return ImportResult.Item(id: $0.id, status: status, message: $0.message)
-        }, sequence: sequence)
+        }, sequence: sequence, claims: claims)
     }
 }
 
@@ -77,8 +77,8 @@ extension VectorEntryPage {
     package var document: ExportPage {
         ExportPage(entries: entries.map {
             ExportedEntry(entry: $0.entry, vector: $0.vector, rejectedClaims: $0.claims.map { ExportedClaim($0.claim, vector: $0.vector) })
-        },
-                   nextCursor: nextCursor, damaged: damaged)
+        }, nextCursor: nextCursor, damaged: damaged,
+                   orphanedClaims: orphanedClaims.isEmpty ? nil : orphanedClaims.map { ExportedClaim($0.claim, vector: $0.vector, withHolder: true) })
     }
 }
 
@@ -100,6 +100,14 @@ extension EngramAPI.NamespaceRequest {
         return NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters,
                                 lexical: lexical ?? LexicalOptions(), search: search ?? SearchDefaults(),
                                 learning: learning ?? LearningPolicy())
+    }
+}
+
+extension ExportedClaim {
+    /// An orphaned claim of an import request, held by its `entry_id` (0 when absent, which
+    /// the store refuses with a message naming the field).
+    package var orphanCommand: (claim: RejectedClaim, vector: [Float]) {
+        (claim(heldBy: entryID ?? 0), vector)
     }
 }
 

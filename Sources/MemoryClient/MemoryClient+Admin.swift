@@ -47,9 +47,12 @@ extension MemoryClient {
     /// result per entry (`created`, `unchanged`, `conflict`, `invalid`). At most 10,000 per
     /// call, and the body must fit the daemon's `max_body_bytes` (4 MiB by default: about
     /// 1,000 entries of 384 dimensions).
-    public func importEntries(_ entries: [ExportedEntry], into namespace: String)
+    /// `claims` are an export's orphaned claims (``ExportPage/orphanedClaims``), for a
+    /// namespace that exists.
+    public func importEntries(_ entries: [ExportedEntry], into namespace: String, claims: [ExportedClaim] = [])
         async throws(MemoryClientError) -> ImportResult {
-        try await call("POST", ["v1", "admin", "import"], body: ImportRequest(namespace: namespace, entries: entries),
+        try await call("POST", ["v1", "admin", "import"],
+                       body: ImportRequest(namespace: namespace, entries: entries, claims: claims.isEmpty ? nil : claims),
                        as: ImportResult.self)
     }
 }

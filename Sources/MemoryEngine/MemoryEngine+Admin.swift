@@ -82,13 +82,21 @@ extension MemoryEngine {
     /// creation is on.
     /// - Throws: `invalid_argument` (more than 10,000 items, no vectors), `namespace_not_found`,
     ///   storage errors (then nothing was imported).
+    ///
+    /// `orphanedClaims` (an export's claims whose holder is gone) are stored after the entries,
+    /// in their own transaction (``MemoryStore/importOrphanedClaims(_:namespace:)``); the
+    /// namespace must exist then.
     public func importEntries(_ items: [ImportItem], namespace name: String, actor: String = "import",
-                              reason: String? = nil) throws(EngineError) -> ImportReport {
+                              reason: String? = nil,
+                              orphanedClaims: [(claim: RejectedClaim, vector: [Float])] = []) throws(EngineError) -> ImportReport {
         try Self.validateNamespaceName(name)
         guard items.count <= 10_000 else { throw .invalidArgument("at most 10000 entries per import call") }
         let context = context(actor: actor, reason: reason ?? "import")
         return try exclusive {
             if store.namespaceConfig(name) == nil {
+                if items.isEmpty && !orphanedClaims.isEmpty {
+                    throw EngineError.namespaceNotFound("namespace \"\(name)\" does not exist: rejected claims go to an existing one")
+                }
                 guard configuration.autoCreateNamespaces else {
                     throw EngineError.namespaceNotFound("namespace \"\(name)\" does not exist (automatic creation is off)")
                 }
@@ -120,7 +128,9 @@ extension MemoryEngine {
             for (item, outcome) in zip(valid, report.outcomes) where outcome.status == .created {
                 if let entry = try store.get(namespace: name, id: item.id) { noteWritten(entry) }
             }
-            return ImportReport(outcomes: outcomes.compactMap { $0 }, sequence: report.sequence)
+            var result = ImportReport(outcomes: outcomes.compactMap { $0 }, sequence: report.sequence)
+            if !orphanedClaims.isEmpty { result.claims = try store.importOrphanedClaims(orphanedClaims, namespace: name) }
+            return result
         }
     }
 }

@@ -66,15 +66,20 @@ public struct ImportReport: Sendable, Hashable {
     public var outcomes: [ImportOutcome]
     /// The sequence of the last `created` event, `nil` when nothing was created.
     public var sequence: UInt64?
+    /// Orphaned claims stored, when the import carried some.
+    public var claims: Int?
 
-    public init(outcomes: [ImportOutcome], sequence: UInt64?) {
+    public init(outcomes: [ImportOutcome], sequence: UInt64?, claims: Int? = nil) {
         self.outcomes = outcomes
         self.sequence = sequence
+        self.claims = claims
     }
 }
 
-/// A page of entries with their vectors, for export.
+/// A page of entries with their vectors, for export; the last page also carries the claims
+/// whose holders are gone (``MemoryStore/orphanedClaims(namespace:)``).
 public struct VectorEntryPage: Sendable {
+    public var orphanedClaims: [(claim: RejectedClaim, vector: [Float])] = []
     /// Each entry with its vector and the rejected claims it holds (with theirs).
     public var entries: [(entry: MemoryEntry, vector: [Float], claims: [(claim: RejectedClaim, vector: [Float])])]
     public var nextCursor: UInt64?
@@ -89,13 +94,15 @@ extension MemoryStore {
     public func exportPage(namespace name: String, after: UInt64 = 0, limit: Int = 100) throws -> VectorEntryPage {
         guard limit >= 1 else { throw MemoryStoreError.invalidArgument("limit must be at least 1") }
         let ns = try handle(name)
-        return try env.read { txn in
+        var result = try env.read { txn in
             let page = try readEntryPage(txn, ns, after: after, limit: limit) { entry in
                 (entry: entry, vector: try readVector(txn, ns, entry),
                  claims: try readClaims(txn, ns, owner: entry.id).map { (claim: $0.claim, vector: $0.vector) })
             }
             return VectorEntryPage(entries: page.items, nextCursor: page.more ? page.lastID : nil, damaged: page.damaged)
         }
+        if result.nextCursor == nil { result.orphanedClaims = try orphanedClaims(namespace: name) }
+        return result
     }
 
     /// Imports `items` into `namespace`, keeping their ids, in one transaction.
@@ -179,13 +186,7 @@ extension MemoryStore {
             try Validation.vector(item.vector, for: ns.config)
             guard item.claims.count <= 10_000 else { throw MemoryStoreError.invalidArgument("more than 10000 rejected claims") }
             for (claim, vector) in item.claims {
-                guard !claim.text.isEmpty, claim.text.utf8.count <= MemoryStore.maxTextBytes else {
-                    throw MemoryStoreError.invalidArgument("a rejected claim's text must have 1…\(MemoryStore.maxTextBytes) bytes")
-                }
-                guard (1...1024).contains(claim.actor.utf8.count), (claim.reason?.utf8.count ?? 0) <= MemoryStore.maxTextBytes else {
-                    throw MemoryStoreError.invalidArgument("a rejected claim's actor must have 1…1024 bytes and its reason at most "
-                        + "\(MemoryStore.maxTextBytes)")
-                }
+                try Validation.claim(claim)
                 try Validation.vector(vector, for: ns.config)
             }
         } catch let error as MemoryStoreError {
@@ -266,7 +267,7 @@ extension MemoryStore {
     }
 
     /// `vector` as the index stores it (unit length under cosine), for comparisons.
-    private func normalizedLikeTheIndex(_ vector: [Float], _ metric: Metric) -> [Float] {
+    func normalizedLikeTheIndex(_ vector: [Float], _ metric: Metric) -> [Float] {
         guard metric.normalizesVectors else { return vector }
         var copy = vector
         _ = copy.withUnsafeMutableBufferPointer { Kernels.normalize($0.baseAddress!, count: $0.count) }

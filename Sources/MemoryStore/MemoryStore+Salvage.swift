@@ -19,8 +19,8 @@ extension MemoryStore {
     /// checksums, so a page that reads but holds garbage costs its records and nothing else.
     /// Nobody may have the store at `path` open (its process lock is taken: `locked` otherwise). The audit history is not copied: each
     /// salvaged entry starts a new history with a `created` event carrying `context`. The
-    /// readable rejected claims of each copied entry come with it (those of forgotten
-    /// entries stay behind, as in an export).
+    /// readable rejected claims come too: with their entries, or as orphaned claims under
+    /// their holders' ids (``importOrphanedClaims(_:namespace:)``).
     /// - Complexity: one read of the namespaces, and per namespace one of the entries and
     ///   vectors databases; one insertion per entry into `target`.
     public static func salvage(from path: String, into target: MemoryStore, context: AuditContext) throws -> [SalvageReport] {
@@ -70,6 +70,13 @@ extension MemoryStore {
                         report.damaged.append(DamagedRecord(id: item.id, problem: result.message ?? "\(result.status)"))
                     }
                 }
+            }
+            // Claims whose holders were gone already (or were not readable) keep their ids.
+            let copiedIDs = Set(items.map(\.id))
+            let orphans = claims.filter { !copiedIDs.contains($0.key) }.sorted { $0.key < $1.key }.flatMap(\.value)
+            for start in stride(from: 0, to: orphans.count, by: 1000) {
+                try target.importOrphanedClaims(Array(orphans[start..<min(orphans.count, start + 1000)]),
+                                                namespace: stored.config.name)
             }
             reports.append(report)
         }

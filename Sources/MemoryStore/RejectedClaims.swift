@@ -125,3 +125,79 @@ extension MemoryStore {
         return claims
     }
 }
+
+/// Claims whose holder is gone — a forgotten entry's own claim, a review rejection whose
+/// conflict was forgotten too — travel in exports on their own, so a migration keeps them.
+extension MemoryStore {
+    /// The claims of `namespace` held by an id with no entry, with their vectors, in holder
+    /// then key order. O(claims) decodes plus one lookup per holder.
+    public func orphanedClaims(namespace name: String) throws -> [(claim: RejectedClaim, vector: [Float])] {
+        let ns = try handle(name)
+        return try env.read { txn in
+            var holders: [UInt64: Bool] = [:]
+            return try readClaims(txn, ns, owner: nil).filter { item in
+                if let live = holders[item.claim.entryID] { return !live }
+                let live = try txn.get(Keys.entry(ns.id, item.claim.entryID), in: dbs.entries) != nil
+                holders[item.claim.entryID] = live
+                return !live
+            }.map { ($0.claim, $0.vector) }
+        }
+    }
+
+    /// Stores exported orphaned claims (see ``orphanedClaims(namespace:)``) under their holders'
+    /// ids, in one transaction: each under sequence 0 (no event of this store rejected it) and
+    /// the next free ordinal of its holder, its `sequence` set to 0. A claim whose holder already
+    /// holds one of the same text is skipped, so importing a file twice adds nothing. The entry
+    /// id counter moves past every holder, so no new entry ever takes over their claims.
+    /// - Returns: how many claims were stored.
+    /// - Throws: `invalidArgument` for a holder id outside 1…2^53, a bad text, actor, reason or
+    ///   vector, or more than 10,000 claims (nothing is stored then).
+    @discardableResult
+    public func importOrphanedClaims(_ claims: [(claim: RejectedClaim, vector: [Float])], namespace name: String) throws -> Int {
+        guard claims.count <= 10_000 else { throw MemoryStoreError.invalidArgument("at most 10000 rejected claims per import call") }
+        guard !claims.isEmpty else { return 0 }
+        return try exclusive {
+            let ns = try handle(name)
+            for (offset, (claim, vector)) in claims.enumerated() {
+                do {
+                    guard (1...MemoryStore.maxCount).contains(claim.entryID) else {
+                        throw MemoryStoreError.invalidArgument("entry_id must be between 1 and 2^53, got \(claim.entryID)")
+                    }
+                    try Validation.claim(claim)
+                    try Validation.vector(vector, for: ns.config)
+                } catch let error as MemoryStoreError {
+                    throw error.locating("claim \(offset)")
+                }
+            }
+            let counters = try currentCounters()
+            var next = counters
+            next.nextEntryID = max(next.nextEntryID, (claims.map(\.claim.entryID).max() ?? 0) + 1)
+            var set = WriteSet(dbs)
+            var stored = 0
+            try env.read { txn in
+                var held: [UInt64: (texts: Set<String>, ordinal: UInt32)] = [:]
+                for (claim, vector) in claims {
+                    if held[claim.entryID] == nil {
+                        let existing = try readClaims(txn, ns, owner: claim.entryID)
+                        var prefix = Keys.entry(ns.id, claim.entryID)
+                        prefix.appendBigEndian(UInt64(0))
+                        let used = try txn.keys(in: dbs.rejectedClaims, range: .prefix(prefix)).count
+                        held[claim.entryID] = (Set(existing.map(\.claim.text)), UInt32(clamping: used))
+                    }
+                    guard var holder = held[claim.entryID], !holder.texts.contains(claim.text) else { continue }
+                    var orphan = claim
+                    orphan.sequence = 0
+                    try set.putClaim(orphan, vector: normalizedLikeTheIndex(vector, ns.config.metric), namespace: ns.id,
+                                     ordinal: holder.ordinal)
+                    holder.texts.insert(claim.text)
+                    holder.ordinal = holder.ordinal &+ 1
+                    held[claim.entryID] = holder
+                    stored += 1
+                }
+            }
+            guard stored > 0 || next != counters else { return 0 }
+            try commit(set, from: counters, to: next)
+            return stored
+        }
+    }
+}

@@ -55,6 +55,17 @@ package enum Validation {
         try links(draft.conflictsWith)
     }
 
+    /// A rejected claim from outside (an import): text, actor and reason bounded.
+    static func claim(_ claim: RejectedClaim) throws {
+        guard !claim.text.isEmpty, claim.text.utf8.count <= MemoryStore.maxTextBytes else {
+            throw MemoryStoreError.invalidArgument("a rejected claim's text must have 1…\(MemoryStore.maxTextBytes) bytes")
+        }
+        guard (1...1024).contains(claim.actor.utf8.count), (claim.reason?.utf8.count ?? 0) <= MemoryStore.maxTextBytes else {
+            throw MemoryStoreError.invalidArgument("a rejected claim's actor must have 1…1024 bytes and its reason at most "
+                + "\(MemoryStore.maxTextBytes)")
+        }
+    }
+
     /// An entry links to at most ``MemoryStore/maxConflictLinks`` others.
     static func links(_ ids: [UInt64]) throws {
         guard ids.count <= MemoryStore.maxConflictLinks else {

@@ -406,12 +406,15 @@ struct OperatorCommandTests {
             }
         }
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 1 + 1199 + 1204)  // config, live entries, 1200 created + 2 edits + feedback + delete
+        // Config, live entries, the forgotten entry's rejected claim, 1200 created + 2 edits + feedback + delete.
+        let expectedLines: Int = 1 + 1199 + 1 + 1204
+        #expect(lines.count == expectedLines)
 
         try await withEngramd { target in
             let first = await target.run(["import", file, "--batch-size", "500"])
             #expect(first.status == 0, "\(first.err)")
-            #expect(first.out.contains("imported 1,199 entries: 1,199 created, 0 unchanged; 1,204 audit events skipped"))
+            #expect(first.out.contains("imported 1,199 entries: 1,199 created, 0 unchanged; 1 rejected claim of forgotten entries; "
+                                       + "1,204 audit events skipped"))
             for entry in exported {
                 let imported = try target.engine.get(namespace: "kb", id: entry.id)
                 #expect(imported.text == entry.text)

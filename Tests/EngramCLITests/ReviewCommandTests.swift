@@ -54,12 +54,21 @@ import Testing
             _ = await daemon.run(["namespace", "create", "kb", "--dimension", "32", "--conflict-policy", "link"])
             _ = await daemon.run(["remember", "-n", "kb", "the refund window is 14 days"])
             _ = await daemon.run(["edit", "-n", "kb", "1", "--text", "the refund window is 30 days", "--reason", "policy"])
+            _ = await daemon.run(["remember", "-n", "kb", "the office wifi password is tulip"])
+            _ = await daemon.run(["forget", "-n", "kb", "2"])
             #expect(await daemon.run(["export", "-n", "kb", "--output", file]).status == 0)
         }
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(text.contains(#""learning":{"conflict_policy":"link"}"#) && text.contains(#""rejected_claims":[{"#))
+        // The forgotten entry is not exported; its claim is, on a line of its own.
+        #expect(text.contains(#"{"namespace":"kb","rejected_claim":{"#) && text.contains(#""entry_id":2"#), "\(text)")
         try await withEngramd { daemon in
-            #expect(await daemon.run(["import", file]).status == 0)
+            let imported = await daemon.run(["import", file])
+            #expect(imported.status == 0 && imported.out.contains("1 rejected claim of forgotten entries"), "\(imported.out)")
+            #expect(await daemon.run(["import", file]).out.contains("rejected claim") == false)
+            let forgotten = await daemon.run(["learn", "-n", "kb", "the office wifi password is tulip"])
+            #expect(forgotten.out.contains("rejected: it repeats a claim forgotten by"), "\(forgotten.out)")
+            #expect(await daemon.run(["remember", "-n", "kb", "a new fact"]).out.contains("entry 3"))
             let namespace = await daemon.run(["namespace", "stats", "kb", "--json"])
             #expect(namespace.out.contains(#""conflict_policy":"link""#), "\(namespace.out)")
             let refused = await daemon.run(["learn", "-n", "kb", "the refund window is 14 days"])

@@ -119,6 +119,29 @@ struct CorrectionTests {
         #expect(throws: EngineError.self) { try configuration.validate() }
     }
 
+    @Test func orphanedClaimsTravelOnTheirOwn() throws {
+        try withEngine { h in
+            let entry = try h.engine.remember(RememberRequest(text: Self.wrong), namespace: "kb").entry
+            _ = try h.engine.forget(namespace: "kb", id: entry.id, actor: "bob")
+            let page = try h.store.exportPage(namespace: "kb")
+            #expect(page.entries.isEmpty && page.orphanedClaims.map(\.claim.entryID) == [entry.id])
+            let target = try MemoryStore(path: h.directory + "/copy")
+            try target.createNamespace(try #require(h.store.namespaceConfig("kb")))
+            #expect(try target.importOrphanedClaims(page.orphanedClaims, namespace: "kb") == 1)
+            #expect(try target.importOrphanedClaims(page.orphanedClaims, namespace: "kb") == 0)  // idempotent
+            let engine = try MemoryEngine(store: target, embedder: WordHashEmbedder.hashing64)
+            let refused = try engine.learn(RememberRequest(text: Self.wrong), namespace: "kb")
+            #expect(refused.action == .rejected && refused.entry == nil && refused.rejectedBy?.entryID == entry.id)
+            #expect(refused.rejectedBy?.cause == .forgotten && refused.rejectedBy?.actor == "bob")
+            // The id counter moved past the holder: a new entry never takes over its claims.
+            #expect(try engine.remember(RememberRequest(text: "a new fact"), namespace: "kb").entry.id > entry.id)
+            #expect(target.verify().problems == [])
+            var bad = page.orphanedClaims[0]
+            bad.claim.entryID = 0
+            #expect(throws: MemoryStoreError.self) { try target.importOrphanedClaims([bad], namespace: "kb") }
+        }
+    }
+
     @Test func claimsBelongToTheirNamespace() throws {
         try withEngine { h in
             let entry = try h.engine.remember(RememberRequest(text: Self.wrong), namespace: "a").entry

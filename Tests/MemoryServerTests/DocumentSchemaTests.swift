@@ -100,10 +100,11 @@ struct DocumentSchemaTests {
                 ("Job", try encode(job(full: full))),
                 ("JobEnvelope", try encode(JobEnvelope(job: job(full: full)))),
                 ("ExportPage", try encode(ExportPage(entries: full ? [exported] : [], nextCursor: full ? 7 : nil,
-                                                     damaged: full ? [DamagedRecord(id: nil, problem: "key")] : nil))),
+                                                     damaged: full ? [DamagedRecord(id: nil, problem: "key")] : nil,
+                                                     orphanedClaims: full ? [ExportedClaim(claim, vector: [1, 0], withHolder: true)] : nil))),
                 ("ImportResult", try encode(ImportResult(results: [.init(id: 7, status: full ? .invalid : .created,
                                                                          message: full ? "empty text" : nil)],
-                                                         sequence: full ? 3 : nil))),
+                                                         sequence: full ? 3 : nil, claims: full ? 2 : nil))),
                 ("SearchRequest", try encode(SearchRequest(text: full ? nil : "tea", vector: full ? [1, 0] : nil,
                                                            k: full ? 5 : nil, ef: full ? 64 : nil, filter: full ? filter : nil,
                                                            rank: full ? RankOptions(similarity: 1, confidence: 0.2, recency: 0.1,
@@ -137,7 +138,8 @@ struct DocumentSchemaTests {
                                                      : NamespaceRequest())),
                 ("RebuildRequest", try encode(full ? RebuildRequest(namespace: "kb", m: 8, efConstruction: 100)
                                                    : RebuildRequest())),
-                ("ImportRequest", try encode(ImportRequest(namespace: "kb", entries: full ? [exported] : []))),
+                ("ImportRequest", try encode(ImportRequest(namespace: "kb", entries: full ? [exported] : [],
+                                                           claims: full ? [ExportedClaim(claim, vector: [1], withHolder: true)] : nil))),
             ]
         }
         result += [

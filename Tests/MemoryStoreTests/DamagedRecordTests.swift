@@ -41,9 +41,9 @@ import Testing
         }
     }
 
-    @Test func salvageKeepsTheRejectedClaimsOfEveryCopiedEntry() throws {
+    @Test func salvageKeepsEveryReadableRejectedClaim() throws {
         try withTemporaryDirectory { dir in
-            let id: UInt64
+            let id: UInt64, forgotten: UInt64
             do {
                 let store = try openStore(dir)
                 id = try store.insert(MemoryDraft(text: "the old fact"), vector: testVector(1), namespace: "ns",
@@ -51,10 +51,15 @@ import Testing
                 try store.update(namespace: "ns", id: id, vector: testVector(2), rejecting: .corrected, context: testContext) {
                     $0.text = "the new fact"
                 }
+                forgotten = try store.insert(MemoryDraft(text: "a forgotten fact"), vector: testVector(3), namespace: "ns",
+                                             context: testContext).entry.id
+                try store.delete(namespace: "ns", id: forgotten, rejecting: .forgotten, context: testContext)
             }
             let target = try MemoryStore(path: dir + "/salvaged")
             let reports = try MemoryStore.salvage(from: dir + "/store", into: target, context: testContext)
             #expect(reports.map(\.copied) == [1] && reports.allSatisfy { $0.damaged.isEmpty })
+            #expect(try target.orphanedClaims(namespace: "ns").map(\.claim.text) == ["a forgotten fact"])
+            #expect(try target.rejectedClaims(namespace: "ns", entryID: forgotten).map(\.cause) == [.forgotten])
             let claims = try target.rejectedClaims(namespace: "ns", entryID: id)
             #expect(claims.map(\.text) == ["the old fact"] && claims.first?.cause == .corrected)
             #expect(try target.nearestRejectedClaim(namespace: "ns", to: testVector(1))?.similarity ?? 0 > 0.999)

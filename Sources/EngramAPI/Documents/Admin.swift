@@ -195,16 +195,22 @@ public struct ExportPage: Sendable, Hashable, Codable {
     /// Records of the page's range the daemon could not read (skipped); written only when
     /// there are some.
     public var damaged: [DamagedRecord]?
+    /// On the last page: the namespace's rejected claims whose holder is gone (each with its
+    /// `entry_id`), which no entry line carries; written only when there are some.
+    public var orphanedClaims: [ExportedClaim]?
 
-    public init(entries: [ExportedEntry], nextCursor: UInt64?, damaged: [DamagedRecord]?) {
+    public init(entries: [ExportedEntry], nextCursor: UInt64?, damaged: [DamagedRecord]?,
+                orphanedClaims: [ExportedClaim]? = nil) {
         self.entries = entries
         self.nextCursor = nextCursor
         self.damaged = damaged
+        self.orphanedClaims = orphanedClaims
     }
 
     enum CodingKeys: String, CodingKey {
         case entries, damaged
         case nextCursor = "next_cursor"
+        case orphanedClaims = "orphaned_claims"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -212,6 +218,7 @@ public struct ExportPage: Sendable, Hashable, Codable {
         try c.encode(entries, forKey: .entries)
         try c.encode(nextCursor, forKey: .nextCursor)
         if let damaged, !damaged.isEmpty { try c.encode(damaged, forKey: .damaged) }
+        if let orphanedClaims, !orphanedClaims.isEmpty { try c.encode(orphanedClaims, forKey: .orphanedClaims) }
     }
 }
 
@@ -219,13 +226,17 @@ public struct ExportPage: Sendable, Hashable, Codable {
 public struct ImportRequest: Sendable, Hashable, Codable {
     public var namespace: String
     public var entries: [ExportedEntry]
+    /// Orphaned rejected claims (each with its `entry_id`) to store in the namespace, which
+    /// must exist (see ``ExportPage/orphanedClaims``).
+    public var claims: [ExportedClaim]?
 
-    public init(namespace: String, entries: [ExportedEntry]) {
+    public init(namespace: String, entries: [ExportedEntry], claims: [ExportedClaim]? = nil) {
         self.namespace = namespace
         self.entries = entries
+        self.claims = claims
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case namespace, entries }
+    enum CodingKeys: String, CodingKey, CaseIterable { case namespace, entries, claims }
 
     /// Strict: an entry member the daemon does not know is an error, not silently dropped.
     public init(from decoder: any Decoder) throws {
@@ -233,6 +244,7 @@ public struct ImportRequest: Sendable, Hashable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         namespace = try c.decode(String.self, forKey: .namespace)
         entries = try c.decode([StrictExportedEntry].self, forKey: .entries).map(\.value)
+        claims = try c.decodeIfPresent([ExportedClaim].self, forKey: .claims)
     }
 }
 
@@ -264,18 +276,23 @@ public struct ImportResult: Sendable, Hashable, Codable {
     public var results: [Item]
     /// Sequence of the last `created` event; `null` when nothing was created.
     public var sequence: UInt64?
+    /// Orphaned claims stored (those already held are skipped); written only when the request
+    /// carried some.
+    public var claims: Int?
 
-    public init(results: [Item], sequence: UInt64?) {
+    public init(results: [Item], sequence: UInt64?, claims: Int? = nil) {
         self.results = results
         self.sequence = sequence
+        self.claims = claims
     }
 
-    enum CodingKeys: String, CodingKey { case results, sequence }
+    enum CodingKeys: String, CodingKey { case results, sequence, claims }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(results, forKey: .results)
         try c.encode(sequence, forKey: .sequence)
+        try c.encodeIfPresent(claims, forKey: .claims)
     }
 }
 
@@ -482,6 +499,9 @@ public struct JobEnvelope: Sendable, Hashable, Codable {
 /// A rejected claim as an export carries it (inside its entry's line): the claim and the
 /// vector its text had, so an imported store refuses the same facts without embedding again.
 public struct ExportedClaim: Sendable, Hashable, Codable {
+    /// The holder's id: set on the orphaned claims of an export page (whose holder is gone),
+    /// absent on the claims inside an entry.
+    public var entryID: UInt64?
     public var sequence: UInt64
     public var text: String
     public var cause: RejectionCause
@@ -491,7 +511,8 @@ public struct ExportedClaim: Sendable, Hashable, Codable {
     public var rejectedAt: Date
     public var vector: [Float]
 
-    public init(_ claim: RejectedClaim, vector: [Float]) {
+    public init(_ claim: RejectedClaim, vector: [Float], withHolder: Bool = false) {
+        entryID = withHolder ? claim.entryID : nil
         sequence = claim.sequence
         text = claim.text
         cause = claim.cause
@@ -510,6 +531,7 @@ public struct ExportedClaim: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case sequence, text, cause, actor, reason
+        case entryID = "entry_id"
         case fromEntry = "from_entry"
         case rejectedAt = "rejected_at"
         case vectorB64 = "vector_b64"
@@ -518,6 +540,7 @@ public struct ExportedClaim: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        entryID = try c.decodeIfPresent(UInt64.self, forKey: .entryID)
         sequence = try c.decode(UInt64.self, forKey: .sequence)
         text = try c.decode(String.self, forKey: .text)
         cause = try c.decode(RejectionCause.self, forKey: .cause)
@@ -534,6 +557,7 @@ public struct ExportedClaim: Sendable, Hashable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(entryID, forKey: .entryID)
         try c.encode(sequence, forKey: .sequence)
         try c.encode(text, forKey: .text)
         try c.encode(cause, forKey: .cause)

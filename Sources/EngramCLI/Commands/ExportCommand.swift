@@ -92,6 +92,9 @@ struct ExportCommand: ConsoleCommand {
             repeat {
                 let page = try await source.page(namespace: config.name, after: after, limit: pageSize)
                 for entry in page.entries { try line(entry) }
+                for claim in page.orphanedClaims {
+                    try line(ExportFormat.ClaimLine(rejected_claim: claim, namespace: config.name))
+                }
                 for record in page.damaged {
                     problems.append("\(config.name): skipped a damaged record: \(record.problem)")
                 }
@@ -134,6 +137,8 @@ struct ExportSourcePage {
     var entries: [ExportedEntry]
     var next: UInt64?
     var damaged: [DamagedRecord]
+    /// On the last page: the claims whose holder is gone.
+    var orphanedClaims: [ExportedClaim] = []
 }
 
 /// Where an export reads from: the daemon, or a data directory.
@@ -162,7 +167,8 @@ struct DaemonExportSource: ExportSource {
         let page = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
             try await client.exportPage(namespace: namespace, after: after, limit: limit)
         }
-        return ExportSourcePage(entries: page.entries, next: page.nextCursor, damaged: page.damaged ?? [])
+        return ExportSourcePage(entries: page.entries, next: page.nextCursor, damaged: page.damaged ?? [],
+                                orphanedClaims: page.orphanedClaims ?? [])
     }
 
     func audit(after: UInt64, namespace: String?) async throws -> (events: [AuditEvent], next: UInt64?) {
@@ -191,7 +197,8 @@ struct LocalExportSource: ExportSource {
     func page(namespace: String, after: UInt64?, limit: Int) async throws -> ExportSourcePage {
         let page = try OfflineStore.run(path) { try store.exportPage(namespace: namespace, after: after ?? 0, limit: limit) }
         let document = page.document
-        return ExportSourcePage(entries: document.entries, next: document.nextCursor, damaged: document.damaged ?? [])
+        return ExportSourcePage(entries: document.entries, next: document.nextCursor, damaged: document.damaged ?? [],
+                                orphanedClaims: document.orphanedClaims ?? [])
     }
 
     func audit(after: UInt64, namespace: String?) async throws -> (events: [AuditEvent], next: UInt64?) {

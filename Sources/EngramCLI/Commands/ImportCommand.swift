@@ -56,6 +56,12 @@ struct ImportCommand: ConsoleCommand {
             case .namespace(let config):
                 try await importer.flush()
                 try await importer.createNamespace(config, as: namespace ?? config.name, line: lineNumber)
+            case .claim(let claim, let claimNamespace):
+                guard let target = namespace ?? claimNamespace else {
+                    importer.bad(lineNumber, "a rejected claim names no namespace (give --namespace)")
+                    continue
+                }
+                try await importer.add(claim, into: target, line: lineNumber)
             case .entry(let entry):
                 guard let target = namespace ?? entry.namespace else {
                     importer.bad(lineNumber, "entry \(entry.id) names no namespace (give --namespace)")
@@ -98,6 +104,7 @@ struct BatchImporter {
     let console: Console
     let batchSize: Int
     private var pending: [(line: Int, entry: ExportedEntry)] = []
+    private var pendingClaims: [(line: Int, claim: ExportedClaim)] = []
     private var pendingNamespace = ""
     var linesRead = 0
     var created = 0
@@ -105,6 +112,7 @@ struct BatchImporter {
     var badLines = 0
     var skippedAuditEvents = 0
     var namespacesCreated = 0
+    var claimsImported = 0
 
     init(client: MemoryClient, console: Console, batchSize: Int) {
         self.client = client
@@ -112,7 +120,7 @@ struct BatchImporter {
         self.batchSize = batchSize
     }
 
-    var pendingCount: Int { pending.count }
+    var pendingCount: Int { pending.count + pendingClaims.count }
 
     mutating func bad(_ line: Int, _ message: String) {
         badLines += 1
@@ -123,6 +131,12 @@ struct BatchImporter {
         if namespace != pendingNamespace || pending.count >= batchSize { try await flush() }
         pendingNamespace = namespace
         pending.append((line, entry))
+    }
+
+    mutating func add(_ claim: ExportedClaim, into namespace: String, line: Int) async throws {
+        if namespace != pendingNamespace || pendingClaims.count >= batchSize { try await flush() }
+        pendingNamespace = namespace
+        pendingClaims.append((line, claim))
     }
 
     mutating func createNamespace(_ config: ExportFormat.NamespaceConfigLine, as name: String, line: Int) async throws {
@@ -138,18 +152,21 @@ struct BatchImporter {
     /// Sends the pending batch. A refused batch (the namespace is missing, the body too large…)
     /// marks each of its lines bad; an unreachable daemon ends the import.
     mutating func flush() async throws {
-        guard !pending.isEmpty else { return }
-        let batch = pending
+        guard !pending.isEmpty || !pendingClaims.isEmpty else { return }
+        let batch = pending, claims = pendingClaims
         pending.removeAll(keepingCapacity: true)
+        pendingClaims.removeAll(keepingCapacity: true)
         let result: ImportResult
         do {
-            result = try await client.importEntries(batch.map(\.entry), into: pendingNamespace)
+            result = try await client.importEntries(batch.map(\.entry), into: pendingNamespace, claims: claims.map(\.claim))
         } catch {
             if case .unavailable = error { throw CLIFailure(error) }
             let reason = "\(error.code ?? "error"): \(Self.message(error))"
             for item in batch { bad(item.line, reason) }
+            for item in claims { bad(item.line, reason) }
             return
         }
+        claimsImported += result.claims ?? 0
         for (index, item) in batch.enumerated() {
             guard index < result.results.count else {
                 bad(item.line, "no result from engramd for entry \(item.entry.id)")
@@ -169,6 +186,9 @@ struct BatchImporter {
         let imported = created + unchanged
         var parts = ["imported \(ValueFormatting.count(imported)) \(imported == 1 ? "entry" : "entries"): "
                      + "\(ValueFormatting.count(created)) created, \(ValueFormatting.count(unchanged)) unchanged"]
+        if claimsImported > 0 {
+            parts.append("\(ValueFormatting.count(claimsImported)) rejected claim\(claimsImported == 1 ? "" : "s") of forgotten entries")
+        }
         if badLines > 0 { parts.append("\(ValueFormatting.count(badLines)) bad lines") }
         if skippedAuditEvents > 0 { parts.append("\(ValueFormatting.count(skippedAuditEvents)) audit events skipped") }
         return parts.joined(separator: "; ")

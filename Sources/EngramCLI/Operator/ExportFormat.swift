@@ -15,6 +15,9 @@ import Foundation
 ///   defaults then), so that importing into an empty store recreates the
 ///   namespace as it was (import creates it; an existing one with the same configuration is
 ///   kept, a different one is a conflict reported on that line);
+/// - **`{"rejected_claim": {...}, "namespace": NS}`**: a rejected claim whose holder is gone
+///   (a forgotten entry's), which no entry line carries, with its holder's `entry_id`; written
+///   after its namespace's entries; import stores it under that id;
 /// - **`{"audit_event": {...}}`** (with `export --audit`): one audit event, for archives and
 ///   other tools. Import skips these lines and counts them: the target store writes its own
 ///   audit events (`created` with actor `import`), and its sequence numbers cannot be set.
@@ -58,21 +61,32 @@ enum ExportFormat {
         var audit_event: AuditEvent
     }
 
+    /// A rejected claim whose holder is gone (no entry line carries it), with its namespace.
+    struct ClaimLine: Codable {
+        var rejected_claim: ExportedClaim
+        var namespace: String?
+    }
+
     /// One parsed import line.
     enum Line: Decodable {
         case entry(ExportedEntry)
         case namespace(NamespaceConfigLine)
         case auditEvent
+        case claim(ExportedClaim, namespace: String?)
 
         enum Keys: String, CodingKey {
             case namespaceConfig = "namespace_config"
             case auditEvent = "audit_event"
+            case rejectedClaim = "rejected_claim"
         }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Keys.self)
             if container.contains(.auditEvent) {
                 self = .auditEvent
+            } else if container.contains(.rejectedClaim) {
+                let line = try ClaimLine(from: decoder)
+                self = .claim(line.rejected_claim, namespace: line.namespace)
             } else if container.contains(.namespaceConfig) {
                 self = .namespace(try container.decode(NamespaceConfigLine.self, forKey: .namespaceConfig))
             } else {

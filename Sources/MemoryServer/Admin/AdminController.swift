@@ -106,9 +106,10 @@ struct AdminController {
             let body = try await RouteSupport.decodeBody(ImportRequest.self, of: request, environment: environment)
             let actor = RouteSupport.actor(request, named: "import")
             let items = body.entries.map(\.command)
+            let claims = (body.claims ?? []).map(\.orphanCommand)
             let name = body.namespace
             let report = try await RouteSupport.blocking(environment) { () throws(EngineError) in
-                try engine.importEntries(items, namespace: name, actor: actor)
+                try engine.importEntries(items, namespace: name, actor: actor, orphanedClaims: claims)
             }
             return try RouteSupport.json(report.document)
         }
