@@ -40,7 +40,7 @@ public struct PromptRuntime: Sendable {
             metrics.recordRequest(route: $0.route, method: $0.method, status: $0.status, duration: $0.duration)
         }))
         router.add(middleware: ErrorMiddleware(bodyLimit: configuration.maxBodyBytes, internalError: .promptInternalError))
-        PromptRoutes(assembler: assembler, client: client, configuration: configuration, metrics: metrics)
+        PromptRoutes(assembler: assembler, client: client, upstream: upstream, configuration: configuration, metrics: metrics)
             .register(on: router)
         ChatRoutes(assembler: assembler, upstream: upstream, queue: learning, configuration: configuration, metrics: metrics,
                    logger: logger).register(on: router)

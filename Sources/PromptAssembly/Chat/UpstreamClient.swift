@@ -12,8 +12,8 @@ import EngramAPI
 /// A `Service` so the HTTP client's connection pool is shut down after everything that uses it
 /// (list it before the learning queue and the server in the `ServiceGroup`).
 ///
-/// Timeouts: connecting may take 10 s (or `upstream.timeout_seconds` when smaller; AsyncHTTPClient
-/// keeps retrying a refused connection until then); a non-streaming call must complete within
+/// Timeouts: connecting may take `upstream.connect_timeout_ms` (1 s; AsyncHTTPClient keeps
+/// retrying a refused connection until then, so this is how soon a refused upstream is a 502); a non-streaming call must complete within
 /// `upstream.timeout_seconds`; a streamed
 /// one may run for up to an hour but fails when the upstream stays silent for
 /// `upstream.timeout_seconds` between two reads.
@@ -37,12 +37,17 @@ public final class UpstreamClient: Service {
         timeout = .seconds(Int64(configuration.upstreamTimeoutSeconds))
         self.logger = logger
         var clientConfiguration = HTTPClient.Configuration(
-            timeout: .init(connect: .seconds(Int64(min(10, configuration.upstreamTimeoutSeconds))),
+            timeout: .init(connect: .milliseconds(Int64(min(configuration.upstreamConnectTimeoutMilliseconds,
+                                                            configuration.upstreamTimeoutSeconds * 1000))),
                            read: .seconds(Int64(configuration.upstreamTimeoutSeconds))))
         clientConfiguration.decompression = .disabled
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration,
                           backgroundActivityLogger: logger)
     }
+
+    /// Why the last call could not reach the upstream, `nil` once one got an answer (shown by
+    /// `/v1/health` as `degraded`).
+    let unreachable = Mutex<String?>(nil)
 
     /// Whether ``run()`` closed the pool; the Mutex makes the deinit check safe.
     private let closed = Mutex(false)
@@ -77,13 +82,16 @@ public final class UpstreamClient: Service {
         }
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            return try await http.execute(request, timeout: streaming ? Self.streamDeadline : timeout, logger: logger)
+            let response = try await http.execute(request, timeout: streaming ? Self.streamDeadline : timeout, logger: logger)
+            unreachable.withLock { $0 = nil }
+            return response
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw .init(status: .gatewayTimeout, code: "upstream_timeout",
                         message: "the upstream model at \(completionsURL) did not answer in time")
         } catch {
-            throw .init(status: .badGateway, code: "upstream_unavailable",
-                        message: "cannot reach the upstream model at \(completionsURL): \(error)")
+            let message = "cannot reach the upstream model at \(completionsURL): \(error)"
+            unreachable.withLock { $0 = message }
+            throw .init(status: .badGateway, code: "upstream_unavailable", message: message)
         }
     }
 

@@ -71,6 +71,9 @@ public struct PromptConfiguration: ServiceConfiguration {
     /// Limit for a non-streaming upstream call, and for the silence between two chunks of a
     /// streamed one.
     public var upstreamTimeoutSeconds = 120
+    /// Limit for connecting to the upstream: a refused or unreachable upstream becomes a 502
+    /// after this, instead of after the whole timeout.
+    public var upstreamConnectTimeoutMilliseconds = 1000
 
     // MARK: [chat]
     /// Namespace of a chat completion without an `X-Engram-Namespace` header.
@@ -79,6 +82,10 @@ public struct PromptConfiguration: ServiceConfiguration {
     /// (one is inserted when there is none); `prepend`: a separate system message is inserted
     /// first.
     public var chatInjectionName = "merge"
+    /// When engramd cannot be reached: `fail` answers 503 `daemon_unavailable`;
+    /// `answer_without_memories` sends the request upstream unchanged, saying so in
+    /// `x-engram-memories-status: unavailable`.
+    public var chatOnDaemonUnavailable = "fail"
 
     // MARK: [learning]
     /// After each chat completion, ask the upstream model for durable facts and `learn` them.

@@ -91,7 +91,7 @@ final class Learner: Sendable {
         }
         let response: (status: Int, body: Data)
         do {
-            let answer = try await upstream.postCollecting(body, authorization: nil)
+            let answer = try await upstream.postCollecting(body, authorization: job.authorization)
             response = (Int(answer.response.status.code), Data(buffer: answer.body))
         } catch {
             log.warning("extraction request failed", metadata: ["error": "\(error)"])

@@ -9,6 +9,10 @@ struct LearningJob: Sendable {
     var model: String
     var user: String
     var assistant: String
+    /// The chat request's own `Authorization`, for the extraction call when
+    /// `upstream.api_key` is empty (each client then pays for, and may, learn from its own
+    /// exchanges).
+    var authorization: String?
 }
 
 /// Runs learning after answers have been returned, one job at a time, as a `Service`.

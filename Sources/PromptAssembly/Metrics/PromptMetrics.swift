@@ -71,7 +71,12 @@ public final class PromptMetrics: Sendable {
     /// Extraction output that could not be used; `reason` is a short stable word.
     func extractionFailed(_ reason: String) {
         counter("extraction_failures", [("reason", reason)], help: "Learning attempts whose output could not be used, by reason").increment()
+        lastLearningFailure.withLock { $0 = (reason, Date()) }
     }
+
+    /// The reason and time of the last learning failure (shown by `/v1/health`), `nil` before
+    /// the first.
+    let lastLearningFailure = Mutex<(reason: String, at: Date)?>(nil)
 
     func factLearned(_ action: String) {
         counter("facts_learned", [("action", action)], help: "Extracted facts stored through learn, by outcome").increment()

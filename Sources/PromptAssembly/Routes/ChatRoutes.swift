@@ -17,7 +17,14 @@ import Logging
 ///    passed on chunk by chunk as they arrive. An upstream error answer is passed on unchanged.
 /// 4. With `learning.enabled`, a successful exchange (user text and the assistant's full text,
 ///    collected from the stream when streaming) is queued for the ``LearningQueue`` once the
-///    answer has been produced; extraction runs after it, never in the answer's path.
+///    answer has been produced; extraction runs after it, never in the answer's path, with the
+///    request's own `Authorization` when `upstream.api_key` is empty. The header
+///    `x-engram-learning` says what became of it: `queued`, `off`, or `skipped:<reason>`
+///    (`no_user_message`, `upstream_status`, `no_answer_text`); a failure of the extraction
+///    itself shows in `/v1/health` and `engram_prompt_extraction_failures_total`.
+/// 5. When engramd cannot be reached, `chat.on_daemon_unavailable` decides: `fail` (503
+///    `daemon_unavailable`) or `answer_without_memories` (the request goes on unchanged, with
+///    `x-engram-memories-status: unavailable`; otherwise the header says `ok`).
 struct ChatRoutes {
     let assembler: PromptAssembler
     let upstream: UpstreamClient
@@ -28,6 +35,8 @@ struct ChatRoutes {
 
     static let namespaceHeader = HTTPField.Name("X-Engram-Namespace")!
     static let memoriesHeader = HTTPField.Name("x-engram-memories")!
+    static let memoriesStatusHeader = HTTPField.Name("x-engram-memories-status")!
+    static let learningHeader = HTTPField.Name("x-engram-learning")!
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/chat/completions") { request, _ -> Response in
@@ -43,18 +52,38 @@ struct ChatRoutes {
         try NamespaceName.check(namespace, field: "X-Engram-Namespace")
         let query = body.latestUserText
         var memories: [RetrievedMemory] = []
-        if let query, let knowledge = try await assembler.knowledge(namespace: namespace, query: query) {
-            body.inject(knowledge.block, mode: configuration.chatInjection)
-            memories = knowledge.memories
+        var memoriesStatus = "ok"
+        if let query {
+            let found: (block: String, memories: [RetrievedMemory])?
+            do {
+                found = try await assembler.knowledge(namespace: namespace, query: query)
+            } catch {
+                guard error.code == "daemon_unavailable", configuration.chatOnDaemonUnavailable == "answer_without_memories" else {
+                    throw error
+                }
+                logger.warning("answering without memories: engramd is unavailable", metadata: ["namespace": "\(namespace)"])
+                memoriesStatus = "unavailable"
+                found = nil
+            }
+            if let found {
+                body.inject(found.block, mode: configuration.chatInjection)
+                memories = found.memories
+            }
         }
         let bytes = try body.serialized()
         var headers = HTTPFields()
         headers[Self.memoriesHeader] = memories.map { String($0.id) }.joined(separator: ",")
-        var learn: LearningJob?
-        if configuration.learningEnabled, let query {
-            learn = LearningJob(namespace: namespace, model: body.model ?? "", user: query, assistant: "")
-        }
+        headers[Self.memoriesStatusHeader] = memoriesStatus
         let authorization = request.headers[.authorization]
+        var learn: LearningJob?
+        if !configuration.learningEnabled {
+            headers[Self.learningHeader] = "off"
+        } else if let query {
+            learn = LearningJob(namespace: namespace, model: body.model ?? "", user: query, assistant: "",
+                                authorization: authorization)
+        } else {
+            headers[Self.learningHeader] = "skipped:no_user_message"
+        }
 
         if body.streaming {
             return try await stream(bytes, headers: headers, learn: learn, authorization: authorization)
@@ -64,13 +93,17 @@ struct ChatRoutes {
         metrics.upstreamRequest(kind: "chat", status: String(status))
         headers[.contentType] = response.headers.first(name: "content-type") ?? "application/json"
         var job: LearningJob?
-        if (200..<300).contains(status), var exchange = learn {
-            if let text = CompletionText.fromCompletion(Data(buffer: answer)), !text.isEmpty {
+        if var exchange = learn {
+            if !(200..<300).contains(status) {
+                headers[Self.learningHeader] = "skipped:upstream_status"
+            } else if let text = CompletionText.fromCompletion(Data(buffer: answer)), !text.isEmpty {
                 exchange.assistant = text
                 job = exchange
+                headers[Self.learningHeader] = "queued"
             } else {
                 logger.warning("learning skipped: the upstream answer has no assistant text", metadata: ["namespace": "\(namespace)"])
                 metrics.extractionFailed("no_answer_text")
+                headers[Self.learningHeader] = "skipped:no_answer_text"
             }
         }
         // The job is queued once the answer has been written, so extraction never competes
@@ -93,6 +126,9 @@ struct ChatRoutes {
         metrics.upstreamRequest(kind: "chat_stream", status: String(status))
         var headers = headers
         headers[.contentType] = response.headers.first(name: "content-type") ?? "text/event-stream"
+        // A stream's text is known only at its end: learning is queued then (or skipped, which
+        // the log and the metrics record).
+        if learn != nil { headers[Self.learningHeader] = (200..<300).contains(status) ? "queued" : "skipped:upstream_status" }
         guard (200..<300).contains(status) else {
             // An error answer is a small JSON document, not a stream: pass it on whole.
             let answer = try await upstream.collect(response)

@@ -7,6 +7,7 @@ import EngramAPI
 struct PromptRoutes {
     let assembler: PromptAssembler
     let client: MemoryClient
+    let upstream: UpstreamClient
     let configuration: PromptConfiguration
     let metrics: PromptMetrics
     let startedAt = ContinuousClock.now
@@ -74,12 +75,18 @@ struct PromptRoutes {
             var daemonMessage: String?
             var learning: Bool
             var upstream: String
+            var upstreamMessage: String?
+            var learningLastFailure: String?
+            var learningLastFailureAt: Date?
 
             enum CodingKeys: String, CodingKey {
                 case status, version, daemon, learning, upstream
                 case uptimeSeconds = "uptime_seconds"
                 case daemonSocket = "daemon_socket"
                 case daemonMessage = "daemon_message"
+                case upstreamMessage = "upstream_message"
+                case learningLastFailure = "learning_last_failure"
+                case learningLastFailureAt = "learning_last_failure_at"
             }
         }
         var daemon = "ok"
@@ -91,10 +98,15 @@ struct PromptRoutes {
             message = "\(error)"
         }
         let uptime = ContinuousClock.now - startedAt
+        // Degraded, with the cause, when engramd does not answer now or the last upstream call
+        // could not connect; the service itself still answers.
+        let upstreamMessage = upstream.unreachable.withLock { $0 }
+        let failure = metrics.lastLearningFailure.withLock { $0 }
         return try RequestDecoding.response(Health(
-            status: "ok", version: Self.version,
+            status: daemon == "ok" && upstreamMessage == nil ? "ok" : "degraded", version: Self.version,
             uptimeSeconds: Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
             daemon: daemon, daemonSocket: configuration.daemonSocket, daemonMessage: message,
-            learning: configuration.learningEnabled, upstream: configuration.upstreamBaseURL))
+            learning: configuration.learningEnabled, upstream: configuration.upstreamBaseURL, upstreamMessage: upstreamMessage,
+            learningLastFailure: failure?.reason, learningLastFailureAt: failure?.at))
     }
 }
