@@ -130,6 +130,7 @@ let package = Package(
                 "MemoryClient", "EngramAPI", "EngramJSON", "EngramService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -231,6 +232,7 @@ let package = Package(
             dependencies: [
                 "PromptAssembly", "MemoryClient", "MemoryServer", "MemoryEngine", "Embeddings", "EngramService", "EngramTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -13,7 +13,18 @@ public protocol Embedder: Sendable {
     func embed(_ texts: [String]) throws -> [[Float]]
 }
 
+/// An embedder that can say how many tokens of a text it reads (what an OpenAI-style
+/// `usage` reports). `nil`: it does not tokenise.
+public protocol TokenCounting {
+    func tokenCount(_ text: String) -> Int?
+}
+
 extension Embedder {
+    /// The tokens this embedder reads of `text`, when it tokenises (``TokenCounting``).
+    public func tokens(of text: String) -> Int? {
+        (self as? any TokenCounting)?.tokenCount(text)
+    }
+
     /// The vector of a single text.
     /// - Throws: what `embed(_:)` throws, or ``EmbeddingError/invalidOutput(_:)`` when it
     ///   breaks the protocol's contract by not returning exactly one vector (indexing blindly

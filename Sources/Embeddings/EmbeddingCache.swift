@@ -130,7 +130,10 @@ public final class EmbeddingCache: Sendable {
 
 /// An ``Embedder`` that answers repeated texts from an ``EmbeddingCache`` and sends only the
 /// others, deduplicated, to `base` in one call. Same vectors, same identifier as `base`.
-public struct CachingEmbedder<Base: Embedder>: Embedder {
+public struct CachingEmbedder<Base: Embedder>: Embedder, TokenCounting {
+    /// The base embedder's count.
+    public func tokenCount(_ text: String) -> Int? { base.tokens(of: text) }
+
     public let base: Base
     public let cache: EmbeddingCache
 

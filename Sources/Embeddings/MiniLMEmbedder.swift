@@ -14,7 +14,11 @@ import VectorMath
 /// default 512-token budget). Nothing grows per request.
 ///
 /// Thread-safe: concurrent `embed` calls each take their own workspace from a pool.
-public final class MiniLMEmbedder: Embedder {
+public final class MiniLMEmbedder: Embedder, TokenCounting {
+    /// The ids the model reads of `text`, `[CLS]` and `[SEP]` included (truncated at the model's
+    /// maximum sequence length).
+    public func tokenCount(_ text: String) -> Int? { tokenizer.encode(text).count }
+
     /// How the embedder batches and how much scratch it keeps.
     public struct Options: Sendable {
         /// Most tokens one forward pass processes together; bounds each workspace's size

@@ -43,6 +43,11 @@ extension MemoryClient {
                        query: [("after", after.map(String.init)), ("limit", limit.map(String.init))], as: ExportPage.self)
     }
 
+    /// `POST /v1/embed`: the daemon's model's vectors of `texts`, in order.
+    public func embed(_ texts: [String]) async throws(MemoryClientError) -> EmbedResponse {
+        try await call("POST", ["v1", "embed"], body: EmbedRequest(input: texts), as: EmbedResponse.self)
+    }
+
     /// `POST /v1/admin/import`: stores exported entries in `namespace` under their ids, one
     /// result per entry (`created`, `unchanged`, `conflict`, `invalid`). At most 10,000 per
     /// call, and the body must fit the daemon's `max_body_bytes` (4 MiB by default: about

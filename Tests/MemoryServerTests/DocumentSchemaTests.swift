@@ -144,6 +144,9 @@ struct DocumentSchemaTests {
         }
         result += [
             ("ExportedEntry", try encode(exported)),
+            ("EmbedRequest", try encode(EmbedRequest(input: ["tea", "coffee"]))),
+            ("EmbedResponse", try encode(EmbedResponse(model: "all-MiniLM-L6-v2", dimension: 2, vectors: [[0.6, 0.8]], tokens: 3))),
+            ("EmbedResponse", try encode(EmbedResponse(model: "hash", dimension: 2, vectors: [[1, 0]], tokens: nil))),
             ("BackupRequest", try encode(BackupRequest(path: "nightly"))),
             ("BackupResult", try encode(BackupResult(path: "/backups/nightly", bytes: 4096, seconds: 0.2))),
             ("Verification", try encode(Verification(consistent: false, problems: ["x"], namespaces: 1, entries: 2,

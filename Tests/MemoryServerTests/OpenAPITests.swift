@@ -202,6 +202,8 @@ private struct Session {
                        expect: 200)
         try await call("POST", "\(mem)/feedback", "\(entry)/feedback", json: #"{"signal": "great"}"#, expect: 400)
         try await call("POST", "\(mem)/revert", "\(entry)/revert", json: #"{"version": 1, "reason": "undo"}"#, expect: 200)
+        try await call("POST", "/v1/embed", "/v1/embed", json: #"{"input": ["deploy key", "vault"]}"#, expect: 200)
+        try await call("POST", "/v1/embed", "/v1/embed", json: #"{"input": []}"#, expect: 400, code: "invalid_argument")
         // Corrections and review: a corrected text is refused by learn; a changed value is held
         // for review, accepted or rejected there.
         try await call("PATCH", mem, entry, json: #"{"text": "the deploy key lives in the cloud vault"}"#, expect: 200)

@@ -14,13 +14,16 @@ import Testing
             let response = try await stack.prompt.post("/v1/chat/completions", ChatProxyTests.chatBody("I like sencha"),
                                                        headers: [("Authorization", "Bearer sk-client-7")])
             #expect(response.status == 200 && response.headers["x-engram-learning"] == "queued")
+            // The upstream's request id and rate limits reach the client; its cookie does not.
+            #expect(response.headers["x-request-id"] == "req-fake-1" && response.headers["x-ratelimit-remaining-requests"] == "99")
+            #expect(response.headers["set-cookie"] == nil)
             await stack.runtime.learning.waitUntilIdle()
             #expect(stack.upstream.chats.last?.authorization == "Bearer sk-client-7")
             #expect(stack.upstream.extractions.first?.authorization == "Bearer sk-client-7")
             #expect(try await stack.memory.list(in: "default").entries.map(\.text) == ["The user's favourite tea is sencha."])
 
             let streamed = try await stack.prompt.post("/v1/chat/completions", ChatProxyTests.chatBody("tea?", stream: true))
-            #expect(streamed.headers["x-engram-learning"] == "queued")
+            #expect(streamed.headers["x-engram-learning"] == "queued" && streamed.headers["x-request-id"] == "req-fake-stream")
             let noUser = try await stack.prompt.post("/v1/chat/completions",
                                                      json(["model": "m", "messages": [["role": "system", "content": "hi"]]]))
             #expect(noUser.headers["x-engram-learning"] == "skipped:no_user_message")

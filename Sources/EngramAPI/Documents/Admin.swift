@@ -568,3 +568,34 @@ public struct ExportedClaim: Sendable, Hashable, Codable {
         try c.encode(VectorCodec.encodeBase64(vector), forKey: .vectorB64)
     }
 }
+
+/// `POST /v1/embed`: texts to embed with the daemon's model.
+public struct EmbedRequest: Sendable, Hashable, Codable {
+    public var input: [String]
+
+    public init(input: [String]) { self.input = input }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case input }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        input = try decoder.container(keyedBy: CodingKeys.self).decode([String].self, forKey: .input)
+    }
+}
+
+/// `POST /v1/embed`'s answer: one vector per text, in order.
+public struct EmbedResponse: Sendable, Hashable, Codable {
+    /// The model's identifier.
+    public var model: String
+    public var dimension: Int
+    public var vectors: [[Float]]
+    /// Tokens the model read, when it tokenises.
+    public var tokens: Int?
+
+    public init(model: String, dimension: Int, vectors: [[Float]], tokens: Int?) {
+        self.model = model
+        self.dimension = dimension
+        self.vectors = vectors
+        self.tokens = tokens
+    }
+}

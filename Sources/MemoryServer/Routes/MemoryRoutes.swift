@@ -29,6 +29,15 @@ public enum MemoryRoutes {
         EntryController(engine: engine, environment: environment).addRoutes(to: namespace)
         SearchController(engine: engine, environment: environment).addRoutes(to: namespace)
         AuditController(engine: engine, environment: environment).addRoutes(to: router.group("/v1/audit"))
+        let environment = environment
+        // `POST /v1/embed`: the daemon's model for clients (engram-prompt's /v1/embeddings).
+        router.post("/v1/embed") { request, _ -> Response in
+            let body = try await RouteSupport.decodeBody(EmbedRequest.self, of: request, environment: environment)
+            let texts = body.input
+            let result = try await RouteSupport.blocking(environment) { () throws(EngineError) in try engine.embed(texts) }
+            return try RouteSupport.json(EmbedResponse(model: result.model, dimension: engine.embedder.dimension,
+                                                       vectors: result.vectors, tokens: result.tokens))
+        }
         AdminController(engine: engine, environment: environment)
             .addRoutes(to: router.group("/v1/admin"), namespace: namespace)
     }

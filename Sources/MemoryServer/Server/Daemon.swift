@@ -50,7 +50,14 @@ public final class Daemon: Sendable {
         let engine = try MemoryEngine(store: store, embedder: embedder, configuration: configuration.engine, logger: logger)
         try engine.warmUp()
         return Daemon(engine: engine, configuration: configuration, logger: logger,
-                      healthDetails: { healthDetails(engine) }, gracefulShutdownSignals: gracefulShutdownSignals)
+                      healthDetails: {
+                          // The embedding model is part of every daemon's health: engram-prompt's
+                          // /v1/models lists it.
+                          var details = healthDetails(engine)
+                          details["embedder"] = engine.embedder.identifier
+                          details["embedding_dimension"] = String(engine.embedder.dimension)
+                          return details
+                      }, gracefulShutdownSignals: gracefulShutdownSignals)
     }
 
     /// Runs `body` with the daemon's router (no socket, no maintenance); see

@@ -20,6 +20,7 @@ import EngramAPI
 public final class UpstreamClient: Service {
     let http: HTTPClient
     let completionsURL: String
+    let modelsURL: String
     let apiKey: String
     let timeout: TimeAmount
     let logger: Logger
@@ -33,6 +34,7 @@ public final class UpstreamClient: Service {
         var base = configuration.upstreamBaseURL
         while base.hasSuffix("/") { base.removeLast() }
         completionsURL = base + "/chat/completions"
+        modelsURL = base + "/models"
         apiKey = configuration.upstreamAPIKey
         timeout = .seconds(Int64(configuration.upstreamTimeoutSeconds))
         self.logger = logger
@@ -90,6 +92,27 @@ public final class UpstreamClient: Service {
                         message: "the upstream model at \(completionsURL) did not answer in time")
         } catch {
             let message = "cannot reach the upstream model at \(completionsURL): \(error)"
+            unreachable.withLock { $0 = message }
+            throw .init(status: .badGateway, code: "upstream_unavailable", message: message)
+        }
+    }
+
+    /// GETs `…/models` and collects the answer. `authorization` as for ``post(_:streaming:authorization:)``.
+    func models(authorization: String?) async throws(PromptAPIError) -> (status: Int, body: ByteBuffer) {
+        var request = HTTPClientRequest(url: modelsURL)
+        request.method = .GET
+        request.headers.add(name: "Accept", value: "application/json")
+        if !apiKey.isEmpty {
+            request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
+        } else if let authorization {
+            request.headers.add(name: "Authorization", value: authorization)
+        }
+        do {
+            let response = try await http.execute(request, timeout: timeout, logger: logger)
+            unreachable.withLock { $0 = nil }
+            return (Int(response.status.code), try await response.body.collect(upTo: Self.maxBodyBytes))
+        } catch {
+            let message = "cannot reach the upstream model list at \(modelsURL): \(error)"
             unreachable.withLock { $0 = message }
             throw .init(status: .badGateway, code: "upstream_unavailable", message: message)
         }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// `POST /v1/chat/completions`: an OpenAI-compatible proxy that adds memory.
 ///
@@ -37,6 +38,18 @@ struct ChatRoutes {
     static let memoriesHeader = HTTPField.Name("x-engram-memories")!
     static let memoriesStatusHeader = HTTPField.Name("x-engram-memories-status")!
     static let learningHeader = HTTPField.Name("x-engram-learning")!
+
+    /// The upstream's response headers a client of OpenAI's API reads: the request id, rate
+    /// limits, `retry-after`, processing time and organisation/version (`openai-*`). Nothing
+    /// else passes (no cookies, no hop-by-hop or framing headers).
+    static func passUpstreamHeaders(_ upstream: HTTPHeaders, into headers: inout HTTPFields) {
+        for (name, value) in upstream {
+            let lower = name.lowercased()
+            guard lower == "x-request-id" || lower == "retry-after" || lower.hasPrefix("x-ratelimit-")
+                    || lower.hasPrefix("openai-"), let field = HTTPField.Name(lower) else { continue }
+            headers.append(HTTPField(name: field, value: value))
+        }
+    }
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/chat/completions") { request, _ -> Response in
@@ -92,6 +105,7 @@ struct ChatRoutes {
         let status = Int(response.status.code)
         metrics.upstreamRequest(kind: "chat", status: String(status))
         headers[.contentType] = response.headers.first(name: "content-type") ?? "application/json"
+        Self.passUpstreamHeaders(response.headers, into: &headers)
         var job: LearningJob?
         if var exchange = learn {
             if !(200..<300).contains(status) {
@@ -126,6 +140,7 @@ struct ChatRoutes {
         metrics.upstreamRequest(kind: "chat_stream", status: String(status))
         var headers = headers
         headers[.contentType] = response.headers.first(name: "content-type") ?? "text/event-stream"
+        Self.passUpstreamHeaders(response.headers, into: &headers)
         // A stream's text is known only at its end: learning is queued then (or skipped, which
         // the log and the metrics record).
         if learn != nil { headers[Self.learningHeader] = (200..<300).contains(status) ? "queued" : "skipped:upstream_status" }

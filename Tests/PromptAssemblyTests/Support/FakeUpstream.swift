@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -74,6 +75,16 @@ final class FakeUpstream: Sendable {
         let portBox = PortBox()
         let router = Router()
         let state = SharedState()
+        router.get("/v1/models") { request, _ -> Response in
+            // Like OpenAI's: the list for a client that presents a key, 401 without one.
+            guard request.headers[.authorization] != nil else {
+                return Response(status: .unauthorized, body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"no key"}}"#)))
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(
+                string: #"{"object":"list","data":[{"id":"test-model","object":"model","created":1,"owned_by":"fake"}]}"#)))
+        }
         router.post("/v1/chat/completions") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 22)
             let record = Recorded(body: Data(buffer: body), authorization: request.headers[.authorization])
@@ -84,6 +95,7 @@ final class FakeUpstream: Sendable {
             if record.json["stream"] as? Bool == true {
                 var headers = HTTPFields()
                 headers[.contentType] = "text/event-stream"
+                headers[HTTPField.Name("x-request-id")!] = "req-fake-stream"
                 let events = Self.streamEvents
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: events[0] + events[1]))
@@ -126,6 +138,9 @@ final class FakeUpstream: Sendable {
         let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
+        headers[HTTPField.Name("x-request-id")!] = "req-fake-1"
+        headers[HTTPField.Name("x-ratelimit-remaining-requests")!] = "99"
+        headers[HTTPField.Name("set-cookie")!] = "session=upstream"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
