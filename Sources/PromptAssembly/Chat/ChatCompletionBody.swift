@@ -58,6 +58,25 @@ struct ChatCompletionBody {
         return nil
     }
 
+    /// The `user` and `assistant` turns before the last user message, oldest first, at most
+    /// `count` of them, each as (role, text); turns without text are left out.
+    func turnsBeforeLatestUser(_ count: Int) -> [(role: String, text: String)] {
+        guard count > 0, let last = messages.lastIndex(where: { $0["role"] as? String == "user" }) else { return [] }
+        var turns: [(role: String, text: String)] = []
+        for message in messages[..<last].reversed() {
+            guard turns.count < count, let role = message["role"] as? String, role == "user" || role == "assistant" else { continue }
+            let text = Self.text(of: message["content"])
+            if !text.isEmpty { turns.append((role, text)) }
+        }
+        return turns.reversed()
+    }
+
+    /// The OpenAI `user` field (an end-user id), when it is a non-empty string.
+    var endUser: String? {
+        guard let user = object["user"] as? String, !user.isEmpty else { return nil }
+        return user
+    }
+
     static func text(of content: Any?) -> String {
         if let string = content as? String { return string }
         if let parts = content as? [[String: Any]] {

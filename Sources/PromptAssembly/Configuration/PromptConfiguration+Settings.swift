@@ -44,6 +44,8 @@ extension PromptConfiguration {
             .init("chat", "injection", environment: "ENGRAM_PROMPT_CHAT_INJECTION", .choice(\.chatInjectionName, Injection.allCases.map(\.rawValue))),
             .init("chat", "on_daemon_unavailable", environment: "ENGRAM_PROMPT_CHAT_ON_DAEMON_UNAVAILABLE",
                   .choice(\.chatOnDaemonUnavailable, ["fail", "answer_without_memories"])),
+            .init("chat", "context_turns", environment: "ENGRAM_PROMPT_CHAT_CONTEXT_TURNS", .int(\.chatContextTurns, 0...50)),
+            .init("chat", "namespace_template", environment: "ENGRAM_PROMPT_CHAT_NAMESPACE_TEMPLATE", .string(\.chatNamespaceTemplate)),
             .init("learning", "enabled", environment: "ENGRAM_PROMPT_LEARNING_ENABLED", .bool(\.learningEnabled)),
             .init("learning", "initial_confidence", environment: "ENGRAM_PROMPT_LEARNING_INITIAL_CONFIDENCE", .double(\.learningInitialConfidence, 0...1)),
             .init("learning", "model", environment: "ENGRAM_PROMPT_LEARNING_MODEL", .string(\.learningModel)),

@@ -86,6 +86,14 @@ public struct PromptConfiguration: ServiceConfiguration {
     /// `answer_without_memories` sends the request upstream unchanged, saying so in
     /// `x-engram-memories-status: unavailable`.
     public var chatOnDaemonUnavailable = "fail"
+    /// Turns before the last user message (user and assistant) that join it in the memory
+    /// search and in the extraction prompt: a follow-up ("and for EU orders?") is searched
+    /// with the subject it follows up. 0: the last user message alone.
+    public var chatContextTurns = 4
+    /// Namespace of a request that names none, per end user: `{user}` is replaced by the
+    /// request's `X-Engram-User` header or its OpenAI `user` field (e.g. `user-{user}`).
+    /// Empty, or no user known: `chat.default_namespace`.
+    public var chatNamespaceTemplate = ""
 
     // MARK: [learning]
     /// After each chat completion, ask the upstream model for durable facts and `learn` them.

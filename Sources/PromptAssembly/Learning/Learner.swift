@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MemoryClient
 import EngramAPI
+import EngramJSON
 
 /// The learning loop's work for one exchange: ask the upstream model for the durable facts in
 /// it, then `learn` each through the daemon, which creates it or reinforces a near-duplicate.
@@ -51,8 +52,14 @@ final class Learner: Sendable {
             facts = Array(facts.prefix(configuration.learningMaxFacts))
         }
         let source = "extraction:" + String((model.isEmpty ? "unknown" : model).prefix(100))
+        // Provenance: when the exchange happened, which conversation and end user it came from.
+        var metadata: [String: JSONValue] = ["model": .string(String(model.prefix(200)))]
+        if let conversation = job.conversationID { metadata["conversation"] = .string(conversation) }
+        if let user = job.endUser { metadata["user"] = .string(user) }
         for fact in facts {
-            let request = RememberRequest(text: fact, source: source, confidence: configuration.learningInitialConfidence)
+            let request = RememberRequest(text: fact, metadata: metadata, source: source,
+                                          confidence: configuration.learningInitialConfidence, occurredAt: job.exchangedAt,
+                                          thread: job.conversationID)
             do {
                 let outcome = try await client.learn(request, in: job.namespace, reason: "extracted from a chat exchange")
                 metrics.factLearned(outcome.action.rawValue)
@@ -72,7 +79,9 @@ final class Learner: Sendable {
 
     /// The extraction model's answer text, or `nil` after logging and counting why not.
     private func extract(_ job: LearningJob, model: String, logger log: Logger) async -> String? {
-        guard let prompt = templates.render(configuration.learningTemplate, ["user": job.user, "assistant": job.assistant]) else {
+        guard let prompt = templates.render(configuration.learningTemplate, [
+            "user": job.user, "assistant": job.assistant, "conversation": job.conversation,
+        ]) else {
             log.error("the extraction template is missing", metadata: ["template": "\(configuration.learningTemplate)"])
             metrics.extractionFailed("template_missing")
             return nil

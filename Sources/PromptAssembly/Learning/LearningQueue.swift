@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -13,6 +14,13 @@ struct LearningJob: Sendable {
     /// `upstream.api_key` is empty (each client then pays for, and may, learn from its own
     /// exchanges).
     var authorization: String?
+    /// The turns before the exchange ("User: …", "Assistant: …"), for the extraction prompt.
+    var conversation: String = ""
+    /// Provenance recorded with each learned fact.
+    var conversationID: String?
+    var endUser: String?
+    /// When the exchange happened (the facts' `occurred_at`).
+    var exchangedAt = Date()
 }
 
 /// Runs learning after answers have been returned, one job at a time, as a `Service`.

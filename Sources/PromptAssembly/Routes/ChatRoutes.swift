@@ -38,6 +38,12 @@ struct ChatRoutes {
     static let memoriesHeader = HTTPField.Name("x-engram-memories")!
     static let memoriesStatusHeader = HTTPField.Name("x-engram-memories-status")!
     static let learningHeader = HTTPField.Name("x-engram-learning")!
+    static let userHeader = HTTPField.Name("X-Engram-User")!
+    static let conversationHeader = HTTPField.Name("X-Engram-Conversation")!
+
+    /// Longest text (in characters) of an earlier turn taken into the search and the
+    /// extraction prompt.
+    static let maxContextTurnCharacters = 1000
 
     /// The upstream's response headers a client of OpenAI's API reads: the request id, rate
     /// limits, `retry-after`, processing time and organisation/version (`openai-*`). Nothing
@@ -51,6 +57,22 @@ struct ChatRoutes {
         }
     }
 
+    /// The namespace of a request: its `X-Engram-Namespace` header; else, with
+    /// `chat.namespace_template` and a known end user, the template with `{user}` replaced;
+    /// else `chat.default_namespace`. - Throws: `invalid_field` for a name that is not one.
+    static func namespace(_ header: String?, user: String?, configuration: PromptConfiguration) throws(PromptAPIError) -> String {
+        if let header {
+            try NamespaceName.check(header, field: "X-Engram-Namespace")
+            return header
+        }
+        if !configuration.chatNamespaceTemplate.isEmpty, let user {
+            let name = configuration.chatNamespaceTemplate.replacingOccurrences(of: "{user}", with: user)
+            try NamespaceName.check(name, field: "X-Engram-User")
+            return name
+        }
+        return configuration.chatDefaultNamespace
+    }
+
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/chat/completions") { request, _ -> Response in
             try await complete(request)
@@ -61,9 +83,19 @@ struct ChatRoutes {
         let buffer = try await RequestDecoding.collect(request, limit: configuration.maxBodyBytes)
         var body = try ChatCompletionBody(json: Data(buffer: buffer))
         body.setModelIfMissing(configuration.upstreamModel)
-        let namespace = request.headers[Self.namespaceHeader] ?? configuration.chatDefaultNamespace
-        try NamespaceName.check(namespace, field: "X-Engram-Namespace")
-        let query = body.latestUserText
+        let endUser = request.headers[Self.userHeader] ?? body.endUser
+        let namespace = try Self.namespace(request.headers[Self.namespaceHeader], user: endUser, configuration: configuration)
+        let conversationID = request.headers[Self.conversationHeader]
+        if let conversationID, conversationID.isEmpty || conversationID.utf8.count > 128 {
+            throw PromptAPIError.invalidField("X-Engram-Conversation", "expected 1–128 bytes")
+        }
+        let latest = body.latestUserText
+        let earlier = body.turnsBeforeLatestUser(configuration.chatContextTurns).map {
+            (role: $0.role, text: String($0.text.prefix(Self.maxContextTurnCharacters)))
+        }
+        // The search text: the last user message, then the turns before it, most recent first,
+        // so a follow-up is searched with the subject it follows up.
+        let query = latest.map { ([$0] + earlier.reversed().map(\.text)).joined(separator: "\n") }
         var memories: [RetrievedMemory] = []
         var memoriesStatus = "ok"
         if let query {
@@ -92,8 +124,11 @@ struct ChatRoutes {
         if !configuration.learningEnabled {
             headers[Self.learningHeader] = "off"
         } else if let query {
-            learn = LearningJob(namespace: namespace, model: body.model ?? "", user: query, assistant: "",
-                                authorization: authorization)
+            learn = LearningJob(namespace: namespace, model: body.model ?? "", user: latest ?? query, assistant: "",
+                                authorization: authorization,
+                                conversation: earlier.map { "\($0.role == "user" ? "User" : "Assistant"): \($0.text)" }
+                                    .joined(separator: "\n"),
+                                conversationID: conversationID, endUser: endUser)
         } else {
             headers[Self.learningHeader] = "skipped:no_user_message"
         }

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import PromptAssembly
+
+/// The conversation around the last user message: in the search, in the extraction prompt, in
+/// the learned facts' provenance, and in the choice of namespace.
+@Suite struct ConversationTests {
+    static func conversation(_ turns: [(String, String)], user: String? = nil) -> String {
+        var object: [String: Any] = ["model": "test-model", "messages": turns.map { ["role": $0.0, "content": $0.1] }]
+        if let user { object["user"] = user }
+        return json(object)
+    }
+
+    static let followUp = conversation([
+        ("user", "how long do refunds take?"), ("assistant", "Refunds take 30 days."),
+        ("user", "And does that also apply in the EU?"),
+    ])
+
+    /// A follow-up is searched with the turns before it: the refund memory is found, where the
+    /// last message alone finds the memory that shares its words.
+    @Test func aFollowUpIsSearchedWithItsSubject() async throws {
+        for (turns, expectRefunds) in [(4, true), (0, false)] {
+            try await withStack(configure: { $0.chatContextTurns = turns; $0.k = 1 }) { stack in
+                let refunds = try await stack.remember("Refunds take 30 days", in: "default")
+                let discount = try await stack.remember("Apply the EU discount code at checkout", in: "default")
+                let response = try await stack.prompt.post("/v1/chat/completions", Self.followUp)
+                #expect(response.status == 200)
+                #expect(response.headers["x-engram-memories"] == String(expectRefunds ? refunds : discount), "turns \(turns)")
+            }
+        }
+    }
+
+    /// The extraction sees the earlier turns; each learned fact records when the exchange
+    /// happened, the conversation (as its thread), the end user and the model.
+    @Test func learnedFactsCarryTheirProvenance() async throws {
+        try await withStack(configure: LearningTests.enable) { stack in
+            stack.upstream.setExtractionReply(#"["Refunds in the EU also take 30 days."]"#)
+            let before = Date()
+            let response = try await stack.prompt.post("/v1/chat/completions", Self.followUp,
+                                                       headers: [("X-Engram-Conversation", "conv-42"), ("X-Engram-User", "alice")])
+            #expect(response.status == 200)
+            await stack.runtime.learning.waitUntilIdle()
+            let prompt = try #require(stack.upstream.extractions.first?.messages.last?["content"] as? String)
+            #expect(prompt.contains("Earlier in the conversation"))
+            #expect(prompt.contains("User: how long do refunds take?\nAssistant: Refunds take 30 days."))
+            #expect(prompt.contains("User: And does that also apply in the EU?"))
+            let fact = try #require(try await stack.memory.list(in: "default").entries.first)
+            #expect(fact.thread == "conv-42")
+            #expect(fact.metadata["conversation"] == .string("conv-42") && fact.metadata["user"] == .string("alice"))
+            #expect(fact.metadata["model"] == .string("test-model"))
+            #expect(fact.occurredAt >= before.addingTimeInterval(-1) && fact.occurredAt <= Date())
+        }
+    }
+
+    /// `chat.namespace_template` gives each end user a namespace of their own.
+    @Test func aNamespacePerUser() async throws {
+        try await withStack(configure: { $0.chatNamespaceTemplate = "user-{user}" }) { stack in
+            let alices = try await stack.remember("Alice prefers window seats", in: "user-alice")
+            _ = try await stack.remember("Bob prefers aisle seats", in: "user-bob")
+            let body = Self.conversation([("user", "which seat do I prefer?")], user: "alice")
+            let response = try await stack.prompt.post("/v1/chat/completions", body)
+            #expect(response.status == 200 && response.headers["x-engram-memories"] == String(alices))
+            let byHeader = try await stack.prompt.post("/v1/chat/completions", Self.conversation([("user", "which seat?")]),
+                                                       headers: [("X-Engram-User", "bob")])
+            #expect(byHeader.status == 200 && byHeader.headers["x-engram-memories"] != String(alices))
+            let bad = try await stack.prompt.post("/v1/chat/completions", body, headers: [("X-Engram-User", "a b/c")])
+            #expect(bad.status == 400 && bad.text.contains("X-Engram-User"))
+        }
+    }
+}
