@@ -45,6 +45,8 @@ public struct PromptRuntime: Sendable {
         ChatRoutes(assembler: assembler, upstream: upstream, queue: learning, configuration: configuration, metrics: metrics,
                    logger: logger).register(on: router)
         OpenAIRoutes(client: client, upstream: upstream, configuration: configuration).register(on: router)
+        ResponsesRoutes(assembler: assembler, upstream: upstream, queue: learning, configuration: configuration, metrics: metrics,
+                        logger: logger).register(on: router)
 
         self.configuration = configuration
         self.server = PromptServer(configuration: configuration, router: router, logger: logger)

@@ -118,11 +118,25 @@ enum CompletionText {
               let message = first["message"] as? [String: Any] else { return nil }
         return ChatCompletionBody.text(of: message["content"])
     }
+
+    /// The text of a non-streamed Responses API answer: `output_text` when the upstream sends
+    /// it, else the `output_text` parts of its `message` output items, joined.
+    static func fromResponse(_ data: Data) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        if let text = object["output_text"] as? String { return text }
+        guard let output = object["output"] as? [[String: Any]] else { return nil }
+        return output.filter { $0["type"] as? String == "message" }
+            .flatMap { ($0["content"] as? [[String: Any]]) ?? [] }
+            .filter { $0["type"] as? String == "output_text" }
+            .compactMap { $0["text"] as? String }
+            .joined()
+    }
 }
 
 /// Collects the assistant's text from a server-sent-event stream of chat completion chunks
-/// while the bytes pass through unchanged: `data: {json}` lines, `choices[0].delta.content`
-/// appended, `data: [DONE]` and comments ignored. Lines may be split across chunks; a line
+/// (`choices[0].delta.content`) or of Responses API events (`response.output_text.delta`'s
+/// `delta`) while the bytes pass through unchanged: `data: {json}` lines appended, `data:
+/// [DONE]`, comments and other events ignored. Lines may be split across chunks; a line
 /// longer than 1 MiB is skipped rather than buffered without bound.
 struct SSETextAccumulator {
     private(set) var text = ""
@@ -157,8 +171,12 @@ struct SSETextAccumulator {
         var payload = bytes.dropFirst(5)
         if payload.first == UInt8(ascii: " ") { payload = payload.dropFirst() }
         if payload.elementsEqual("[DONE]".utf8) { return }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any],
-              let choices = object["choices"] as? [[String: Any]], let first = choices.first,
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else { return }
+        if object["type"] as? String == "response.output_text.delta" {
+            if let delta = object["delta"] as? String { text += delta }
+            return
+        }
+        guard let choices = object["choices"] as? [[String: Any]], let first = choices.first,
               let delta = first["delta"] as? [String: Any], let content = delta["content"] as? String else { return }
         text += content
     }

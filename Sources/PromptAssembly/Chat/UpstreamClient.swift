@@ -19,6 +19,8 @@ import EngramAPI
 /// `upstream.timeout_seconds` between two reads.
 public final class UpstreamClient: Service {
     let http: HTTPClient
+    /// `upstream.base_url` without a trailing slash.
+    let baseURL: String
     let completionsURL: String
     let modelsURL: String
     let apiKey: String
@@ -33,6 +35,7 @@ public final class UpstreamClient: Service {
     public init(configuration: PromptConfiguration, logger: Logger) {
         var base = configuration.upstreamBaseURL
         while base.hasSuffix("/") { base.removeLast() }
+        baseURL = base
         completionsURL = base + "/chat/completions"
         modelsURL = base + "/models"
         apiKey = configuration.upstreamAPIKey
@@ -69,11 +72,14 @@ public final class UpstreamClient: Service {
         if !closed.withLock({ $0 }) { try? http.syncShutdown() }
     }
 
-    /// POSTs `body` (a chat completion request) to `…/chat/completions`. `authorization` is the
-    /// client's own header, used only when `upstream.api_key` is empty.
+    /// POSTs `body` (a chat completion request, or the request of `path`) to `…/chat/completions`
+    /// (or `…` + `path`). `authorization` is the client's own header, used only when
+    /// `upstream.api_key` is empty.
     /// - Throws: ``PromptAPIError`` `upstream_unavailable` (502) or `upstream_timeout` (504).
-    func post(_ body: [UInt8], streaming: Bool, authorization: String?) async throws(PromptAPIError) -> HTTPClientResponse {
-        var request = HTTPClientRequest(url: completionsURL)
+    func post(_ body: [UInt8], streaming: Bool, authorization: String?,
+              path: String = "/chat/completions") async throws(PromptAPIError) -> HTTPClientResponse {
+        let target = baseURL + path
+        var request = HTTPClientRequest(url: target)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: streaming ? "text/event-stream" : "application/json")
@@ -89,9 +95,9 @@ public final class UpstreamClient: Service {
             return response
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw .init(status: .gatewayTimeout, code: "upstream_timeout",
-                        message: "the upstream model at \(completionsURL) did not answer in time")
+                        message: "the upstream model at \(target) did not answer in time")
         } catch {
-            let message = "cannot reach the upstream model at \(completionsURL): \(error)"
+            let message = "cannot reach the upstream model at \(target): \(error)"
             unreachable.withLock { $0 = message }
             throw .init(status: .badGateway, code: "upstream_unavailable", message: message)
         }
@@ -119,17 +125,17 @@ public final class UpstreamClient: Service {
     }
 
     /// POSTs `body` and collects the whole answer (a non-streaming call).
-    func postCollecting(_ body: [UInt8], authorization: String?) async throws(PromptAPIError)
+    func postCollecting(_ body: [UInt8], authorization: String?, path: String = "/chat/completions") async throws(PromptAPIError)
         -> (response: HTTPClientResponse, body: ByteBuffer) {
-        let response = try await post(body, streaming: false, authorization: authorization)
+        let response = try await post(body, streaming: false, authorization: authorization, path: path)
         do {
             return (response, try await response.body.collect(upTo: Self.maxBodyBytes))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw .init(status: .gatewayTimeout, code: "upstream_timeout",
-                        message: "the upstream model at \(completionsURL) did not finish its answer in time")
+                        message: "the upstream model at \(baseURL + path) did not finish its answer in time")
         } catch {
             throw .init(status: .badGateway, code: "upstream_unavailable",
-                        message: "reading the answer of \(completionsURL) failed: \(error)")
+                        message: "reading the answer of \(baseURL + path) failed: \(error)")
         }
     }
 }

@@ -85,6 +85,34 @@ final class FakeUpstream: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(
                 string: #"{"object":"list","data":[{"id":"test-model","object":"model","created":1,"owned_by":"fake"}]}"#)))
         }
+        router.post("/v1/responses") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 22)
+            let record = Recorded(body: Data(buffer: body), authorization: request.headers[.authorization])
+            state.record(record)
+            var headers = HTTPFields()
+            headers[HTTPField.Name("x-request-id")!] = "req-fake-responses"
+            if record.json["stream"] as? Bool == true {
+                headers[.contentType] = "text/event-stream"
+                let events = ["event: response.created\ndata: {\"type\":\"response.created\"}\n\n"]
+                    + streamPieces.map { "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"\($0)\"}\n\n" }
+                    + ["event: response.completed\ndata: {\"type\":\"response.completed\"}\n\n"]
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: events.joined())))
+            }
+            headers[.contentType] = "application/json"
+            let object: [String: Any] = ["id": "resp_1", "object": "response", "model": "test-model", "output": [
+                ["type": "message", "role": "assistant", "content": [["type": "output_text", "text": answer]]],
+            ]]
+            return Response(status: .ok, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: object)) ?? Data())))
+        }
+        router.post("/v1/completions") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 22)
+            state.record(Recorded(body: Data(buffer: body), authorization: request.headers[.authorization]))
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(
+                string: #"{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":" world"}]}"#)))
+        }
         router.post("/v1/chat/completions") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 22)
             let record = Recorded(body: Data(buffer: body), authorization: request.headers[.authorization])

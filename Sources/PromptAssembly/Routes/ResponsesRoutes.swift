@@ -1,0 +1,149 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// `POST /v1/responses`, OpenAI's Responses API (what new SDK code calls), with memory like
+/// chat completions: the namespace and end user as for ``ChatRoutes``; the search text is the
+/// last user input (a string `input`, or the last `user` item's text); the knowledge block
+/// goes before the request's `instructions`; the answer (JSON, or the event stream passed on as
+/// it arrives) comes back with the same `x-engram-*` headers and the upstream's; a successful
+/// exchange is learned from (`output_text`, or the stream's `response.output_text.delta`s).
+/// `POST /v1/completions` (the legacy API) is passed through unchanged.
+struct ResponsesRoutes {
+    let assembler: PromptAssembler
+    let upstream: UpstreamClient
+    let queue: LearningQueue
+    let configuration: PromptConfiguration
+    let metrics: PromptMetrics
+    let logger: Logger
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/responses") { request, _ -> Response in try await respond(request) }
+        router.post("/v1/completions") { request, _ -> Response in try await passThrough(request) }
+    }
+
+    /// The text of the last user input of a Responses request, `nil` without one.
+    static func latestUserText(_ input: Any?) -> String? {
+        if let text = input as? String { return text.isEmpty ? nil : text }
+        guard let items = input as? [[String: Any]] else { return nil }
+        for item in items.reversed() where item["role"] as? String == "user" {
+            if let text = item["content"] as? String { return text.isEmpty ? nil : text }
+            let parts = (item["content"] as? [[String: Any]]) ?? []
+            let text = parts.filter { ["input_text", "text"].contains($0["type"] as? String ?? "") }
+                .compactMap { $0["text"] as? String }.joined(separator: "\n")
+            return text.isEmpty ? nil : text
+        }
+        return nil
+    }
+
+    private func respond(_ request: Request) async throws -> Response {
+        let buffer = try await RequestDecoding.collect(request, limit: configuration.maxBodyBytes)
+        guard var object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
+            throw PromptAPIError.malformedJSON("expected a JSON object")
+        }
+        guard object["input"] != nil else { throw PromptAPIError.missingField("input") }
+        if object["model"] == nil, !configuration.upstreamModel.isEmpty { object["model"] = configuration.upstreamModel }
+        let endUser = request.headers[ChatRoutes.userHeader] ?? (object["user"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        let namespace = try ChatRoutes.namespace(request.headers[ChatRoutes.namespaceHeader], user: endUser,
+                                                 configuration: configuration)
+        let query = Self.latestUserText(object["input"])
+        var headers = HTTPFields()
+        var memories: [RetrievedMemory] = []
+        var memoriesStatus = "ok"
+        if let query {
+            do {
+                if let found = try await assembler.knowledge(namespace: namespace, query: query) {
+                    let instructions = object["instructions"] as? String
+                    object["instructions"] = instructions.map { found.block + "\n\n" + $0 } ?? found.block
+                    memories = found.memories
+                }
+            } catch {
+                guard error.code == "daemon_unavailable", configuration.chatOnDaemonUnavailable == "answer_without_memories" else {
+                    throw error
+                }
+                memoriesStatus = "unavailable"
+            }
+        }
+        headers[ChatRoutes.memoriesHeader] = memories.map { String($0.id) }.joined(separator: ",")
+        headers[ChatRoutes.memoriesStatusHeader] = memoriesStatus
+        let authorization = request.headers[.authorization]
+        var learn: LearningJob?
+        if !configuration.learningEnabled {
+            headers[ChatRoutes.learningHeader] = "off"
+        } else if let query {
+            learn = LearningJob(namespace: namespace, model: object["model"] as? String ?? "", user: query, assistant: "",
+                                authorization: authorization, conversationID: request.headers[ChatRoutes.conversationHeader],
+                                endUser: endUser)
+        } else {
+            headers[ChatRoutes.learningHeader] = "skipped:no_user_message"
+        }
+        let bytes = [UInt8](try JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]))
+        let streaming = object["stream"] as? Bool ?? false
+        let response = try await upstream.post(bytes, streaming: streaming, authorization: authorization, path: "/responses")
+        let status = Int(response.status.code)
+        metrics.upstreamRequest(kind: streaming ? "responses_stream" : "responses", status: String(status))
+        headers[.contentType] = response.headers.first(name: "content-type") ?? (streaming ? "text/event-stream" : "application/json")
+        ChatRoutes.passUpstreamHeaders(response.headers, into: &headers)
+        if learn != nil, !(200..<300).contains(status) { headers[ChatRoutes.learningHeader] = "skipped:upstream_status" }
+        let queue = self.queue
+        let metrics = self.metrics
+        guard streaming, (200..<300).contains(status) else {
+            let answer = try await upstream.collect(response)
+            var job: LearningJob?
+            if var exchange = learn, (200..<300).contains(status) {
+                if let text = CompletionText.fromResponse(Data(buffer: answer)), !text.isEmpty {
+                    exchange.assistant = text
+                    job = exchange
+                    headers[ChatRoutes.learningHeader] = "queued"
+                } else {
+                    metrics.extractionFailed("no_answer_text")
+                    headers[ChatRoutes.learningHeader] = "skipped:no_answer_text"
+                }
+            }
+            let finished = job
+            return Response(status: .init(code: status), headers: headers, body: ResponseBody(contentLength: answer.readableBytes) { writer in
+                try await writer.write(answer)
+                try await writer.finish(nil)
+                if let finished { queue.submit(finished) }
+            })
+        }
+        if learn != nil { headers[ChatRoutes.learningHeader] = "queued" }
+        headers[.cacheControl] = "no-cache"
+        let streamedJob = learn
+        return Response(status: .init(code: status), headers: headers, body: ResponseBody { writer in
+            var accumulator = SSETextAccumulator()
+            for try await chunk in response.body {
+                accumulator.feed(chunk.readableBytesView)
+                try await writer.write(chunk)
+            }
+            try await writer.finish(nil)
+            accumulator.finish()
+            guard var job = streamedJob else { return }
+            if accumulator.text.isEmpty {
+                metrics.extractionFailed("no_answer_text")
+            } else {
+                job.assistant = accumulator.text
+                queue.submit(job)
+            }
+        })
+    }
+
+    /// The legacy completions API, unchanged both ways (with the upstream's headers).
+    private func passThrough(_ request: Request) async throws -> Response {
+        let buffer = try await RequestDecoding.collect(request, limit: configuration.maxBodyBytes)
+        let streaming = (try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])?["stream"] as? Bool ?? false
+        let response = try await upstream.post(Array(buffer.readableBytesView), streaming: streaming,
+                                               authorization: request.headers[.authorization], path: "/completions")
+        let status = Int(response.status.code)
+        metrics.upstreamRequest(kind: "completions", status: String(status))
+        var headers = HTTPFields()
+        headers[.contentType] = response.headers.first(name: "content-type") ?? "application/json"
+        ChatRoutes.passUpstreamHeaders(response.headers, into: &headers)
+        return Response(status: .init(code: status), headers: headers, body: ResponseBody { writer in
+            for try await chunk in response.body { try await writer.write(chunk) }
+            try await writer.finish(nil)
+        })
+    }
+}
