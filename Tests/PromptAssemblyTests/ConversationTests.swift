@@ -52,6 +52,27 @@ import Testing
         }
     }
 
+    /// A long conversation never makes the search too large for engramd: the turns that do
+    /// not fit its text limit are left out. Without earlier turns, the extraction prompt has
+    /// no conversation section.
+    @Test func longConversationsAndFirstTurns() async throws {
+        try await withStack(configure: { LearningTests.enable(&$0); $0.chatContextTurns = 50 }) { stack in
+            let long = String(repeating: "ü word ", count: 300)
+            var turns: [(String, String)] = []
+            for _ in 0..<30 { turns += [("user", long), ("assistant", long)] }
+            turns.append(("user", "and now?"))
+            let response = try await stack.prompt.post("/v1/chat/completions", Self.conversation(turns))
+            #expect(response.status == 200, "\(response.text)")
+            let query = RequestContext.query(latest: "and now?", earlier: Array(repeating: long, count: 60))
+            #expect(query.utf8.count <= RequestContext.maxQueryBytes && query.hasPrefix("and now?\n"))
+            await stack.runtime.learning.waitUntilIdle()
+            _ = try await stack.prompt.post("/v1/chat/completions", Self.conversation([("user", "hello")]))
+            await stack.runtime.learning.waitUntilIdle()
+            let prompt = try #require(stack.upstream.extractions.last?.messages.last?["content"] as? String)
+            #expect(prompt.contains("User: hello") && !prompt.contains("Earlier in the conversation"))
+        }
+    }
+
     /// `chat.namespace_template` gives each end user a namespace of their own.
     @Test func aNamespacePerUser() async throws {
         try await withStack(configure: { $0.chatNamespaceTemplate = "user-{user}" }) { stack in
@@ -63,8 +84,14 @@ import Testing
             let byHeader = try await stack.prompt.post("/v1/chat/completions", Self.conversation([("user", "which seat?")]),
                                                        headers: [("X-Engram-User", "bob")])
             #expect(byHeader.status == 200 && byHeader.headers["x-engram-memories"] != String(alices))
-            let bad = try await stack.prompt.post("/v1/chat/completions", body, headers: [("X-Engram-User", "a b/c")])
-            #expect(bad.status == 400 && bad.text.contains("X-Engram-User"))
+            // Any id maps to a name of its own, e-mail addresses included.
+            let carol = try await stack.remember("Carol prefers the front row", in: "user-carol_40example_2ecom")
+            let byEmail = try await stack.prompt.post("/v1/chat/completions", Self.conversation([("user", "which row?")]),
+                                                      headers: [("X-Engram-User", "carol@example.com")])
+            #expect(byEmail.status == 200 && byEmail.headers["x-engram-memories"] == String(carol))
+            let bad = try await stack.prompt.post("/v1/chat/completions", Self.conversation([("user", "hi")], user: "a\u{1}b"))
+            #expect(bad.status == 400 && bad.text.contains("'user'"), "\(bad.text)")
+            #expect(throws: (any Error).self) { try PromptConfiguration.parse(toml: "[chat]\nnamespace_template = \"users\"") }
         }
     }
 }

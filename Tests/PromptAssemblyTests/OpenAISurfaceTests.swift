@@ -27,6 +27,14 @@ import Testing
             }
             #expect(floats == (try await stack.memory.embed(["b c"])).vectors[0])
 
+            // More texts than one daemon call takes: every one answered, in order.
+            let many = (0..<130).map { "text number \($0)" }
+            let large = try await stack.prompt.post("/v1/embeddings", json(["input": many]))
+            let indexes = (large.json["data"] as? [[String: Any]])?.compactMap { $0["index"] as? Int }
+            #expect(large.status == 200 && indexes == Array(0..<130))
+            let last = try #require((large.json["data"] as? [[String: Any]])?.last?["embedding"] as? [Double])
+            #expect(zip(last, try await stack.memory.embed(["text number 129"]).vectors[0]).allSatisfy { abs($0 - Double($1)) < 1e-6 })
+
             for (body, field) in [(json(["input": [1, 2, 3]]), "input"), (json(["input": []]), "input"),
                                   (json(["input": "x", "encoding_format": "int8"]), "encoding_format"),
                                   (json(["input": "x", "dimensions": 7]), "dimensions"), ("[1]", "body")] {

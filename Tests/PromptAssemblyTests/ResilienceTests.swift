@@ -62,6 +62,7 @@ import Testing
             try await stack.stopDaemon()
             let answered = try await stack.prompt.post("/v1/chat/completions", ChatProxyTests.chatBody("hello"))
             #expect(answered.status == 200 && answered.headers["x-engram-memories-status"] == "unavailable")
+            #expect(answered.headers["x-engram-learning"] == "off")
             #expect(answered.headers["x-engram-memories"] == "")
             #expect(stack.upstream.chats.count == 1)
         }

@@ -34,8 +34,13 @@ import Testing
             let second = try #require(stack.upstream.extractions.last?.messages.last?["content"] as? String)
             #expect(second.contains("Assistant: \(FakeUpstream.streamPieces.joined())"))
 
-            let missing = try await stack.prompt.post("/v1/responses", json(["model": "m"]))
-            #expect(missing.status == 400 && missing.errorCode == "missing_field")
+            // Without `input` (a stored prompt), nothing is searched and the request goes on.
+            let noInput = try await stack.prompt.post("/v1/responses", json(["model": "m", "prompt": ["id": "pmpt_1"]]))
+            #expect(noInput.status == 200 && noInput.headers["x-engram-memories"] == "")
+            #expect(noInput.headers["x-engram-learning"] == "skipped:no_user_message")
+            let badConversation = try await stack.prompt.post("/v1/responses", json(["model": "m", "input": "hi"]),
+                                                              headers: [("X-Engram-Conversation", "a\tb")])
+            #expect(badConversation.status == 400 && badConversation.text.contains("X-Engram-Conversation"))
         }
     }
 

@@ -150,7 +150,7 @@ public struct PromptResponse: Sendable, Equatable, Codable {
 /// refused as bad input rather than looked up (a search would call it "not found").
 enum NamespaceName {
     static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 128
+        name != "." && name != ".." && !name.isEmpty && name.utf8.count <= 128
             && name.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46 || $0 == 95 }
     }
 

@@ -143,6 +143,8 @@ struct SSETextAccumulator {
     private var pending: [UInt8] = []
     private var overflow = false
     static let maxLine = 1 << 20
+    /// Text kept at most (a job keeps less; an endless stream must not grow it forever).
+    static let maxText = 256 * 1024
 
     mutating func feed(_ bytes: some Sequence<UInt8>) {
         for byte in bytes {
@@ -173,11 +175,12 @@ struct SSETextAccumulator {
         if payload.elementsEqual("[DONE]".utf8) { return }
         guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else { return }
         if object["type"] as? String == "response.output_text.delta" {
-            if let delta = object["delta"] as? String { text += delta }
+            if let delta = object["delta"] as? String, text.utf8.count < Self.maxText { text += delta }
             return
         }
         guard let choices = object["choices"] as? [[String: Any]], let first = choices.first,
-              let delta = first["delta"] as? [String: Any], let content = delta["content"] as? String else { return }
+              let delta = first["delta"] as? [String: Any], let content = delta["content"] as? String,
+              text.utf8.count < Self.maxText else { return }
         text += content
     }
 }

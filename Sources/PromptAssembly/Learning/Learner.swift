@@ -79,9 +79,10 @@ final class Learner: Sendable {
 
     /// The extraction model's answer text, or `nil` after logging and counting why not.
     private func extract(_ job: LearningJob, model: String, logger log: Logger) async -> String? {
-        guard let prompt = templates.render(configuration.learningTemplate, [
-            "user": job.user, "assistant": job.assistant, "conversation": job.conversation,
-        ]) else {
+        // `conversation` only when there is one: Mustache renders a section for any string.
+        var context: [String: Any] = ["user": job.user, "assistant": job.assistant]
+        if !job.conversation.isEmpty { context["conversation"] = job.conversation }
+        guard let prompt = templates.render(configuration.learningTemplate, context) else {
             log.error("the extraction template is missing", metadata: ["template": "\(configuration.learningTemplate)"])
             metrics.extractionFailed("template_missing")
             return nil

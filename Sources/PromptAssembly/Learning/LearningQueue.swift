@@ -8,6 +8,8 @@ struct LearningJob: Sendable {
     var namespace: String
     /// The model that answered; the extraction uses `learning.model` when set, else this.
     var model: String
+    /// The user's and the assistant's text, each at most ``LearningQueue/maxTextBytes`` once
+    /// queued.
     var user: String
     var assistant: String
     /// The chat request's own `Authorization`, for the extraction call when
@@ -46,7 +48,9 @@ public final class LearningQueue: Service {
     private let state = Mutex(State())
 
     init(learner: Learner, metrics: PromptMetrics, logger: Logger) {
-        (stream, continuation) = AsyncStream.makeStream(of: LearningJob.self)
+        // Bounded: under a flood of answers, the jobs past the bound are skipped and counted
+        // (`reason="queue_full"`) rather than held in memory without end.
+        (stream, continuation) = AsyncStream.makeStream(of: LearningJob.self, bufferingPolicy: .bufferingOldest(Self.capacity))
         self.learner = learner
         self.metrics = metrics
         self.logger = logger
@@ -56,12 +60,27 @@ public final class LearningQueue: Service {
     @discardableResult
     func submit(_ job: LearningJob) -> Bool {
         state.withLock { $0.pending += 1 }
-        if case .enqueued = continuation.yield(job) { return true }
-        logger.warning("learning skipped: shutting down", metadata: ["namespace": "\(job.namespace)"])
-        metrics.extractionFailed("shutting_down")
+        var bounded = job
+        bounded.user = RequestContext.prefix(job.user, bytes: Self.maxTextBytes)
+        bounded.assistant = RequestContext.prefix(job.assistant, bytes: Self.maxTextBytes)
+        switch continuation.yield(bounded) {
+        case .enqueued:
+            return true
+        case .dropped:
+            logger.warning("learning skipped: the queue is full", metadata: ["namespace": "\(job.namespace)"])
+            metrics.extractionFailed("queue_full")
+        default:
+            logger.warning("learning skipped: shutting down", metadata: ["namespace": "\(job.namespace)"])
+            metrics.extractionFailed("shutting_down")
+        }
         finishOne()
         return false
     }
+
+    /// Jobs waiting at most.
+    static let capacity = 1000
+    /// The longest user or assistant text a job keeps (what the extraction prompt sees).
+    static let maxTextBytes = 32 * 1024
 
     /// Returns once every submitted job has finished (immediately when none is pending).
     public func waitUntilIdle() async {

@@ -74,6 +74,13 @@ public final class PromptMetrics: Sendable {
         lastLearningFailure.withLock { $0 = (reason, Date()) }
     }
 
+    /// An exchange not learned from for a reason that is no failure (a tool call, no text):
+    /// counted with the failures' reasons (`engram_prompt_extraction_failures_total`, as
+    /// before), without touching the last failure `/v1/health` shows.
+    func learningSkipped(_ reason: String) {
+        counter("extraction_failures", [("reason", reason)], help: "Learning attempts whose output could not be used, by reason").increment()
+    }
+
     /// The reason and time of the last learning failure (shown by `/v1/health`), `nil` before
     /// the first.
     let lastLearningFailure = Mutex<(reason: String, at: Date)?>(nil)

@@ -41,18 +41,21 @@ struct ChatRoutes {
     static let userHeader = HTTPField.Name("X-Engram-User")!
     static let conversationHeader = HTTPField.Name("X-Engram-Conversation")!
 
-    /// Longest text (in characters) of an earlier turn taken into the search and the
+    /// Longest text (in UTF-8 bytes) of an earlier turn taken into the search and the
     /// extraction prompt.
-    static let maxContextTurnCharacters = 1000
+    static let maxContextTurnBytes = 1000
 
     /// The upstream's response headers a client of OpenAI's API reads: the request id, rate
     /// limits, `retry-after`, processing time and organisation/version (`openai-*`). Nothing
     /// else passes (no cookies, no hop-by-hop or framing headers).
-    static func passUpstreamHeaders(_ upstream: HTTPHeaders, into headers: inout HTTPFields) {
+    /// With `operatorKey` (the upstream is called with `upstream.api_key`), the account's
+    /// organisation and project ids stay behind: they are the operator's, not the client's.
+    static func passUpstreamHeaders(_ upstream: HTTPHeaders, into headers: inout HTTPFields, operatorKey: Bool = false) {
         for (name, value) in upstream {
             let lower = name.lowercased()
             guard lower == "x-request-id" || lower == "retry-after" || lower.hasPrefix("x-ratelimit-")
                     || lower.hasPrefix("openai-"), let field = HTTPField.Name(lower) else { continue }
+            if operatorKey && (lower == "openai-organization" || lower == "openai-project") { continue }
             headers.append(HTTPField(name: field, value: value))
         }
     }
@@ -66,9 +69,7 @@ struct ChatRoutes {
             return header
         }
         if !configuration.chatNamespaceTemplate.isEmpty, let user {
-            let name = configuration.chatNamespaceTemplate.replacingOccurrences(of: "{user}", with: user)
-            try NamespaceName.check(name, field: "X-Engram-User")
-            return name
+            return try RequestContext.namespace(template: configuration.chatNamespaceTemplate, user: user)
         }
         return configuration.chatDefaultNamespace
     }
@@ -83,19 +84,16 @@ struct ChatRoutes {
         let buffer = try await RequestDecoding.collect(request, limit: configuration.maxBodyBytes)
         var body = try ChatCompletionBody(json: Data(buffer: buffer))
         body.setModelIfMissing(configuration.upstreamModel)
-        let endUser = request.headers[Self.userHeader] ?? body.endUser
+        let endUser = try RequestContext.endUser(header: request.headers[Self.userHeader], body: body.endUser)
         let namespace = try Self.namespace(request.headers[Self.namespaceHeader], user: endUser, configuration: configuration)
-        let conversationID = request.headers[Self.conversationHeader]
-        if let conversationID, conversationID.isEmpty || conversationID.utf8.count > 128 {
-            throw PromptAPIError.invalidField("X-Engram-Conversation", "expected 1–128 bytes")
-        }
+        let conversationID = try RequestContext.conversation(request.headers[Self.conversationHeader])
         let latest = body.latestUserText
         let earlier = body.turnsBeforeLatestUser(configuration.chatContextTurns).map {
-            (role: $0.role, text: String($0.text.prefix(Self.maxContextTurnCharacters)))
+            (role: $0.role, text: RequestContext.prefix($0.text, bytes: Self.maxContextTurnBytes))
         }
         // The search text: the last user message, then the turns before it, most recent first,
-        // so a follow-up is searched with the subject it follows up.
-        let query = latest.map { ([$0] + earlier.reversed().map(\.text)).joined(separator: "\n") }
+        // so a follow-up is searched with the subject it follows up (within engramd's limit).
+        let query = latest.map { RequestContext.query(latest: $0, earlier: earlier.map(\.text)) }
         var memories: [RetrievedMemory] = []
         var memoriesStatus = "ok"
         if let query {
@@ -123,6 +121,9 @@ struct ChatRoutes {
         var learn: LearningJob?
         if !configuration.learningEnabled {
             headers[Self.learningHeader] = "off"
+        } else if memoriesStatus == "unavailable" {
+            // Its facts could not be stored: no extraction is paid for.
+            headers[Self.learningHeader] = "skipped:daemon_unavailable"
         } else if let query {
             learn = LearningJob(namespace: namespace, model: body.model ?? "", user: latest ?? query, assistant: "",
                                 authorization: authorization,
@@ -140,7 +141,7 @@ struct ChatRoutes {
         let status = Int(response.status.code)
         metrics.upstreamRequest(kind: "chat", status: String(status))
         headers[.contentType] = response.headers.first(name: "content-type") ?? "application/json"
-        Self.passUpstreamHeaders(response.headers, into: &headers)
+        Self.passUpstreamHeaders(response.headers, into: &headers, operatorKey: !configuration.upstreamAPIKey.isEmpty)
         var job: LearningJob?
         if var exchange = learn {
             if !(200..<300).contains(status) {
@@ -150,8 +151,8 @@ struct ChatRoutes {
                 job = exchange
                 headers[Self.learningHeader] = "queued"
             } else {
-                logger.warning("learning skipped: the upstream answer has no assistant text", metadata: ["namespace": "\(namespace)"])
-                metrics.extractionFailed("no_answer_text")
+                // A tool call, typically: nothing to learn from, not a failure.
+                metrics.learningSkipped("no_answer_text")
                 headers[Self.learningHeader] = "skipped:no_answer_text"
             }
         }
@@ -175,7 +176,7 @@ struct ChatRoutes {
         metrics.upstreamRequest(kind: "chat_stream", status: String(status))
         var headers = headers
         headers[.contentType] = response.headers.first(name: "content-type") ?? "text/event-stream"
-        Self.passUpstreamHeaders(response.headers, into: &headers)
+        Self.passUpstreamHeaders(response.headers, into: &headers, operatorKey: !configuration.upstreamAPIKey.isEmpty)
         // A stream's text is known only at its end: learning is queued then (or skipped, which
         // the log and the metrics record).
         if learn != nil { headers[Self.learningHeader] = (200..<300).contains(status) ? "queued" : "skipped:upstream_status" }
@@ -203,8 +204,7 @@ struct ChatRoutes {
             accumulator.finish()
             guard var job = learn else { return }
             if accumulator.text.isEmpty {
-                logger.warning("learning skipped: the stream carried no assistant text", metadata: ["namespace": "\(job.namespace)"])
-                metrics.extractionFailed("no_answer_text")
+                metrics.learningSkipped("no_answer_text")
             } else {
                 job.assistant = accumulator.text
                 queue.submit(job)

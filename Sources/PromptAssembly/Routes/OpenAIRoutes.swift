@@ -6,14 +6,17 @@ import EngramAPI
 
 /// The rest of the OpenAI surface an SDK expects: `GET /v1/models` (the upstream's list and
 /// the daemon's local embedding model) and `POST /v1/embeddings` (served by engramd's own
-/// model, so OpenAI-SDK and LangChain code embeds locally).
+/// model, so OpenAI-SDK code embeds locally; LangChain's `OpenAIEmbeddings` sends token ids
+/// unless built with `check_embedding_ctx_length=False`).
 struct OpenAIRoutes {
     let client: MemoryClient
     let upstream: UpstreamClient
     let configuration: PromptConfiguration
 
-    /// Most texts one embeddings request takes (engramd's limit per call).
+    /// Most texts one embeddings request takes.
     static let maxInputs = 2048
+    /// Texts per daemon call.
+    static let batch = 64
 
     func register(on router: Router<BasicRequestContext>) {
         let limit = configuration.maxBodyBytes
@@ -50,11 +53,20 @@ struct OpenAIRoutes {
         guard ["float", "base64"].contains(format) else {
             throw PromptAPIError.invalidField("encoding_format", "expected float or base64")
         }
-        let result: EmbedResponse
-        do {
-            result = try await client.embed(texts)
-        } catch {
-            throw PromptAPIError.from(error, socket: configuration.daemonSocket)
+        // In daemon calls of `batch` texts: one call is one blocking task in engramd, which
+        // searches share, and each must end within `daemon.timeout_seconds`.
+        var result = EmbedResponse(model: "", dimension: 0, vectors: [], tokens: 0)
+        for start in stride(from: 0, to: texts.count, by: Self.batch) {
+            let part: EmbedResponse
+            do {
+                part = try await client.embed(Array(texts[start..<min(texts.count, start + Self.batch)]))
+            } catch {
+                throw PromptAPIError.from(error, socket: configuration.daemonSocket)
+            }
+            result.model = part.model
+            result.dimension = part.dimension
+            result.vectors += part.vectors
+            result.tokens = result.tokens.flatMap { sum in part.tokens.map { sum + $0 } }
         }
         if let dimensions = object["dimensions"] as? Int, dimensions != result.dimension {
             throw PromptAPIError.invalidField("dimensions", "the local model \(result.model) makes \(result.dimension) dimensions")

@@ -43,12 +43,13 @@ struct ResponsesRoutes {
         guard var object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] else {
             throw PromptAPIError.malformedJSON("expected a JSON object")
         }
-        guard object["input"] != nil else { throw PromptAPIError.missingField("input") }
+        // `input` may be absent (a stored prompt template): then there is nothing to search.
         if object["model"] == nil, !configuration.upstreamModel.isEmpty { object["model"] = configuration.upstreamModel }
-        let endUser = request.headers[ChatRoutes.userHeader] ?? (object["user"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        let endUser = try RequestContext.endUser(header: request.headers[ChatRoutes.userHeader], body: object["user"] as? String)
         let namespace = try ChatRoutes.namespace(request.headers[ChatRoutes.namespaceHeader], user: endUser,
                                                  configuration: configuration)
-        let query = Self.latestUserText(object["input"])
+        let conversationID = try RequestContext.conversation(request.headers[ChatRoutes.conversationHeader])
+        let query = Self.latestUserText(object["input"]).map { RequestContext.query(latest: $0, earlier: []) }
         var headers = HTTPFields()
         var memories: [RetrievedMemory] = []
         var memoriesStatus = "ok"
@@ -72,10 +73,11 @@ struct ResponsesRoutes {
         var learn: LearningJob?
         if !configuration.learningEnabled {
             headers[ChatRoutes.learningHeader] = "off"
+        } else if memoriesStatus == "unavailable" {
+            headers[ChatRoutes.learningHeader] = "skipped:daemon_unavailable"
         } else if let query {
             learn = LearningJob(namespace: namespace, model: object["model"] as? String ?? "", user: query, assistant: "",
-                                authorization: authorization, conversationID: request.headers[ChatRoutes.conversationHeader],
-                                endUser: endUser)
+                                authorization: authorization, conversationID: conversationID, endUser: endUser)
         } else {
             headers[ChatRoutes.learningHeader] = "skipped:no_user_message"
         }
@@ -85,7 +87,7 @@ struct ResponsesRoutes {
         let status = Int(response.status.code)
         metrics.upstreamRequest(kind: streaming ? "responses_stream" : "responses", status: String(status))
         headers[.contentType] = response.headers.first(name: "content-type") ?? (streaming ? "text/event-stream" : "application/json")
-        ChatRoutes.passUpstreamHeaders(response.headers, into: &headers)
+        ChatRoutes.passUpstreamHeaders(response.headers, into: &headers, operatorKey: !configuration.upstreamAPIKey.isEmpty)
         if learn != nil, !(200..<300).contains(status) { headers[ChatRoutes.learningHeader] = "skipped:upstream_status" }
         let queue = self.queue
         let metrics = self.metrics
@@ -98,7 +100,7 @@ struct ResponsesRoutes {
                     job = exchange
                     headers[ChatRoutes.learningHeader] = "queued"
                 } else {
-                    metrics.extractionFailed("no_answer_text")
+                    metrics.learningSkipped("no_answer_text")
                     headers[ChatRoutes.learningHeader] = "skipped:no_answer_text"
                 }
             }
@@ -122,7 +124,7 @@ struct ResponsesRoutes {
             accumulator.finish()
             guard var job = streamedJob else { return }
             if accumulator.text.isEmpty {
-                metrics.extractionFailed("no_answer_text")
+                metrics.learningSkipped("no_answer_text")
             } else {
                 job.assistant = accumulator.text
                 queue.submit(job)
@@ -140,7 +142,7 @@ struct ResponsesRoutes {
         metrics.upstreamRequest(kind: "completions", status: String(status))
         var headers = HTTPFields()
         headers[.contentType] = response.headers.first(name: "content-type") ?? "application/json"
-        ChatRoutes.passUpstreamHeaders(response.headers, into: &headers)
+        ChatRoutes.passUpstreamHeaders(response.headers, into: &headers, operatorKey: !configuration.upstreamAPIKey.isEmpty)
         return Response(status: .init(code: status), headers: headers, body: ResponseBody { writer in
             for try await chunk in response.body { try await writer.write(chunk) }
             try await writer.finish(nil)
