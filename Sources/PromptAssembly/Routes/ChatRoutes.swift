@@ -34,6 +34,10 @@ struct ChatRoutes {
     let metrics: PromptMetrics
     let logger: Logger
 
+    var exchange: ExchangeSupport {
+        ExchangeSupport(assembler: assembler, queue: queue, configuration: configuration, metrics: metrics, logger: logger)
+    }
+
     static let namespaceHeader = HTTPField.Name("X-Engram-Namespace")!
     static let memoriesHeader = HTTPField.Name("x-engram-memories")!
     static let memoriesStatusHeader = HTTPField.Name("x-engram-memories-status")!
@@ -94,44 +98,18 @@ struct ChatRoutes {
         // The search text: the last user message, then the turns before it, most recent first,
         // so a follow-up is searched with the subject it follows up (within engramd's limit).
         let query = latest.map { RequestContext.query(latest: $0, earlier: earlier.map(\.text)) }
-        var memories: [RetrievedMemory] = []
-        var memoriesStatus = "ok"
-        if let query {
-            let found: (block: String, memories: [RetrievedMemory])?
-            do {
-                found = try await assembler.knowledge(namespace: namespace, query: query)
-            } catch {
-                guard error.code == "daemon_unavailable", configuration.chatOnDaemonUnavailable == "answer_without_memories" else {
-                    throw error
-                }
-                logger.warning("answering without memories: engramd is unavailable", metadata: ["namespace": "\(namespace)"])
-                memoriesStatus = "unavailable"
-                found = nil
-            }
-            if let found {
-                body.inject(found.block, mode: configuration.chatInjection)
-                memories = found.memories
-            }
-        }
+        let lookup = try await exchange.knowledge(namespace: namespace, query: query)
+        if let found = lookup.found { body.inject(found.block, mode: configuration.chatInjection) }
         let bytes = try body.serialized()
         var headers = HTTPFields()
-        headers[Self.memoriesHeader] = memories.map { String($0.id) }.joined(separator: ",")
-        headers[Self.memoriesStatusHeader] = memoriesStatus
         let authorization = request.headers[.authorization]
-        var learn: LearningJob?
-        if !configuration.learningEnabled {
-            headers[Self.learningHeader] = "off"
-        } else if memoriesStatus == "unavailable" {
-            // Its facts could not be stored: no extraction is paid for.
-            headers[Self.learningHeader] = "skipped:daemon_unavailable"
-        } else if let query {
-            learn = LearningJob(namespace: namespace, model: body.model ?? "", user: latest ?? query, assistant: "",
-                                authorization: authorization,
-                                conversation: earlier.map { "\($0.role == "user" ? "User" : "Assistant"): \($0.text)" }
-                                    .joined(separator: "\n"),
-                                conversationID: conversationID, endUser: endUser)
-        } else {
-            headers[Self.learningHeader] = "skipped:no_user_message"
+        let learn = exchange.plan(memories: lookup.found?.memories ?? [], available: lookup.available,
+                                  hasUserMessage: query != nil, headers: &headers) {
+            LearningJob(namespace: namespace, model: body.model ?? "", user: latest ?? "", assistant: "",
+                        authorization: authorization,
+                        conversation: earlier.map { "\($0.role == "user" ? "User" : "Assistant"): \($0.text)" }
+                            .joined(separator: "\n"),
+                        conversationID: conversationID, endUser: endUser)
         }
 
         if body.streaming {
@@ -142,29 +120,8 @@ struct ChatRoutes {
         metrics.upstreamRequest(kind: "chat", status: String(status))
         headers[.contentType] = response.headers.first(name: "content-type") ?? "application/json"
         Self.passUpstreamHeaders(response.headers, into: &headers, operatorKey: !configuration.upstreamAPIKey.isEmpty)
-        var job: LearningJob?
-        if var exchange = learn {
-            if !(200..<300).contains(status) {
-                headers[Self.learningHeader] = "skipped:upstream_status"
-            } else if let text = CompletionText.fromCompletion(Data(buffer: answer)), !text.isEmpty {
-                exchange.assistant = text
-                job = exchange
-                headers[Self.learningHeader] = "queued"
-            } else {
-                // A tool call, typically: nothing to learn from, not a failure.
-                metrics.learningSkipped("no_answer_text")
-                headers[Self.learningHeader] = "skipped:no_answer_text"
-            }
-        }
-        // The job is queued once the answer has been written, so extraction never competes
-        // with sending it.
-        let queue = self.queue
-        let finishedJob = job
-        let responseBody = ResponseBody(contentLength: answer.readableBytes) { writer in
-            try await writer.write(answer)
-            try await writer.finish(nil)
-            if let finishedJob { queue.submit(finishedJob) }
-        }
+        let responseBody = exchange.collectedBody(answer, status: status, learn: learn, headers: &headers,
+                                                  answerText: CompletionText.fromCompletion)
         return Response(status: .init(code: status), headers: headers, body: responseBody)
     }
 
@@ -186,30 +143,7 @@ struct ChatRoutes {
             return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: answer))
         }
         headers[.cacheControl] = "no-cache"
-        let queue = self.queue
-        let logger = self.logger
-        let metrics = self.metrics
-        let body = ResponseBody { writer in
-            var accumulator = SSETextAccumulator()
-            do {
-                for try await chunk in response.body {
-                    accumulator.feed(chunk.readableBytesView)
-                    try await writer.write(chunk)
-                }
-            } catch {
-                logger.warning("streamed completion ended early", metadata: ["error": "\(error)"])
-                throw error
-            }
-            try await writer.finish(nil)
-            accumulator.finish()
-            guard var job = learn else { return }
-            if accumulator.text.isEmpty {
-                metrics.learningSkipped("no_answer_text")
-            } else {
-                job.assistant = accumulator.text
-                queue.submit(job)
-            }
-        }
+        let body = exchange.streamedBody(response, learn: learn)
         return Response(status: .init(code: status), headers: headers, body: body)
     }
 }

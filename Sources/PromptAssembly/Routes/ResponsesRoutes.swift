@@ -19,6 +19,10 @@ struct ResponsesRoutes {
     let metrics: PromptMetrics
     let logger: Logger
 
+    var exchange: ExchangeSupport {
+        ExchangeSupport(assembler: assembler, queue: queue, configuration: configuration, metrics: metrics, logger: logger)
+    }
+
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/responses") { request, _ -> Response in try await respond(request) }
         router.post("/v1/completions") { request, _ -> Response in try await passThrough(request) }
@@ -50,36 +54,18 @@ struct ResponsesRoutes {
                                                  configuration: configuration)
         let conversationID = try RequestContext.conversation(request.headers[ChatRoutes.conversationHeader])
         let query = Self.latestUserText(object["input"]).map { RequestContext.query(latest: $0, earlier: []) }
-        var headers = HTTPFields()
-        var memories: [RetrievedMemory] = []
-        var memoriesStatus = "ok"
-        if let query {
-            do {
-                if let found = try await assembler.knowledge(namespace: namespace, query: query) {
-                    let instructions = object["instructions"] as? String
-                    object["instructions"] = instructions.map { found.block + "\n\n" + $0 } ?? found.block
-                    memories = found.memories
-                }
-            } catch {
-                guard error.code == "daemon_unavailable", configuration.chatOnDaemonUnavailable == "answer_without_memories" else {
-                    throw error
-                }
-                memoriesStatus = "unavailable"
-            }
+        let lookup = try await exchange.knowledge(namespace: namespace, query: query)
+        if let found = lookup.found {
+            let instructions = object["instructions"] as? String
+            object["instructions"] = instructions.map { found.block + "\n\n" + $0 } ?? found.block
         }
-        headers[ChatRoutes.memoriesHeader] = memories.map { String($0.id) }.joined(separator: ",")
-        headers[ChatRoutes.memoriesStatusHeader] = memoriesStatus
+        var headers = HTTPFields()
         let authorization = request.headers[.authorization]
-        var learn: LearningJob?
-        if !configuration.learningEnabled {
-            headers[ChatRoutes.learningHeader] = "off"
-        } else if memoriesStatus == "unavailable" {
-            headers[ChatRoutes.learningHeader] = "skipped:daemon_unavailable"
-        } else if let query {
-            learn = LearningJob(namespace: namespace, model: object["model"] as? String ?? "", user: query, assistant: "",
-                                authorization: authorization, conversationID: conversationID, endUser: endUser)
-        } else {
-            headers[ChatRoutes.learningHeader] = "skipped:no_user_message"
+        let model = object["model"] as? String ?? ""
+        let learn = exchange.plan(memories: lookup.found?.memories ?? [], available: lookup.available,
+                                  hasUserMessage: query != nil, headers: &headers) {
+            LearningJob(namespace: namespace, model: model, user: query ?? "", assistant: "",
+                        authorization: authorization, conversationID: conversationID, endUser: endUser)
         }
         let bytes = [UInt8](try JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]))
         let streaming = object["stream"] as? Bool ?? false
@@ -88,48 +74,15 @@ struct ResponsesRoutes {
         metrics.upstreamRequest(kind: streaming ? "responses_stream" : "responses", status: String(status))
         headers[.contentType] = response.headers.first(name: "content-type") ?? (streaming ? "text/event-stream" : "application/json")
         ChatRoutes.passUpstreamHeaders(response.headers, into: &headers, operatorKey: !configuration.upstreamAPIKey.isEmpty)
-        if learn != nil, !(200..<300).contains(status) { headers[ChatRoutes.learningHeader] = "skipped:upstream_status" }
-        let queue = self.queue
-        let metrics = self.metrics
         guard streaming, (200..<300).contains(status) else {
             let answer = try await upstream.collect(response)
-            var job: LearningJob?
-            if var exchange = learn, (200..<300).contains(status) {
-                if let text = CompletionText.fromResponse(Data(buffer: answer)), !text.isEmpty {
-                    exchange.assistant = text
-                    job = exchange
-                    headers[ChatRoutes.learningHeader] = "queued"
-                } else {
-                    metrics.learningSkipped("no_answer_text")
-                    headers[ChatRoutes.learningHeader] = "skipped:no_answer_text"
-                }
-            }
-            let finished = job
-            return Response(status: .init(code: status), headers: headers, body: ResponseBody(contentLength: answer.readableBytes) { writer in
-                try await writer.write(answer)
-                try await writer.finish(nil)
-                if let finished { queue.submit(finished) }
-            })
+            let body = exchange.collectedBody(answer, status: status, learn: learn, headers: &headers,
+                                              answerText: CompletionText.fromResponse)
+            return Response(status: .init(code: status), headers: headers, body: body)
         }
         if learn != nil { headers[ChatRoutes.learningHeader] = "queued" }
         headers[.cacheControl] = "no-cache"
-        let streamedJob = learn
-        return Response(status: .init(code: status), headers: headers, body: ResponseBody { writer in
-            var accumulator = SSETextAccumulator()
-            for try await chunk in response.body {
-                accumulator.feed(chunk.readableBytesView)
-                try await writer.write(chunk)
-            }
-            try await writer.finish(nil)
-            accumulator.finish()
-            guard var job = streamedJob else { return }
-            if accumulator.text.isEmpty {
-                metrics.learningSkipped("no_answer_text")
-            } else {
-                job.assistant = accumulator.text
-                queue.submit(job)
-            }
-        })
+        return Response(status: .init(code: status), headers: headers, body: exchange.streamedBody(response, learn: learn))
     }
 
     /// The legacy completions API, unchanged both ways (with the upstream's headers).
