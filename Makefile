@@ -19,7 +19,7 @@ EF ?= 10,16,32,64,128,256
 METRIC ?= cosine
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build run run-prompt cli test test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-conflicts bench-import crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
+.PHONY: help deps model build run run-prompt cli test test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -136,6 +136,13 @@ bench-retrieval: deps model ## LoCoMo retrieval over the socket: recall@k per mo
 	$(PYTHON) Benchmarks/retrieval/locomo.py --engramd .build/release/engramd \
 		--model $${ENGRAM_MODEL_DIR:-.cache/models/all-MiniLM-L6-v2} --data $(LOCOMO) --modes $(MODES) \
 		$(if $(STUDY),--study)
+
+bench-injection: deps model ## what engram-prompt injects into chats on LoCoMo: evidence recall and precision, before/now (LOCOMO=, SWEEP=1, BASELINE=an earlier engram-prompt)
+	@if [ ! -d "$(LOCOMO)" ]; then echo "bench-injection: $(LOCOMO) is absent: skipped" >&2; exit 0; fi; \
+	$(SWIFT_RELEASE) --product engramd >&2 && $(SWIFT_RELEASE) --product engram-prompt >&2 && \
+	$(PYTHON) Benchmarks/retrieval/injection.py --engramd .build/release/engramd --engram-prompt .build/release/engram-prompt \
+		--model $${ENGRAM_MODEL_DIR:-.cache/models/all-MiniLM-L6-v2} --data $(LOCOMO) \
+		$(if $(SWEEP),--sweep) $(if $(BASELINE),--baseline $(BASELINE))
 
 bench-conflicts: deps model ## conflict detection of learn on the hand-written pairs (dev and heldout): precision/recall, threshold sweep
 	$(SWIFT_RELEASE) --product engramd >&2 && \

@@ -17,17 +17,39 @@ import Testing
     ])
 
     /// A follow-up is searched with the turns before it: the refund memory is found, where the
-    /// last message alone finds the memory that shares its words.
+    /// last message alone finds only the memories that share its words. The last message's
+    /// own matches keep their places (two of three).
     @Test func aFollowUpIsSearchedWithItsSubject() async throws {
         for (turns, expectRefunds) in [(4, true), (0, false)] {
-            try await withStack(configure: { $0.chatContextTurns = turns; $0.k = 1 }) { stack in
+            try await withStack(configure: { $0.chatContextTurns = turns; $0.k = 3 }) { stack in
                 let refunds = try await stack.remember("Refunds take 30 days", in: "default")
-                let discount = try await stack.remember("Apply the EU discount code at checkout", in: "default")
+                var european: [UInt64] = []
+                for text in ["Apply the EU discount code at checkout", "In the EU VAT is included",
+                             "Orders in the EU ship from Dublin"] {
+                    european.append(try await stack.remember(text, in: "default"))
+                }
                 let response = try await stack.prompt.post("/v1/chat/completions", Self.followUp)
                 #expect(response.status == 200)
-                #expect(response.headers["x-engram-memories"] == String(expectRefunds ? refunds : discount), "turns \(turns)")
+                let used = (response.headers["x-engram-memories"] ?? "").split(separator: ",").compactMap { UInt64($0) }
+                #expect(used.count == 3)
+                #expect(used.contains(refunds) == expectRefunds, "turns \(turns): \(used)")
+                #expect(used.filter(european.contains).count == (expectRefunds ? 2 : 3), "turns \(turns): \(used)")
             }
         }
+    }
+
+    /// The merge of the two rankings: two of the last message's, one of the conversation's,
+    /// each memory once, at most k; a ranking that runs out leaves its places to the other.
+    @Test func rankingsAreInterleavedTwoToOne() {
+        func memories(_ ids: [UInt64]) -> [RetrievedMemory] {
+            ids.map { RetrievedMemory(id: $0, score: 1, confidence: 0.5, createdAt: Date(timeIntervalSince1970: 0), text: "m\($0)") }
+        }
+        let merged = PromptAssembler.interleave(memories([1, 2, 3, 4]), memories([2, 9, 8]), k: 6).map(\.id)
+        #expect(merged == [1, 2, 3, 4, 9, 8])
+        #expect(PromptAssembler.interleave(memories([1, 2, 3]), memories([7, 8]), k: 4).map(\.id) == [1, 2, 7, 3])
+        #expect(PromptAssembler.interleave(memories([]), memories([7, 8]), k: 4).map(\.id) == [7, 8])
+        #expect(PromptAssembler.interleave(memories([1, 2, 3]), memories([]), k: 2).map(\.id) == [1, 2])
+        #expect(PromptAssembler.interleave(memories([1]), memories([1]), k: 5).map(\.id) == [1])
     }
 
     /// The extraction sees the earlier turns; each learned fact records when the exchange

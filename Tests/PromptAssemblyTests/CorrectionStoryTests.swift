@@ -82,10 +82,47 @@ import Testing
         }
     }
 
+    /// By default a disputed learned fact stays out of prompts until a person settles it, and
+    /// a contradicted memory yields its place to a sound one of the same relevance
+    /// (`prompt.ranking = blend`; ranked by relevance alone, the two keep the search's order)
+    /// or, under the default `min_confidence`, is left out.
+    @Test func disputedStaysOutAndContradictedRanksLower() async throws {
+        try await withStack(configure: { $0.k = 1 }) { stack in
+            _ = try await stack.memory.createNamespace("shop", NamespaceRequest(learning: LearningPolicy(conflictPolicy: .link)))
+            let person = try await stack.remember(Self.right, in: "shop")
+            let learned = try await stack.memory.learn(RememberRequest(text: Self.wrong, source: "extraction:m"), in: "shop")
+            #expect(learned.action == .conflicting)
+            let response = try await stack.prompt.post("/v1/prompt", json(["namespace": "shop", "request": "refund window days",
+                                                                           "k": 5]))
+            let memories = try #require(response.json["memories"] as? [[String: Any]])
+            #expect(memories.compactMap { $0["id"] as? UInt64 } == [person])
+        }
+        for ranking in [PromptConfiguration.Ranking.blend, .relevance] {
+            try await withStack(configure: { $0.k = 1; $0.rankingName = ranking.rawValue }) { stack in
+                // Same words, so the same relevance; the search's tie order is the older first.
+                let doubted = try await stack.remember("ships from the Dublin warehouse", in: "shop")
+                let sound = try await stack.remember("ships from the Dublin warehouse.", in: "shop")
+                _ = try await stack.memory.feedback(doubted, in: "shop", .contradicted)
+                let response = try await stack.prompt.post("/v1/prompt", json(["namespace": "shop", "request": "Dublin warehouse"]))
+                let memories = try #require(response.json["memories"] as? [[String: Any]])
+                #expect(memories.compactMap { $0["id"] as? UInt64 } == [ranking == .blend ? sound : doubted], "\(ranking)")
+            }
+        }
+        // The default min_confidence leaves a memory a person contradicted out altogether.
+        try await withStack(configure: { $0.minConfidence = PromptConfiguration().minConfidence }) { stack in
+            let doubted = try await stack.remember("ships from the Dublin warehouse", in: "shop")
+            let sound = try await stack.remember("ships from the Dublin warehouse.", in: "shop")
+            _ = try await stack.memory.feedback(doubted, in: "shop", .contradicted)
+            let response = try await stack.prompt.post("/v1/prompt", json(["namespace": "shop", "request": "Dublin warehouse"]))
+            let memories = try #require(response.json["memories"] as? [[String: Any]])
+            #expect(memories.compactMap { $0["id"] as? UInt64 } == [sound])
+        }
+    }
+
     /// Under the `link` policy a conflicting learned fact is live, comes after the person's
     /// entry, and the prompt says what it disputes.
     @Test func aLinkedConflictIsRenderedAsDisputed() async throws {
-        try await withStack { stack in
+        try await withStack(configure: { $0.includeDisputed = true }) { stack in
             _ = try await stack.memory.createNamespace("shop", NamespaceRequest(learning: LearningPolicy(conflictPolicy: .link)))
             let person = try await stack.remember(Self.right, in: "shop")
             let learned = try await stack.memory.learn(RememberRequest(text: Self.wrong, source: "extraction:m"), in: "shop")

@@ -57,6 +57,10 @@ import Testing
             #expect(refused.status == 503 && refused.errorCode == "daemon_unavailable")
             let health = try await stack.prompt.get("/v1/health").json
             #expect(health["status"] as? String == "degraded" && health["daemon"] as? String == "unavailable")
+            // A follow-up is searched twice (its message, its conversation): one request, counted once.
+            let followUp = try await stack.prompt.post("/v1/chat/completions", ConversationTests.followUp)
+            #expect(followUp.status == 503 && followUp.errorCode == "daemon_unavailable")
+            #expect(try await stack.prompt.get("/metrics").text.contains("engram_prompt_daemon_unavailable_total 2"))
         }
         try await withStack(configure: { $0.chatOnDaemonUnavailable = "answer_without_memories" }) { stack in
             try await stack.stopDaemon()

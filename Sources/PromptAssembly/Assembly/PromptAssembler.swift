@@ -6,9 +6,11 @@ import EngramAPI
 /// Turns a request into a prompt: retrieval through the daemon, near-duplicate suppression,
 /// the token budget, and template rendering. Used by `/v1/prompt` and by the chat proxy.
 ///
-/// **Order and budget.** Memories come from the daemon best first (its score) and stay in that
-/// order. After near-duplicates are dropped, the longest best-first prefix whose rendering
-/// stays within the budget (``TokenEstimator``) is used: memories are taken in order until the
+/// **Order and budget.** Memories come from the daemon best first (its score, or with
+/// `prompt.ranking = blend` its blend of relevance, confidence and recency) and stay in that
+/// order; a chat with earlier turns merges two such rankings (``interleave(_:_:k:)``). After
+/// near-duplicates are dropped, the longest best-first prefix whose rendering stays within the
+/// budget (``TokenEstimator``) is used: memories are taken in order until the
 /// next one would take the estimate over it, and that one and everything after it are left
 /// out, so a worse memory never displaces a better one. For `/v1/prompt` the budget bounds the whole
 /// rendered `prompt` (template text and request included); for a chat completion it bounds
@@ -62,26 +64,96 @@ public final class PromptAssembler: Sendable {
 
     /// The knowledge block for a chat completion (the system template with the memories that
     /// fit `prompt.token_budget`), or `nil` when no memory is relevant.
-    func knowledge(namespace: String, query: String) async throws(PromptAPIError) -> (block: String, memories: [RetrievedMemory])? {
+    func knowledge(namespace: String, query: SearchText) async throws(PromptAPIError) -> (block: String, memories: [RetrievedMemory])? {
         let candidates = try await retrieve(namespace: namespace, query: query, k: configuration.k,
                                             minConfidence: configuration.minConfidence)
         let (memories, block) = try select(candidates, budget: configuration.tokenBudget) { memories throws(PromptAPIError) in
-            try render(configuration.systemTemplate, request: query, namespace: namespace, memories: memories)
+            try render(configuration.systemTemplate, request: query.latest, namespace: namespace, memories: memories)
         }
         guard !memories.isEmpty else { return nil }
         metrics.memoriesInjected.increment(by: Int64(memories.count))
         return (block, memories)
     }
 
-    /// The daemon's best `k` memories for `query` that reach `prompt.min_score`, near-duplicates
-    /// removed. A namespace that does not exist is refused with `namespace_not_found`, or with
-    /// `prompt.allow_unknown_namespaces` has no memories (the first `learn` creates it).
-    func retrieve(namespace: String, query: String, k: Int, minConfidence: Double)
+    /// The best `k` memories for a chat's ``SearchText``: the last message's and the
+    /// conversation's rankings, searched concurrently and merged by ``interleave(_:_:k:)``;
+    /// near-duplicates removed after the merge.
+    func retrieve(namespace: String, query: SearchText, k: Int, minConfidence: Double)
         async throws(PromptAPIError) -> [RetrievedMemory] {
-        let filter = minConfidence > 0 ? SearchFilter(minConfidence: minConfidence) : nil
+        guard let conversation = query.conversation else {
+            return try await retrieve(namespace: namespace, query: query.latest, k: k, minConfidence: minConfidence)
+        }
+        async let latestHits = ranking(namespace: namespace, query: query.latest, k: k, minConfidence: minConfidence,
+                                       countsUnavailable: true)
+        async let conversationHits = ranking(namespace: namespace, query: conversation, k: k, minConfidence: minConfidence,
+                                             countsUnavailable: false)
+        let (latest, context) = await (latestHits, conversationHits)
+        let primary = try latest.get()
+        let secondary: [RetrievedMemory]
+        switch context {
+        case .success(let hits): secondary = hits
+        case .failure(let error):
+            // The daemon went away between the two searches: counted here, once.
+            if error.code == "daemon_unavailable" {
+                metrics.daemonUnavailable.increment()
+                logger.warning("engramd unavailable", metadata: ["socket": "\(configuration.daemonSocket)"])
+            }
+            throw error
+        }
+        return duplicates.filter(Self.interleave(primary, secondary, k: k), text: \.text)
+    }
+
+    /// One text's search as a result, so two searches can run as `async let`s without losing
+    /// the error's type.
+    private func ranking(namespace: String, query: String, k: Int, minConfidence: Double, countsUnavailable: Bool) async
+        -> Result<[RetrievedMemory], PromptAPIError> {
+        do {
+            return .success(try await retrieve(namespace: namespace, query: query, k: k, minConfidence: minConfidence,
+                                               countsUnavailable: countsUnavailable))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Two rankings merged, `primary` leading: two of its memories, then one of `secondary`'s,
+    /// and so on, each memory once (at its first place), until `k` or both are used up. The
+    /// last message's own matches keep two thirds of the places, so unrelated earlier turns
+    /// cannot crowd them out, and the conversation's keep a third, so a follow-up still gets
+    /// the subject it refers to. O(k) with a set of ids.
+    static func interleave(_ primary: [RetrievedMemory], _ secondary: [RetrievedMemory], k: Int) -> [RetrievedMemory] {
+        var merged: [RetrievedMemory] = []
+        var seen = Set<UInt64>()
+        var first = primary.makeIterator()
+        var second = secondary.makeIterator()
+        var exhausted = false
+        while merged.count < k, !exhausted {
+            exhausted = true
+            for take in [true, true, false] where merged.count < k {
+                guard let next = take ? first.next() : second.next() else { continue }
+                exhausted = false
+                if seen.insert(next.id).inserted { merged.append(next) }
+            }
+        }
+        return merged
+    }
+
+    /// The daemon's best `k` memories for `query` that reach `prompt.min_score`, near-duplicates
+    /// removed. Pending facts are left out by the daemon; disputed learned facts too unless
+    /// `prompt.include_disputed`. With `prompt.ranking = blend` the daemon orders them by
+    /// relevance, confidence and recency (`[engine.ranking]`), so a contradicted or stale
+    /// memory yields its place to a sound one of similar relevance. A namespace that does not
+    /// exist is refused with `namespace_not_found`, or with `prompt.allow_unknown_namespaces`
+    /// has no memories (the first `learn` creates it). `countsUnavailable`: whether an absent
+    /// daemon is counted and logged here (one of a request's two searches leaves it to the other).
+    func retrieve(namespace: String, query: String, k: Int, minConfidence: Double, countsUnavailable: Bool = true)
+        async throws(PromptAPIError) -> [RetrievedMemory] {
+        let filter = SearchFilter(minConfidence: minConfidence > 0 ? minConfidence : nil,
+                                  conflicting: configuration.includeDisputed ? nil : false)
+        let rank: RankOptions? = configuration.ranking == .blend ? RankOptions() : nil
         let hits: [SearchHit]
         do {
-            hits = try await client.search(in: namespace, SearchRequest(text: query, k: k, filter: filter))
+            hits = try await client.search(in: namespace, SearchRequest(text: query, k: k, filter: filter.isEmpty ? nil : filter,
+                                                                         rank: rank))
         } catch {
             if error.code == "namespace_not_found" {
                 guard configuration.allowUnknownNamespaces else {
@@ -92,11 +164,11 @@ public final class PromptAssembler: Sendable {
                 }
                 return []
             }
-            throw daemonError(error)
+            throw countsUnavailable ? daemonError(error) : .from(error, socket: configuration.daemonSocket)
         }
         // min_score is a cosine-similarity threshold, whatever the mode ranked by; a lexical
         // search has no similarity to compare.
-        let memories = hits.filter { ($0.similarity ?? 1) >= configuration.minScore }.map {
+        let memories = hits.filter { configuration.minScore <= 0 || ($0.similarity ?? 1) >= configuration.minScore }.map {
             RetrievedMemory(id: $0.entry.id, score: $0.score, similarity: $0.similarity, confidence: $0.entry.confidence,
                             createdAt: $0.entry.createdAt, occurredAt: $0.entry.occurredAt, text: $0.entry.text,
                             conflictsWith: $0.entry.conflictsWith)

@@ -3,8 +3,8 @@ import EngramAPI
 
 /// An OpenAI chat completion request, kept as a JSON object so that every field engram-prompt
 /// does not touch (tools, temperature, response_format, vendor extensions…) reaches the
-/// upstream exactly as the client sent it. Only `messages` (the injection) and, when absent,
-/// `model` are changed.
+/// upstream with the value the client sent (re-serialized: `1.0` is written `1`, key order
+/// may change). Only `messages` (the injection) and, when absent, `model` are changed.
 struct ChatCompletionBody {
     private(set) var object: [String: Any]
 

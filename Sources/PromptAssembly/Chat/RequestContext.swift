@@ -34,6 +34,13 @@ enum RequestContext {
         return header
     }
 
+    /// What a chat is searched with: its last user message alone, and (when there are
+    /// earlier turns) that message with the turns before it (``query(latest:earlier:)``).
+    static func search(latest: String, earlier: [String]) -> SearchText {
+        let latestText = prefix(latest, bytes: maxQueryBytes)
+        return SearchText(latest: latestText, conversation: earlier.isEmpty ? nil : query(latest: latest, earlier: earlier))
+    }
+
     /// The search text: `latest`, then the `earlier` turns most recent first, within
     /// ``maxQueryBytes`` (each piece cut on a character boundary; turns that no longer fit
     /// are left out), so a long conversation never makes the search itself too large.
@@ -90,4 +97,18 @@ enum RequestContext {
 
 private extension String {
     func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}
+
+/// The texts a request's memories are searched with (each within engramd's text limit).
+///
+/// The last user message is searched alone, and with the turns before it when there are any:
+/// one text of the whole conversation lets unrelated earlier turns drown a self-contained
+/// question (its embedding is their average, its words theirs), while the message alone
+/// misses what a follow-up ("and for EU orders?") refers to. The two rankings are merged
+/// with the message's leading (``PromptAssembler/interleave(_:_:k:)``).
+struct SearchText: Sendable, Equatable {
+    /// The last user message.
+    var latest: String
+    /// The last user message, then the earlier turns most recent first; `nil` without any.
+    var conversation: String?
 }

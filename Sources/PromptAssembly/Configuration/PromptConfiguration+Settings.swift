@@ -34,6 +34,8 @@ extension PromptConfiguration {
             .init("prompt", "token_budget", environment: "ENGRAM_PROMPT_TOKEN_BUDGET", .int(\.tokenBudget, 1...10_000_000)),
             .init("prompt", "bytes_per_token", environment: "ENGRAM_PROMPT_BYTES_PER_TOKEN", .double(\.bytesPerToken, 0.5...64)),
             .init("prompt", "duplicate_threshold", environment: "ENGRAM_PROMPT_DUPLICATE_THRESHOLD", .double(\.duplicateThreshold, 0...1)),
+            .init("prompt", "ranking", environment: "ENGRAM_PROMPT_RANKING", .choice(\.rankingName, Ranking.allCases.map(\.rawValue))),
+            .init("prompt", "include_disputed", environment: "ENGRAM_PROMPT_INCLUDE_DISPUTED", .bool(\.includeDisputed)),
             .init("upstream", "base_url", environment: "ENGRAM_PROMPT_UPSTREAM_BASE_URL", .string(\.upstreamBaseURL)),
             .init("upstream", "api_key", environment: "ENGRAM_PROMPT_UPSTREAM_API_KEY", .secret(\.upstreamAPIKey)),
             .init("upstream", "model", environment: "ENGRAM_PROMPT_UPSTREAM_MODEL", .string(\.upstreamModel)),

@@ -41,13 +41,14 @@ public struct PromptConfiguration: ServiceConfiguration {
     /// and for the injection into chat completions.
     public var systemTemplate = "system"
     /// Memories asked from the daemon per request when the request gives no `k`.
-    public var k = 8
+    public var k = 10
     /// Memories below this confidence are never used (requests may ask for more, not less).
-    public var minConfidence = 0.0
+    public var minConfidence = 0.3
     /// Hits whose cosine similarity to the request is below this are not used, in any search
     /// mode (a lexical search has no similarity, so it does not apply there): without it,
-    /// the best `k` are used however unrelated. 0 keeps every hit.
-    public var minScore = 0.0
+    /// the best `k` are used however unrelated. 0 keeps every hit. The defaults of this, `k`
+    /// and `minConfidence` were chosen on LoCoMo (`make bench-injection`, docs/performance.md).
+    public var minScore = 0.3
     /// Whether a request naming a namespace engramd does not have is answered as one with no
     /// memories (the first learned fact then creates it, when engramd allows that); off, it is
     /// refused with `namespace_not_found`, so a mistyped name shows at once.
@@ -59,6 +60,13 @@ public struct PromptConfiguration: ServiceConfiguration {
     /// Two memories whose normalized texts have a bag-of-words cosine ≥ this are
     /// near-duplicates; only the better ranked one is used (see ``NearDuplicateFilter``).
     public var duplicateThreshold = 0.9
+    /// `blend`: the daemon orders hits by relevance, confidence and recency (its
+    /// `[engine.ranking]` weights); `relevance`: by the search's own score alone.
+    public var rankingName = "blend"
+    /// Whether learned facts that may contradict other entries (`conflicts_with`, kept live by
+    /// a namespace whose conflict policy is `link`) are injected, marked as disputed. Off: they
+    /// stay out of prompts until a person settles the conflict.
+    public var includeDisputed = false
 
     // MARK: [upstream]
     /// OpenAI-compatible base URL; `/chat/completions` is appended.
@@ -118,5 +126,12 @@ public struct PromptConfiguration: ServiceConfiguration {
     }
 
     public var chatInjection: Injection { Injection(rawValue: chatInjectionName) ?? .merge }
+
+    /// How the memories of a prompt are ordered.
+    public enum Ranking: String, Sendable, CaseIterable {
+        case blend, relevance
+    }
+
+    public var ranking: Ranking { Ranking(rawValue: rankingName) ?? .blend }
 
 }

@@ -95,9 +95,9 @@ struct ChatRoutes {
         let earlier = body.turnsBeforeLatestUser(configuration.chatContextTurns).map {
             (role: $0.role, text: RequestContext.prefix($0.text, bytes: Self.maxContextTurnBytes))
         }
-        // The search text: the last user message, then the turns before it, most recent first,
-        // so a follow-up is searched with the subject it follows up (within engramd's limit).
-        let query = latest.map { RequestContext.query(latest: $0, earlier: earlier.map(\.text)) }
+        // Searched with the last user message, and with it and the turns before it, so a
+        // follow-up finds the subject it follows up (see SearchText).
+        let query = latest.map { RequestContext.search(latest: $0, earlier: earlier.map(\.text)) }
         let lookup = try await exchange.knowledge(namespace: namespace, query: query)
         if let found = lookup.found { body.inject(found.block, mode: configuration.chatInjection) }
         let bytes = try body.serialized()

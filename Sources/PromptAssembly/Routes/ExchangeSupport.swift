@@ -17,7 +17,7 @@ struct ExchangeSupport {
 
     /// The knowledge for `query` (`nil` when nothing relevant), and whether engramd answered:
     /// with `answer_without_memories`, an unavailable daemon is no error but `available` false.
-    func knowledge(namespace: String, query: String?) async throws(PromptAPIError)
+    func knowledge(namespace: String, query: SearchText?) async throws(PromptAPIError)
         -> (found: (block: String, memories: [RetrievedMemory])?, available: Bool) {
         guard let query else { return (nil, true) }
         do {

@@ -53,7 +53,7 @@ struct ResponsesRoutes {
         let namespace = try ChatRoutes.namespace(request.headers[ChatRoutes.namespaceHeader], user: endUser,
                                                  configuration: configuration)
         let conversationID = try RequestContext.conversation(request.headers[ChatRoutes.conversationHeader])
-        let query = Self.latestUserText(object["input"]).map { RequestContext.query(latest: $0, earlier: []) }
+        let query = Self.latestUserText(object["input"]).map { RequestContext.search(latest: $0, earlier: []) }
         let lookup = try await exchange.knowledge(namespace: namespace, query: query)
         if let found = lookup.found {
             let instructions = object["instructions"] as? String
@@ -64,7 +64,7 @@ struct ResponsesRoutes {
         let model = object["model"] as? String ?? ""
         let learn = exchange.plan(memories: lookup.found?.memories ?? [], available: lookup.available,
                                   hasUserMessage: query != nil, headers: &headers) {
-            LearningJob(namespace: namespace, model: model, user: query ?? "", assistant: "",
+            LearningJob(namespace: namespace, model: model, user: query?.latest ?? "", assistant: "",
                         authorization: authorization, conversationID: conversationID, endUser: endUser)
         }
         let bytes = [UInt8](try JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]))

@@ -124,6 +124,10 @@ func withStack(streamGate: Gate? = nil, configure: (inout PromptConfiguration) -
     // Most tests talk about namespaces the first learned fact creates; the refusal of unknown
     // ones (the default) has tests of its own.
     configuration.allowUnknownNamespaces = true
+    // The word-hash embedder's similarities are not MiniLM's, which the default thresholds are
+    // chosen for: the tests keep every hit unless they test a threshold.
+    configuration.minScore = 0
+    configuration.minConfidence = 0
     configure(&configuration)
     let runtime = try PromptRuntime(configuration: configuration, logger: testLogger)
     let running = RunningGroup(runtime.services)
