@@ -19,7 +19,7 @@ EF ?= 10,16,32,64,128,256
 METRIC ?= cosine
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build run run-prompt cli test test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
+.PHONY: help deps model build run run-prompt cli test test-python test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,12 +54,16 @@ cli: deps ## build the engram CLI in release mode (.build/release/engram)
 	@$(SWIFT_RELEASE) --product engram >&2
 	@echo "built .build/release/engram; try: .build/release/engram --help" >&2
 
-test: deps model ## install what is missing and run every test (then TSan, the hostile suite and daemon crashes)
+test: deps model ## install what is missing and run every test (then the openai SDK suite, TSan, the hostile suite and daemon crashes)
 	swift build --build-tests
 	swift test --skip-build
+	$(MAKE) test-python
 	$(MAKE) test-tsan
 	scripts/test-hostile.sh
 	scripts/crash-test-daemon.sh $(CRASH_DAEMON_TRIALS_CI)
+
+test-python: model ## the official openai Python SDK against engram-prompt and a fake upstream (pytest, pinned, in .cache/python-tests-venv)
+	scripts/test-python.sh
 
 test-hostile: deps model ## a real engramd under hostile requests (HTTP, JSON, numbers, names, sizes, races, slow peers)
 	swift build --product engramd
