@@ -74,6 +74,21 @@ import Testing
         }
     }
 
+    /// With `learning.api = responses` the extraction goes to `/responses` with the prompt as
+    /// `input` (no temperature), and its `output_text` is what is learned.
+    @Test func extractionThroughTheResponsesAPI() async throws {
+        try await withStack(configure: { Self.enable(&$0); $0.learningAPIName = "responses" }) { stack in
+            stack.upstream.setExtractionReply(#"["The user drinks green tea."]"#)
+            let response = try await stack.prompt.post("/v1/chat/completions", ChatProxyTests.chatBody("I drink green tea"))
+            #expect(response.status == 200)
+            await stack.runtime.learning.waitUntilIdle()
+            let extraction = try #require(stack.upstream.extractions.first)
+            #expect(extraction.messages.isEmpty && extraction.json["temperature"] == nil)
+            #expect((extraction.json["input"] as? String)?.contains("User: I drink green tea") == true)
+            #expect(try await stack.memory.list(in: "default").entries.map(\.text) == ["The user drinks green tea."])
+        }
+    }
+
     /// Learning is off by default: no extraction request is made.
     @Test func learningOffMakesNoExtraction() async throws {
         try await withStack { stack in

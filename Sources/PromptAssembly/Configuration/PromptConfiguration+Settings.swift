@@ -52,6 +52,8 @@ extension PromptConfiguration {
             .init("learning", "initial_confidence", environment: "ENGRAM_PROMPT_LEARNING_INITIAL_CONFIDENCE", .double(\.learningInitialConfidence, 0...1)),
             .init("learning", "model", environment: "ENGRAM_PROMPT_LEARNING_MODEL", .string(\.learningModel)),
             .init("learning", "template", environment: "ENGRAM_PROMPT_LEARNING_TEMPLATE", .string(\.learningTemplate)),
+            .init("learning", "api", environment: "ENGRAM_PROMPT_LEARNING_API",
+                  .choice(\.learningAPIName, LearningAPI.allCases.map(\.rawValue))),
             .init("learning", "max_facts", environment: "ENGRAM_PROMPT_LEARNING_MAX_FACTS", .int(\.learningMaxFacts, 1...1000)),
         ]
     }

@@ -110,6 +110,9 @@ public struct PromptConfiguration: ServiceConfiguration {
     public var learningInitialConfidence = 0.5
     /// Model used for extraction; empty: the chat request's model.
     public var learningModel = ""
+    /// The upstream API the extraction is asked through: `chat_completions`, or `responses`
+    /// for a model only the Responses API serves.
+    public var learningAPIName = "chat_completions"
     /// Template of the extraction prompt.
     public var learningTemplate = "extraction"
     /// At most this many facts are stored per exchange (the rest are counted as dropped).
@@ -133,5 +136,13 @@ public struct PromptConfiguration: ServiceConfiguration {
     }
 
     public var ranking: Ranking { Ranking(rawValue: rankingName) ?? .blend }
+
+    /// The upstream API of the extraction call.
+    public enum LearningAPI: String, Sendable, CaseIterable {
+        case chatCompletions = "chat_completions"
+        case responses
+    }
+
+    public var learningAPI: LearningAPI { LearningAPI(rawValue: learningAPIName) ?? .chatCompletions }
 
 }

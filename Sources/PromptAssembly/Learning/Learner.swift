@@ -87,9 +87,12 @@ final class Learner: Sendable {
             metrics.extractionFailed("template_missing")
             return nil
         }
-        var request: [String: Any] = [
-            "messages": [["role": "user", "content": prompt]], "stream": false, "temperature": 0,
-        ]
+        // Chat completions at temperature 0, or for a model only the Responses API serves, its
+        // one-string `input` (no temperature: reasoning models refuse one).
+        let responsesAPI = configuration.learningAPI == .responses
+        var request: [String: Any] = responsesAPI
+            ? ["input": prompt, "stream": false]
+            : ["messages": [["role": "user", "content": prompt]], "stream": false, "temperature": 0]
         if !model.isEmpty { request["model"] = model }
         let body: [UInt8]
         do {
@@ -101,7 +104,8 @@ final class Learner: Sendable {
         }
         let response: (status: Int, body: Data)
         do {
-            let answer = try await upstream.postCollecting(body, authorization: job.authorization)
+            let answer = try await upstream.postCollecting(body, authorization: job.authorization,
+                                                           path: responsesAPI ? "/responses" : "/chat/completions")
             response = (Int(answer.response.status.code), Data(buffer: answer.body))
         } catch {
             log.warning("extraction request failed", metadata: ["error": "\(error)"])
@@ -117,8 +121,9 @@ final class Learner: Sendable {
             metrics.extractionFailed("upstream_status")
             return nil
         }
-        guard let content = CompletionText.fromCompletion(response.body) else {
-            log.warning("extraction answer is not a chat completion", metadata: [
+        guard let content = responsesAPI ? CompletionText.fromResponse(response.body) : CompletionText.fromCompletion(response.body)
+        else {
+            log.warning("extraction answer is not a \(responsesAPI ? "response" : "chat completion")", metadata: [
                 "received": "\(FactExtraction.excerpt(String(decoding: response.body, as: UTF8.self)))",
             ])
             metrics.extractionFailed("malformed_response")

@@ -37,8 +37,9 @@ final class Gate: Sendable {
 
 /// A real OpenAI-compatible fake: a Hummingbird server on 127.0.0.1 (a port the system
 /// chooses) that records every request and answers
-/// - extraction requests (the user message asks for "durable facts") with a completion whose
-///   content is ``extractionReply`` (valid or malformed, as the test sets it),
+/// - extraction requests (the user message, or a response's `input`, asks for "durable
+///   facts") with a completion or response whose text is ``extractionReply`` (valid or
+///   malformed, as the test sets it),
 /// - `stream: true` requests with server-sent events: the role chunk and the first words, then
 ///   — only once ``streamGate`` is opened, when one is set — the rest and `[DONE]`,
 /// - other requests with a canned completion ``answer``.
@@ -49,7 +50,11 @@ final class FakeUpstream: Sendable {
 
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
         var messages: [[String: Any]] { json["messages"] as? [[String: Any]] ?? [] }
-        var isExtraction: Bool { (messages.last?["content"] as? String)?.contains("durable facts") ?? false }
+        /// A chat completion whose last message, or a response whose string `input`, asks for
+        /// the durable facts.
+        var isExtraction: Bool {
+            ((messages.last?["content"] as? String) ?? (json["input"] as? String))?.contains("durable facts") ?? false
+        }
     }
 
     static let answer = "Refunds take five business days."
@@ -99,8 +104,9 @@ final class FakeUpstream: Sendable {
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: events.joined())))
             }
             headers[.contentType] = "application/json"
+            let text = record.isExtraction ? state.currentReply() : answer
             let object: [String: Any] = ["id": "resp_1", "object": "response", "model": "test-model", "output": [
-                ["type": "message", "role": "assistant", "content": [["type": "output_text", "text": answer]]],
+                ["type": "message", "role": "assistant", "content": [["type": "output_text", "text": text]]],
             ]]
             return Response(status: .ok, headers: headers,
                             body: .init(byteBuffer: ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: object)) ?? Data())))
