@@ -41,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // C: only the BLAS entry points Engram calls, plus detection of the BLAS loaded at run time.
@@ -148,12 +149,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // `engram mcp`: Engram's memory as MCP tools and resources for agent hosts, over stdio.
+        .target(
+            name: "EngramMCP",
+            dependencies: [
+                "MemoryClient", "EngramAPI",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The CLI's commands, output formatting and offline operations; `engram` only calls it.
         .target(
             name: "EngramCLI",
             dependencies: [
                 "MemoryClient", "EngramAPI", "EngineDocuments", "MemoryEngine", "MemoryStore", "HNSW", "LMDB", "VectorMath", "EngramJSON",
+                "EngramMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "engram", dependencies: ["EngramCLI"]),
 
@@ -244,6 +255,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        .testTarget(
+            name: "EngramMCPTests",
+            dependencies: ["EngramMCP", "EngramTestSupport", .product(name: "MCP", package: "swift-sdk")]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "VectorMath"],
                     resources: [.copy("Fixtures")]),
     ]

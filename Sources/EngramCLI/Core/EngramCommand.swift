@@ -16,14 +16,17 @@ public struct EngramCommand: AsyncParsableCommand {
 
             \(ExitStatus.documentation)
             """,
-        version: "engram 0.1",
+        version: "engram \(version)",
         subcommands: [
             RememberCommand.self, LearnCommand.self, SearchCommand.self, ListCommand.self, GetCommand.self, EditCommand.self,
             ReviewCommand.self,
             ForgetCommand.self, RevertCommand.self, HistoryCommand.self, AuditCommand.self, FeedbackCommand.self,
-            NamespaceCommand.self, StatsCommand.self, HealthCommand.self,
+            NamespaceCommand.self, StatsCommand.self, HealthCommand.self, MCPCommand.self,
             IndexCommand.self, BackupCommand.self, VerifyCommand.self, CompactCommand.self, SalvageCommand.self, ExportCommand.self, ImportCommand.self,
         ])
+
+    /// The version `--version` prints and `engram mcp` reports to hosts.
+    static let version = "0.1"
 
     public init() {}
 }
