@@ -85,7 +85,7 @@ public final class MemoryClient: Sendable {
     public func deleteNamespace(_ name: String, confirm: Bool, reason: String? = nil)
         async throws(MemoryClientError) -> NamespaceDeleted {
         try await call("DELETE", ["v1", "namespaces", name],
-                       query: [("confirm", confirm ? "true" : "false"), ("reason", reason)], as: NamespaceDeleted.self)
+                       query: [("confirm", confirm ? "true" : "false"), ("actor", actor), ("reason", reason)], as: NamespaceDeleted.self)
     }
 
     // MARK: entries
@@ -166,7 +166,7 @@ public final class MemoryClient: Sendable {
     public func forget(_ id: UInt64, in namespace: String, hard: Bool = false, reason: String? = nil)
         async throws(MemoryClientError) -> WriteOutcome {
         try await call("DELETE", ["v1", "namespaces", namespace, "memories", String(id)],
-                       query: [("hard", hard ? "true" : nil), ("reason", reason)], as: WriteOutcome.self)
+                       query: [("hard", hard ? "true" : nil), ("actor", actor), ("reason", reason)], as: WriteOutcome.self)
     }
 
     /// `GET /v1/namespaces/{ns}/memories/{id}/history`: the entry's audit events.

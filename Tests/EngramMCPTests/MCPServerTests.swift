@@ -79,6 +79,10 @@ import Testing
             #expect(!(try await Self.call(client, "forget", ["id": .int(id), "reason": "wrong"])).isError)
             let after = try await Self.call(client, "search", ["text": "staging database", "k": 3])
             #expect((after.document["hits"] as? [[String: Any]])?.isEmpty == true)
+            // A forget (a DELETE, without a body) is audited with the host's name too.
+            let forgotten = try #require(try await Self.call(client, "history", ["id": .int(id)]).document["events"] as? [[String: Any]])
+            #expect(forgotten.last?["kind"] as? String == "deleted")
+            #expect((forgotten.last?["actor"] as? String)?.hasPrefix("mcp:test-host (uid:") == true, "\(forgotten.last ?? [:])")
 
             let learned = try await Self.call(client, "learn", ["text": "Deploys happen on Tuesdays", "namespace": "team"])
             #expect(learned.document["action"] as? String == "created")

@@ -73,6 +73,8 @@ def test_every_tool_against_engramd(engram_bin, daemon):
         again = await call("learn", {"text": "Deploys happen on Tuesdays"})
         assert again["action"] == "reinforced" and again["entry"]["id"] == learned["entry"]["id"]
         await call("forget", {"id": entry["id"], "reason": "decommissioned"})
+        forgotten = (await call("history", {"id": entry["id"]}))["events"][-1]
+        assert forgotten["kind"] == "deleted" and forgotten["actor"].startswith("mcp:"), forgotten
         remaining = (await call("search", {"text": "build server", "k": 5}))["hits"]
         assert entry["id"] not in [hit["entry"]["id"] for hit in remaining]
         names = [item["name"] for item in (await call("list_namespaces", {}))["namespaces"]]

@@ -98,7 +98,7 @@ struct EntryController {
             let name = try RouteSupport.namespace(context)
             let id = try RouteSupport.entryID(context)
             let hard = try RouteSupport.flag(request, "hard")
-            let actor = RouteSupport.actor(request, named: nil)
+            let actor = RouteSupport.actor(request, named: RouteSupport.text(request, "actor"))
             let reason = RouteSupport.text(request, "reason")
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.forget(namespace: name, id: id, hard: hard, actor: actor, reason: reason)

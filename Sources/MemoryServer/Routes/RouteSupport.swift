@@ -190,8 +190,9 @@ enum RouteSupport {
 
     /// Who the audit log names for a write: the Unix peer (`uid:1000`), or `anonymous` for a
     /// peer without credentials (TCP). A body's `actor` (an application's own user or agent
-    /// name) is recorded beside the peer, never instead of it — `importer (uid:1000)` — so a
-    /// client cannot make the log name someone else as the process that wrote.
+    /// name; the `actor` query parameter of a `DELETE`, which has no body) is recorded beside
+    /// the peer, never instead of it — `importer (uid:1000)` — so a client cannot make the log
+    /// name someone else as the process that wrote.
     static func actor(_ request: Request, named: String?) -> String {
         let peer = request.peerCredentials.map { "uid:\($0.uid)" } ?? "anonymous"
         guard let named else { return peer }
