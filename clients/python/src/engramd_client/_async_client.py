@@ -1,0 +1,320 @@
+"""`AsyncClient`: the asyncio client of engramd's socket API (the same calls as `Client`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+
+from ._api import DEFAULT_TIMEOUT, AuditFilters, Call, Calls, ListFilters, check_cursor, socket_path
+from ._errors import NotFound
+from ._models import (
+    AuditEvent,
+    AuditPage,
+    EditFields,
+    Embeddings,
+    EntryPage,
+    ExportPage,
+    FeedbackSignal,
+    FusionOptions,
+    Health,
+    HNSWParameters,
+    ImportResult,
+    LearningPolicy,
+    LearnOutcome,
+    LexicalOptions,
+    MemoryEntry,
+    MemoryFields,
+    Metric,
+    Namespace,
+    NamespaceDeleted,
+    RankOptions,
+    RejectedClaim,
+    ReviewItem,
+    ReviewPage,
+    SearchDefaults,
+    SearchFilter,
+    SearchHit,
+    SearchMode,
+    WriteOutcome,
+)
+from ._transport import HEADERS, latest_version, read, request_headers, transport_error
+from ._vectors import VectorLike
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+T = TypeVar("T")
+
+
+class AsyncClient:
+    """An asyncio client of engramd over its Unix socket: `Client`'s methods as coroutines,
+    the ``iter_*`` ones as async iterators.
+
+    `socket`: the daemon's socket (default: $ENGRAM_SOCKET, else ``./run/engram.sock``).
+    `actor`: your application's user or agent name, recorded in the audit log beside the
+    socket peer (``"importer (uid:1000)"``) on every write whose route takes one.
+    `timeout`: seconds for connecting and for each read and write (None: no limit).
+
+    Every method is one request (the ``iter_*`` ones, one per page) and raises an
+    `EngramError` subclass on failure. Use it as an async context manager, or await `aclose()`.
+    """
+
+    def __init__(self, socket: str | os.PathLike[str] | None = None, *, actor: str | None = None,
+                 timeout: float | None = DEFAULT_TIMEOUT) -> None:
+        self.socket = socket_path(socket)
+        self.actor = actor
+        self.timeout = timeout
+        self._calls = Calls(actor)
+        self._http = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=self.socket), base_url="http://engram",
+                                  headers=HEADERS, timeout=timeout)
+
+    async def aclose(self) -> None:
+        """Closes the kept-alive connections."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                        traceback: TracebackType | None) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"AsyncClient(socket={self.socket!r}, actor={self.actor!r})"
+
+    async def _send(self, call: Call[T]) -> T:
+        try:
+            response = await self._http.request(call.method, call.target(), content=call.content(),
+                                          headers=request_headers(call))
+        except httpx.TransportError as error:
+            raise transport_error(error, self.socket, self.timeout) from error
+        return read(call, response.status_code, response.content)
+
+    # ---- health and namespaces ---------------------------------------------------------
+
+    async def health(self) -> Health:
+        """``GET /v1/health``."""
+        return await self._send(self._calls.health())
+
+    async def metrics(self) -> str:
+        """``GET /metrics``: Prometheus text."""
+        return await self._send(self._calls.metrics())
+
+    async def list_namespaces(self) -> list[Namespace]:
+        """``GET /v1/namespaces``."""
+        return await self._send(self._calls.list_namespaces())
+
+    async def create_namespace(self, name: str, *, dimension: int | None = None, metric: Metric | None = None,
+                         parameters: HNSWParameters | None = None, lexical: LexicalOptions | None = None,
+                         search: SearchDefaults | None = None, learning: LearningPolicy | None = None) -> Namespace:
+        """``PUT /v1/namespaces/{name}``: creates it, or returns it when it exists with the same
+        settings (`Conflict` when they differ; an absent setting means its default)."""
+        return await self._send(self._calls.create_namespace(name, dimension=dimension, metric=metric,
+                                                       parameters=parameters, lexical=lexical, search=search,
+                                                       learning=learning))
+
+    async def get_namespace(self, name: str) -> Namespace:
+        """``GET /v1/namespaces/{name}`` (`NamespaceNotFound` when absent)."""
+        return await self._send(self._calls.get_namespace(name))
+
+    async def delete_namespace(self, name: str, *, confirm: bool, reason: str | None = None) -> NamespaceDeleted:
+        """``DELETE /v1/namespaces/{name}`` with every entry in it. The daemon refuses
+        (`BadRequest`) unless `confirm` is True."""
+        return await self._send(self._calls.delete_namespace(name, confirm=confirm, reason=reason))
+
+    # ---- entries -----------------------------------------------------------------------
+
+    async def remember(self, namespace: str, text: str, *, vector: VectorLike | None = None, reason: str | None = None,
+                 **fields: Unpack[MemoryFields]) -> WriteOutcome:
+        """``POST /v1/namespaces/{ns}/memories``: stores a new entry, searchable at once. Without
+        `vector` the daemon embeds `text`; a vector (list of floats or numpy array) travels as
+        ``vector_b64``. `fields`: tags, metadata, source, confidence, pinned, expires_at,
+        occurred_at, valid_from, valid_to, thread, position."""
+        return await self._send(self._calls.remember(namespace, text, vector, reason, fields))
+
+    async def learn(self, namespace: str, text: str, *, vector: VectorLike | None = None, reason: str | None = None,
+              **fields: Unpack[MemoryFields]) -> LearnOutcome:
+        """``POST /v1/namespaces/{ns}/learn``: stores the fact, reinforces a near-duplicate,
+        holds back a possible contradiction for review or refuses a rejected claim
+        (`LearnOutcome.action` says which)."""
+        return await self._send(self._calls.learn(namespace, text, vector, reason, fields))
+
+    async def get(self, namespace: str, entry_id: int) -> MemoryEntry:
+        """``GET /v1/namespaces/{ns}/memories/{id}`` (`NotFound` when absent or forgotten)."""
+        return await self._send(self._calls.get(namespace, entry_id))
+
+    async def edit(self, namespace: str, entry_id: int, *, vector: VectorLike | None = None, reason: str | None = None,
+             **fields: Unpack[EditFields]) -> WriteOutcome:
+        """``PATCH /v1/namespaces/{ns}/memories/{id}``: changes the given fields (text, tags,
+        metadata, source, confidence, pinned, expires_at/clear_expiry, occurred_at,
+        valid_from/valid_to/clear_validity, thread, position); a new text without `vector` is
+        re-embedded, and a `vector` must come with a new text (it travels as a JSON array: the
+        route takes no ``vector_b64``). A person's text edit keeps the old text as a rejected
+        claim."""
+        return await self._send(self._calls.edit(namespace, entry_id, vector, reason, fields))
+
+    update = edit
+
+    async def forget(self, namespace: str, entry_id: int, *, hard: bool = False,
+                     reason: str | None = None) -> WriteOutcome:
+        """``DELETE /v1/namespaces/{ns}/memories/{id}``: a soft delete (`restore` brings it
+        back), or with `hard` one that also scrubs its content from the audit log and cannot be
+        undone. The outcome carries the entry as it was. (This route records no actor.)"""
+        return await self._send(self._calls.forget(namespace, entry_id, hard=hard, reason=reason))
+
+    async def revert(self, namespace: str, entry_id: int, version: int, *, vector: VectorLike | None = None,
+               reason: str | None = None) -> WriteOutcome:
+        """``POST /v1/namespaces/{ns}/memories/{id}/revert``: restores `version`'s content as a
+        new version; also brings back a forgotten entry (`Conflict` for a hard-deleted one)."""
+        return await self._send(self._calls.revert(namespace, entry_id, version, vector=vector, reason=reason))
+
+    async def restore(self, namespace: str, entry_id: int, *, version: int | None = None,
+                reason: str | None = None) -> WriteOutcome:
+        """Brings back a forgotten (soft-deleted) entry with the content of `version`, by
+        default the last version its history shows (a revert)."""
+        if version is None:
+            version = latest_version([event async for event in self.iter_history(namespace, entry_id)])
+            if version is None:
+                raise NotFound(f"no history of entry {entry_id} in namespace {namespace!r}", code="not_found")
+        return await self.revert(namespace, entry_id, version, reason=reason)
+
+    async def feedback(self, namespace: str, entry_id: int, signal: FeedbackSignal, *,
+                 reason: str | None = None) -> WriteOutcome:
+        """``POST /v1/namespaces/{ns}/memories/{id}/feedback``: ``useful``, ``not_useful`` or
+        ``contradicted``; the entry's confidence follows."""
+        return await self._send(self._calls.feedback(namespace, entry_id, signal, reason=reason))
+
+    async def history(self, namespace: str, entry_id: int, *, after: int | None = None,
+                limit: int | None = None) -> AuditPage:
+        """``GET /v1/namespaces/{ns}/memories/{id}/history``: one page of the entry's events."""
+        return await self._send(self._calls.history(namespace, entry_id, after=after, limit=limit))
+
+    async def iter_history(self, namespace: str, entry_id: int, *, page_size: int = 100) -> AsyncIterator[AuditEvent]:
+        """Every audit event of the entry, oldest first, page after page."""
+        cursor: int | None = None
+        while True:
+            page = await self.history(namespace, entry_id, after=cursor, limit=page_size)
+            for item in page.events:
+                yield item
+            cursor = check_cursor(cursor, page.next_cursor)
+            if cursor is None:
+                return
+
+    async def rejected_claims(self, namespace: str, entry_id: int) -> list[RejectedClaim]:
+        """``GET /v1/namespaces/{ns}/memories/{id}/claims``: the claims the entry holds, oldest
+        first."""
+        return await self._send(self._calls.rejected_claims(namespace, entry_id))
+
+    async def list_memories(self, namespace: str, *, after: int | None = None, limit: int | None = None,
+                      **filters: Unpack[ListFilters]) -> EntryPage:
+        """``GET /v1/namespaces/{ns}/memories``: one page; pass `next_cursor` as `after`.
+        `filters`: tags (any of them), source, status (default ``any``: pending facts are
+        listed, marked), conflicting, min_confidence, max_confidence, sort (``id``, ``updated``,
+        ``confidence``, ``use``; other than id, most first and the cursor is a position)."""
+        return await self._send(self._calls.list_memories(namespace, after=after, limit=limit, filters=filters))
+
+    async def iter_memories(self, namespace: str, *, page_size: int = 100, after: int | None = None,
+                      **filters: Unpack[ListFilters]) -> AsyncIterator[MemoryEntry]:
+        """Every entry `list_memories` selects, page after page (following `next_cursor`)."""
+        cursor = after
+        while True:
+            page = await self.list_memories(namespace, after=cursor, limit=page_size, **filters)
+            for item in page.entries:
+                yield item
+            cursor = check_cursor(cursor, page.next_cursor)
+            if cursor is None:
+                return
+
+    # ---- search ------------------------------------------------------------------------
+
+    async def search(self, namespace: str, text: str | None = None, *, vector: VectorLike | None = None,
+               k: int | None = None, ef: int | None = None, filter: SearchFilter | None = None,
+               rank: RankOptions | None = None, mode: SearchMode | None = None,
+               fusion: FusionOptions | None = None, context: int | None = None) -> list[SearchHit]:
+        """``POST /v1/namespaces/{ns}/search``: the best `k` entries for `text` (in `mode`, by
+        default the namespace's: hybrid) or for `vector` (always a vector search; sent as
+        ``vector_b64``). `filter` narrows, `rank` blends in confidence and recency, `fusion`
+        overrides the hybrid fusion, `context` (0-20) adds each hit's thread neighbours."""
+        return await self._send(self._calls.search(namespace, text, vector=vector, k=k, ef=ef, filter=filter, rank=rank,
+                                             mode=mode, fusion=fusion, context=context))
+
+    # ---- review ------------------------------------------------------------------------
+
+    async def review(self, namespace: str, *, after: int | None = None, limit: int | None = None) -> ReviewPage:
+        """``GET /v1/namespaces/{ns}/review``: one page of facts under review (pending or
+        conflicting), each with the live entries it may contradict."""
+        return await self._send(self._calls.review(namespace, after=after, limit=limit))
+
+    async def iter_review(self, namespace: str, *, page_size: int = 100) -> AsyncIterator[ReviewItem]:
+        """Every fact under review, in id order, page after page."""
+        cursor: int | None = None
+        while True:
+            page = await self.review(namespace, after=cursor, limit=page_size)
+            for item in page.items:
+                yield item
+            cursor = check_cursor(cursor, page.next_cursor)
+            if cursor is None:
+                return
+
+    async def accept(self, namespace: str, entry_id: int, *, reason: str | None = None) -> WriteOutcome:
+        """``POST /v1/namespaces/{ns}/review/{id}/accept``: the fact becomes live, a person's
+        word (`BadRequest` ``invalid_argument`` when it is not under review)."""
+        return await self._send(self._calls.decide(namespace, entry_id, "accept", reason))
+
+    async def reject(self, namespace: str, entry_id: int, *, reason: str | None = None) -> WriteOutcome:
+        """``POST /v1/namespaces/{ns}/review/{id}/reject``: the fact is removed and its text
+        becomes a rejected claim, which `learn` refuses from then on."""
+        return await self._send(self._calls.decide(namespace, entry_id, "reject", reason))
+
+    # ---- audit -------------------------------------------------------------------------
+
+    async def audit(self, *, after: int | None = None, limit: int | None = None,
+                    **filters: Unpack[AuditFilters]) -> AuditPage:
+        """``GET /v1/audit``: one page of the audit log (events with ``after < sequence``).
+        `filters`: through, namespace, actor, kinds, entry, since, until. A filtered page may
+        hold fewer events than `limit`, even none, and still go on (`next_cursor`)."""
+        return await self._send(self._calls.audit(after=after, limit=limit, filters=filters))
+
+    async def iter_audit(self, *, after: int | None = None, page_size: int = 100,
+                   **filters: Unpack[AuditFilters]) -> AsyncIterator[AuditEvent]:
+        """Every audit event after `after` that the filters keep, page after page."""
+        cursor = after
+        while True:
+            page = await self.audit(after=cursor, limit=page_size, **filters)
+            for item in page.events:
+                yield item
+            cursor = check_cursor(cursor, page.next_cursor)
+            if cursor is None:
+                return
+
+    # ---- embeddings, export, import ----------------------------------------------------
+
+    async def embed(self, texts: Sequence[str] | str) -> Embeddings:
+        """``POST /v1/embed``: the daemon's model's vectors of 1-2048 texts, in order
+        (`Embeddings.array()` for a numpy array)."""
+        return await self._send(self._calls.embed(texts))
+
+    async def export(self, namespace: str, *, after: int | None = None, limit: int | None = None) -> ExportPage:
+        """``GET /v1/namespaces/{ns}/export``: one page of entries with every field and
+        ``vector_b64``, in id order."""
+        return await self._send(self._calls.export(namespace, after=after, limit=limit))
+
+    async def iter_export(self, namespace: str, *, page_size: int = 100) -> AsyncIterator[ExportPage]:
+        """Every export page (the last one carries `orphaned_claims`)."""
+        cursor: int | None = None
+        while True:
+            page = await self.export(namespace, after=cursor, limit=page_size)
+            yield page
+            cursor = check_cursor(cursor, page.next_cursor)
+            if cursor is None:
+                return
+
+    async def import_entries(self, namespace: str, entries: Sequence[Mapping[str, Any]], *,
+                       claims: Sequence[Mapping[str, Any]] | None = None) -> ImportResult:
+        """``POST /v1/admin/import``: exported entries stored under their ids (re-importing is
+        idempotent: ``unchanged``); `claims`: an export's orphaned claims."""
+        return await self._send(self._calls.import_entries(namespace, entries, claims))
