@@ -153,7 +153,7 @@ let package = Package(
         .target(
             name: "EngramMCP",
             dependencies: [
-                "MemoryClient", "EngramAPI",
+                "MemoryClient", "EngramAPI", "EngramJSON",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

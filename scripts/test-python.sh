@@ -11,8 +11,8 @@
 # clients/python) when its sources changed since the last install (a hash kept in the venv),
 # type-checks it (mypy --strict) and runs pytest -q on each suite. When an install fails because
 # PyPI cannot be reached, the suites are skipped (exit 0) with a message saying so; any other
-# failure fails. Needs .build/debug/engramd and engram-prompt (or $ENGRAMD_BIN,
-# $ENGRAM_PROMPT_BIN) and the model (make model).
+# failure fails. Needs .build/debug/engramd, engram-prompt and engram (or $ENGRAMD_BIN,
+# $ENGRAM_PROMPT_BIN, $ENGRAM_BIN) and the model (make model).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -55,22 +55,14 @@ EOF
 }
 
 # Prints why the package index cannot be reached and exits 0 when it cannot; exits 1 when it
-# answers (then a failed install is a real failure).
+# answers (then a failed install is a real failure). Asks pip itself, so its configuration
+# (index, extra indexes, proxy, certificates) is the one the failed install used.
 index_unreachable() {
-    "$VENV/bin/python" - <<'EOF'
-import os, subprocess, sys, urllib.error, urllib.request
-index = os.environ.get("PIP_INDEX_URL") or subprocess.run(
-    [sys.executable, "-m", "pip", "config", "get", "global.index-url"], capture_output=True, text=True).stdout.strip()
-url = (index or "https://pypi.org/simple").rstrip("/") + "/openai/"
-try:
-    urllib.request.urlopen(url, timeout=30).close()
-except urllib.error.HTTPError:
-    sys.exit(1)  # it answered: reachable
-except (urllib.error.URLError, OSError) as error:
-    print(f"{url}: {getattr(error, 'reason', error)}")
-    sys.exit(0)
-sys.exit(1)
-EOF
+    local answer
+    if answer="$(timeout 120 "$VENV/bin/python" -m pip index versions --disable-pip-version-check openai 2>&1)"; then
+        return 1
+    fi
+    echo "pip index versions openai: $(tail -n 1 <<<"$answer")"
 }
 
 # Installs with pip (arguments: what to install); when that fails, skips the run (exit 0) if the
@@ -106,11 +98,14 @@ hash="$(client_hash)"
 if [[ "$(cat "$CLIENT_STAMP" 2>/dev/null)" != "$hash" ]] || ! "$VENV/bin/python" -c 'import engramd_client' 2>/dev/null; then
     note "installing $CLIENT into $VENV"
     copy="$(mktemp -d)"
+    trap 'rm -rf "$copy"' EXIT
     cp -R "$CLIENT/pyproject.toml" "$CLIENT/README.md" "$CLIENT/src" "$copy/"
     find "$copy" \( -name '__pycache__' -o -name '*.egg-info' \) -prune -exec rm -rf {} +
     rm -f "$CLIENT_STAMP"
     "$VENV/bin/python" -m pip uninstall -q -y engramd-client >&2 2>/dev/null || true
-    pip_install --no-build-isolation "$copy"
+    # Needs nothing from the index (setuptools and httpx are installed above): a failure here is
+    # the client's own, never a reason to skip.
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation "$copy" >&2
     rm -rf "$copy"
     echo "$hash" > "$CLIENT_STAMP"
 fi

@@ -51,6 +51,10 @@ from locomo import Daemon, UnixHTTPConnection, iso_date, turns  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+# What the sweep's rows start from: k 8, no thresholds, blend ranking (disputed facts left out).
+SWEEP_BASE = {"ENGRAM_PROMPT_K": "8", "ENGRAM_PROMPT_MIN_SCORE": "0", "ENGRAM_PROMPT_MIN_CONFIDENCE": "0",
+              "ENGRAM_PROMPT_RANKING": "blend", "ENGRAM_PROMPT_INCLUDE_DISPUTED": "false"}
+
 # engram-prompt's defaults before injection quality was measured (issue 18's "today").
 BEFORE = {"ENGRAM_PROMPT_K": "8", "ENGRAM_PROMPT_MIN_SCORE": "0", "ENGRAM_PROMPT_MIN_CONFIDENCE": "0",
           "ENGRAM_PROMPT_RANKING": "relevance", "ENGRAM_PROMPT_INCLUDE_DISPUTED": "true"}
@@ -95,16 +99,19 @@ class PromptService:
         self.process = subprocess.Popen([binary, "--config", config], env=env)
         deadline = time.monotonic() + 60
         while True:
+            connection = UnixHTTPConnection(self.socket, timeout=5)
             try:
-                connection = UnixHTTPConnection(self.socket, timeout=5)
                 connection.request("GET", "/v1/health")
                 if connection.getresponse().status == 200:
                     break
             except OSError:
                 pass
+            finally:
+                connection.close()
             if self.process.poll() is not None:
                 raise SystemExit(f"engram-prompt exited with status {self.process.returncode}")
             if time.monotonic() > deadline:
+                self.process.kill()
                 raise SystemExit("engram-prompt did not start within 60 s")
             time.sleep(0.1)
         self.connection = UnixHTTPConnection(self.socket)
@@ -237,15 +244,17 @@ def main():
     variants = [("before" + (" (baseline binary)" if args.baseline else ""), BEFORE, baseline),
                 ("defaults", {}, args.engram_prompt)]
     if args.sweep:
+        # Each row changes only what it names from SWEEP_BASE.
         for k in (8, 10, 12):
             for score in (0.0, 0.2, 0.3, 0.35, 0.4):
                 variants.append((f"k {k}, min_score {score}",
-                                 {"ENGRAM_PROMPT_K": str(k), "ENGRAM_PROMPT_MIN_SCORE": str(score)}, args.engram_prompt))
+                                 {**SWEEP_BASE, "ENGRAM_PROMPT_K": str(k), "ENGRAM_PROMPT_MIN_SCORE": str(score)},
+                                 args.engram_prompt))
         for confidence in (0.0, 0.3):
             for ranking in ("blend", "relevance"):
                 variants.append((f"min_confidence {confidence}, {ranking}",
-                                 {"ENGRAM_PROMPT_MIN_CONFIDENCE": str(confidence), "ENGRAM_PROMPT_RANKING": ranking},
-                                 args.engram_prompt))
+                                 {**SWEEP_BASE, "ENGRAM_PROMPT_MIN_CONFIDENCE": str(confidence),
+                                  "ENGRAM_PROMPT_RANKING": ranking}, args.engram_prompt))
 
     work = tempfile.mkdtemp(prefix="engram-injection-")
     daemon = Daemon(args.engramd, args.model, work)

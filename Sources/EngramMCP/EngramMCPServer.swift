@@ -28,15 +28,19 @@ public struct EngramMCPServer: Sendable {
 
     /// Serves standard input and output until the host closes them.
     public func runOverStandardIO(logger: Logger) async throws {
-        let server = try await start(transport: StdioTransport(logger: logger))
+        let server = try await start(transport: StdioTransport(logger: logger), logger: logger)
         await server.waitUntilCompleted()
     }
 
-    /// A server with every handler registered, serving `transport`. When the host introduces
-    /// itself (`initialize`), the audit actor becomes `mcp:<its name>`.
-    func start(transport: any Transport) async throws -> Server {
+    /// A server with every handler registered, serving `transport` (its tool arguments kept as
+    /// written: ``ArgumentEscapingTransport``). The server is strict: nothing but `initialize`
+    /// is served before the host has introduced itself, so every write is audited with its
+    /// name, `mcp:<name>`.
+    func start(transport: any Transport, logger: Logger) async throws -> Server {
         let (server, holder) = await makeServer()
-        try await server.start(transport: transport) { client, _ in holder.rename(actor: Self.actor(for: client.name)) }
+        try await server.start(transport: ArgumentEscapingTransport(transport, logger: logger)) { client, _ in
+            holder.rename(actor: Self.actor(for: client.name))
+        }
         return server
     }
 
@@ -51,11 +55,12 @@ public struct EngramMCPServer: Sendable {
                 preferences and corrections in one self-contained sentence each; when a memory \
                 turns out wrong, edit or forget it rather than adding a contradicting one.
                 """,
-            capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
+            capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)),
+            configuration: .strict)
         let runner = MemoryToolRunner(client: { holder.client }, defaultNamespace: defaultNamespace)
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: MemoryToolCatalog.tools) }
         await server.withMethodHandler(CallTool.self) { params in
-            await runner.call(params.name, arguments: params.arguments ?? [:])
+            await runner.call(params.name, arguments: (params.arguments ?? [:]).mapValues(ArgumentEscaping.unescape))
         }
         await server.withMethodHandler(ListResources.self) { _ in
             do {

@@ -60,14 +60,15 @@ enum MemoryResources {
 
     /// The JSON document `target` names.
     static func read(_ target: Target, client: MemoryClient) async throws(MemoryClientError) -> Data {
-        let data: Data?
+        let document: any Encodable
         switch target {
-        case .recent(let namespace):
-            data = try? WireJSON.encoder().encode(try await client.list(in: namespace, limit: recentCount, order: .updated))
-        case .history(let namespace, let id):
-            data = try? WireJSON.encoder().encode(try await client.history(id, in: namespace))
+        case .recent(let namespace): document = try await client.list(in: namespace, limit: recentCount, order: .updated)
+        case .history(let namespace, let id): document = try await client.history(id, in: namespace)
         }
-        guard let data else { throw .invalidResponse("cannot encode the document") }
-        return data
+        do {
+            return try WireJSON.encoder().encode(document)
+        } catch {
+            throw .invalidResponse("cannot encode the document: \(error)")
+        }
     }
 }

@@ -4,8 +4,9 @@ import MCP
 ///
 /// The argument names are the daemon API's own (`text`, `tags`, `occurred_at`, …), so what a
 /// host sends is decoded by the API's strict request decoders (``MemoryToolRunner``): a
-/// misspelt argument is refused with `unknown_field`, never silently ignored. Every tool takes
-/// an optional `namespace`; without one the server's `--namespace` is used.
+/// misspelt argument is refused with `unknown_field`, never silently ignored. Every tool but
+/// `list_namespaces` takes an optional `namespace`; without one the server's `--namespace` is
+/// used.
 enum MemoryToolCatalog {
     static let remember = "remember"
     static let learn = "learn"

@@ -1,4 +1,5 @@
 import EngramAPI
+import EngramJSON
 import Foundation
 import MCP
 import MemoryClient
@@ -32,6 +33,7 @@ struct MemoryToolRunner: Sendable {
         let memory = client()
         switch name {
         case MemoryToolCatalog.listNamespaces:
+            try Self.onlyMembers(arguments, [])
             let namespaces = try await daemon { () async throws(MemoryClientError) in try await memory.namespaces() }
             return try Self.success(NamespaceList(namespaces: namespaces))
         case MemoryToolCatalog.remember, MemoryToolCatalog.learn:
@@ -172,7 +174,9 @@ struct MemoryToolRunner: Sendable {
         let structured: Value
         do {
             json = try WireJSON.encoder().encode(document)
-            structured = try JSONDecoder().decode(Value.self, from: json)
+            // Not through `Value`'s own decoder, which would read a text such as "data:…,…"
+            // as binary data (see ArgumentEscaping).
+            structured = ArgumentEscaping.value(try JSONDecoder().decode(JSONValue.self, from: json))
         } catch {
             throw ToolFailure(code: "internal_error", message: "cannot encode the result: \(error)")
         }

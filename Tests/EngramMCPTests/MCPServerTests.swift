@@ -12,7 +12,7 @@ import Testing
     static func connect(_ daemon: TestDaemon, defaultNamespace: String? = "notes") async throws -> Client {
         let (clientSide, serverSide) = await InMemoryTransport.createConnectedPair()
         let server = EngramMCPServer(socketPath: daemon.socketPath, defaultNamespace: defaultNamespace, version: "test")
-        _ = try await server.start(transport: serverSide)
+        _ = try await server.start(transport: serverSide, logger: makeTestLogger("engram.mcp-test"))
         let client = Client(name: "test-host", version: "1.0")
         _ = try await client.connect(transport: clientSide)
         return client
@@ -111,6 +111,7 @@ import Testing
                 ("search", ["text": "x", "namespace": "../etc"], "error: invalid_"),
                 ("feedback", ["id": 1, "signal": "great"], "error: invalid_field: signal"),
                 ("nonexistent", [:], "error: unknown_tool"),
+                ("list_namespaces", ["namespace": "notes"], "error: unknown_field: namespace"),
             ]
             for (tool, arguments, prefix) in cases {
                 let result = try await Self.call(client, tool, arguments)
@@ -121,6 +122,37 @@ import Testing
             let noDefault = try await Self.connect(daemon, defaultNamespace: nil)
             let missing = try await Self.call(noDefault, "search", ["text": "x"])
             #expect((missing.document["error"] as? String)?.hasPrefix("error: missing_field: namespace") == true)
+        }
+    }
+
+    /// Strings the SDK would read as data URLs ("data:…,…") and the escape mark itself reach
+    /// the store as written, and come back so.
+    @Test func argumentsArriveAsWritten() async throws {
+        try await withTestDaemon { daemon in
+            let client = try await Self.connect(daemon)
+            let texts = ["data: kept 30 days, then deleted", "data:text/plain;base64,aGk=", "\u{E000}marked, data:x,y",
+                         "data:,", "plain text"]
+            for text in texts {
+                let stored = try await Self.call(client, "remember", ["text": .string(text), "tags": [.string(text)],
+                                                                      "metadata": ["note": .string(text)]])
+                let entry = try #require(stored.document["entry"] as? [String: Any], "\(text): \(stored.document)")
+                #expect(entry["text"] as? String == text)
+                #expect(entry["tags"] as? [String] == [text])
+                #expect((entry["metadata"] as? [String: Any])?["note"] as? String == text)
+            }
+        }
+    }
+
+    /// A resource that cannot be read says why with the daemon's code.
+    @Test func resourceErrorsKeepTheDaemonsCode() async throws {
+        try await withTestDaemon { daemon in
+            let client = try await Self.connect(daemon)
+            do {
+                _ = try await client.readResource(uri: "engram://namespaces/nosuch/recent")
+                Issue.record("a missing namespace was read")
+            } catch {
+                #expect("\(error)".contains("namespace_not_found"), "\(error)")
+            }
         }
     }
 

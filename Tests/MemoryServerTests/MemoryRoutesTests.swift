@@ -167,6 +167,25 @@ struct MemoryRoutesTests {
         }
     }
 
+    @Test("a DELETE names its actor in the query; an actor is bounded and printable")
+    func deleteActor() async throws {
+        try await withMemoryServer { client, _ in
+            try await client.createNamespace("a")
+            let (id, _) = try await client.remember("to forget", in: "a")
+            let refused = try await client.request("DELETE", "/v1/namespaces/a/memories/\(id)?actor=bad%0Aname")
+            #expect(refused.status == 400 && refused.errorCode == "invalid_field", "\(refused.text)")
+            let long = String(repeating: "x", count: 257)
+            let tooLong = try await client.sendJSON("PATCH", "/v1/namespaces/a/memories/\(id)", json: #"{"pinned": true, "actor": "\#(long)"}"#)
+            #expect(tooLong.status == 400 && tooLong.errorCode == "invalid_field")
+            let forgotten = try await client.request("DELETE", "/v1/namespaces/a/memories/\(id)?actor=curator%20bot&reason=stale")
+            #expect(forgotten.status == 200, "\(forgotten.text)")
+            let events = try #require(try await client.request("GET", "/v1/audit?namespace=a").json?["events"] as? [[String: Any]])
+            #expect(events.compactMap { $0["kind"] as? String } == ["created", "deleted"])
+            #expect(events.last?["actor"] as? String == "curator bot (uid:\(getuid()))")
+            #expect(events.last?["reason"] as? String == "stale")
+        }
+    }
+
     @Test("search by vector_b64 and by vector array")
     func vectorSearch() async throws {
         try await withRouterDaemon { client, _ in

@@ -83,7 +83,7 @@ import Testing
             #expect(response.status == 200)
             await stack.runtime.learning.waitUntilIdle()
             let extraction = try #require(stack.upstream.extractions.first)
-            #expect(extraction.messages.isEmpty && extraction.json["temperature"] == nil)
+            #expect(extraction.messages.isEmpty && extraction.json["temperature"] == nil && extraction.json["store"] as? Bool == false)
             #expect((extraction.json["input"] as? String)?.contains("User: I drink green tea") == true)
             #expect(try await stack.memory.list(in: "default").entries.map(\.text) == ["The user drinks green tea."])
         }

@@ -104,7 +104,7 @@ struct AdminController {
         }
         admin.post("import") { request, _ -> Response in
             let body = try await RouteSupport.decodeBody(ImportRequest.self, of: request, environment: environment)
-            let actor = RouteSupport.actor(request, named: "import")
+            let actor = try RouteSupport.actor(request, named: "import")
             let items = body.entries.map(\.command)
             let claims = (body.claims ?? []).map(\.orphanCommand)
             let name = body.namespace

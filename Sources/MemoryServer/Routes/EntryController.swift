@@ -68,7 +68,7 @@ struct EntryController {
                 let id = try RouteSupport.entryID(context)
                 let body = try await RouteSupport.optionalBody(ReviewDecision.self, of: request, environment: environment,
                                                                empty: ReviewDecision())
-                let (actor, reason) = (RouteSupport.actor(request, named: body.actor), body.reason)
+                let (actor, reason) = (try RouteSupport.actor(request, named: body.actor), body.reason)
                 let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                     try decide(name, id, actor, reason)
                 }
@@ -87,7 +87,7 @@ struct EntryController {
             let name = try RouteSupport.namespace(context)
             let id = try RouteSupport.entryID(context)
             let body = try await RouteSupport.decodeBody(Audited<EditRequest>.self, of: request, environment: environment)
-            let actor = RouteSupport.actor(request, named: body.actor)
+            let actor = try RouteSupport.actor(request, named: body.actor)
             let (edit, reason) = (body.request, body.reason)
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.edit(namespace: name, id: id, edit, actor: actor, reason: reason)
@@ -98,7 +98,7 @@ struct EntryController {
             let name = try RouteSupport.namespace(context)
             let id = try RouteSupport.entryID(context)
             let hard = try RouteSupport.flag(request, "hard")
-            let actor = RouteSupport.actor(request, named: RouteSupport.text(request, "actor"))
+            let actor = try RouteSupport.actor(request, named: RouteSupport.text(request, "actor"))
             let reason = RouteSupport.text(request, "reason")
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.forget(namespace: name, id: id, hard: hard, actor: actor, reason: reason)
@@ -119,7 +119,7 @@ struct EntryController {
             let name = try RouteSupport.namespace(context)
             let id = try RouteSupport.entryID(context)
             let body = try await RouteSupport.decodeBody(RevertRequest.self, of: request, environment: environment)
-            let actor = RouteSupport.actor(request, named: body.actor)
+            let actor = try RouteSupport.actor(request, named: body.actor)
             let (version, vector, reason) = (body.version, body.vector, body.reason)
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.revert(namespace: name, id: id, toVersion: version, vector: vector, actor: actor, reason: reason)
@@ -130,7 +130,7 @@ struct EntryController {
             let name = try RouteSupport.namespace(context)
             let id = try RouteSupport.entryID(context)
             let body = try await RouteSupport.decodeBody(FeedbackRequest.self, of: request, environment: environment)
-            let actor = RouteSupport.actor(request, named: body.actor)
+            let actor = try RouteSupport.actor(request, named: body.actor)
             let (signal, reason) = (body.signal, body.reason)
             let outcome = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.feedback(namespace: name, id: id, signal, actor: actor, reason: reason)
@@ -145,7 +145,7 @@ struct EntryController {
         let split = try VectorBodySplitter.split(bytes)
         var body = try RouteSupport.decode(Audited<RememberRequest>.self, from: split.remainder)
         body.request.vector = split.vector
-        return (body, RouteSupport.actor(request, named: body.actor))
+        return (body, try RouteSupport.actor(request, named: body.actor))
     }
 }
 

@@ -71,7 +71,7 @@ struct NamespaceController {
         namespaces.delete(":ns") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let confirm = try RouteSupport.flag(request, "confirm")
-            let actor = RouteSupport.actor(request, named: RouteSupport.text(request, "actor"))
+            let actor = try RouteSupport.actor(request, named: RouteSupport.text(request, "actor"))
             let reason = RouteSupport.text(request, "reason")
             let sequence = try await RouteSupport.blocking(environment) { () throws(EngineError) in
                 try engine.deleteNamespace(name, confirm: confirm, actor: actor, reason: reason)

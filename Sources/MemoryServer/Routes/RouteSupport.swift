@@ -192,10 +192,19 @@ enum RouteSupport {
     /// peer without credentials (TCP). A body's `actor` (an application's own user or agent
     /// name; the `actor` query parameter of a `DELETE`, which has no body) is recorded beside
     /// the peer, never instead of it — `importer (uid:1000)` — so a client cannot make the log
-    /// name someone else as the process that wrote.
-    static func actor(_ request: Request, named: String?) -> String {
+    /// name someone else as the process that wrote. An empty name is no name; one over
+    /// ``maxActorBytes`` or with control characters is refused (`invalid_field`).
+    static func actor(_ request: Request, named: String?) throws(APIError) -> String {
         let peer = request.peerCredentials.map { "uid:\($0.uid)" } ?? "anonymous"
-        guard let named else { return peer }
+        guard let named, !named.isEmpty else { return peer }
+        guard named.utf8.count <= maxActorBytes,
+              !named.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+            throw APIError.invalidField("actor", "1–\(maxActorBytes) bytes without control characters")
+        }
         return "\(named) (\(peer))"
     }
+
+    /// The longest `actor` a request may name: the audit log and rejected claims keep it, and
+    /// a claim's whole actor (with the peer) must stay within what export and import accept.
+    static let maxActorBytes = 256
 }

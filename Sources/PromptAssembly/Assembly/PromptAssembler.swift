@@ -93,12 +93,11 @@ public final class PromptAssembler: Sendable {
         switch context {
         case .success(let hits): secondary = hits
         case .failure(let error):
-            // The daemon went away between the two searches: counted here, once.
-            if error.code == "daemon_unavailable" {
-                metrics.daemonUnavailable.increment()
-                logger.warning("engramd unavailable", metadata: ["socket": "\(configuration.daemonSocket)"])
-            }
-            throw error
+            // The message's own search answered: its memories are used alone rather than the
+            // request failing for the lesser search.
+            logger.warning("the conversation's search failed; using the last message's alone",
+                           metadata: ["namespace": "\(namespace)", "code": "\(error.code)", "error": "\(error.message)"])
+            secondary = []
         }
         return duplicates.filter(Self.interleave(primary, secondary, k: k), text: \.text)
     }
@@ -144,7 +143,7 @@ public final class PromptAssembler: Sendable {
     /// memory yields its place to a sound one of similar relevance. A namespace that does not
     /// exist is refused with `namespace_not_found`, or with `prompt.allow_unknown_namespaces`
     /// has no memories (the first `learn` creates it). `countsUnavailable`: whether an absent
-    /// daemon is counted and logged here (one of a request's two searches leaves it to the other).
+    /// daemon is counted and logged here (the second search of a request leaves it to the first).
     func retrieve(namespace: String, query: String, k: Int, minConfidence: Double, countsUnavailable: Bool = true)
         async throws(PromptAPIError) -> [RetrievedMemory] {
         let filter = SearchFilter(minConfidence: minConfidence > 0 ? minConfidence : nil,

@@ -88,10 +88,11 @@ final class Learner: Sendable {
             return nil
         }
         // Chat completions at temperature 0, or for a model only the Responses API serves, its
-        // one-string `input` (no temperature: reasoning models refuse one).
+        // one-string `input` (no temperature: reasoning models refuse one; `store: false`: the
+        // conversation it quotes is not kept upstream as a stored response).
         let responsesAPI = configuration.learningAPI == .responses
         var request: [String: Any] = responsesAPI
-            ? ["input": prompt, "stream": false]
+            ? ["input": prompt, "stream": false, "store": false]
             : ["messages": [["role": "user", "content": prompt]], "stream": false, "temperature": 0]
         if !model.isEmpty { request["model"] = model }
         let body: [UInt8]

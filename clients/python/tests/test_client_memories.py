@@ -86,6 +86,7 @@ def test_forget_then_restore_and_hard_delete(client: Client, namespace: str) -> 
     assert forgotten.entry.text == "The printer is on the fourth floor"
     deleted = [event for event in client.iter_history(namespace, entry.id) if event.kind == "deleted"]
     assert [event.reason for event in deleted] == ["moved out & gone: 100% + é"]
+    assert deleted[0].actor.startswith(f"{ACTOR} (uid:"), deleted[0].actor
     with pytest.raises(NotFound) as missing:
         client.get(namespace, entry.id)
     assert missing.value.code == "not_found" and missing.value.status == 404

@@ -191,7 +191,7 @@ class Calls:
 
     def delete_namespace(self, name: str, *, confirm: bool, reason: str | None) -> Call[NamespaceDeleted]:
         return Call("DELETE", _path("v1", "namespaces", name), NamespaceDeleted.from_json,
-                    params=_query(confirm=confirm, reason=reason))
+                    params=_query(confirm=confirm, actor=self.actor, reason=reason))
 
     # entries
 
@@ -228,9 +228,9 @@ class Calls:
                     body=body)
 
     def forget(self, namespace: str, entry_id: int, *, hard: bool, reason: str | None) -> Call[WriteOutcome]:
-        # DELETE takes no body: the actor cannot be recorded, only a reason.
+        # DELETE takes no body: the actor and the reason travel in the query.
         return Call("DELETE", _path("v1", "namespaces", namespace, "memories", entry_id), WriteOutcome.from_json,
-                    params=_query(hard=True if hard else None, reason=reason))
+                    params=_query(hard=True if hard else None, actor=self.actor, reason=reason))
 
     def revert(self, namespace: str, entry_id: int, version: int, *, vector: VectorLike | None,
                reason: str | None) -> Call[WriteOutcome]:

@@ -161,7 +161,7 @@ class Client:
     def forget(self, namespace: str, entry_id: int, *, hard: bool = False, reason: str | None = None) -> WriteOutcome:
         """``DELETE /v1/namespaces/{ns}/memories/{id}``: a soft delete (`restore` brings it
         back), or with `hard` one that also scrubs its content from the audit log and cannot be
-        undone. The outcome carries the entry as it was. (This route records no actor.)"""
+        undone. The outcome carries the entry as it was."""
         return self._send(self._calls.forget(namespace, entry_id, hard=hard, reason=reason))
 
     def revert(self, namespace: str, entry_id: int, version: int, *, vector: VectorLike | None = None,
