@@ -43,19 +43,13 @@ enum MemoryResources {
     static func target(_ uri: String) -> Target? {
         guard uri.hasPrefix(scheme) else { return nil }
         let parts = uri.dropFirst(scheme.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard let namespace = parts.first, isNamespaceName(namespace) else { return nil }
+        guard let namespace = parts.first, PlainName.isValid(namespace) else { return nil }
         if parts.count == 2, parts[1] == "recent" { return .recent(namespace: namespace) }
         if parts.count == 4, parts[1] == "memories", parts[3] == "history",
            parts[2].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let id = UInt64(parts[2]), id > 0 {
             return .history(namespace: namespace, id: id)
         }
         return nil
-    }
-
-    /// The API's namespace names: 1–128 of `[A-Za-z0-9._-]`, not `.` or `..`.
-    static func isNamespaceName(_ name: String) -> Bool {
-        name != "." && name != ".." && (1...128).contains(name.utf8.count)
-            && name.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46 || $0 == 95 }
     }
 
     /// The JSON document `target` names.

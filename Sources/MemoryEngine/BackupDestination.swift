@@ -61,7 +61,7 @@ public struct BackupDestination: Sendable, Equatable {
 
     /// 1–128 of `[A-Za-z0-9._-]`, not `.` or `..`.
     static func validate(name: String) throws(EngineError) {
-        guard Validation.isPlainName(name) else {
+        guard PlainName.isValid(name) else {
             throw .invalidArgument("invalid backup name \"\(name)\": use 1–128 characters of A–Z, a–z, 0–9, '.', '_', '-' (not . or ..)")
         }
     }

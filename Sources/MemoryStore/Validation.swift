@@ -12,17 +12,7 @@ package enum Validation {
     /// docs/architecture.md ("Data model and guarantees"): 1–128 of `[A-Za-z0-9._-]`; not `.` or `..`, which a URL path or a file
     /// name built from the namespace would read as a directory step.
     static func namespaceName(_ name: String) throws {
-        guard isPlainName(name) else { throw MemoryStoreError.invalidNamespaceName(name) }
-    }
-
-    /// 1–128 of `[A-Za-z0-9._-]`, not `.` or `..`: a name safe as a path component and in a
-    /// URL (namespaces, backup directories).
-    package static func isPlainName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        return (1...128).contains(bytes.count) && name != "." && name != ".." && bytes.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
-                || byte == 0x2e || byte == 0x5f || byte == 0x2d
-        }
+        guard PlainName.isValid(name) else { throw MemoryStoreError.invalidNamespaceName(name) }
     }
 
     static func fields(text: String, metadata: [String: JSONValue], confidence: Double, version: UInt64,

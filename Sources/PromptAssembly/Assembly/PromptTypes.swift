@@ -149,12 +149,7 @@ public struct PromptResponse: Sendable, Equatable, Codable {
 /// docs/architecture.md's namespace names ("Data model and guarantees"): 1–128 of `[A-Za-z0-9._-]`. Checked here too so a bad name is
 /// refused as bad input rather than looked up (a search would call it "not found").
 enum NamespaceName {
-    static func isValid(_ name: String) -> Bool {
-        name != "." && name != ".." && !name.isEmpty && name.utf8.count <= 128
-            && name.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46 || $0 == 95 }
-    }
-
     static func check(_ name: String, field: String) throws(PromptAPIError) {
-        guard isValid(name) else { throw .invalidField(field, "a namespace name is 1–128 of [A-Za-z0-9._-], got '\(name)'") }
+        guard PlainName.isValid(name) else { throw .invalidField(field, "a namespace name is 1–128 of [A-Za-z0-9._-], got '\(name)'") }
     }
 }

@@ -1,3 +1,4 @@
+import EngramAPI
 import Foundation
 
 /// What a chat or responses request says about who and what it belongs to, checked: the end
@@ -88,7 +89,7 @@ enum RequestContext {
             }
         }
         let name = template.replacingOccurrences(of: "{user}", with: id)
-        guard NamespaceName.isValid(name) else {
+        guard PlainName.isValid(name) else {
             throw .invalidField("X-Engram-User", "the end user's namespace would be \(name.utf8.count) bytes, over 128")
         }
         return name

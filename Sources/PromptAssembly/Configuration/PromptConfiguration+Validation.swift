@@ -1,3 +1,4 @@
+import EngramAPI
 import EngramService
 import Foundation
 
@@ -30,11 +31,11 @@ extension PromptConfiguration {
         if daemonActor.isEmpty || daemonActor.utf8.count > 128 { invalid("daemon.actor", "must be 1–128 bytes") }
         if !chatNamespaceTemplate.isEmpty {
             let sample = chatNamespaceTemplate.replacingOccurrences(of: "{user}", with: "u")
-            if !chatNamespaceTemplate.contains("{user}") || !NamespaceName.isValid(sample) {
+            if !chatNamespaceTemplate.contains("{user}") || !PlainName.isValid(sample) {
                 invalid("chat.namespace_template", "expected a namespace name with {user} in it, such as user-{user}, got '\(chatNamespaceTemplate)'")
             }
         }
-        if !NamespaceName.isValid(chatDefaultNamespace) {
+        if !PlainName.isValid(chatDefaultNamespace) {
             invalid("chat.default_namespace", "a namespace name is 1–128 of [A-Za-z0-9._-], got '\(chatDefaultNamespace)'")
         }
         return problems
