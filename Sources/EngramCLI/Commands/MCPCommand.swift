@@ -38,8 +38,7 @@ struct MCPCommand: ConsoleCommand {
     }
 
     func execute(on console: Console) async throws {
-        let socketPath = socket ?? console.environment["ENGRAM_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ConnectionOptions.defaultSocket
+        let socketPath = ConnectionOptions.socketPath(socket, console)
         let chosen = namespace ?? console.environment["ENGRAM_NAMESPACE"].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
         var logger = Logger(label: "engram.mcp") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning

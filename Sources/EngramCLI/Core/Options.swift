@@ -20,9 +20,14 @@ struct ConnectionOptions: ParsableArguments {
 
     /// `--socket`, else `$ENGRAM_SOCKET`, else the default.
     func socketPath(_ console: Console) -> String {
-        if let socket { return socket }
+        Self.socketPath(socket, console)
+    }
+
+    /// `option` (a command's `--socket`), else `$ENGRAM_SOCKET`, else the default.
+    static func socketPath(_ option: String?, _ console: Console) -> String {
+        if let option { return option }
         if let fromEnvironment = console.environment["ENGRAM_SOCKET"], !fromEnvironment.isEmpty { return fromEnvironment }
-        return Self.defaultSocket
+        return defaultSocket
     }
 
     /// A client for one command; the actor defaults to `cli:$USER`.
