@@ -106,3 +106,11 @@ public struct EditRequest: Sendable, Hashable {
         self.position = position
     }
 }
+
+/// How a batch write treats its items: `none` creates each as a new entry; `learn` runs each
+/// through learn's rules (reinforce a near-duplicate, hold back a conflict, refuse a
+/// rejected claim), the batch's earlier items included.
+public enum BatchDedupe: String, Sendable, Hashable, Codable, CaseIterable {
+    case none
+    case learn
+}

@@ -54,6 +54,13 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
     /// How often the daemon should call ``MemoryEngine/flushUsage()`` (seconds). Use counts
     /// and `last_used_at` reach the disk at this pace (they are visible at once in memory).
     public var usageFlushInterval: Double = 5
+    /// Threads that embed the texts of one batch write (a bulk load); 0: one per core.
+    /// Searches and single writes keep their own threads and preempt these (see
+    /// `batchEmbeddingNiceness`).
+    public var batchEmbeddingThreads: Int = 0
+    /// The nice value (0…19) of the batch embedding threads: with 10 a search that wakes up
+    /// on a core they occupy runs at once, so a bulk load takes only the idle cores.
+    public var batchEmbeddingNiceness: Int = 10
 
     public init() {}
 
@@ -81,6 +88,8 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
         confidence = try c.decodeIfPresent(ConfidenceModel.self, forKey: .confidence) ?? d.confidence
         expiryPurgeInterval = try c.decodeIfPresent(Double.self, forKey: .expiryPurgeInterval) ?? d.expiryPurgeInterval
         usageFlushInterval = try c.decodeIfPresent(Double.self, forKey: .usageFlushInterval) ?? d.usageFlushInterval
+        batchEmbeddingThreads = try c.decodeIfPresent(Int.self, forKey: .batchEmbeddingThreads) ?? d.batchEmbeddingThreads
+        batchEmbeddingNiceness = try c.decodeIfPresent(Int.self, forKey: .batchEmbeddingNiceness) ?? d.batchEmbeddingNiceness
     }
 
     enum CodingKeys: String, CodingKey {
@@ -102,6 +111,8 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
         case confidence
         case expiryPurgeInterval = "expiry_purge_interval"
         case usageFlushInterval = "usage_flush_interval"
+        case batchEmbeddingThreads = "batch_embedding_threads"
+        case batchEmbeddingNiceness = "batch_embedding_niceness"
     }
 
     /// Checks the ranges the engine relies on.
@@ -130,6 +141,8 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
         try check((1...100).contains(rankingCandidateFactor), "ranking_candidate_factor must be in 1…100")
         try check(expiryPurgeInterval.isFinite && expiryPurgeInterval > 0, "expiry_purge_interval must be positive")
         try check(usageFlushInterval.isFinite && usageFlushInterval > 0, "usage_flush_interval must be positive")
+        try check((0...256).contains(batchEmbeddingThreads), "batch_embedding_threads must be in 0…256")
+        try check((0...19).contains(batchEmbeddingNiceness), "batch_embedding_niceness must be in 0…19")
         do {
             try ranking.validate()
             try confidence.validate()

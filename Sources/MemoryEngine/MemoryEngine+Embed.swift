@@ -1,3 +1,5 @@
+import Embeddings
+
 /// Embedding for clients: the daemon's model, for texts the caller wants vectors of (an
 /// OpenAI-style `/v1/embeddings`, a client that stores its own vectors elsewhere).
 extension MemoryEngine {
@@ -24,5 +26,15 @@ extension MemoryEngine {
             tokens = sum + count
         }
         return (vectors, tokens, embedder.identifier)
+    }
+}
+
+extension MemoryEngine {
+    /// How batch writes embed their texts: ``EngineConfiguration/batchEmbeddingThreads``
+    /// threads (0: one per core) at ``EngineConfiguration/batchEmbeddingNiceness``.
+    var batchEmbedding: ParallelEmbedding {
+        let threads = configuration.batchEmbeddingThreads
+        return ParallelEmbedding(threads: threads > 0 ? threads : ParallelEmbedding.automaticThreads,
+                                 niceness: Int32(configuration.batchEmbeddingNiceness))
     }
 }

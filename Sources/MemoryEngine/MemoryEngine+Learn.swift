@@ -56,47 +56,54 @@ extension MemoryEngine {
                       reason: String? = nil) throws(EngineError) -> LearnOutcome {
         let prepared = try prepare(request, namespace: namespace)
         let context = context(actor: actor, reason: reason)
+        return try exclusive {
+            try learnLocked(prepared, context: context)
+        }
+    }
+
+    /// ``learn(_:namespace:actor:reason:)`` of a prepared fact (its vector computed).
+    /// Precondition: writer lock held.
+    func learnLocked(_ prepared: PreparedMemory, context: AuditContext) throws -> LearnOutcome {
+        let namespace = prepared.config.name
         let model = configuration.confidence
         let settings = learning(prepared.config)
-        return try exclusive {
-            let exists = store.namespaceConfig(namespace) != nil
-            let candidates = exists ? try nearestEntries(prepared, table: try facts(namespace), now: context.time) : []
-            let best = candidates.first
-            // The claim's similarity and the entries' come from different computations (exact
-            // cosine against the index's distance), so "as similar" allows their rounding: a
-            // contradicted entry's own text is refused, not reinforced.
-            if exists, let claim = try nearestClaim(prepared), claim.similarity >= settings.rejected,
-               claim.similarity + Self.similarityTolerance >= best?.similarity ?? -1 {
-                let sequence = try store.recordRefusal(namespace: namespace, owner: claim.claim.entryID,
-                                                       text: prepared.draft.text, context: context)
-                let holder = try store.get(namespace: namespace, id: claim.claim.entryID)
-                    .flatMap { Self.isExpired($0, at: context.time) ? nil : usage.overlay($0) }
-                return LearnOutcome(action: .rejected, entry: holder, sequence: sequence, similarity: claim.similarity,
-                                    rejectedBy: claim.claim)
-            }
-
-            let signals = ConflictSignals(prepared.draft.text)
-            let differing = candidates.map { ConflictSignals($0.entry.text).differs(from: signals) }
-            // A near-duplicate whose values differ is never reinforced, whatever the band says.
-            if let best, best.similarity >= settings.reinforce, !differing[0] {
-                return try reinforce(best, with: prepared.draft, model: model, context: context)
-            }
-            let contradicted = zip(candidates, differing).filter {
-                $1 && !$0.entry.pending && $0.similarity >= min(settings.conflict, settings.reinforce)
-            }.map(\.0)
-
-            var learned = prepared
-            learned.draft.learned = true
-            var action = LearnAction.created
-            if !contradicted.isEmpty && settings.policy != .store {
-                learned.draft.conflictsWith = contradicted.prefix(MemoryStore.maxConflictLinks).map(\.entry.id)
-                learned.draft.pending = settings.policy == .pending
-                action = settings.policy == .pending ? .pending : .conflicting
-            }
-            let outcome = try insert(learned, context: context)
-            return LearnOutcome(action: action, entry: outcome.entry, sequence: outcome.sequence, similarity: best?.similarity,
-                                namespaceCreated: outcome.namespaceCreated)
+        let exists = store.namespaceConfig(namespace) != nil
+        let candidates = exists ? try nearestEntries(prepared, table: try facts(namespace), now: context.time) : []
+        let best = candidates.first
+        // The claim's similarity and the entries' come from different computations (exact
+        // cosine against the index's distance), so "as similar" allows their rounding: a
+        // contradicted entry's own text is refused, not reinforced.
+        if exists, let claim = try nearestClaim(prepared), claim.similarity >= settings.rejected,
+           claim.similarity + Self.similarityTolerance >= best?.similarity ?? -1 {
+            let sequence = try store.recordRefusal(namespace: namespace, owner: claim.claim.entryID,
+                                                   text: prepared.draft.text, context: context)
+            let holder = try store.get(namespace: namespace, id: claim.claim.entryID)
+                .flatMap { Self.isExpired($0, at: context.time) ? nil : usage.overlay($0) }
+            return LearnOutcome(action: .rejected, entry: holder, sequence: sequence, similarity: claim.similarity,
+                                rejectedBy: claim.claim)
         }
+
+        let signals = ConflictSignals(prepared.draft.text)
+        let differing = candidates.map { ConflictSignals($0.entry.text).differs(from: signals) }
+        // A near-duplicate whose values differ is never reinforced, whatever the band says.
+        if let best, best.similarity >= settings.reinforce, !differing[0] {
+            return try reinforce(best, with: prepared.draft, model: model, context: context)
+        }
+        let contradicted = zip(candidates, differing).filter {
+            $1 && !$0.entry.pending && $0.similarity >= min(settings.conflict, settings.reinforce)
+        }.map(\.0)
+
+        var learned = prepared
+        learned.draft.learned = true
+        var action = LearnAction.created
+        if !contradicted.isEmpty && settings.policy != .store {
+            learned.draft.conflictsWith = contradicted.prefix(MemoryStore.maxConflictLinks).map(\.entry.id)
+            learned.draft.pending = settings.policy == .pending
+            action = settings.policy == .pending ? .pending : .conflicting
+        }
+        let outcome = try insert(learned, context: context)
+        return LearnOutcome(action: action, entry: outcome.entry, sequence: outcome.sequence, similarity: best?.similarity,
+                            namespaceCreated: outcome.namespaceCreated)
     }
 
     /// Reinforces `match` with what the learned `draft` adds (or leaves a pinned one alone).

@@ -54,8 +54,9 @@ extension MemoryEngine {
     }
 
     /// Remembers many entries in one transaction (imports, bulk loads): all or none. Texts
-    /// without a caller vector are embedded in one batch call (much faster per text than one
-    /// by one). Ids and sequences are consecutive in `requests` order.
+    /// without a caller vector are embedded in one batch (``embedTexts(_:config:)``). Ids and
+    /// sequences are consecutive in `requests` order. ``rememberEach(_:namespace:dedupe:actor:reason:)``
+    /// is the variant that stores the valid items and reports the others.
     ///
     /// - Returns: one outcome per request, in order.
     /// - Throws: as ``remember(_:namespace:actor:reason:)``, the message naming the item
@@ -65,34 +66,65 @@ extension MemoryEngine {
                               reason: String? = nil) throws(EngineError) -> [WriteOutcome] {
         guard !requests.isEmpty else { return [] }
         guard requests.count <= 100_000 else { throw .invalidArgument("at most 100000 entries per batch") }
+        let config = try writableNamespace(namespace)
         var prepared: [PreparedMemory] = []
         prepared.reserveCapacity(requests.count)
-        var toEmbed: [Int] = []
-        for (index, request) in requests.enumerated() {
-            do {
-                if request.vector == nil { toEmbed.append(index) }
-                prepared.append(try prepare(request, namespace: namespace, embed: false))
-            } catch {
-                throw error.locating("item \(index)")
+        for (index, item) in prepareItems(requests, config: config).enumerated() {
+            switch item {
+            case .success(let memory): prepared.append(memory)
+            case .failure(let error): throw error.locating("item \(index)")
             }
         }
-        if !toEmbed.isEmpty {
-            let config = prepared[0].config
-            try checkEmbedderFits(config)
-            let vectors = try translatingErrors { try embedder.embed(toEmbed.map { requests[$0].text }) }
-            guard vectors.count == toEmbed.count else {
-                throw .embeddingFailed("the embedder returned \(vectors.count) vectors for \(toEmbed.count) texts")
-            }
+        return try insertAll(prepared, context: context(actor: actor, reason: reason))
+    }
+
+    /// Validates every request and gives each its vector: the caller's, or the embedder's,
+    /// all texts embedded in one parallel batch. Runs outside the writer lock.
+    /// - Returns: per request, the prepared memory or why it cannot be stored.
+    func prepareItems(_ requests: [RememberRequest], config: NamespaceConfig) -> [Result<PreparedMemory, EngineError>] {
+        var items = requests.map { request in
+            Result { () throws(EngineError) in try prepare(request, namespace: config.name, embed: false) }
+        }
+        let toEmbed = items.indices.filter { (try? items[$0].get())?.vector.isEmpty == true }
+        guard !toEmbed.isEmpty else { return items }
+        do {
+            let vectors = try embedTexts(toEmbed.map { requests[$0].text }, config: config)
             for (offset, index) in toEmbed.enumerated() {
-                guard vectors[offset].count == config.dimension, vectors[offset].allSatisfy(\.isFinite) else {
-                    throw .embeddingFailed("item \(index): the embedder returned an unusable vector")
+                if let vector = vectors[offset] {
+                    items[index] = items[index].map { memory in
+                        var memory = memory
+                        memory.vector = vector
+                        return memory
+                    }
+                } else {
+                    items[index] = .failure(.embeddingFailed("the embedder returned an unusable vector for this text"))
                 }
-                prepared[index].vector = vectors[offset]
             }
+        } catch {
+            for index in toEmbed { items[index] = .failure(error) }
         }
-        let context = context(actor: actor, reason: reason)
+        return items
+    }
+
+    /// The vectors of `texts` for namespace `config`, embedded on the batch threads
+    /// (``EngineConfiguration/batchEmbeddingThreads``); `nil` where the embedder returned an
+    /// unusable vector (wrong length, not finite).
+    /// - Throws: `dimension_mismatch` (the namespace is not the embedder's), `embedding_failed`.
+    func embedTexts(_ texts: [String], config: NamespaceConfig) throws(EngineError) -> [[Float]?] {
+        try checkEmbedderFits(config)
+        let vectors = try translatingErrors { try batchEmbedding.embed(texts, using: embedder) }
+        guard vectors.count == texts.count else {
+            throw .embeddingFailed("the embedder returned \(vectors.count) vectors for \(texts.count) texts")
+        }
+        return vectors.map { $0.count == config.dimension && $0.allSatisfy(\.isFinite) ? $0 : nil }
+    }
+
+    /// Creates `prepared` (all of one namespace) in one transaction, creating the namespace
+    /// first when it is unknown. Ids and sequences are consecutive in order.
+    func insertAll(_ prepared: [PreparedMemory], context: AuditContext) throws(EngineError) -> [WriteOutcome] {
+        guard let first = prepared.first else { return [] }
+        let namespace = first.config.name
         return try exclusive {
-            guard let first = prepared.first else { return [] }
             if !configuration.autoCreateNamespaces && store.namespaceConfig(namespace) == nil {
                 throw EngineError.namespaceNotFound("namespace \"\(namespace)\" does not exist (automatic creation is off)")
             }

@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Synchronization
+
+/// Embeds a large batch of texts (a bulk load) on several threads at a lower scheduling
+/// priority, so that a bulk load uses the cores the machine leaves idle without slowing the
+/// searches and single writes that share them.
+///
+/// Why threads of its own: one ``Embedder/embed(_:)`` call runs on one core (the daemon keeps
+/// BLAS single-threaded, see ``MiniLMEmbedder/Options/singleThreadedBLAS``), so a batch
+/// embedded in one call leaves the other cores idle. The texts are split into `threads`
+/// chunks of similar length mix, each embedded by its own thread. Those threads are created
+/// for the batch and lowered to `niceness` before they start: on Linux the nice value belongs
+/// to the thread, a raised one cannot be lowered again without privileges, so a thread that
+/// serves other work afterwards (a pool's) must never be the one lowered. A search or a
+/// single write that wakes up on a busy core preempts them.
+///
+/// Small batches (fewer than `minimumPerThread` texts per thread) are embedded on the calling
+/// thread: creating threads would cost more than it saves.
+public struct ParallelEmbedding: Sendable {
+    /// Threads one batch is split across, at least 1.
+    public var threads: Int
+    /// The nice value (0…19) of those threads: higher yields the cores sooner.
+    public var niceness: Int32
+    /// Fewest texts worth a thread of their own.
+    public var minimumPerThread: Int
+
+    public init(threads: Int, niceness: Int32 = 10, minimumPerThread: Int = 16) {
+        self.threads = max(1, threads)
+        self.niceness = min(19, max(0, niceness))
+        self.minimumPerThread = max(1, minimumPerThread)
+    }
+
+    /// The threads a configuration's `0` ("automatic") stands for: the cores available.
+    public static var automaticThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    /// One vector per text, in input order, from `embedder`. O(texts · model cost / threads).
+    /// - Throws: the first error any chunk's `embed` threw (the others run to their end);
+    ///   ``EmbeddingError/invalidOutput(_:)`` when a chunk comes back with the wrong count.
+    public func embed(_ texts: [String], using embedder: any Embedder) throws -> [[Float]] {
+        let chunkCount = min(threads, texts.count / minimumPerThread)
+        guard chunkCount > 1 else { return try embedder.embed(texts) }
+        let chunks = Self.chunks(of: texts, count: chunkCount)
+        let results = ChunkResults(count: chunkCount)
+        let finished = DispatchGroup()
+        let niceness = self.niceness
+        for (chunkIndex, chunk) in chunks.enumerated() {
+            let chunkTexts = chunk.map { texts[$0] }
+            finished.enter()
+            let thread = Thread {
+                Self.lowerPriority(to: niceness)
+                let result = Result { try embedder.embed(chunkTexts) }
+                results.slots.withLock { $0[chunkIndex] = result }
+                finished.leave()
+            }
+            thread.name = "engram-batch-embed"
+            thread.start()
+        }
+        finished.wait()
+        var vectors = [[Float]](repeating: [], count: texts.count)
+        let collected = results.slots.withLock { $0 }
+        for (chunk, result) in zip(chunks, collected) {
+            guard let chunkVectors = try result?.get(), chunkVectors.count == chunk.count else {
+                throw EmbeddingError.invalidOutput("\(embedder.identifier) returned the wrong number of vectors for a batch")
+            }
+            for (position, index) in chunk.enumerated() { vectors[index] = chunkVectors[position] }
+        }
+        return vectors
+    }
+
+    /// Indices of `texts` dealt into `count` chunks in order of length, so each chunk holds a
+    /// similar mix of short and long texts and the threads finish together.
+    public static func chunks(of texts: [String], count: Int) -> [[Int]] {
+        let byLength = texts.indices.sorted { (texts[$0].utf8.count, $0) < (texts[$1].utf8.count, $1) }
+        var chunks = [[Int]](repeating: [], count: count)
+        for (position, index) in byLength.enumerated() { chunks[position % count].append(index) }
+        return chunks
+    }
+
+    /// Raises the calling thread's nice value (Linux: per thread). A failure leaves it as it
+    /// was: the batch is then merely as urgent as everything else.
+    static func lowerPriority(to niceness: Int32) {
+        guard niceness > 0 else { return }
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+        #endif
+    }
+}
+
+/// The chunks' results, filled by their threads (a class: a `Mutex` cannot be captured by the
+/// threads' escaping closures).
+private final class ChunkResults: Sendable {
+    let slots: Mutex<[Result<[[Float]], any Error>?]>
+
+    init(count: Int) {
+        slots = Mutex([Result<[[Float]], any Error>?](repeating: nil, count: count))
+    }
+}
