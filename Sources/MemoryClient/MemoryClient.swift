@@ -105,6 +105,16 @@ public final class MemoryClient: Sendable {
                        body: Audited(request, actor: actor, reason: reason), as: LearnOutcome.self)
     }
 
+    /// `POST /v1/namespaces/{ns}/memories/batch`: many memories in one request, each item
+    /// reported on its own (`request.actor` defaults to this client's actor).
+    public func rememberBatch(_ request: BatchRememberRequest, in namespace: String)
+        async throws(MemoryClientError) -> BatchRememberResponse {
+        var request = request
+        if request.actor == nil { request.actor = actor }
+        return try await call("POST", ["v1", "namespaces", namespace, "memories", "batch"], body: request,
+                              as: BatchRememberResponse.self)
+    }
+
     /// `GET /v1/namespaces/{ns}/memories/{id}`.
     public func get(_ id: UInt64, in namespace: String) async throws(MemoryClientError) -> MemoryEntry {
         try await call("GET", ["v1", "namespaces", namespace, "memories", String(id)], as: MemoryEntry.self)

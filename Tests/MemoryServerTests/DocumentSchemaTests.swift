@@ -82,6 +82,15 @@ struct DocumentSchemaTests {
                                                          namespaceCreated: full ? true : nil, rejectedBy: full ? claim : nil))),
                 ("LearnOutcome", try encode(LearnOutcome(action: .rejected, entry: nil, sequence: 9, similarity: 0.99,
                                                          rejectedBy: claim))),
+                ("BatchRememberRequest", try encode(BatchRememberRequest(
+                    items: [RememberRequest(text: "tea", vector: full ? [1, 0] : nil, tags: full ? ["a"] : [],
+                                            thread: full ? "t" : nil)],
+                    dedupe: full ? .learn : nil, actor: full ? "bot" : nil, reason: full ? "load" : nil))),
+                ("BatchRememberResponse", try encode(BatchRememberResponse(
+                    results: full ? [BatchItemDocument(index: 0, status: "reinforced", id: 3, sequence: 9, similarity: 0.95),
+                                     BatchItemDocument(index: 1, status: "failed",
+                                                       error: .init(code: "invalid_argument", message: "empty text"))] : [],
+                    namespaceCreated: full ? true : nil))),
                 ("RejectedClaimList", try encode(RejectedClaimList(claims: full ? [claim] : []))),
                 ("ReviewPage", try encode(ReviewPage(items: full ? [ReviewItem(entry: entry(full: true), conflicts: [entry(full: false)])]
                                                                  : [], nextCursor: full ? 7 : nil))),
@@ -175,7 +184,8 @@ struct DocumentSchemaTests {
         let nested: Set<String> = ["Evidence", "Metric", "HNSWParameters", "HNSWParametersInput", "TimeRange",
                                    "SearchFilter", "RankOptions", "RebuildResult", "DamagedRecord", "SearchMode",
                                    "FusionMethod", "LexicalOptions", "SearchDefaults", "FusionOptions", "ScoreComponents",
-                                   "HitContext", "LearningPolicy", "RejectedClaim", "ReviewItem", "ExportedClaim"]
+                                   "HitContext", "LearningPolicy", "RejectedClaim", "ReviewItem", "ExportedClaim",
+                                   "BatchItem", "BatchItemResult"]
         let schemas = Set(doc.root["components"]?["schemas"]?.object?.keys.map { $0 } ?? [])
         #expect(schemas.subtracting(covered).subtracting(nested).isEmpty,
                 "schemas without a document type: \(schemas.subtracting(covered).subtracting(nested).sorted())")

@@ -177,6 +177,14 @@ private struct Session {
                        json: #"{"text": "base64 vector", "vector_b64": "\#(base64)", "pinned": true}"#, expect: 201)
         try await call("POST", "\(ns)/memories", "/v1/namespaces/kb/memories", json: #"{"txt": "typo"}"#,
                        expect: 400, code: "unknown_field")
+        try await call("POST", "\(ns)/memories/batch", "/v1/namespaces/kb/memories/batch", json: """
+            {"items": [{"text": "batch one", "tags": ["bulk"]}, {"text": ""}, {"text": "batch two", "vector": [\(numbers)]}],
+             "actor": "loader", "reason": "load"}
+            """, expect: 200)
+        try await call("POST", "\(ns)/memories/batch", "/v1/namespaces/kb/memories/batch",
+                       json: #"{"items": [{"text": "batch three"}], "dedupe": "learn"}"#, expect: 200)
+        try await call("POST", "\(ns)/memories/batch", "/v1/namespaces/kb/memories/batch", json: #"{"itemz": []}"#,
+                       expect: 400, code: "unknown_field")
         try await call("POST", "\(ns)/learn", "/v1/namespaces/kb/learn",
                        json: #"{"text": "the deploy key lives in the vault", "tags": ["ops"]}"#, expect: 200)
         try await call("POST", "\(ns)/learn", "/v1/namespaces/kb/learn",

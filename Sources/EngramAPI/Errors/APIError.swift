@@ -91,6 +91,11 @@ public struct ErrorDocument: Sendable, Hashable, Codable {
         public var code: String
         /// For people; may change.
         public var message: String
+
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
     }
 
     public var error: Body

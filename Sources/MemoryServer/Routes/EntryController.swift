@@ -21,6 +21,29 @@ struct EntryController {
             }
             return try RouteSupport.json(outcome, status: .created)
         }
+        // A batch body is large: it is decoded, and its response encoded, on the blocking pool,
+        // so the event loops keep serving searches meanwhile.
+        namespace.post("memories/batch") { request, context -> Response in
+            let name = try RouteSupport.namespace(context)
+            let bytes = try await RouteSupport.body(of: request, environment: environment)
+            let body = try await RouteSupport.blocking(environment) { () -> Result<BatchRememberBody, APIError> in
+                Result { () throws(APIError) in try BatchRememberBody.read(bytes, maxItems: MemoryEngine.maxBatchItems) }
+            }.get()
+            let actor = try RouteSupport.actor(request, named: body.actor)
+            let (dedupe, reason) = (body.dedupe, body.reason)
+            let encoded = try await RouteSupport.blocking(environment) { () throws(EngineError) -> [UInt8] in
+                let valid = body.items.enumerated().compactMap { index, item in (try? item.get()).map { (index, $0) } }
+                let outcomes = try engine.rememberEach(valid.map(\.1), namespace: name, dedupe: dedupe, actor: actor,
+                                                       reason: reason)
+                let response = Self.batchResponse(body.items, valid: valid.map(\.0), outcomes: outcomes)
+                do {
+                    return [UInt8](try WireJSON.encoder().encode(response))
+                } catch {
+                    throw .internalError("cannot encode the batch response: \(error)")
+                }
+            }
+            return JSONResponse.make(encoded)
+        }
         namespace.post("learn") { request, context -> Response in
             let name = try RouteSupport.namespace(context)
             let (body, actor) = try await Self.rememberBody(request, environment: environment)
@@ -137,6 +160,34 @@ struct EntryController {
             }
             return try RouteSupport.json(outcome)
         }
+    }
+
+    /// One result per item of the request: the decoding failures where they were, the
+    /// engine's outcomes (for the items it got, `valid` their indices) in between.
+    static func batchResponse(_ items: [Result<RememberRequest, APIError>], valid: [Int],
+                              outcomes: [BatchItemResult]) -> BatchRememberResponse {
+        var documents = items.enumerated().map { index, item -> BatchItemDocument in
+            guard case .failure(let error) = item else { return BatchItemDocument(index: index, status: BatchItemDocument.failedStatus) }
+            return BatchItemDocument(index: index, status: BatchItemDocument.failedStatus,
+                                     error: ErrorDocument.Body(code: error.code, message: error.message))
+        }
+        var namespaceCreated: Bool?
+        for (index, outcome) in zip(valid, outcomes) {
+            switch outcome {
+            case .created(let write):
+                if write.namespaceCreated == true { namespaceCreated = true }
+                documents[index] = BatchItemDocument(index: index, status: "created", id: write.entry.id, sequence: write.sequence)
+            case .learned(let learned):
+                if learned.namespaceCreated == true { namespaceCreated = true }
+                documents[index] = BatchItemDocument(index: index, status: learned.action.rawValue, id: learned.entry?.id,
+                                                     sequence: learned.sequence, similarity: learned.similarity)
+            case .failed(let error):
+                let api = RouteSupport.apiError(for: error)
+                documents[index] = BatchItemDocument(index: index, status: BatchItemDocument.failedStatus,
+                                                     error: ErrorDocument.Body(code: api.code, message: api.message))
+            }
+        }
+        return BatchRememberResponse(results: documents, namespaceCreated: namespaceCreated)
     }
 
     static func rememberBody(_ request: Request, environment: ServerEnvironment) async throws -> (Audited<RememberRequest>, String) {
