@@ -23,6 +23,7 @@ public struct EngramCommand: AsyncParsableCommand {
             ForgetCommand.self, RevertCommand.self, HistoryCommand.self, AuditCommand.self, FeedbackCommand.self,
             NamespaceCommand.self, StatsCommand.self, HealthCommand.self, MCPCommand.self,
             IndexCommand.self, BackupCommand.self, VerifyCommand.self, CompactCommand.self, SalvageCommand.self, ExportCommand.self, ImportCommand.self,
+            ImportTextsCommand.self,
         ])
 
     /// The version `--version` prints and `engram mcp` reports to hosts.
