@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Literal, TypedDict, TypeVar
@@ -17,6 +17,8 @@ from ._errors import InvalidResponse
 from ._models import (
     AuditKind,
     AuditPage,
+    BatchDedupe,
+    BatchResult,
     DateLike,
     EditFields,
     Embeddings,
@@ -30,6 +32,7 @@ from ._models import (
     LearningPolicy,
     LearnOutcome,
     LexicalOptions,
+    MemoryDraft,
     MemoryEntry,
     ListSort,
     MemoryFields,
@@ -155,6 +158,51 @@ def _audited(body: dict[str, Any], actor: str | None, reason: str | None) -> dic
     return body
 
 
+def _memory_body(text: str | None, vector: VectorLike | None, fields: Mapping[str, Any], allowed: Any, *,
+                 b64: bool) -> dict[str, Any]:
+    """A memory's members (without the audit ones): `text`, the vector (``vector_b64`` or a
+    JSON array) and the `fields` that are not None, each one that `allowed` has."""
+    _unexpected(fields, allowed)
+    body: dict[str, Any] = {} if text is None else {"text": text}
+    if vector is not None:
+        if b64:
+            body["vector_b64"] = encode_vector(vector)
+        else:
+            body["vector"] = vector_as_list(vector)
+    body.update((key, value) for key, value in fields.items() if value is not None)
+    return body
+
+
+def _batch_item(index: int, item: MemoryDraft | str) -> dict[str, Any]:
+    """An item of a batch body: a text alone, or a draft's members checked as `remember`'s
+    keyword arguments are (a missing text or an unknown member is a TypeError, a vector that
+    cannot be encoded a ValueError or TypeError), naming the item's index."""
+    if isinstance(item, str):
+        return {"text": item}
+    if not isinstance(item, Mapping):
+        raise TypeError(f"item {index}: expected a text or a MemoryDraft (a mapping), got {type(item).__name__}")
+    fields: dict[str, Any] = dict(item)
+    try:
+        if "text" not in fields:
+            raise TypeError("missing 'text'")
+        text, vector = fields.pop("text"), fields.pop("vector", None)
+        return _memory_body(text, vector, fields, MemoryFields, b64=True)
+    except TypeError as error:
+        raise TypeError(f"item {index}: {error}") from None
+    except ValueError as error:
+        raise ValueError(f"item {index}: {error}") from None
+
+
+def _read_batch(count: int) -> Callable[[Any], BatchResult]:
+    """Reads a batch's answer, which holds one result per item sent."""
+    def reader(document: Any) -> BatchResult:
+        result = BatchResult.from_json(document)
+        if len(result.results) != count:
+            raise InvalidResponse(f"{len(result.results)} results for {count} items", code="invalid_response")
+        return result
+    return reader
+
+
 def _read_list(name: str, read: Callable[[Any], T]) -> Callable[[Any], list[T]]:
     def reader(document: Any) -> list[T]:
         return [read(item) for item in w.objects(document, name)]
@@ -197,20 +245,23 @@ class Calls:
 
     def _entry_body(self, text: str | None, vector: VectorLike | None, reason: str | None,
                     fields: Mapping[str, Any], allowed: Any, *, b64: bool) -> dict[str, Any]:
-        _unexpected(fields, allowed)
-        body: dict[str, Any] = {} if text is None else {"text": text}
-        if vector is not None:
-            if b64:
-                body["vector_b64"] = encode_vector(vector)
-            else:
-                body["vector"] = vector_as_list(vector)
-        body.update((key, value) for key, value in fields.items() if value is not None)
-        return _audited(body, self.actor, reason)
+        return _audited(_memory_body(text, vector, fields, allowed, b64=b64), self.actor, reason)
 
     def remember(self, namespace: str, text: str, vector: VectorLike | None, reason: str | None,
                  fields: MemoryFields) -> Call[WriteOutcome]:
         body = self._entry_body(text, vector, reason, fields, MemoryFields, b64=True)
         return Call("POST", _path("v1", "namespaces", namespace, "memories"), WriteOutcome.from_json, body=body)
+
+    def remember_batch(self, namespace: str, items: Iterable[MemoryDraft | str], *, dedupe: BatchDedupe | None,
+                       reason: str | None) -> Call[BatchResult]:
+        # One request whatever the count: the daemon answers more than 1000 items with 413.
+        if isinstance(items, (str, bytes)):
+            raise TypeError("items: expected texts or MemoryDrafts, not a single string (pass [text] for one)")
+        body: dict[str, Any] = {"items": [_batch_item(index, item) for index, item in enumerate(items)]}
+        if dedupe is not None:
+            body["dedupe"] = dedupe
+        return Call("POST", _path("v1", "namespaces", namespace, "memories", "batch"),
+                    _read_batch(len(body["items"])), body=_audited(body, self.actor, reason))
 
     def learn(self, namespace: str, text: str, vector: VectorLike | None, reason: str | None,
               fields: MemoryFields) -> Call[LearnOutcome]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -14,6 +14,8 @@ from ._errors import NotFound
 from ._models import (
     AuditEvent,
     AuditPage,
+    BatchDedupe,
+    BatchResult,
     EditFields,
     Embeddings,
     EntryPage,
@@ -26,6 +28,7 @@ from ._models import (
     LearningPolicy,
     LearnOutcome,
     LexicalOptions,
+    MemoryDraft,
     MemoryEntry,
     MemoryFields,
     Metric,
@@ -134,6 +137,21 @@ class Client:
         ``vector_b64``. `fields`: tags, metadata, source, confidence, pinned, expires_at,
         occurred_at, valid_from, valid_to, thread, position."""
         return self._send(self._calls.remember(namespace, text, vector, reason, fields))
+
+    def remember_batch(self, namespace: str, items: Iterable[MemoryDraft | str], *,
+                       dedupe: BatchDedupe | None = None, reason: str | None = None) -> BatchResult:
+        """``POST /v1/namespaces/{ns}/memories/batch``: stores many memories in one request (a
+        bulk load; the daemon embeds the texts together). `items`: texts, or `MemoryDraft`
+        dicts (text, optional vector sent as ``vector_b64``, remember's other fields); at most
+        1000 per call (more: `PayloadTooLarge`; split a larger load into several calls).
+        `dedupe`: ``none`` (default: every valid item a new entry, all in one transaction) or
+        ``learn`` (each item through `learn`'s rules in order, so a repeat reinforces the first
+        copy). `reason` and the client's actor go into every item's audit event.
+
+        A bad item does not fail the call: its result (``results[i]`` for item i) has status
+        ``failed`` and an `error` with the daemon's code, and the other items are stored.
+        Raises for the whole request only (e.g. `NamespaceNotFound`, `PayloadTooLarge`)."""
+        return self._send(self._calls.remember_batch(namespace, items, dedupe=dedupe, reason=reason))
 
     def learn(self, namespace: str, text: str, *, vector: VectorLike | None = None, reason: str | None = None,
               **fields: Unpack[MemoryFields]) -> LearnOutcome:

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Union
 
 from . import _wire as w
-from ._vectors import vectors_as_array
+from ._errors import InvalidResponse
+from ._vectors import VectorLike, vectors_as_array
 
 if TYPE_CHECKING:
     from ._vectors import FloatArray
@@ -27,6 +28,11 @@ AuditKind = Literal[
     "expired", "restored", "accepted", "rejected", "refused",
 ]
 ClaimCause = Literal["corrected", "forgotten", "contradicted", "reviewed"]
+#: How `remember_batch` treats its items: ``none`` (each a new entry) or ``learn`` (learn's rules).
+BatchDedupe = Literal["none", "learn"]
+#: What became of one item of `remember_batch`: ``created`` or ``failed``; with ``dedupe="learn"``,
+#: learn's action.
+BatchStatus = Literal["created", "failed", "reinforced", "matched_pinned", "rejected", "pending", "conflicting"]
 #: A date-time to send: an aware `datetime` (a naive one is taken as UTC) or an ISO 8601 string.
 DateLike = Union[datetime, str]
 
@@ -132,6 +138,18 @@ class MemoryFields(TypedDict, total=False):
     position: int
 
 
+class _DraftText(TypedDict):
+    text: str
+
+
+class MemoryDraft(_DraftText, MemoryFields, total=False):
+    """One item of `remember_batch`: `text` (required), an optional `vector` (a list of floats
+    or a numpy array; sent as ``vector_b64``) and remember's optional fields. A plain dict
+    type-checks against it, and ``MemoryDraft(text=..., tags=[...])`` builds one."""
+
+    vector: VectorLike
+
+
 class EditFields(MemoryFields, total=False):
     """The fields `edit` may change (absent ones stay as they are)."""
 
@@ -230,6 +248,81 @@ class WriteOutcome:
     def from_json(cls, d: Mapping[str, Any]) -> WriteOutcome:
         return cls(_entry(d, "entry"), w.member(d, "sequence", int),
                    bool(w.optional(d, "namespace_created", bool)))
+
+
+@dataclass(frozen=True)
+class BatchItemError:
+    """Why an item of a batch was not stored: the code and message the single `remember`
+    would have raised with (e.g. ``invalid_argument``, ``invalid_field``,
+    ``dimension_mismatch``)."""
+
+    code: str
+    message: str
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> BatchItemError:
+        return cls(w.member(d, "code", str), w.member(d, "message", str))
+
+
+@dataclass(frozen=True)
+class BatchItemResult:
+    """What became of the item at `index`: `status` ``created`` or ``failed`` (then `error`
+    says why); with ``dedupe="learn"``, learn's action. `id`: the entry created, reinforced or
+    matched (for ``rejected``, the entry holding the correction, when live); `sequence`: the
+    item's audit sequence (None when nothing was written); `similarity`: with
+    ``dedupe="learn"``, as in `LearnOutcome`."""
+
+    index: int
+    status: BatchStatus
+    id: int | None = None
+    sequence: int | None = None
+    similarity: float | None = None
+    error: BatchItemError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Not ``failed`` (a ``rejected`` or ``matched_pinned`` item is ok, yet wrote nothing)."""
+        return self.status != "failed"
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> BatchItemResult:
+        error = w.optional(d, "error", dict)
+        return cls(w.member(d, "index", int), w.member(d, "status", str), w.optional(d, "id", int),
+                   w.optional(d, "sequence", int), w.optional_number(d, "similarity"),
+                   None if error is None else BatchItemError.from_json(error))
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The answer to `remember_batch`: one result per item, in the items' order (``results[i]``
+    is item i's); `created`: new entries (with ``dedupe="learn"``, pending and conflicting
+    ones too); `failed`: items not stored; `last_sequence`: the highest audit sequence written
+    (None when nothing was); `namespace_created`: the batch created the namespace."""
+
+    results: list[BatchItemResult]
+    created: int
+    failed: int
+    last_sequence: int | None = None
+    namespace_created: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether no item failed."""
+        return self.failed == 0
+
+    @property
+    def failures(self) -> list[BatchItemResult]:
+        """The failed items' results (each with its `index` and `error`)."""
+        return [result for result in self.results if not result.ok]
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> BatchResult:
+        results = [BatchItemResult.from_json(item) for item in w.objects(d, "results")]
+        for position, result in enumerate(results):
+            if result.index != position:
+                raise InvalidResponse(f"results[{position}] has index {result.index}", code="invalid_response")
+        return cls(results, w.member(d, "created", int), w.member(d, "failed", int),
+                   w.optional(d, "last_sequence", int), bool(w.optional(d, "namespace_created", bool)))
 
 
 @dataclass(frozen=True)
