@@ -25,6 +25,18 @@ const char *engram_blas_openblas_corename(void) {
     return core ? core() : NULL;
 }
 
+const char *engram_cpu_openblas_coretype(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+        return "SkylakeX";
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#endif
+    return NULL;
+}
+
 int engram_blas_set_num_threads(int threads) {
     void (*set)(int) = (void (*)(int))engram_find("openblas_set_num_threads");
     if (set == NULL) return 0;

@@ -33,6 +33,12 @@ const char *engram_blas_openblas_config(void);
 /* OpenBLAS's core name (the kernel set in use), NULL when not OpenBLAS. */
 const char *engram_blas_openblas_corename(void);
 
+/* The strongest OpenBLAS kernel set this CPU can run, by its instruction sets ("SkylakeX" with
+ * AVX-512 F/CD/BW/DQ/VL, "Haswell" with AVX2 and FMA), or NULL for neither (or not x86-64).
+ * OpenBLAS picks its kernels by CPU model and falls back to generic ones for a model it does
+ * not know (a virtual CPU often reports none), whatever the instruction sets. */
+const char *engram_cpu_openblas_coretype(void);
+
 /* Sets the number of BLAS threads when the loaded BLAS supports it (OpenBLAS). Returns 1 when
  * applied, 0 when the library has no such control (the reference BLAS is single-threaded). */
 int engram_blas_set_num_threads(int threads);

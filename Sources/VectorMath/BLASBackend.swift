@@ -1,4 +1,5 @@
 import CBLASShim
+import Foundation
 
 /// Which BLAS library this process actually loaded, and the thread setting Engram needs.
 ///
@@ -44,7 +45,7 @@ public struct BLASBackend: Sendable, CustomStringConvertible {
     public var warning: String? {
         switch kind {
         case .openBLAS:
-            return nil
+            return genericKernelWarning
         case .reference, .unknown:
             // The factor in this message is the one measured in docs/performance.md#kernels-and-blas
             // (as are the README's and the Makefile's); change them together.
@@ -56,6 +57,32 @@ public struct BLASBackend: Sendable, CustomStringConvertible {
                 """
         }
     }
+
+    /// When OpenBLAS runs generic kernels (it did not recognise the CPU model, as on many
+    /// virtual machines) on a CPU with AVX2 or AVX-512, what to do about it; `nil` otherwise
+    /// or when `OPENBLAS_CORETYPE` already chose the kernels. OpenBLAS reads that variable
+    /// when it loads, before any code of ours runs, so it can only be set for the next start.
+    var genericKernelWarning: String? {
+        Self.genericKernelWarning(coreName: coreName,
+                                  capableCore: engram_cpu_openblas_coretype().map { String(cString: $0) },
+                                  coreTypeChosen: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] != nil)
+    }
+
+    /// ``genericKernelWarning`` from its inputs: OpenBLAS's kernel set, the strongest one the
+    /// CPU can run (`nil`: none better than generic) and whether `OPENBLAS_CORETYPE` is set.
+    static func genericKernelWarning(coreName: String?, capableCore: String?, coreTypeChosen: Bool) -> String? {
+        guard !coreTypeChosen, let coreName, Self.genericCores.contains(coreName.lowercased()),
+              let capableCore else { return nil }
+        return """
+            WARNING: OpenBLAS did not recognise this CPU and runs its generic \(coreName) kernels, \
+            though the CPU has the instruction sets of its \(capableCore) kernels, which embed several times \
+            faster. Start the program with OPENBLAS_CORETYPE=\(capableCore) in its environment.
+            """
+    }
+
+    /// OpenBLAS's kernel sets older than AVX2 (its fallbacks for an unknown x86-64 model).
+    static let genericCores: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom",
+                                            "sandybridge", "barcelona", "opteron", "opteron_sse3"]
 
     public var description: String {
         var text = kind.rawValue

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VectorMath
+@testable import VectorMath
 
 @Suite("BLAS backend")
 struct BLASBackendTests {
@@ -10,12 +10,33 @@ struct BLASBackendTests {
         #expect(backend.libraryPath != nil, "dladdr should name the library providing cblas_sdot")
         #expect(backend.kind != .unknown)
         if backend.kind == .openBLAS {
-            #expect(backend.warning == nil)
+            // OpenBLAS warns only when it fell back to generic kernels on a CPU that can do better.
+            #expect(backend.warning == nil || backend.warning?.contains("OPENBLAS_CORETYPE=") == true)
             #expect(BLASBackend.useSingleThread())
             #expect(BLASBackend.threadCount == 1)
         } else {
             #expect(backend.warning?.contains("OpenBLAS") == true)
         }
+    }
+}
+
+@Suite("OpenBLAS kernel choice")
+struct GenericKernelWarningTests {
+    @Test("generic kernels on a CPU with AVX2 or AVX-512 get a warning naming the kernels to use")
+    func warning() {
+        let warning = BLASBackend.genericKernelWarning(coreName: "Prescott", capableCore: "SkylakeX", coreTypeChosen: false)
+        #expect(warning?.contains("OPENBLAS_CORETYPE=SkylakeX") == true)
+        #expect(warning?.contains("generic Prescott kernels") == true)
+        #expect(BLASBackend.genericKernelWarning(coreName: "Nehalem", capableCore: "Haswell", coreTypeChosen: false) != nil)
+    }
+
+    @Test("no warning for matching kernels, an old CPU, or a kernel set the operator chose")
+    func noWarning() {
+        #expect(BLASBackend.genericKernelWarning(coreName: "Haswell", capableCore: "SkylakeX", coreTypeChosen: false) == nil)
+        #expect(BLASBackend.genericKernelWarning(coreName: "SkylakeX", capableCore: "SkylakeX", coreTypeChosen: false) == nil)
+        #expect(BLASBackend.genericKernelWarning(coreName: "Prescott", capableCore: nil, coreTypeChosen: false) == nil)
+        #expect(BLASBackend.genericKernelWarning(coreName: "Prescott", capableCore: "Haswell", coreTypeChosen: true) == nil)
+        #expect(BLASBackend.genericKernelWarning(coreName: nil, capableCore: "Haswell", coreTypeChosen: false) == nil)
     }
 }
 
