@@ -19,7 +19,7 @@ EF ?= 10,16,32,64,128,256
 METRIC ?= cosine
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build run run-prompt cli test test-python test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
+.PHONY: help deps model build run run-prompt cli test test-python test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import bench-bulk crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -158,6 +158,13 @@ bench-import: deps model ## import throughput and the lexical index's share of t
 	$(SWIFT_RELEASE) --product engramd >&2 && \
 	$(PYTHON) Benchmarks/retrieval/import_throughput.py --engramd .build/release/engramd --data $(DATASET) \
 		$(if $(BASELINE),--baseline $(BASELINE))
+
+bench-bulk: deps model ## bulk ingestion (import-texts) vs the embedder and one remember per request, search p99 under load (DATASET=, LOCOMO=, BULK_FLAGS=)
+	$(SWIFT_RELEASE) --product engramd >&2 && $(SWIFT_RELEASE) --product engram >&2 && \
+	$(SWIFT_RELEASE) --product engram-embed-bench >&2 && \
+	$(PYTHON) Benchmarks/retrieval/bulk_ingest.py --engramd .build/release/engramd --engram .build/release/engram \
+		--embed-bench .build/release/engram-embed-bench --model $${ENGRAM_MODEL_DIR:-.cache/models/all-MiniLM-L6-v2} \
+		--pypi $(DATASET) --locomo $(LOCOMO) $(BULK_FLAGS)
 
 REBUILD_ENTRIES ?= 20000
 bench-rebuild: deps ## online index rebuild: search p50/p99 before vs during, online vs offline time (REBUILD_ENTRIES=, DATASET=)

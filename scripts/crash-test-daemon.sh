@@ -2,21 +2,25 @@
 # Crash test of the whole daemon: engramd is killed with SIGKILL while concurrent clients
 # write to it over its Unix socket, restarted on the same data directory, and checked: every
 # write it acknowledged (2xx) survived in the acknowledged state or the in-flight successor,
-# no acknowledged delete came back, a search by vector finds each surviving entry written in
-# the trial (and a seeded sample of older ones), the audit log holds every acknowledged event,
+# no acknowledged delete came back, every batch write (POST …/memories/batch) is stored whole
+# or not at all (an acknowledged one whole, its invalid items answered failed and absent),
+# a search by vector finds each surviving entry written in the trial (batch items: a sample;
+# and a seeded sample of older ones), the audit log holds every acknowledged event,
 # and after a clean SIGTERM `engram verify --data DIR` reports the store consistent.
 #
 # One trial:
 #   start engramd (sync durability) -> wait for health -> K writers (scripts/crash-daemon/
 #   writers.py: creates with vectors, PATCH edits, feedback, soft and hard deletes, import
-#   batches; each acknowledged write fsynced to a log after its answer) -> kill -9 a seeded
-#   0.3-2.5 s after the first acknowledged write -> restart -> check over the socket ->
-#   SIGTERM -> engram verify --data.
+#   batches; beside them BATCH_WRITERS writers of POST …/memories/batch, 1-300 items with
+#   vectors, some items invalid; each acknowledged write fsynced to a log after its answer)
+#   -> kill -9 a seeded 0.3-2.5 s after the first acknowledged write -> restart -> check
+#   over the socket -> SIGTERM -> engram verify --data.
 # Consecutive trials reuse the data directory (recovery after recovery; every earlier
 # trial's state must survive too); a fresh one every --fresh-every trials and after a failure.
 #
 #   scripts/crash-test-daemon.sh [TRIALS] [--seed N] [--writers K] [--fresh-every M] [--keep]
 #   environment: BIN (default .build/debug: engramd and engram), SEED, WRITERS, FRESH_EVERY,
+#                BATCH_WRITERS (default 1; 0 leaves the batch route out),
 #                TMPDIR (where the temporary directories go)
 #
 # Prints one line per trial, then `N passed, N failed`; exits 1 when any trial failed,
@@ -30,6 +34,7 @@ HELPER="$REPO/scripts/crash-daemon/writers.py"
 TRIALS=10
 SEED="${SEED:-}"
 WRITERS="${WRITERS:-4}"
+BATCH_WRITERS="${BATCH_WRITERS:-1}"
 FRESH_EVERY="${FRESH_EVERY:-4}"
 KEEP=0
 BIN="${BIN:-.build/debug}"
@@ -84,6 +89,7 @@ parse_arguments() {
     for value in "$TRIALS" "$WRITERS" "$FRESH_EVERY"; do
         [[ "$value" =~ ^[0-9]+$ ]] && [ "$value" -ge 1 ] || die "trials, writers and fresh-every must be positive integers"
     done
+    [[ "$BATCH_WRITERS" =~ ^[0-9]+$ ]] || die "BATCH_WRITERS must be a non-negative integer"
     if [ -z "$SEED" ]; then SEED=$(( $(od -An -N4 -tu4 /dev/urandom) % 1000000 )); fi
     [[ "$SEED" =~ ^[0-9]+$ ]] || die "the seed must be a non-negative integer"
 }
@@ -186,7 +192,7 @@ write_and_kill() {
     rm -f "$started"
     timeout --kill-after=10 "$STEP_TIMEOUT" python3 "$HELPER" write --socket "$SOCKET" \
         --namespace "$NAMESPACE" --dimension "$DIMENSION" --workdir "$SET" --trial "$trial" \
-        --writers "$WRITERS" --seed "$SEED" --max-seconds 60 --started-file "$started" \
+        --writers "$WRITERS" --batch-writers "$BATCH_WRITERS" --seed "$SEED" --max-seconds 60 --started-file "$started" \
         >"$SET/writers.out" 2>>"$SET/trial.err" &
     WRITERS_PID=$!
     deadline=$(( SECONDS + 60 ))
@@ -251,7 +257,7 @@ run_trial() {
 }
 
 report_failure() {
-    echo "    failed at: $STAGE; reproduce with: SEED=$SEED WRITERS=$WRITERS FRESH_EVERY=$FRESH_EVERY" \
+    echo "    failed at: $STAGE; reproduce with: SEED=$SEED WRITERS=$WRITERS BATCH_WRITERS=$BATCH_WRITERS FRESH_EVERY=$FRESH_EVERY" \
          "scripts/crash-test-daemon.sh $TRIALS  (trial $1, run $2 on its data directory)" >&2
     sed 's/^/    /' "$SET/trial.err" | tail -n 40 >&2
     if [ -s "$SET/engramd.log" ]; then
@@ -265,9 +271,10 @@ main() {
     check_prerequisites
     WORKROOT="$(mktemp -d "${TMPDIR:-/tmp}/engram-crash.XXXXXX")" || die "mktemp failed"
     snapshot_binaries
-    echo "crash-test-daemon: $TRIALS trials, seed $SEED, $WRITERS writers, fresh data directory every $FRESH_EVERY trials, binaries from $BIN_SOURCE"
+    echo "crash-test-daemon: $TRIALS trials, seed $SEED, $WRITERS writers + $BATCH_WRITERS batch writers, fresh data directory every $FRESH_EVERY trials, binaries from $BIN_SOURCE"
 
     local started passed=0 failed=0 acknowledged=0 lost=0 applied=0 sets=0 run=0 trial t0 line status
+    local batches=0 batch_items=0 batch_refused=0 batch_lost=0 half_written=0 batch_inflight=0 batch_committed=0
     started=$(now)
     for (( trial = 1; trial <= TRIALS; trial++ )); do
         if [ "$run" -eq 0 ] || [ "$run" -ge "$FRESH_EVERY" ]; then
@@ -285,10 +292,19 @@ main() {
         acknowledged=$(( acknowledged + $(field acknowledged "$line") ))
         lost=$(( lost + $(field lost "$line") ))
         applied=$(( applied + $(field applied "$line") ))
-        printf 'trial %3d/%d %-6s set %d run %d  kill at %5s s  acknowledged %4s  known ids %4s  lost %s  in flight %s (committed %s: %s)  searched %s  %s s\n' \
+        batches=$(( batches + $(field batches "$line") ))
+        batch_items=$(( batch_items + $(field batch_items "$line") ))
+        batch_refused=$(( batch_refused + $(field batch_refused "$line") ))
+        batch_lost=$(( batch_lost + $(field batch_lost "$line") ))
+        half_written=$(( half_written + $(field half_written "$line") ))
+        batch_inflight=$(( batch_inflight + $(field batch_inflight "$line") ))
+        batch_committed=$(( batch_committed + $(field batch_committed "$line") ))
+        printf 'trial %3d/%d %-6s set %d run %d  kill at %5s s  acknowledged %4s  known ids %4s  lost %s  in flight %s (committed %s: %s)  batches %s / %s items (refused %s, half-written %s)  searched %s  %s s\n' \
             "$trial" "$TRIALS" "$([ $status -eq 0 ] && echo ok || echo "FAIL:$STAGE")" "$sets" "$run" "$KILL_DELAY" \
             "$(field acknowledged "$line")" "$(field checked "$line")" "$(field lost "$line")" \
-            "$(field inflight "$line")" "$(field applied "$line")" "$(field applied_kinds "$line")" "$(field searched "$line")" "$(elapsed "$t0")"
+            "$(field inflight "$line")" "$(field applied "$line")" "$(field applied_kinds "$line")" \
+            "$(field batches "$line")" "$(field batch_items "$line")" "$(field batch_refused "$line")" \
+            "$(field half_written "$line")" "$(field searched "$line")" "$(elapsed "$t0")"
         if [ "$status" -eq 0 ]; then
             passed=$(( passed + 1 ))
         else
@@ -301,6 +317,9 @@ main() {
     done
     echo "crash-test-daemon: seed $SEED: $acknowledged acknowledged writes checked, $lost lost," \
          "$applied in-flight writes found committed, $sets data directories, $(elapsed "$started") s"
+    echo "crash-test-daemon: batch route: $batches batches / $batch_items items acknowledged (in the writes above)," \
+         "$batch_lost lost, $half_written half-written, $batch_refused invalid items refused," \
+         "$batch_committed of $batch_inflight unanswered batches found committed whole"
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }

@@ -14,6 +14,9 @@ struct EmbedBench: ParsableCommand {
             Scenarios: 'single' embeds short queries (at most --max-words words) one per call; \
             'batch' embeds corpus texts in consecutive groups of --batch-size; 'bulk' embeds all \
             corpus texts in one call (both sides then sort by length and batch internally). \
+            With --threads N the batch scenario deals the corpus into N chunks of similar length \
+            mix, each embedded by a thread of its own in calls of --batch-size (the other \
+            scenarios and the PyTorch side stay on one thread). \
             With --pytorch PYTHON the same texts go to Benchmarks/embed/pytorch_bench.py and the \
             report shows both sides and the ratios. Run a release build.
             """)
@@ -39,6 +42,20 @@ struct EmbedBench: ParsableCommand {
     @Option(help: "Texts per call in the batch scenario (sentence-transformers' default is 32).")
     var batchSize = 32
 
+    @Option(help: """
+        Threads in the batch scenario: the corpus texts are sorted by length and dealt round-robin \
+        into this many chunks (each then in corpus order), each chunk embedded by its own thread in \
+        calls of --batch-size; texts/s is over the wall-clock time of all. 1: the calls run one after \
+        another on the main thread.
+        """)
+    var threads = 1
+
+    @Option(help: "Scenarios to run, comma-separated: single, batch, bulk.")
+    var scenarios = "single,batch,bulk"
+
+    @Flag(help: "Skip repeating the workload after the run (the steady-state resident-size check).")
+    var noRepeat = false
+
     @Option(help: "Most tokens per forward pass in the native embedder.")
     var batchTokenLimit = MiniLMEmbedder.Options().batchTokenLimit
 
@@ -57,14 +74,41 @@ struct EmbedBench: ParsableCommand {
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
+    static let scenarioNames = ["single", "batch", "bulk"]
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        _ = try selectedScenarios()
+    }
+
+    /// The scenarios `--scenarios` names, in report order.
+    func selectedScenarios() throws -> [String] {
+        let names = scenarios.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in names where !Self.scenarioNames.contains(name) {
+            throw ValidationError("--scenarios: '\(name)' is not one of \(Self.scenarioNames.joined(separator: ", "))")
+        }
+        let selected = Self.scenarioNames.filter { names.contains($0) }
+        guard !selected.isEmpty else { throw ValidationError("--scenarios names no scenario") }
+        return selected
+    }
+
     mutating func run() throws {
         BLASBackend.useSingleThread()
         if let warning = BLASBackend.current.warning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
         let directory = modelDir ?? ProcessInfo.processInfo.environment["ENGRAM_MODEL_DIR"] ?? ".cache/models/all-MiniLM-L6-v2"
 
-        let single = try Workload.readTexts(queries).filter { Workload.wordCount($0) <= maxWords }.prefix(singleCount).map { $0 }
+        let selected = try selectedScenarios()
+        // The queries are read only where they are used (the single scenario, the PyTorch check).
+        let needsQueries = selected.contains("single") || pytorch != nil
+        let single: [String]
+        if needsQueries {
+            single = try Workload.readTexts(queries).filter { Workload.wordCount($0) <= maxWords }.prefix(singleCount).map { $0 }
+        } else {
+            single = []
+        }
         let corpusTexts = Array(try Workload.readTexts(corpus).prefix(batchTexts))
-        guard !single.isEmpty, !corpusTexts.isEmpty, batchSize > 0 else { throw BenchError("no texts to embed") }
+        guard !needsQueries || !single.isEmpty, !corpusTexts.isEmpty, batchSize > 0 else { throw BenchError("no texts to embed") }
 
         let loadStart = ContinuousClock.now
         var options = MiniLMEmbedder.Options()
@@ -73,21 +117,44 @@ struct EmbedBench: ParsableCommand {
         let embedder = try MiniLMEmbedder(modelDirectory: directory, options: options)
         let loadTime = (ContinuousClock.now - loadStart).seconds
 
+        // The batch scenario: one thread makes consecutive calls; several each take a chunk.
+        let callSize = batchSize  // a copy: the threads' closures must not capture `self`
+        let groups = stride(from: 0, to: corpusTexts.count, by: callSize).map { Array(corpusTexts[$0..<min($0 + callSize, corpusTexts.count)]) }
+        let chunks = threads > 1 && selected.contains("batch") ? Workload.interleavedChunks(corpusTexts, count: threads) : []
+        let batchThreads = max(1, chunks.count)
+        func measureBatch() throws -> ScenarioResult {
+            guard !chunks.isEmpty else {
+                return try ScenarioResult.measure(texts: corpusTexts.count, calls: groups.map { group in { _ = try embedder.embed(group) } })
+            }
+            return try ScenarioResult.measureThreaded(chunks: chunks, callSize: callSize) { _ = try embedder.embed($0) }
+        }
+
         for text in single.prefix(warmup) { _ = try embedder.embed(text) }
-        _ = try embedder.embed(Array(corpusTexts.prefix(batchSize)))
+        _ = try embedder.embed(Array(corpusTexts.prefix(callSize)))
+        if !chunks.isEmpty {
+            // One call per thread, at once: every thread's workspace exists before measuring.
+            _ = try ScenarioResult.measureThreaded(chunks: chunks.map { Array($0.prefix(callSize)) }, callSize: callSize) { _ = try embedder.embed($0) }
+        }
         let residentAfterWarmup = Workload.residentBytes()
 
-        let singleResult = try ScenarioResult.measure(texts: single.count, calls: single.map { text in { _ = try embedder.embed(text) } })
-        let groups = stride(from: 0, to: corpusTexts.count, by: batchSize).map { Array(corpusTexts[$0..<min($0 + batchSize, corpusTexts.count)]) }
-        let batchResult = try ScenarioResult.measure(texts: corpusTexts.count, calls: groups.map { group in { _ = try embedder.embed(group) } })
-        let bulkResult = try ScenarioResult.measure(texts: corpusTexts.count, calls: [{ _ = try embedder.embed(corpusTexts) }])
+        var native: [String: ScenarioResult] = [:]
+        if selected.contains("single") {
+            native["single"] = try ScenarioResult.measure(texts: single.count, calls: single.map { text in { _ = try embedder.embed(text) } })
+        }
+        if selected.contains("batch") { native["batch"] = try measureBatch() }
+        if selected.contains("bulk") {
+            native["bulk"] = try ScenarioResult.measure(texts: corpusTexts.count, calls: [{ _ = try embedder.embed(corpusTexts) }])
+        }
         let residentAfterRun = Workload.residentBytes()
         // Steady state: the same workload again must not grow the process (the model is
         // mapped once; workspaces are reused).
-        for text in single { _ = try embedder.embed(text) }
-        for group in groups { _ = try embedder.embed(group) }
-        _ = try embedder.embed(corpusTexts)
-        let residentAfterRepeat = Workload.residentBytes()
+        var residentAfterRepeat: Int?
+        if !noRepeat {
+            if selected.contains("single") { for text in single { _ = try embedder.embed(text) } }
+            if selected.contains("batch") { _ = try measureBatch() }
+            if selected.contains("bulk") { _ = try embedder.embed(corpusTexts) }
+            residentAfterRepeat = Workload.residentBytes()
+        }
 
         var reference: PyTorchReport?
         if let pytorch {
@@ -101,7 +168,6 @@ struct EmbedBench: ParsableCommand {
             }.max()
         }
 
-        let native: [String: ScenarioResult] = ["single": singleResult, "batch": batchResult, "bulk": bulkResult]
         if json {
             var object: [String: Any] = [
                 "blas": BLASBackend.current.description,
@@ -109,11 +175,16 @@ struct EmbedBench: ParsableCommand {
                 "model_load_seconds": loadTime,
                 "resident_bytes_after_warmup": residentAfterWarmup,
                 "resident_bytes_after_run": residentAfterRun,
-                "resident_bytes_after_repeat": residentAfterRepeat,
+                "threads": batchThreads,
+                "batch_size": batchSize,
+                "scenarios": selected,
             ]
+            if let residentAfterRepeat { object["resident_bytes_after_repeat"] = residentAfterRepeat }
             let encoder = JSONEncoder()
             for (name, result) in native {
-                object[name] = try JSONSerialization.jsonObject(with: encoder.encode(result))
+                var scenario = try JSONSerialization.jsonObject(with: encoder.encode(result)) as? [String: Any] ?? [:]
+                scenario["threads"] = name == "batch" ? batchThreads : 1
+                object[name] = scenario
             }
             if let reference {
                 object["pytorch"] = [
@@ -129,15 +200,22 @@ struct EmbedBench: ParsableCommand {
             return
         }
 
-        print("engram-embed-bench: all-MiniLM-L6-v2, one thread, \(BLASBackend.current), weight panels \(embedder.usesWeightPanels ? "on" : "off")")
-        print("  model loaded in \(format(loadTime * 1000, 1)) ms; resident \(mebibytes(residentAfterWarmup)) after warm-up, \(mebibytes(residentAfterRun)) after the run, \(mebibytes(residentAfterRepeat)) after repeating it")
-        print("  single: \(single.count) queries of ≤ \(maxWords) words, one per call; batch: \(corpusTexts.count) texts in calls of \(batchSize); bulk: the same texts in one call")
+        let threadsLine = batchThreads == 1 ? "one thread" : "\(batchThreads) threads in the batch scenario (one in the others)"
+        print("engram-embed-bench: all-MiniLM-L6-v2, \(threadsLine), \(BLASBackend.current), weight panels \(embedder.usesWeightPanels ? "on" : "off")")
+        let repeatNote = residentAfterRepeat.map { ", \(mebibytes($0)) after repeating it" } ?? " (not repeated)"
+        print("  model loaded in \(format(loadTime * 1000, 1)) ms; resident \(mebibytes(residentAfterWarmup)) after warm-up, \(mebibytes(residentAfterRun)) after the run\(repeatNote)")
+        let batchThreadsNote = batchThreads == 1 ? "" : " on \(batchThreads) threads (interleaved chunks of similar length mix)"
+        var described: [String] = []
+        if selected.contains("single") { described.append("single: \(single.count) queries of ≤ \(maxWords) words, one per call") }
+        if selected.contains("batch") { described.append("batch: \(corpusTexts.count) texts in calls of \(batchSize)\(batchThreadsNote)") }
+        if selected.contains("bulk") { described.append("bulk: \(selected.contains("batch") ? "the same" : "\(corpusTexts.count)") texts in one call") }
+        print("  " + described.joined(separator: "; "))
         print("")
         let header = "scenario  implementation      texts/s    p50 ms    p99 ms"
         print(header)
         print(String(repeating: "-", count: header.count + (reference == nil ? 0 : 34)))
-        for name in ["single", "batch", "bulk"] {
-            let ours = native[name]!
+        for name in selected {
+            guard let ours = native[name] else { continue }
             print(row(name, "Swift (Engram)", ours))
             if let reference {
                 let theirs = name == "single" ? reference.single : name == "batch" ? reference.batch : reference.bulk

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Texts for the benchmark and the statistics it reports.
 enum Workload {
@@ -28,6 +29,17 @@ enum Workload {
             output += String(decoding: data, as: UTF8.self) + "\n"
         }
         try output.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// `texts` dealt into `count` chunks of similar length mix (for the threaded batch scenario):
+    /// sorted by length (UTF-8 bytes), dealt round-robin, then each chunk put back in corpus
+    /// order, so that its calls of --batch-size mix lengths as the one-thread scenario's do.
+    /// Empty chunks (fewer texts than `count`) are left out.
+    static func interleavedChunks(_ texts: [String], count: Int) -> [[String]] {
+        let byLength = texts.indices.sorted { (texts[$0].utf8.count, $0) < (texts[$1].utf8.count, $1) }
+        var chunks = [[Int]](repeating: [], count: max(1, count))
+        for (position, index) in byLength.enumerated() { chunks[position % chunks.count].append(index) }
+        return chunks.filter { !$0.isEmpty }.map { $0.sorted().map { texts[$0] } }
     }
 
     static func wordCount(_ text: String) -> Int {
@@ -70,7 +82,54 @@ struct ScenarioResult: Codable {
             latencies.append((clock.now - t0).seconds)
         }
         let total = (clock.now - start).seconds
-        latencies.sort()
+        return summary(texts: texts, seconds: total, latencies: latencies)
+    }
+
+    /// Each chunk on a thread of its own, in consecutive calls of `callSize` texts (the groups
+    /// are cut before the clock starts). `seconds` is the wall-clock time from starting the
+    /// first thread to the last one finishing, so texts/s is the throughput of all threads
+    /// together; the latencies are those of every call on every thread.
+    /// - Throws: the first error a call threw (the other threads run to their end).
+    static func measureThreaded(chunks: [[String]], callSize: Int,
+                                embed: @escaping @Sendable ([String]) throws -> Void) throws -> ScenarioResult {
+        let outcome = ThreadedOutcome()
+        let finished = DispatchGroup()
+        let size = max(1, callSize)
+        let threads = chunks.map { chunk in
+            let groups = stride(from: 0, to: chunk.count, by: size).map { Array(chunk[$0..<min($0 + size, chunk.count)]) }
+            let thread = Thread {
+                let clock = ContinuousClock()
+                var latencies: [Double] = []
+                latencies.reserveCapacity(groups.count)
+                do {
+                    for group in groups {
+                        let t0 = clock.now
+                        try embed(group)
+                        latencies.append((clock.now - t0).seconds)
+                    }
+                } catch {
+                    outcome.state.withLock { if $0.error == nil { $0.error = error } }
+                }
+                outcome.state.withLock { $0.latencies += latencies }
+                finished.leave()
+            }
+            thread.name = "embed-bench-batch"
+            return thread
+        }
+        for _ in threads { finished.enter() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        for thread in threads { thread.start() }
+        finished.wait()
+        let total = (clock.now - start).seconds
+        let collected = outcome.state.withLock { $0 }
+        if let error = collected.error { throw error }
+        return summary(texts: chunks.reduce(0) { $0 + $1.count }, seconds: total, latencies: collected.latencies)
+    }
+
+    /// Throughput over `seconds` and nearest-rank percentiles of `latencies` (seconds).
+    private static func summary(texts: Int, seconds total: Double, latencies unsorted: [Double]) -> ScenarioResult {
+        let latencies = unsorted.sorted()
         func percentile(_ fraction: Double) -> Double {
             guard !latencies.isEmpty else { return .nan }
             let rank = max(1, min(latencies.count, Int((fraction * Double(latencies.count)).rounded(.up))))
@@ -81,6 +140,17 @@ struct ScenarioResult: Codable {
                               p50_ms: percentile(0.5) * 1000, p99_ms: percentile(0.99) * 1000,
                               mean_ms: latencies.isEmpty ? .nan : latencies.reduce(0, +) / Double(latencies.count) * 1000)
     }
+}
+
+/// What the threads of ``ScenarioResult/measureThreaded(chunks:callSize:embed:)`` collect (a
+/// class: a `Mutex` cannot be captured by the threads' escaping closures).
+private final class ThreadedOutcome: Sendable {
+    struct State {
+        var latencies: [Double] = []
+        var error: (any Error)?
+    }
+
+    let state = Mutex(State())
 }
 
 /// What `pytorch_bench.py --json` prints.

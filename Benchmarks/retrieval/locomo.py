@@ -53,14 +53,16 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 
 
 class Daemon:
-    """engramd on a socket in `work`, its store in `work/data`."""
+    """engramd on a socket in `work`, its store in `work/data`; `environment` (optional) adds
+    or overrides configuration variables (e.g. {"ENGRAM_DURABILITY": "sync"})."""
 
-    def __init__(self, binary, model, work):
+    def __init__(self, binary, model, work, environment=None):
         self.socket = os.path.join(work, "d.sock")
         self.data = os.path.join(work, "data")
         env = dict(os.environ, ENGRAM_SOCKET=self.socket, ENGRAM_DATA_DIR=self.data, ENGRAM_MODEL_DIR=model,
                    ENGRAM_BACKUP_DIRS=os.path.join(work, "backups"), ENGRAM_LOG_LEVEL="warning",
                    OPENBLAS_NUM_THREADS="1")
+        env.update(environment or {})
         config = os.path.join(work, "engramd.toml")  # empty: the defaults, then the environment above
         open(config, "w").close()
         self.process = subprocess.Popen([binary, "--config", config], env=env)
@@ -93,7 +95,13 @@ class Daemon:
                 connection.close()
 
     def call(self, method, path, body=None):
-        status, document = self.request(method, path, body, connection=self.connection)
+        try:
+            status, document = self.request(method, path, body, connection=self.connection)
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The daemon closes a connection left idle past its idle timeout: open another.
+            self.connection.close()
+            self.connection = UnixHTTPConnection(self.socket)
+            status, document = self.request(method, path, body, connection=self.connection)
         if status >= 300:
             raise SystemExit(f"{method} {path}: {status} {document}")
         return document

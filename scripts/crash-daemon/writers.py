@@ -7,8 +7,9 @@ verify`); this helper owns everything said over the Unix socket:
   wait-health  poll GET /v1/health until the daemon answers (bounded in time)
   setup        create the test namespace (small dimension, cosine; vector-only writes)
   kill-delay   the seeded delay before the kill -9 of one trial
-  write        K concurrent writers; each appends an "acknowledged write" record to its
-               own log, flushed and fsynced, only AFTER the daemon answered 2xx
+  write        K concurrent writers (and B batch writers, POST …/memories/batch); each
+               appends an "acknowledged write" record to its own log, flushed and
+               fsynced, only AFTER the daemon answered 2xx
   check        after the restart: replay the known state and this trial's logs, read the
                daemon's whole namespace back, and compare; write the resolved state
 
@@ -24,10 +25,15 @@ trial, so its records are totally ordered by that writer's log):
   request in flight at the kill was an edit or feedback of this entry (it may or may not
   have been committed: both are accepted), and its fields and vector are those acknowledged;
 * no entry exists that nobody wrote: an id nobody acknowledged must be one of the in-flight
-  creates or imports (matched by its unique text), and an in-flight import committed whole
-  or not at all;
-* searching by a surviving entry's vector finds it (every entry written in this trial, a
-  seeded sample of older ones); GET of an entry deleted in this trial answers 404;
+  creates, imports or batch items (matched by its unique text), and an in-flight import
+  committed whole or not at all;
+* batches (`POST …/memories/batch`, dedupe none: one transaction): every batch of the trial,
+  found by the metadata marker of its items ({"crash_batch": "t<trial>-batch<k>-<n>",
+  "crash_item": <index>}), holds all its valid items or none (else "half-written"); an
+  acknowledged one all of them under the answered ids, with the fields sent; its
+  deliberately invalid items were answered "failed" (invalid_argument) and are not stored;
+* searching by a surviving entry's vector finds it (every entry written in this trial but
+  the batch items, a seeded sample of those and of older ones); GET of an entry deleted in this trial answers 404;
 * the audit log has, at each acknowledged write's sequence, that write's event, and no gap
   over the trial's range; an acknowledged hard delete's history holds no text any more.
 
@@ -57,8 +63,8 @@ import urllib.parse
 COMPARED_FIELDS = ("text", "tags", "metadata", "source", "confidence", "evidence", "pinned", "version")
 
 # The audit event kind each acknowledged operation records.
-AUDIT_KINDS = {"create": "created", "import": "created", "edit": "updated", "feedback": "feedback",
-               "delete": "deleted"}
+AUDIT_KINDS = {"create": "created", "import": "created", "batch_item": "created", "edit": "updated",
+               "feedback": "feedback", "delete": "deleted"}
 
 # Kinds of in-flight requests that may have changed an entry's version by one.
 VERSION_BUMPING = ("edit", "feedback")
@@ -293,14 +299,16 @@ class Writer(threading.Thread):
     as an "inflight" record, which the checker accepts as applied or not. Any non-2xx answer
     is logged as "rejected" and stops the writer; the checker fails the trial on it."""
 
-    def __init__(self, args, index, owned, started):
-        super().__init__(name=f"writer-{index}", daemon=True)
+    def __init__(self, args, index, owned, started, label=None):
+        label = str(index) if label is None else label  # names the thread, log, rng and texts
+        super().__init__(name=f"writer-{label}", daemon=True)
         self.args = args
         self.started = started  # set at the first acknowledged write (or when this writer stops)
         self.index = index
-        self.rng = random.Random(f"writer/{args.seed}/{args.trial}/{index}")
+        self.label = label
+        self.rng = random.Random(f"writer/{args.seed}/{args.trial}/{label}")
         self.client = Client(args.socket)
-        path = os.path.join(args.workdir, "logs", f"trial-{args.trial:04d}-writer-{index}.jsonl")
+        path = os.path.join(args.workdir, "logs", f"trial-{args.trial:04d}-writer-{label}.jsonl")
         self.log = DurableLog(path)
         self.live = dict.fromkeys(owned)  # the live ids it owns, as an insertion-ordered set
         self.counter = 0
@@ -311,7 +319,7 @@ class Writer(threading.Thread):
 
     def unique_text(self, kind):
         self.counter += 1
-        return f"crash t{self.args.trial} w{self.index} {kind} #{self.counter} r{self.rng.getrandbits(32):08x}"
+        return f"crash t{self.args.trial} w{self.label} {kind} #{self.counter} r{self.rng.getrandbits(32):08x}"
 
     def create(self):
         vector = random_vector(self.rng, self.args.dimension)
@@ -421,6 +429,11 @@ class Writer(threading.Thread):
             return self.import_batch, ()
         return self.create, ()
 
+    def acknowledged_writes(self, records):
+        """How many acknowledged writes `records` hold (one each here; a batch record holds
+        one per created item)."""
+        return len(records)
+
     def run(self):
         deadline = time.monotonic() + self.args.max_seconds
         try:
@@ -440,12 +453,166 @@ class Writer(threading.Thread):
                     break
                 for record in records:
                     self.log.append(record)
-                self.acknowledged += len(records)
+                self.acknowledged += self.acknowledged_writes(records)
                 self.started.set()
         finally:
             self.started.set()
             self.client.close()
             self.log.close()
+
+
+# The deliberately invalid items of a batch: each must come back "failed" with this code and
+# never be stored, while the valid items of the same batch are (InputValidation: a text that
+# is only whitespace, a tag over 128 bytes, a confidence outside 0…1).
+BATCH_INVALID_KINDS = {"empty_text": "invalid_argument", "long_tag": "invalid_argument",
+                       "confidence": "invalid_argument"}
+
+
+class BatchWriter(Writer):
+    """A writer that only creates, through `POST …/memories/batch` with dedupe "none": the
+    valid items of one request are one transaction, so after the kill each batch is stored
+    whole or not at all. Batches hold 1–64 items, now and then 65–300 (so the kill sometimes
+    lands in a long commit); about a third of the batches of two or more items carry 1–3
+    invalid ones. Every item's metadata names it: {"crash_batch": "t<trial>-<writer>-<n>",
+    "crash_item": <index>}; its text ends with a random token like every text here.
+
+    One "batch" record per acknowledged batch (the created items with their ids, sequences,
+    expected fields and vectors; the refused ones with their codes); the batch in flight at
+    the kill is logged whole, with which items were meant to be invalid. An answer that
+    breaks the route's contract (a valid item failed, an invalid one created, counts or
+    sequences that do not add up) is logged as "rejected" after the batch and stops it."""
+
+    def __init__(self, args, index, started):
+        super().__init__(args, index, [], started, label=f"batch{index}")
+        self.batches = 0
+
+    def next_operation(self):
+        return self.batch, ()
+
+    def acknowledged_writes(self, records):
+        return sum(len(record.get("items", ())) for record in records)
+
+    def batch_size(self):
+        if self.rng.random() < 0.15:
+            return self.rng.randint(65, 300)
+        return self.rng.randint(1, 64)
+
+    def batch_item(self, marker, index, problem):
+        """(the item as sent, the item as logged)."""
+        vector = random_vector(self.rng, self.args.dimension)
+        text = self.unique_text(f"batch {marker} item {index}")
+        tags = ["batch", f"w{self.label}"]
+        confidence = round(self.rng.uniform(0.05, 0.95), 3)
+        pinned = self.rng.random() < 0.1
+        if problem == "empty_text":
+            text = "  \t "
+        elif problem == "long_tag":
+            tags = ["batch", "x" * 129]
+        elif problem == "confidence":
+            confidence = 1.5
+        entry = {"text": text, "tags": tags, "metadata": {"crash_batch": marker, "crash_item": index},
+                 "source": "batch", "confidence": confidence, "pinned": pinned, "version": 1}
+        wire = {key: value for key, value in entry.items() if key != "version"}
+        if self.rng.random() < 0.5:
+            wire["vector"] = vector
+        else:
+            wire["vector_b64"] = vector_b64(vector)
+        return wire, {"index": index, "entry": entry, "vector": vector, "invalid": problem}
+
+    def batch(self):
+        self.batches += 1
+        marker = f"t{self.args.trial}-{self.label}-{self.batches}"
+        size = self.batch_size()
+        invalid = {}
+        if size >= 2 and self.rng.random() < 0.33:
+            for index in self.rng.sample(range(size), self.rng.randint(1, min(3, size - 1))):
+                invalid[index] = self.rng.choice(sorted(BATCH_INVALID_KINDS))
+        wire, logged = [], []
+        for index in range(size):
+            sent, item = self.batch_item(marker, index, invalid.get(index))
+            wire.append(sent)
+            logged.append(item)
+        body = {"items": wire, "dedupe": "none", "reason": "crash test batch"}
+        if self.rng.random() < 0.5:
+            body["actor"] = f"crash-{self.label}"
+        inflight = {"kind": "batch", "batch": marker, "size": size, "items": logged}
+        _, document = self.send("POST", memories_path(self.args.namespace) + "/batch", body, inflight, (200,))
+        try:
+            record, anomalies = self.judge_batch_answer(marker, logged, document)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            # A 200 whose results cannot be read: what it stored is unknown, so the check
+            # holds the batch to "all valid items or none", like one in flight.
+            self.stop_reason = "unreadable batch answer"
+            self.log.append({"op": "rejected", "outcome": "unclear",
+                             "message": f"batch {marker}: unreadable answer: {error!r}: {str(document)[:300]}",
+                             **inflight})
+            raise DaemonError(self.stop_reason) from None
+        if anomalies:
+            self.log.append(record)
+            self.acknowledged += len(record["items"])
+            self.stop_reason = "batch answer breaks the route's contract"
+            self.log.append({"op": "rejected", "message": f"batch {marker} ({size} items): " + "; ".join(anomalies[:8])})
+            raise DaemonError(self.stop_reason)
+        return [record]
+
+    @staticmethod
+    def judge_batch_answer(marker, logged, document):
+        """The acknowledged record of a 200 answer, and what in it breaks the contract:
+        one result per item (index 0..n-1), valid items "created" with an id and a sequence,
+        invalid ones "failed" with the expected code, stored/failed/last_sequence agreeing,
+        and the created items' sequences consecutive in item order (one transaction)."""
+        size = len(logged)
+        anomalies = []
+        by_index = {}
+        for result in document["results"]:
+            index = result["index"]
+            if not isinstance(index, int) or not 0 <= index < size or index in by_index:
+                anomalies.append(f"result index {index!r} out of range or repeated")
+                continue
+            by_index[index] = result
+        if len(by_index) != size:
+            anomalies.append(f"{len(by_index)} results for {size} items")
+        created, refused = [], []
+        for item in logged:
+            index = item["index"]
+            result = by_index.get(index)
+            if result is None:
+                continue
+            status = result.get("status")
+            if status == "created":
+                if not isinstance(result["id"], int) or not isinstance(result["sequence"], int):
+                    raise ValueError(f"item {index}: id {result['id']!r}, sequence {result['sequence']!r}")
+                if item["invalid"]:
+                    anomalies.append(f"item {index} ({item['invalid']}) was created, it should have failed")
+                created.append({"index": index, "id": result["id"], "sequence": result["sequence"],
+                                "entry": item["entry"], "vector": item["vector"]})
+            elif status == "failed":
+                code = (result.get("error") or {}).get("code")
+                if not item["invalid"]:
+                    anomalies.append(f"valid item {index} failed: {result.get('error')}")
+                elif code != BATCH_INVALID_KINDS[item["invalid"]]:
+                    anomalies.append(f"item {index} ({item['invalid']}) failed with {code!r}, "
+                                     f"expected {BATCH_INVALID_KINDS[item['invalid']]!r}")
+                refused.append({"index": index, "code": code})
+            else:
+                anomalies.append(f"item {index}: status {status!r}")
+        stored = document.get("created")
+        if stored != len(created) or document.get("failed") != len(refused):
+            anomalies.append(f"created={stored!r} failed={document.get('failed')!r}, but the results "
+                             f"hold {len(created)} created and {len(refused)} failed")
+        sequences = [item["sequence"] for item in created]
+        if document.get("last_sequence") != (sequences[-1] if sequences else None):
+            anomalies.append(f"last_sequence {document.get('last_sequence')!r}, the last created item's is "
+                             f"{sequences[-1] if sequences else None!r}")
+        if sequences and sequences != list(range(sequences[0], sequences[0] + len(sequences))):
+            anomalies.append(f"the created items' sequences are not consecutive in item order "
+                             f"({sequences[:6]}…): not one transaction?")
+        ids = [item["id"] for item in created]
+        if len(set(ids)) != len(ids):
+            anomalies.append("the same id was returned for two items")
+        record = {"op": "batch", "batch": marker, "size": size, "items": created, "refused": refused,
+                  "invalid": sorted(item["index"] for item in logged if item["invalid"])}
+        return record, anomalies
 
 
 def owned_ids(state, index, writers):
@@ -469,6 +636,7 @@ def command_write(args):
     state = load_state(os.path.join(args.workdir, "state.json"))
     started = threading.Event()
     writers = [Writer(args, index, owned_ids(state, index, args.writers), started) for index in range(args.writers)]
+    writers += [BatchWriter(args, index, started) for index in range(args.batch_writers)]
     for writer in writers:
         writer.start()
     if args.started_file:
@@ -506,6 +674,15 @@ class Expectation:
         self.unclaimed = set()         # ids hard-deleted in this trial: they hold no claims
         self.acknowledged = 0
         self.problems = []
+        # Batches (POST …/memories/batch) sent in this trial: marker -> {"state": acknowledged,
+        # inflight, unclear (a 200 that could not be read) or refused (a non-200),
+        # "expected": {item index: {"entry", "vector", "id" (acknowledged only)}},
+        # "forbidden": indices that must not be stored (invalid or answered failed)}.
+        self.batches = {}
+        self.batch_ids = set()         # ids of this trial's acknowledged batch items
+        self.batch_count = 0           # acknowledged batches
+        self.batch_items = 0           # their created items (each also one acknowledged write)
+        self.batch_refused = 0         # their deliberately invalid items, answered failed
 
     def apply(self, record):
         """Replays one log record."""
@@ -514,13 +691,25 @@ class Expectation:
             return self.note_inflight(record)
         if op == "rejected":
             self.rejected.append(record)
+            if record.get("kind") == "batch":
+                self.note_batch(record, record.get("outcome", "refused"))
+            return None
+        if op == "batch":
+            self.note_batch(record, "acknowledged")
+            self.batch_count += 1
+            self.batch_items += len(record["items"])
+            self.batch_refused += len(record["refused"])
+            for item in record["items"]:
+                self.batch_ids.add(item["id"])
+                self.apply({"op": "batch_item", "id": item["id"], "entry": item["entry"],
+                            "vector": item["vector"], "sequence": item["sequence"]})
             return None
         self.acknowledged += 1
         entry_id = record["id"]
         self.touched.add(entry_id)
         self.audit[record["sequence"]] = (entry_id, AUDIT_KINDS[op])
         known = self.state.get(entry_id)
-        if op in ("create", "import"):
+        if op in ("create", "import", "batch_item"):
             if known is not None:
                 self.problems.append(f"id {entry_id}: {op} acknowledged for an id already known "
                                      f"({'live' if known['live'] else 'deleted'}): ids must never be reused")
@@ -554,10 +743,30 @@ class Expectation:
             known["entry"] = None
         return None
 
+    def note_batch(self, record, state):
+        """Registers a batch of this trial, acknowledged or not, for `batch_outcomes`."""
+        marker = record["batch"]
+        if marker in self.batches:
+            self.problems.append(f"batch {marker}: logged twice")
+        if state == "acknowledged":
+            expected = {item["index"]: {"entry": item["entry"], "vector": item["vector"], "id": item["id"]}
+                        for item in record["items"]}
+            forbidden = set(range(record["size"])) - set(expected)
+        else:
+            expected = {item["index"]: {"entry": item["entry"], "vector": item["vector"], "id": None}
+                        for item in record["items"] if not item["invalid"]}
+            forbidden = {item["index"] for item in record["items"] if item["invalid"]}
+            if state in ("inflight", "unclear"):
+                for item in expected.values():
+                    self.inflight_texts[item["entry"]["text"]] = ("batch", item["vector"], None)
+        self.batches[marker] = {"state": state, "expected": expected, "forbidden": forbidden}
+
     def note_inflight(self, record):
         self.inflight_requests += 1
         kind = record["kind"]
-        if kind == "create":
+        if kind == "batch":
+            self.note_batch(record, "inflight")
+        elif kind == "create":
             self.inflight_texts[record["text"]] = ("create", record["vector"], None)
         elif kind == "import":
             self.inflight_imports.append([item["id"] for item in record["items"]])
@@ -667,6 +876,74 @@ def inflight_import_outcomes(expectation, observed):
             problems.append(f"in-flight import of {len(ids)} entries partly committed: only {present}")
         committed += len(present) == len(ids)
     return problems, committed
+
+
+def batch_item_key(value):
+    """The item index as found in metadata (a JSON number may come back as 3.0)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def batch_outcomes(expectation, observed, trial):
+    """All or nothing per batch, found by the metadata marker of every stored entry (not by
+    the ids the daemon answered): each batch of this trial that was sent (acknowledged, in
+    flight at the kill, or answered unreadably) must have all its valid items stored or none
+    of them; a half is "half-written". An acknowledged batch must have all, under the ids
+    it was answered with; a refused batch (non-200) none; an invalid or failed item is never
+    stored, no item twice, and no marker of this trial that no batch log names. A committed
+    in-flight batch's items must hold the fields that were sent.
+    Returns (problems, Counter(half_written, inflight, committed))."""
+    prefix = f"t{trial}-"
+    found = collections.defaultdict(lambda: collections.defaultdict(list))  # marker -> index -> [ids]
+    for entry_id, (fields, _) in observed.items():
+        metadata = fields.get("metadata")
+        marker = metadata.get("crash_batch") if isinstance(metadata, dict) else None
+        if isinstance(marker, str) and marker.startswith(prefix):
+            found[marker][batch_item_key(metadata.get("crash_item"))].append(entry_id)
+    problems, stats = [], collections.Counter()
+    for marker in sorted(set(found) - set(expectation.batches)):
+        count = sum(len(ids) for ids in found[marker].values())
+        problems.append(f"batch {marker}: {count} entries carry its marker, but no writer logged such a batch")
+    for marker, batch in sorted(expectation.batches.items()):
+        state, expected, present = batch["state"], batch["expected"], found.get(marker, {})
+        for index, ids in sorted(present.items(), key=lambda pair: str(pair[0])):
+            if len(ids) > 1:
+                problems.append(f"batch {marker} item {index}: stored {len(ids)} times (ids {sorted(ids)})")
+        stray = sorted(set(present) - set(expected), key=str)
+        if [index for index in stray if index in batch["forbidden"]]:
+            problems.append(f"batch {marker}: invalid or failed item(s) "
+                            f"{[index for index in stray if index in batch['forbidden']]} stored")
+        if [index for index in stray if index not in batch["forbidden"]]:
+            problems.append(f"batch {marker}: item(s) {[index for index in stray if index not in batch['forbidden']]} "
+                            f"stored that the batch never held")
+        wanted = set(expected)
+        got = wanted & set(present)
+        if state == "refused":
+            if got:
+                problems.append(f"batch {marker}: answered with an error, yet {len(got)} of its items are stored")
+            continue
+        if state != "acknowledged":
+            stats["inflight"] += 1
+        if got and got != wanted:
+            stats["half_written"] += 1
+            missing = sorted(wanted - got)
+            problems.append(f"batch {marker} ({state}): half-written: {len(got)} of its {len(wanted)} valid "
+                            f"items stored, missing items {missing[:10]}{'…' if len(missing) > 10 else ''}")
+        elif state == "acknowledged" and not got and wanted:
+            problems.append(f"batch {marker}: acknowledged with {len(wanted)} items, none of them stored")
+        if state == "acknowledged":
+            for index in sorted(got):
+                if expected[index]["id"] not in present[index]:
+                    problems.append(f"batch {marker} item {index}: acknowledged as id {expected[index]['id']}, "
+                                    f"stored as id {sorted(present[index])}")
+        elif got and got == wanted:
+            stats["committed"] += 1
+            for index in sorted(got):
+                fields, _ = observed[present[index][0]]
+                differing = field_differences(expected[index]["entry"], fields)
+                if differing:
+                    problems.append(f"batch {marker} item {index} (committed in flight): "
+                                    f"{', '.join(differing)} differ from what was sent")
+    return problems, stats
 
 
 def search_finds(client, namespace, vector, entry_id, k=10):
@@ -806,8 +1083,12 @@ def claim_problems(client, namespace, expectation):
 
 def command_check(args):
     """Replays, observes, compares, and writes the resolved state. Prints one summary line
-    `acknowledged=… checked=… lost=… inflight=… applied=… applied_kinds=… searched=… problems=…` and each
-    problem on stderr; exits 1 on any problem."""
+    `acknowledged=… checked=… lost=… inflight=… applied=… applied_kinds=… searched=… batches=…
+    batch_items=… batch_refused=… batch_lost=… half_written=… batch_inflight=… batch_committed=…
+    problems=…` and each problem on stderr; exits 1 on any problem. `acknowledged` and `lost`
+    count batch items too (each created item is one acknowledged write); `batches`,
+    `batch_items`, `batch_refused` are the acknowledged batches, their created items and
+    their invalid items answered "failed"; `batch_lost` the acknowledged batch items lost."""
     state_path = os.path.join(args.workdir, "state.json")
     expectation = Expectation(load_state(state_path))
     for path in writer_log_paths(args.workdir, args.trial):
@@ -817,6 +1098,7 @@ def command_check(args):
     problems += [f"writer stopped: {record['message']}" for record in expectation.rejected]
 
     client = Client(args.socket)
+    batch_lost, batch_stats, batch_pool = 0, collections.Counter(), set()
     try:
         observed = read_namespace(client, args.namespace)
         resolved, lost, applied = {}, 0, collections.Counter()
@@ -825,6 +1107,8 @@ def command_check(args):
             verdict = judge_entry(entry_id, expected, observed.get(entry_id), inflight)
             resolved[entry_id] = verdict.resolved
             lost += verdict.lost
+            if entry_id in expectation.batch_ids:
+                batch_lost += verdict.lost
             if verdict.applied:
                 applied[inflight["kind"]] += 1
             if verdict.problem:
@@ -836,13 +1120,25 @@ def command_check(args):
             else:
                 resolved[entry_id] = adopted
                 expectation.touched.add(entry_id)
-                if expectation.inflight_texts[adopted["entry"]["text"]][0] == "create":
+                adopted_kind = expectation.inflight_texts[adopted["entry"]["text"]][0]
+                if adopted_kind == "create":
                     applied["create"] += 1
+                elif adopted_kind == "batch":
+                    batch_pool.add(entry_id)
         import_problems, committed_imports = inflight_import_outcomes(expectation, observed)
         problems += import_problems
         applied["import"] += committed_imports
+        found, batch_stats = batch_outcomes(expectation, observed, args.trial)
+        problems += found
+        applied["batch"] += batch_stats["committed"]
         rng = random.Random(f"check/{args.seed}/{args.trial}")
-        found, searched = search_problems(client, args.namespace, resolved, expectation.touched, rng, args.search_sample)
+        # Batch items are many: a seeded sample of them is searched, the rest of the trial's
+        # entries all (export already showed every batch item stored with its vector).
+        batch_pool |= expectation.batch_ids & set(resolved)
+        batch_rng = random.Random(f"check-batch/{args.seed}/{args.trial}")
+        sampled = set(batch_rng.sample(sorted(batch_pool), min(args.batch_search_sample, len(batch_pool))))
+        search_touched = (expectation.touched - batch_pool) | sampled
+        found, searched = search_problems(client, args.namespace, resolved, search_touched, rng, args.search_sample)
         problems += found
         problems += deleted_get_problems(client, args.namespace, resolved, expectation.touched)
         problems += audit_problems(client, expectation.audit)
@@ -851,6 +1147,7 @@ def command_check(args):
     except (DaemonError, RuntimeError, KeyError) as error:
         problems.append(f"checking failed: {error}")
         resolved, lost, applied, searched = expectation.state, 0, collections.Counter(), 0
+        batch_lost, batch_stats = 0, collections.Counter()
     finally:
         client.close()
 
@@ -859,7 +1156,11 @@ def command_check(args):
     live = sum(1 for item in resolved.values() if item["live"])
     print(f"acknowledged={expectation.acknowledged} checked={len(expectation.state)} live={live} lost={lost} "
           f"inflight={expectation.inflight_requests} applied={sum(applied.values())} "
-          f"applied_kinds={','.join(sorted(kind for kind, count in applied.items() for _ in range(count))) or '-'} searched={searched} problems={len(problems)}")
+          f"applied_kinds={','.join(sorted(kind for kind, count in applied.items() for _ in range(count))) or '-'} searched={searched} "
+          f"batches={expectation.batch_count} batch_items={expectation.batch_items} "
+          f"batch_refused={expectation.batch_refused} batch_lost={batch_lost} "
+          f"half_written={batch_stats['half_written']} batch_inflight={batch_stats['inflight']} "
+          f"batch_committed={batch_stats['committed']} problems={len(problems)}")
     for problem in problems[:50]:
         print(f"  problem: {problem}", file=sys.stderr)
     if len(problems) > 50:
@@ -898,6 +1199,8 @@ def parse_arguments(argv):
     write.add_argument("--workdir", required=True)
     write.add_argument("--trial", type=int, required=True)
     write.add_argument("--writers", type=int, default=4)
+    write.add_argument("--batch-writers", type=int, default=1,
+                       help="writers that only send POST …/memories/batch (besides --writers)")
     write.add_argument("--seed", required=True)
     write.add_argument("--max-seconds", type=float, default=30.0)
     write.add_argument("--max-ops", type=int, default=20_000)
@@ -911,6 +1214,8 @@ def parse_arguments(argv):
     check.add_argument("--seed", required=True)
     check.add_argument("--search-sample", type=int, default=100,
                        help="older entries searched besides those touched in this trial")
+    check.add_argument("--batch-search-sample", type=int, default=200,
+                       help="this trial's batch items searched (the other entries of the trial all are)")
     return parser.parse_args(argv)
 
 
