@@ -17,22 +17,27 @@ import Synchronization
 /// for the batch and lowered to `niceness` before they start: on Linux the nice value belongs
 /// to the thread, a raised one cannot be lowered again without privileges, so a thread that
 /// serves other work afterwards (a pool's) must never be the one lowered. A search or a
-/// single write that wakes up on a busy core preempts them.
+/// single write that shares a core with them is scheduled first.
 ///
-/// Small batches (fewer than `minimumPerThread` texts per thread) are embedded on the calling
-/// thread: creating threads would cost more than it saves.
+/// `threads` is a budget shared by every batch embedded through this value and its copies
+/// (the engine holds one): a batch takes the threads that are free, up to one per
+/// `minimumPerThread` texts, and a batch that finds none free — or has fewer than
+/// `minimumPerThread` texts, where a thread would cost more than it saves — is embedded on
+/// the calling thread.
 public struct ParallelEmbedding: Sendable {
-    /// Threads one batch is split across, at least 1.
-    public var threads: Int
+    /// Most threads embedding batches at once, at least 1.
+    public let threads: Int
     /// The nice value (0…19) of those threads: higher yields the cores sooner.
-    public var niceness: Int32
+    public let niceness: Int32
     /// Fewest texts worth a thread of their own.
-    public var minimumPerThread: Int
+    public let minimumPerThread: Int
+    private let budget: ThreadBudget
 
     public init(threads: Int, niceness: Int32 = 10, minimumPerThread: Int = 16) {
         self.threads = max(1, threads)
         self.niceness = min(19, max(0, niceness))
         self.minimumPerThread = max(1, minimumPerThread)
+        budget = ThreadBudget(self.threads)
     }
 
     /// The threads a configuration's `0` ("automatic") stands for: the cores available.
@@ -42,8 +47,10 @@ public struct ParallelEmbedding: Sendable {
     /// - Throws: the first error any chunk's `embed` threw (the others run to their end);
     ///   ``EmbeddingError/invalidOutput(_:)`` when a chunk comes back with the wrong count.
     public func embed(_ texts: [String], using embedder: any Embedder) throws -> [[Float]] {
-        let chunkCount = min(threads, texts.count / minimumPerThread)
-        guard chunkCount > 1 else { return try embedder.embed(texts) }
+        guard texts.count >= minimumPerThread else { return try embedder.embed(texts) }
+        let chunkCount = budget.take(upTo: min(threads, texts.count / minimumPerThread))
+        defer { budget.give(chunkCount) }
+        guard chunkCount > 0 else { return try embedder.embed(texts) }
         let chunks = Self.chunks(of: texts, count: chunkCount)
         let results = ChunkResults(count: chunkCount)
         let finished = DispatchGroup()
@@ -98,5 +105,27 @@ private final class ChunkResults: Sendable {
 
     init(count: Int) {
         slots = Mutex([Result<[[Float]], any Error>?](repeating: nil, count: count))
+    }
+}
+
+/// The batch threads free in the process.
+private final class ThreadBudget: Sendable {
+    private let free: Mutex<Int>
+
+    init(_ threads: Int) {
+        free = Mutex(threads)
+    }
+
+    /// Takes up to `wanted` threads; returns how many it took (0 when none is free).
+    func take(upTo wanted: Int) -> Int {
+        free.withLock { free in
+            let taken = max(0, min(wanted, free))
+            free -= taken
+            return taken
+        }
+    }
+
+    func give(_ count: Int) {
+        free.withLock { $0 += count }
     }
 }

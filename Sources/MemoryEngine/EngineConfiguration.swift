@@ -54,12 +54,12 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
     /// How often the daemon should call ``MemoryEngine/flushUsage()`` (seconds). Use counts
     /// and `last_used_at` reach the disk at this pace (they are visible at once in memory).
     public var usageFlushInterval: Double = 5
-    /// Threads that embed the texts of one batch write (a bulk load); 0: one per core.
-    /// Searches and single writes keep their own threads and preempt these (see
-    /// `batchEmbeddingNiceness`).
+    /// Threads that embed the texts of batch writes (bulk loads), for the whole engine: the
+    /// batches in flight share them. 0: one per core. Searches and single writes keep their
+    /// own threads (see `batchEmbeddingNiceness`).
     public var batchEmbeddingThreads: Int = 0
-    /// The nice value (0…19) of the batch embedding threads: with 10 a search that wakes up
-    /// on a core they occupy runs at once, so a bulk load takes only the idle cores.
+    /// The nice value (0…19) of the batch embedding threads: above 0, searches and single
+    /// writes that share a core with them are scheduled first (docs/performance.md#bulk-ingestion).
     public var batchEmbeddingNiceness: Int = 10
 
     public init() {}

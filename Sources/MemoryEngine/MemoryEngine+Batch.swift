@@ -42,8 +42,8 @@ extension MemoryEngine {
         guard requests.count <= Self.maxBatchItems else {
             throw .payloadTooLarge("a batch takes at most \(Self.maxBatchItems) items, got \(requests.count)")
         }
-        guard !requests.isEmpty else { return [] }
         let config = try writableNamespace(namespace)
+        guard !requests.isEmpty else { return [] }
         let items = prepareItems(requests, config: config)
         let context = context(actor: actor, reason: reason)
         var results = items.map { item -> BatchItemResult? in

@@ -28,13 +28,3 @@ extension MemoryEngine {
         return (vectors, tokens, embedder.identifier)
     }
 }
-
-extension MemoryEngine {
-    /// How batch writes embed their texts: ``EngineConfiguration/batchEmbeddingThreads``
-    /// threads (0: one per core) at ``EngineConfiguration/batchEmbeddingNiceness``.
-    var batchEmbedding: ParallelEmbedding {
-        let threads = configuration.batchEmbeddingThreads
-        return ParallelEmbedding(threads: threads > 0 ? threads : ParallelEmbedding.automaticThreads,
-                                 niceness: Int32(configuration.batchEmbeddingNiceness))
-    }
-}

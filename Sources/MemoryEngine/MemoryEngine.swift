@@ -46,6 +46,9 @@ public final class MemoryEngine: Sendable {
     let writeLock = Mutex<Void>(())
     let factsTables = Mutex<[String: FactsTable]>([:])
     let usage = UsageRecorder()
+    /// How batch writes embed their texts: ``EngineConfiguration/batchEmbeddingThreads``
+    /// threads for the whole engine (0: one per core) at ``EngineConfiguration/batchEmbeddingNiceness``.
+    let batchEmbedding: ParallelEmbedding
 
     /// - Parameters:
     ///   - clock: the current time (tests pass a controllable one).
@@ -59,6 +62,9 @@ public final class MemoryEngine: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
+        let threads = configuration.batchEmbeddingThreads
+        batchEmbedding = ParallelEmbedding(threads: threads > 0 ? threads : ParallelEmbedding.automaticThreads,
+                                           niceness: Int32(configuration.batchEmbeddingNiceness))
     }
 
     // MARK: shared machinery

@@ -39,6 +39,7 @@ struct ImportTextsTests {
             "{not json",
             #"{"text": ""}"#,
             #"{"text": "lunch is at noon", "metadata": {"page": 4}}"#,
+            #"{"text": "\#(String(repeating: "x", count: 1_100_000))"}"#,
         ]
         let file = "\(directory)/kb.jsonl"
         try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: file))
@@ -47,10 +48,11 @@ struct ImportTextsTests {
             #expect(result.status == 7, "\(result.err)")
             #expect(result.err.contains("line 2: malformed_json"), "\(result.err)")
             #expect(result.err.contains("line 3: invalid_argument"), "\(result.err)")
+            #expect(result.err.contains("line 5: the line holds"), "\(result.err)")
             #expect(!result.err.contains("line 1:") && !result.err.contains("line 4:"))
             let summary = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any]
             #expect(summary?["created"] as? Int == 2)
-            #expect(summary?["failed"] as? Int == 2)
+            #expect(summary?["failed"] as? Int == 3)
             #expect(summary?["next_line"] == nil)
             let entries = try daemon.engine.list(namespace: "kb", after: 0, limit: 10).entries
             #expect(entries.map(\.text) == ["the deploy key lives in the vault", "lunch is at noon"])

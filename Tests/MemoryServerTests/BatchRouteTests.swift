@@ -73,6 +73,7 @@ struct BatchRouteTests {
                 (#"{"items": [{"text": "a"}"#, 400, "malformed_json"),
                 (#"[{"text": "a"}]"#, 400, "invalid_field"),
                 (#"{"items": [{"text": "a"}], "actor": 5}"#, 400, "invalid_field"),
+                (#"{"items": [{"text": "a"}], "items": [{"text": "b"}]}"#, 400, "malformed_json"),
             ]
             for (body, status, code) in cases {
                 let response = try await client.sendJSON("POST", "/v1/namespaces/kb/memories/batch", json: body)
@@ -85,6 +86,12 @@ struct BatchRouteTests {
             #expect(tooMany.errorCode == "payload_too_large")
             let stats = try await client.request("GET", "/v1/namespaces/kb")
             #expect(stats.status == 404)
+            // An empty batch, or one whose items all fail to decode, still checks the namespace.
+            for body in [#"{"items": []}"#, #"{"items": [{"txt": "typo"}]}"#] {
+                let badName = try await client.sendJSON("POST", "/v1/namespaces/..%20bad/memories/batch", json: body)
+                #expect(badName.status == 400, "\(badName.text)")
+                #expect(badName.errorCode == "invalid_argument")
+            }
         }
     }
 }

@@ -84,10 +84,12 @@ private struct RememberEnvelope {
                 var sawItems = false
                 guard reader.peek() == UInt8(ascii: "{") else { throw APIError.invalidField("", "expected a JSON object") }
                 var problem: APIError?
+                var seen = SeenKeys()
                 try reader.forEachMember { reader, key throws(JSONReader.Failure) in
                     guard problem == nil else { return try reader.skipValue() }
                     switch key.text {
                     case "items":
+                        try seen.first(0, key, reader)
                         sawItems = true
                         guard reader.peek() == UInt8(ascii: "[") else {
                             problem = .invalidField("items", "expected an array of memories")
@@ -97,9 +99,15 @@ private struct RememberEnvelope {
                             reader.skipWhitespace()
                             let start = reader.position
                             try reader.skipValue()
+                            // Refused as soon as it is too long: the ranges cost memory per item.
+                            guard envelope.itemRanges.count < maxItems else {
+                                if problem == nil { problem = Self.tooManyItems(maxItems) }
+                                return
+                            }
                             envelope.itemRanges.append(start..<reader.position)
                         }
                     case "dedupe":
+                        try seen.first(1, key, reader)
                         let choices = BatchDedupe.allCases.map(\.rawValue).joined(separator: ", ")
                         guard let text = try Self.string(&reader), let dedupe = BatchDedupe(rawValue: text) else {
                             problem = .invalidField("dedupe", "expected one of \(choices)")
@@ -107,6 +115,7 @@ private struct RememberEnvelope {
                         }
                         envelope.dedupe = dedupe
                     case "actor", "reason":
+                        try seen.first(key.text == "actor" ? 2 : 3, key, reader)
                         guard let text = try Self.string(&reader) else {
                             problem = .invalidField(key.text, "expected a string")
                             return
@@ -119,10 +128,6 @@ private struct RememberEnvelope {
                 }
                 if let problem { throw problem }
                 guard sawItems else { throw APIError.missingField("items") }
-                guard envelope.itemRanges.count <= maxItems else {
-                    throw APIError(status: .contentTooLarge, code: "payload_too_large",
-                                   message: "a batch takes at most \(maxItems) items, got \(envelope.itemRanges.count)")
-                }
                 return envelope
             }
         } catch let error as APIError {
@@ -132,6 +137,10 @@ private struct RememberEnvelope {
         } catch {
             throw APIError.internalError
         }
+    }
+
+    static func tooManyItems(_ maxItems: Int) -> APIError {
+        APIError(status: .contentTooLarge, code: "payload_too_large", message: "a batch takes at most \(maxItems) items")
     }
 
     /// The string value at the reader, or `nil` (the value skipped) when it is not a string.
@@ -172,8 +181,8 @@ public struct BatchItemDocument: Sendable, Hashable, Codable {
 }
 
 /// The response of a batch write: one result per item in order, how many new entries were
-/// created and how many items failed, the highest audit sequence written (for
-/// `min_sequence`-style read-your-writes; absent when nothing was written), and
+/// created and how many items failed, the highest audit sequence written (absent when
+/// nothing was written), and
 /// `namespace_created` when the batch created the namespace.
 public struct BatchRememberResponse: Sendable, Hashable, Codable {
     public var results: [BatchItemDocument]

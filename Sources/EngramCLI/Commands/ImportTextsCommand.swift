@@ -22,7 +22,7 @@ struct ImportTextsCommand: ConsoleCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var scope: NamespaceOption
-    @Flag(help: "Print the summary as JSON (lines, created, failed, next_line, stopped).")
+    @Flag(help: "Print the summary as JSON (lines, created, learned, unchanged, failed, next_line, stopped).")
     var json = false
     @Argument(help: "The file ('-' reads standard input).") var file: String
     @Option(help: ArgumentHelp("auto, jsonl or text (auto: JSON Lines for .jsonl/.ndjson or a first line starting with '{').",
@@ -41,8 +41,8 @@ struct ImportTextsCommand: ConsoleCommand {
 
     /// The daemon's limit on items per batch request.
     static let maxBatchItems = 1000
-    /// A batch is sent before its lines reach this many bytes, to stay well under the daemon's
-    /// default body limit (4 MiB) whatever the lines' length.
+    /// A batch is sent before its lines pass this many bytes, and a longer line is refused, so
+    /// a request stays well under the daemon's default body limit (4 MiB).
     static let maxBatchBytes = 1 << 20
 
     func validate() throws {
@@ -66,21 +66,35 @@ struct ImportTextsCommand: ConsoleCommand {
         var resolved: TextLine.Format?
         var lineNumber = 0
         var stop: TextLoader.Stop?
-        while stop == nil, let bytes = try reader.next() {
-            lineNumber += 1
-            if lineNumber < from || TextLine.isBlank(bytes) { continue }
-            let lineFormat = resolved ?? (TextLine.Format(rawValue: format) ?? .auto).resolved(path: file, firstLine: bytes)
-            resolved = lineFormat
-            loader.linesRead += 1
+        while stop == nil {
+            let line: ArraySlice<UInt8>
             do {
-                loader.add(try TextLine.request(bytes, format: lineFormat, defaults: defaults), line: lineNumber,
-                           bytes: bytes.count)
+                guard let next = try reader.next() else { break }
+                line = next
+            } catch {
+                stop = .failed(error)
+                break
+            }
+            lineNumber += 1
+            if TextLine.isBlank(line) { continue }
+            // The format follows the file's first line, wherever the import starts.
+            let lineFormat = resolved ?? (TextLine.Format(rawValue: format) ?? .auto).resolved(path: file, firstLine: line)
+            resolved = lineFormat
+            if lineNumber < from { continue }
+            loader.linesRead += 1
+            guard line.count <= Self.maxBatchBytes else {
+                loader.bad(lineNumber, "the line holds \(line.count) bytes, more than one request carries (\(Self.maxBatchBytes))")
+                continue
+            }
+            if loader.pendingBytes + line.count > Self.maxBatchBytes { stop = await loader.send() }
+            if stop != nil { break }
+            do {
+                loader.add(try TextLine.request(line, format: lineFormat, defaults: defaults), line: lineNumber,
+                           bytes: line.count)
             } catch {
                 loader.bad(lineNumber, error.message)
             }
-            if loader.pendingCount >= batchSize || loader.pendingBytes >= Self.maxBatchBytes {
-                stop = await loader.send()
-            }
+            if loader.pendingCount >= batchSize { stop = await loader.send() }
             if console.interrupt.isRequested && stop == nil { stop = .interrupted }
             if lineNumber % 64 == 0 { progress.update(label: "import-texts", phase: nil, done: lineNumber, total: total) }
         }
@@ -94,12 +108,13 @@ struct ImportTextsCommand: ConsoleCommand {
     private func report(_ loader: TextLoader, stop: TextLoader.Stop?, nextLine: Int, finished: Bool, console: Console) throws {
         if json {
             console.print(try JSONOutput.line(ImportTextsSummaryJSON(
-                lines: loader.linesRead, created: loader.created, learned: loader.learned, failed: loader.failed,
+                lines: loader.linesRead, created: loader.created, learned: loader.learned, unchanged: loader.unchanged,
+                failed: loader.failed,
                 next_line: finished ? nil : nextLine, stopped: finished ? nil : stop?.reason)))
         } else {
             console.print(loader.summary)
         }
-        let resume = "continue with: engram import-texts \(file) -n \(scope.namespace) --from \(nextLine)"
+        let resume = "to continue, run the same command with --from \(nextLine)"
         switch stop {
         case .interrupted:
             throw CLIFailure(.interrupted, code: "interrupted", "stopped before line \(nextLine); \(resume)")
@@ -119,6 +134,7 @@ struct ImportTextsSummaryJSON: Encodable {
     var lines: Int
     var created: Int
     var learned: Int
+    var unchanged: Int
     var failed: Int
     var next_line: Int?
     var stopped: String?
@@ -158,6 +174,8 @@ struct TextLoader {
     private var sent: [(batch: Batch, task: Task<Result<BatchRememberResponse, MemoryClientError>, Never>)] = []
     var linesRead = 0
     private(set) var created = 0
+    /// With `--dedupe learn`: lines that wrote nothing (a rejected claim, a pinned match).
+    private(set) var unchanged = 0
     private(set) var learned = 0
     private(set) var failed = 0
     /// The first line not yet acknowledged, when some line is; `nil` when all are.
@@ -234,7 +252,13 @@ struct TextLoader {
         case .failure(let error):
             // Requests sent after this one may still succeed; the resume point stays here.
             if failedAt == nil { failedAt = batch.lines.first }
-            return .failed(CLIFailure(error))
+            var failure = CLIFailure(error)
+            if case .server = error {} else if let first = batch.lines.first, let last = batch.lines.last {
+                // No answer (a timeout, a connection lost): the daemon may have stored it anyway.
+                failure.message += "; lines \(first)–\(last) may have been stored without their answer arriving "
+                    + "(--dedupe learn reinforces them instead of storing them twice)"
+            }
+            return .failed(failure)
         case .success(let response):
             for result in response.results where result.index >= 0 && result.index < batch.lines.count {
                 let line = batch.lines[result.index]
@@ -244,6 +268,8 @@ struct TextLoader {
                     console.printError("line \(line): \(result.error?.code ?? "error"): \(result.error?.message ?? "not stored")")
                 case "created" where dedupe == .none:
                     created += 1
+                case "rejected", "matched_pinned":
+                    unchanged += 1
                 default:
                     learned += 1
                 }
@@ -261,7 +287,7 @@ struct TextLoader {
     }
 
     var summary: String {
-        let verb = dedupe == .none ? "created \(created)" : "learned \(learned)"
+        let verb = dedupe == .none ? "created \(created)" : "learned \(learned), unchanged \(unchanged)"
         return "\(linesRead) line\(linesRead == 1 ? "" : "s") read: \(verb), \(failed) not stored"
     }
 }

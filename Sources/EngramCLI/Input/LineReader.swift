@@ -77,10 +77,13 @@ final class LineReader {
         if n == 0 { atEnd = true }
     }
 
-    /// Lines in the file at `path` (a quick pass counting newlines), or `nil` for standard input
-    /// or an unreadable file. Used as the progress total.
+    /// Lines in the file at `path` (a quick pass counting newlines), or `nil` for standard input,
+    /// anything but a regular file (a pipe read here would be emptied before the import) or an
+    /// unreadable file. Used as the progress total.
     static func countLines(path: String) -> Int? {
-        guard path != "-", let reader = try? LineReader(path: path) else { return nil }
+        var status = stat()
+        guard path != "-", stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
+              let reader = try? LineReader(path: path) else { return nil }
         var count = 0
         while let line = try? reader.next() {
             if !line.isEmpty { count += 1 }
