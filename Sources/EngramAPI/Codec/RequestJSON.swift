@@ -20,13 +20,20 @@ package enum RequestJSON {
         return decoder
     }
 
-    /// Decodes `T` strictly from body bytes. `T` should reject unknown keys in its
-    /// `init(from:)` (see `Decoder.rejectUnknownKeys(_:)`). O(bytes).
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(APIError) -> T {
+    /// Checks that `bytes` are one well-formed JSON document in UTF-8, before a decoder or a
+    /// reader walks them. O(bytes).
+    /// - Throws: `invalid_utf8`, `malformed_json` (empty, or a syntax error with its place).
+    public static func checkSyntax(_ bytes: [UInt8]) throws(APIError) {
         let valid = bytes.withUnsafeBytes { raw in (try? validateUTF8(raw)) != nil }
         if !valid { throw APIError.invalidUTF8 }
         if bytes.isEmpty { throw APIError.malformedJSON("the body is empty") }
         if let failure = bytes.withUnsafeBytes({ JSONSyntax.failure($0) }) { throw failure }
+    }
+
+    /// Decodes `T` strictly from body bytes. `T` should reject unknown keys in its
+    /// `init(from:)` (see `Decoder.rejectUnknownKeys(_:)`). O(bytes).
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(APIError) -> T {
+        try checkSyntax(bytes)
         do {
             return try decoder().decode(T.self, from: Data(bytes))
         } catch let error as APIError {

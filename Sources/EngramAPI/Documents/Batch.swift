@@ -73,10 +73,7 @@ private struct RememberEnvelope {
     var reason: String?
 
     static func read(_ bytes: [UInt8], maxItems: Int) throws(APIError) -> RememberEnvelope {
-        let valid = bytes.withUnsafeBytes { raw in (try? RequestJSON.validateUTF8(raw)) != nil }
-        if !valid { throw APIError.invalidUTF8 }
-        if bytes.isEmpty { throw APIError.malformedJSON("the body is empty") }
-        if let failure = bytes.withUnsafeBytes({ JSONSyntax.failure($0) }) { throw failure }
+        try RequestJSON.checkSyntax(bytes)
         do {
             return try bytes.withUnsafeBytes { raw throws -> RememberEnvelope in
                 var reader = JSONReader(raw)

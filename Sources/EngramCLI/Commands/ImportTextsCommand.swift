@@ -2,6 +2,7 @@ import ArgumentParser
 import EngramAPI
 import Foundation
 import MemoryClient
+import MemoryEngine
 
 struct ImportTextsCommand: ConsoleCommand {
     static let configuration = CommandConfiguration(
@@ -40,7 +41,7 @@ struct ImportTextsCommand: ConsoleCommand {
     var from: Int = 1
 
     /// The daemon's limit on items per batch request.
-    static let maxBatchItems = 1000
+    static let maxBatchItems = MemoryEngine.maxBatchItems
     /// A batch is sent before its lines pass this many bytes, and a longer line is refused, so
     /// a request stays well under the daemon's default body limit (4 MiB).
     static let maxBatchBytes = 1 << 20
