@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(name: "EngramJSONTests", dependencies: ["EngramJSON"]),
         .testTarget(name: "EngramAPITests", dependencies: ["EngramAPI", "EngramJSON"]),
         .testTarget(name: "VectorMathTests", dependencies: ["VectorMath"]),
-        .testTarget(name: "HNSWTests", dependencies: ["HNSW", "VectorMath"]),
+        .testTarget(name: "HNSWTests", dependencies: ["HNSW", "VectorMath", "EngramTestSupport"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "LexicalTests", dependencies: ["Lexical"]),
         .testTarget(name: "MemoryStoreTests", dependencies: ["MemoryStore", "LMDB", "HNSW", "VectorMath", "EngramJSON"]),
@@ -227,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "MemoryServerTests",
             dependencies: [
-                "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "EngramJSON", "EngramAPI", "EngramService", "EngramTestSupport",
+                "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "EngramJSON", "EngramAPI", "EngramService", "EngramTestSupport", "VectorMath",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

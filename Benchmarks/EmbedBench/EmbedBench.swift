@@ -21,6 +21,13 @@ struct EmbedBench: ParsableCommand {
             report shows both sides and the ratios. Run a release build.
             """)
 
+    /// ArgumentParser's entry point, on the kernels engramd would run (see
+    /// `BLASBackend.restartOnCapableKernelsIfNeeded()`), so that both measure the same thing.
+    static func main() {
+        BLASBackend.restartOnCapableKernelsIfNeeded()
+        main(nil)
+    }
+
     @Option(help: "Model directory (default: $ENGRAM_MODEL_DIR, else .cache/models/all-MiniLM-L6-v2).")
     var modelDir: String?
 

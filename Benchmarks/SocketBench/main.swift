@@ -2,6 +2,10 @@
 // is async and has its own entry point (`execute`): from top-level code ArgumentParser's
 // synchronous `run()` overload would be the one called.
 import ArgumentParser
+import VectorMath
+
+// The kernels engramd would run (see BLASBackend.restartOnCapableKernelsIfNeeded()).
+BLASBackend.restartOnCapableKernelsIfNeeded()
 
 do {
     var command = try SocketBenchCommand.parseAsRoot()

@@ -22,6 +22,9 @@ struct EngramdCommand: AsyncParsableCommand {
         // The variable still governs a BLAS loaded later and child processes. An operator's
         // explicit value is kept (overwrite = 0).
         setenv("OPENBLAS_NUM_THREADS", "1", 0)
+        // On generic kernels for an unknown CPU model, start over on the ones it can run
+        // (the restarted process also reads OPENBLAS_NUM_THREADS above at load).
+        BLASBackend.restartOnCapableKernelsIfNeeded()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

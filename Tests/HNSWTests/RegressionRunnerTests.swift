@@ -1,3 +1,4 @@
+import EngramTestSupport
 import Foundation
 import Testing
 
@@ -30,7 +31,7 @@ struct RegressionRunnerTests {
     /// that compared the wrong prefix, divided by the wrong count or mixed up rows fails.
     @Test("engram-ann computes recall@1, @10 and @100 exactly")
     func recallColumns() throws {
-        let runner = try BenchmarkBinary.path("engram-ann")
+        let runner = try ProductBinary.path("engram-ann")
         let directory = try makeRegressionDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let base = Self.unitVectors(count: 300, dimension: 24, seed: 7)
@@ -43,7 +44,7 @@ struct RegressionRunnerTests {
         try Texmex.write(floats: queries, to: directory + "/queries.fvecs")
         try Texmex.write(ints: truth, to: directory + "/gt.ivecs")
 
-        let output = try BenchmarkBinary.run(runner, [
+        let output = try ProductBinary.run(runner, [
             "--base", directory + "/base.fvecs", "--queries", directory + "/queries.fvecs",
             "--truth", directory + "/gt.ivecs", "--ef", "10,50", "--efc", "40",
         ])
@@ -70,14 +71,14 @@ struct RegressionRunnerTests {
     /// silently wrong recall.
     @Test("engram-ann refuses ground truth that does not fit the base")
     func refusesForeignTruth() throws {
-        let runner = try BenchmarkBinary.path("engram-ann")
+        let runner = try ProductBinary.path("engram-ann")
         let directory = try makeRegressionDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let base = Self.unitVectors(count: 50, dimension: 8, seed: 1)
         try Texmex.write(floats: base, to: directory + "/base.fvecs")
         try Texmex.write(floats: Array(base.prefix(5)), to: directory + "/queries.fvecs")
         try Texmex.write(ints: (0..<5).map { q in (0..<10).map { Int32(q * 1000 + $0) } }, to: directory + "/gt.ivecs")
-        let output = try BenchmarkBinary.run(runner, [
+        let output = try ProductBinary.run(runner, [
             "--base", directory + "/base.fvecs", "--queries", directory + "/queries.fvecs", "--truth", directory + "/gt.ivecs",
         ])
         #expect(output.status != 0)
@@ -108,7 +109,7 @@ struct RegressionRunnerTests {
         try Texmex.write(ints: queries.indices.map { q in (0..<10).map { Int32((q + $0) % base.count) } },
                          to: directory + "/gt.ivecs")
         let trace = directory + "/malloc.trace"
-        let output = try BenchmarkBinary.run(runner, [
+        let output = try ProductBinary.run(runner, [
             "--base", directory + "/base.fvecs", "--queries", directory + "/queries.fvecs", "--truth", directory + "/gt.ivecs",
             "--ef", "64", "--efc", "64", "--mtrace",
         ], environment: ["LD_PRELOAD": mallocDebug, "MALLOC_TRACE": trace])
@@ -126,7 +127,7 @@ struct RegressionRunnerTests {
     @Test("HNSW searches in the runner's timed loop: at most 64 allocations each in this build",
           .enabled(if: FileManager.default.fileExists(atPath: mallocDebug), "needs glibc's libc_malloc_debug.so.0"))
     func searchLoopAllocationsBounded() throws {
-        let count = try Self.allocationsInSearchLoop(runner: try BenchmarkBinary.path("engram-ann"))
+        let count = try Self.allocationsInSearchLoop(runner: try ProductBinary.path("engram-ann"))
         #expect(count <= 64 * 1000, "\(count) allocations in 1,000 searches")
     }
 
@@ -145,12 +146,12 @@ struct RegressionRunnerTests {
     /// build left beside this one would fail on the flag, which says nothing about allocations).
     static let releaseRunnerIsCurrent: Bool = {
         guard FileManager.default.isExecutableFile(atPath: releaseRunner),
-              let help = try? BenchmarkBinary.run(releaseRunner, ["--help"], environment: [:]) else { return false }
+              let help = try? ProductBinary.run(releaseRunner, ["--help"], environment: [:]) else { return false }
         return help.status == 0 && (help.stdout + help.stderr).contains("--mtrace")
     }()
 
     /// `<scratch>/release/engram-ann` for a test binary in `<scratch>/<triple>/debug/`.
     static var releaseRunner: String {
-        BenchmarkBinary.productsDirectory.deletingLastPathComponent().appendingPathComponent("release/engram-ann").path
+        ProductBinary.productsDirectory.deletingLastPathComponent().appendingPathComponent("release/engram-ann").path
     }
 }

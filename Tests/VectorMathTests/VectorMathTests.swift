@@ -11,7 +11,8 @@ struct BLASBackendTests {
         #expect(backend.kind != .unknown)
         if backend.kind == .openBLAS {
             // OpenBLAS warns only when it fell back to generic kernels on a CPU that can do better.
-            #expect(backend.warning == nil || backend.warning?.contains("OPENBLAS_CORETYPE=") == true)
+            #expect(backend.warning == nil || backend.warning?.contains("OPENBLAS_CORETYPE=") == true
+                    || backend.warning?.contains("DYNAMIC_ARCH") == true)
             #expect(BLASBackend.useSingleThread())
             #expect(BLASBackend.threadCount == 1)
         } else {
@@ -28,6 +29,11 @@ struct GenericKernelWarningTests {
         #expect(warning?.contains("OPENBLAS_CORETYPE=SkylakeX") == true)
         #expect(warning?.contains("generic Prescott kernels") == true)
         #expect(BLASBackend.genericKernelWarning(coreName: "Nehalem", capableCore: "Haswell", coreTypeChosen: false) != nil)
+        // A build with one kernel set cannot be steered by OPENBLAS_CORETYPE: say what can help.
+        let single = BLASBackend.genericKernelWarning(coreName: "Prescott", capableCore: "Haswell", coreTypeChosen: false,
+                                                      dynamicArch: false)
+        #expect(single?.contains("DYNAMIC_ARCH") == true)
+        #expect(single?.contains("OPENBLAS_CORETYPE=") == false)
     }
 
     @Test("no warning for matching kernels, an old CPU, or a kernel set the operator chose")
@@ -37,6 +43,33 @@ struct GenericKernelWarningTests {
         #expect(BLASBackend.genericKernelWarning(coreName: "Prescott", capableCore: nil, coreTypeChosen: false) == nil)
         #expect(BLASBackend.genericKernelWarning(coreName: "Prescott", capableCore: "Haswell", coreTypeChosen: true) == nil)
         #expect(BLASBackend.genericKernelWarning(coreName: nil, capableCore: "Haswell", coreTypeChosen: false) == nil)
+    }
+}
+
+@Suite("Restart on capable kernels")
+struct KernelRestartTests {
+    static let distribution = "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Prescott MAX_THREADS=64"
+
+    @Test("a DYNAMIC_ARCH OpenBLAS on generic kernels restarts on the strongest set the CPU runs")
+    func restarts() {
+        #expect(BLASBackend.kernelsToRestartOn(coreName: "Prescott", capableCore: "SkylakeX",
+                                               configuration: Self.distribution, coreTypeChosen: false) == "SkylakeX")
+        #expect(BLASBackend.kernelsToRestartOn(coreName: "Core2", capableCore: "Haswell",
+                                               configuration: Self.distribution, coreTypeChosen: false) == "Haswell")
+    }
+
+    @Test("no restart for recognised kernels, an old CPU, an operator's choice, or a build with one kernel set")
+    func staysPut() {
+        #expect(BLASBackend.kernelsToRestartOn(coreName: "Haswell", capableCore: "SkylakeX",
+                                               configuration: Self.distribution, coreTypeChosen: false) == nil)
+        #expect(BLASBackend.kernelsToRestartOn(coreName: "Prescott", capableCore: nil,
+                                               configuration: Self.distribution, coreTypeChosen: false) == nil)
+        #expect(BLASBackend.kernelsToRestartOn(coreName: "Prescott", capableCore: "SkylakeX",
+                                               configuration: Self.distribution, coreTypeChosen: true) == nil)
+        #expect(BLASBackend.kernelsToRestartOn(coreName: "Prescott", capableCore: "SkylakeX",
+                                               configuration: "OpenBLAS 0.3.21 NO_AFFINITY Prescott", coreTypeChosen: false) == nil)
+        #expect(BLASBackend.kernelsToRestartOn(coreName: nil, capableCore: "SkylakeX",
+                                               configuration: nil, coreTypeChosen: false) == nil)
     }
 }
 
