@@ -11,6 +11,10 @@ public protocol Embedder: Sendable {
     var identifier: String { get }
     /// One vector per text, in input order.
     func embed(_ texts: [String]) throws -> [[Float]]
+    /// One vector per text of a bulk load, in input order: as ``embed(_:)``, except that an
+    /// embedder with a cache leaves it as it was — thousands of stored texts, each embedded
+    /// once, would evict the queries that searches repeat. Default: ``embed(_:)``.
+    func embedBulk(_ texts: [String]) throws -> [[Float]]
 }
 
 /// An embedder that can say how many tokens of a text it reads (what an OpenAI-style
@@ -20,6 +24,10 @@ public protocol TokenCounting {
 }
 
 extension Embedder {
+    public func embedBulk(_ texts: [String]) throws -> [[Float]] {
+        try embed(texts)
+    }
+
     /// The tokens this embedder reads of `text`, when it tokenises (``TokenCounting``).
     public func tokens(of text: String) -> Int? {
         (self as? any TokenCounting)?.tokenCount(text)

@@ -153,6 +153,16 @@ public struct CachingEmbedder<Base: Embedder>: Embedder, TokenCounting {
     /// - Throws: what `base` throws, or ``EmbeddingError/invalidOutput(_:)`` when `base`
     ///   returns the wrong number of vectors or a vector of the wrong length.
     public func embed(_ texts: [String]) throws -> [[Float]] {
+        try embed(texts, caching: true)
+    }
+
+    /// The cached vectors of the texts that have one, `base`'s for the others, none of them
+    /// added to the cache (see ``Embedder/embedBulk(_:)``). Throws as ``embed(_:)``.
+    public func embedBulk(_ texts: [String]) throws -> [[Float]] {
+        try embed(texts, caching: false)
+    }
+
+    private func embed(_ texts: [String], caching: Bool) throws -> [[Float]] {
         var results = [[Float]?](repeating: nil, count: texts.count)
         var missing: [String] = []
         var missingSlot: [String: Int] = [:]
@@ -165,7 +175,7 @@ public struct CachingEmbedder<Base: Embedder>: Embedder, TokenCounting {
             }
         }
         if !missing.isEmpty {
-            let computed = try base.embed(missing)
+            let computed = try caching ? base.embed(missing) : base.embedBulk(missing)
             // Checked before anything is cached: a short answer would otherwise crash below,
             // and a long one would be truncated silently by `zip`, caching wrong vectors.
             guard computed.count == missing.count else {
@@ -174,7 +184,9 @@ public struct CachingEmbedder<Base: Embedder>: Embedder, TokenCounting {
             if let bad = computed.firstIndex(where: { $0.count != base.dimension }) {
                 throw EmbeddingError.invalidOutput("\(base.identifier) returned a vector of \(computed[bad].count) components, its dimension is \(base.dimension)")
             }
-            for (text, vector) in zip(missing, computed) { cache.insert(vector, for: text) }
+            if caching {
+                for (text, vector) in zip(missing, computed) { cache.insert(vector, for: text) }
+            }
             for index in texts.indices where results[index] == nil {
                 results[index] = computed[missingSlot[texts[index]]!]
             }

@@ -14,28 +14,46 @@ import Synchronization
 /// BLAS single-threaded, see ``MiniLMEmbedder/Options/singleThreadedBLAS``), so a batch
 /// embedded in one call leaves the other cores idle. The texts are split into `threads`
 /// chunks of similar length mix, each embedded by its own thread. Those threads are created
-/// for the batch and lowered to `niceness` before they start: on Linux the nice value belongs
-/// to the thread, a raised one cannot be lowered again without privileges, so a thread that
-/// serves other work afterwards (a pool's) must never be the one lowered. A search or a
-/// single write that shares a core with them is scheduled first.
+/// for the batch and lowered to `priority` before they start: on Linux the scheduling class
+/// and nice value belong to the thread, and a lowered one cannot be raised again without
+/// privileges, so a thread that serves other work afterwards (a pool's) must never be the one
+/// lowered. A search or a single write that shares a core with them is scheduled first.
 ///
 /// `threads` is a budget shared by every batch embedded through this value and its copies
 /// (the engine holds one): a batch takes the threads that are free, up to one per
-/// `minimumPerThread` texts, and a batch that finds none free — or has fewer than
-/// `minimumPerThread` texts, where a thread would cost more than it saves — is embedded on
-/// the calling thread.
+/// `minimumPerThread` texts. A batch that finds none free still runs on one lowered thread of
+/// its own (beyond the budget): embedded on the calling thread — a request's, at normal
+/// priority — it would delay the searches that share its core, as a second batch in flight
+/// from `engram import-texts` otherwise would. Only a batch of fewer than `minimumPerThread`
+/// texts, where a thread would cost more than it saves, is embedded on the calling thread.
 public struct ParallelEmbedding: Sendable {
-    /// Most threads embedding batches at once, at least 1.
+    /// How the batch threads yield to the rest of the process.
+    public enum Priority: Sendable, Equatable {
+        /// Linux's idle scheduling class (`SCHED_IDLE`): a thread runs only on a core no other
+        /// thread wants, and a waking search preempts it at once. Where Linux refuses the
+        /// class, nice 19; on other systems the threads keep the caller's priority.
+        case idle
+        /// A nice value (clamped to 0…19; Linux only): higher yields the cores sooner, but a
+        /// thread that wakes may still wait for the batch thread's time slice to end.
+        case nice(Int32)
+    }
+
+    /// The batch threads the budget holds, at least 1 (a batch that finds none free adds one
+    /// of its own: see above).
     public let threads: Int
-    /// The nice value (0…19) of those threads: higher yields the cores sooner.
-    public let niceness: Int32
+    /// The scheduling of those threads.
+    public let priority: Priority
     /// Fewest texts worth a thread of their own.
     public let minimumPerThread: Int
     private let budget: ThreadBudget
 
-    public init(threads: Int, niceness: Int32 = 10, minimumPerThread: Int = 16) {
+    public init(threads: Int, priority: Priority = .idle, minimumPerThread: Int = 16) {
         self.threads = max(1, threads)
-        self.niceness = min(19, max(0, niceness))
+        if case .nice(let value) = priority {
+            self.priority = .nice(min(19, max(0, value)))
+        } else {
+            self.priority = priority
+        }
         self.minimumPerThread = max(1, minimumPerThread)
         budget = ThreadBudget(self.threads)
     }
@@ -43,24 +61,25 @@ public struct ParallelEmbedding: Sendable {
     /// The threads a configuration's `0` ("automatic") stands for: the cores available.
     public static var automaticThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
 
-    /// One vector per text, in input order, from `embedder`. O(texts · model cost / threads).
+    /// One vector per text, in input order, from `embedder` (``Embedder/embedBulk(_:)``: a
+    /// cache in front of the model is read, not filled). O(texts · model cost / threads).
     /// - Throws: the first error any chunk's `embed` threw (the others run to their end);
     ///   ``EmbeddingError/invalidOutput(_:)`` when a chunk comes back with the wrong count.
     public func embed(_ texts: [String], using embedder: any Embedder) throws -> [[Float]] {
-        guard texts.count >= minimumPerThread else { return try embedder.embed(texts) }
-        let chunkCount = budget.take(upTo: min(threads, texts.count / minimumPerThread))
-        defer { budget.give(chunkCount) }
-        guard chunkCount > 0 else { return try embedder.embed(texts) }
+        guard texts.count >= minimumPerThread else { return try embedder.embedBulk(texts) }
+        let taken = budget.take(upTo: min(threads, texts.count / minimumPerThread))
+        defer { budget.give(taken) }
+        let chunkCount = max(1, taken)
         let chunks = Self.chunks(of: texts, count: chunkCount)
         let results = ChunkResults(count: chunkCount)
         let finished = DispatchGroup()
-        let niceness = self.niceness
+        let priority = self.priority
         for (chunkIndex, chunk) in chunks.enumerated() {
             let chunkTexts = chunk.map { texts[$0] }
             finished.enter()
             let thread = Thread {
-                Self.lowerPriority(to: niceness)
-                let result = Result { try embedder.embed(chunkTexts) }
+                Self.lower(to: priority)
+                let result = Result { try embedder.embedBulk(chunkTexts) }
                 results.slots.withLock { $0[chunkIndex] = result }
                 finished.leave()
             }
@@ -88,14 +107,25 @@ public struct ParallelEmbedding: Sendable {
         return chunks
     }
 
-    /// Raises the calling thread's nice value (Linux: per thread). A failure leaves it as it
-    /// was: the batch is then merely as urgent as everything else.
-    static func lowerPriority(to niceness: Int32) {
-        guard niceness > 0 else { return }
+    /// Lowers the calling thread to `priority` (Linux: per thread). A failure leaves it as it
+    /// was, or at nice 19 where the idle class is refused: the batch is then merely less urgent.
+    static func lower(to priority: Priority) {
         #if os(Linux)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+        switch priority {
+        case .idle:
+            var parameters = sched_param(sched_priority: 0)
+            if sched_setscheduler(0, Self.idleSchedulingClass, &parameters) != 0 {
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+            }
+        case .nice(let niceness):
+            guard niceness > 0 else { return }
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+        }
         #endif
     }
+
+    /// `SCHED_IDLE` (<linux/sched.h>; Glibc exports it only under `_GNU_SOURCE`).
+    public static let idleSchedulingClass: Int32 = 5
 }
 
 /// The chunks' results, filled by their threads (a class: a `Mutex` cannot be captured by the

@@ -56,10 +56,14 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
     public var usageFlushInterval: Double = 5
     /// Threads that embed the texts of batch writes (bulk loads), for the whole engine: the
     /// batches in flight share them. 0: one per core. Searches and single writes keep their
-    /// own threads (see `batchEmbeddingNiceness`).
+    /// own threads (see `batchEmbeddingIdle`).
     public var batchEmbeddingThreads: Int = 0
-    /// The nice value (0…19) of the batch embedding threads: above 0, searches and single
-    /// writes that share a core with them are scheduled first (docs/performance.md#bulk-ingestion).
+    /// Whether the batch embedding threads run in Linux's idle scheduling class: only on a
+    /// core no other thread wants, preempted at once by a search that wakes
+    /// (docs/performance.md#bulk-ingestion). `false`: at nice `batchEmbeddingNiceness`.
+    public var batchEmbeddingIdle: Bool = true
+    /// The nice value (0…19) of the batch embedding threads when not in the idle class: above
+    /// 0, searches and single writes that share a core with them are scheduled first.
     public var batchEmbeddingNiceness: Int = 10
 
     public init() {}
@@ -89,6 +93,7 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
         expiryPurgeInterval = try c.decodeIfPresent(Double.self, forKey: .expiryPurgeInterval) ?? d.expiryPurgeInterval
         usageFlushInterval = try c.decodeIfPresent(Double.self, forKey: .usageFlushInterval) ?? d.usageFlushInterval
         batchEmbeddingThreads = try c.decodeIfPresent(Int.self, forKey: .batchEmbeddingThreads) ?? d.batchEmbeddingThreads
+        batchEmbeddingIdle = try c.decodeIfPresent(Bool.self, forKey: .batchEmbeddingIdle) ?? d.batchEmbeddingIdle
         batchEmbeddingNiceness = try c.decodeIfPresent(Int.self, forKey: .batchEmbeddingNiceness) ?? d.batchEmbeddingNiceness
     }
 
@@ -112,6 +117,7 @@ public struct EngineConfiguration: Sendable, Equatable, Codable {
         case expiryPurgeInterval = "expiry_purge_interval"
         case usageFlushInterval = "usage_flush_interval"
         case batchEmbeddingThreads = "batch_embedding_threads"
+        case batchEmbeddingIdle = "batch_embedding_idle"
         case batchEmbeddingNiceness = "batch_embedding_niceness"
     }
 

@@ -47,7 +47,8 @@ public final class MemoryEngine: Sendable {
     let factsTables = Mutex<[String: FactsTable]>([:])
     let usage = UsageRecorder()
     /// How batch writes embed their texts: ``EngineConfiguration/batchEmbeddingThreads``
-    /// threads for the whole engine (0: one per core) at ``EngineConfiguration/batchEmbeddingNiceness``.
+    /// threads for the whole engine (0: one per core), in the idle scheduling class or at
+    /// ``EngineConfiguration/batchEmbeddingNiceness`` (``EngineConfiguration/batchEmbeddingIdle``).
     let batchEmbedding: ParallelEmbedding
 
     /// - Parameters:
@@ -64,7 +65,8 @@ public final class MemoryEngine: Sendable {
         self.clock = clock
         let threads = configuration.batchEmbeddingThreads
         batchEmbedding = ParallelEmbedding(threads: threads > 0 ? threads : ParallelEmbedding.automaticThreads,
-                                           niceness: Int32(configuration.batchEmbeddingNiceness))
+                                           priority: configuration.batchEmbeddingIdle
+                                               ? .idle : .nice(Int32(configuration.batchEmbeddingNiceness)))
     }
 
     // MARK: shared machinery

@@ -131,6 +131,19 @@ struct EmbeddingCacheTests {
         #expect(base.calls.withLock { $0.count } == 2)
     }
 
+    @Test func aBulkLoadReadsTheCacheWithoutFillingIt() throws {
+        let base = CountingEmbedder()
+        let embedder = CachingEmbedder(base, capacity: 10)
+        _ = try embedder.embed(["query one", "q2"])
+        let bulk = try embedder.embedBulk(["q2", "stored text", "another stored text", "stored text"])
+        #expect(bulk == [[2, 1], [11, 1], [19, 1], [11, 1]])
+        // The cached query was not embedded again; the new texts were, once each, and not kept.
+        #expect(base.calls.withLock { $0 } == [["query one", "q2"], ["stored text", "another stored text"]])
+        #expect(embedder.cache.count == 2)
+        #expect(embedder.cache.value(for: "stored text") == nil)
+        #expect(embedder.cache.value(for: "query one") == [9, 1])
+    }
+
     /// A faulty base embedder: returns `returned` vectors (of length `length`) whatever it is
     /// asked.
     struct MiscountingEmbedder: Embedder {

@@ -1,8 +1,12 @@
 import Embeddings
 import EngramTestSupport
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import MemoryEngine
 import MemoryStore
+import Synchronization
 import Testing
 
 /// `rememberEach`: the batch write behind `POST …/memories/batch` and `engram import-texts`.
@@ -92,7 +96,7 @@ import Testing
     @Test func parallelEmbeddingKeepsTheInputOrder() throws {
         let embedder = WordHashEmbedder.hashing64
         let texts = (0..<203).map { index in String(repeating: "word\(index) ", count: 1 + index % 9) }
-        let parallel = ParallelEmbedding(threads: 4, niceness: 5, minimumPerThread: 8)
+        let parallel = ParallelEmbedding(threads: 4, priority: .nice(5), minimumPerThread: 8)
         let vectors = try parallel.embed(texts, using: embedder)
         #expect(vectors == texts.map { embedder.vector($0) })
         let chunks = ParallelEmbedding.chunks(of: texts, count: 4)
@@ -100,6 +104,61 @@ import Testing
         #expect(chunks.map(\.count).max()! - chunks.map(\.count).min()! <= 1)
         // Too few texts for several threads: embedded inline, same result.
         #expect(try parallel.embed(Array(texts.prefix(10)), using: embedder) == texts.prefix(10).map { embedder.vector($0) })
+    }
+
+    #if os(Linux)
+    @Test func batchThreadsRunInTheIdleClassOrAtTheirNiceValueAndTheCallerIsUntouched() throws {
+        // Compared with the test runner's own scheduling, which a thread can only lower.
+        let callerPolicy = sched_getscheduler(0)
+        let callerNiceness = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        // The idle class, or nice 19 where the system refuses it.
+        let lowered = { (seen: (policy: Int32, niceness: Int32)) in
+            seen.policy == ParallelEmbedding.idleSchedulingClass || (seen.policy == callerPolicy && seen.niceness == 19)
+        }
+        let texts = (0..<64).map { "text \($0)" }
+        let idle = SchedulingRecorder()
+        _ = try ParallelEmbedding(threads: 2, priority: .idle, minimumPerThread: 8).embed(texts, using: idle)
+        #expect(idle.seen.withLock { $0 }.count == 2)
+        #expect(idle.seen.withLock { $0 }.allSatisfy(lowered))
+        let nice = SchedulingRecorder()
+        _ = try ParallelEmbedding(threads: 2, priority: .nice(7), minimumPerThread: 8).embed(texts, using: nice)
+        #expect(nice.seen.withLock { $0 }.map(\.niceness) == [max(7, callerNiceness), max(7, callerNiceness)])
+        #expect(nice.seen.withLock { $0 }.map(\.policy) == [callerPolicy, callerPolicy])
+        // A batch that finds every batch thread busy still runs lowered, on a thread of its own.
+        let held = SchedulingRecorder(holdingFirstCall: true)
+        let one = ParallelEmbedding(threads: 1, priority: .idle, minimumPerThread: 8)
+        let first = DispatchGroup()
+        first.enter()
+        Thread {
+            _ = try? one.embed(texts, using: held)
+            first.leave()
+        }.start()
+        held.firstCallEntered.wait()  // the only batch thread is taken
+        _ = try one.embed(texts, using: held)
+        held.releaseFirstCall.signal()
+        first.wait()
+        #expect(held.seen.withLock { $0 }.count == 2)
+        #expect(held.seen.withLock { $0 }.allSatisfy(lowered))
+        // The calling thread (a request's) keeps its scheduling.
+        #expect(sched_getscheduler(0) == callerPolicy)
+        #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) == callerNiceness)
+    }
+    #endif
+
+    @Test func aBatchLeavesTheQueryCacheAsItWas() throws {
+        let embedder = CachingEmbedder(WordHashEmbedder.hashing64, capacity: 100)
+        try withEngine(embedder: embedder) { h in
+            // A single remember caches its text, as before; so does a text search.
+            _ = try h.engine.remember(RememberRequest(text: "one single write"), namespace: "kb")
+            #expect(embedder.cache.value(for: "one single write") != nil)
+            _ = try h.engine.search(namespace: "kb", SearchRequest(text: "a query searches repeat", k: 3))
+            let cachedBefore = embedder.cache.count
+            #expect(cachedBefore == 2)
+            let results = try h.engine.rememberEach((0..<50).map { RememberRequest(text: "stored text \($0)") }, namespace: "kb")
+            #expect(results.allSatisfy { if case .created = $0 { true } else { false } })
+            #expect(embedder.cache.count == cachedBefore)
+            #expect(embedder.cache.value(for: "stored text 7") == nil)
+        }
     }
 
     @Test func aFailingEmbedderFailsTheTextItemsButNotTheVectorOnes() throws {
@@ -116,6 +175,36 @@ import Testing
             #expect(error.code == "embedding_failed")
             #expect(stored.entry.text == "brings its vector")
         }
+    }
+}
+
+/// Records the scheduling policy and nice value of each thread that calls it; with
+/// `holdingFirstCall`, the first call waits for `releaseFirstCall` after recording.
+private final class SchedulingRecorder: Embedder {
+    let seen = Mutex<[(policy: Int32, niceness: Int32)]>([])
+    let holdingFirstCall: Bool
+    let firstCallEntered = DispatchSemaphore(value: 0)
+    let releaseFirstCall = DispatchSemaphore(value: 0)
+    var dimension: Int { WordHashEmbedder.hashing64.dimension }
+    var identifier: String { WordHashEmbedder.hashing64.identifier }
+
+    init(holdingFirstCall: Bool = false) {
+        self.holdingFirstCall = holdingFirstCall
+    }
+
+    func embed(_ texts: [String]) throws -> [[Float]] {
+        #if os(Linux)
+        let entry = (policy: sched_getscheduler(0), niceness: getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
+        let isFirst = seen.withLock { seen in
+            seen.append(entry)
+            return seen.count == 1
+        }
+        if holdingFirstCall && isFirst {
+            firstCallEntered.signal()
+            releaseFirstCall.wait()
+        }
+        #endif
+        return texts.map { WordHashEmbedder.hashing64.vector($0) }
     }
 }
 

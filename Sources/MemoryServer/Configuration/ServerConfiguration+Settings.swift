@@ -34,6 +34,8 @@ extension ServerConfiguration {
             .init("embedding", "model_dir", environment: "ENGRAM_MODEL_DIR", .string(\.modelDirectory)),
             .init("embedding", "batch_threads", environment: "ENGRAM_BATCH_EMBEDDING_THREADS",
                   .int(\.engine.batchEmbeddingThreads, 0...256)),
+            .init("embedding", "batch_idle", environment: "ENGRAM_BATCH_EMBEDDING_IDLE",
+                  .bool(\.engine.batchEmbeddingIdle)),
             .init("embedding", "batch_niceness", environment: "ENGRAM_BATCH_EMBEDDING_NICENESS",
                   .int(\.engine.batchEmbeddingNiceness, 0...19)),
             .init("engine", "auto_create_namespaces", environment: "ENGRAM_AUTO_CREATE_NAMESPACES",
