@@ -19,7 +19,7 @@ EF ?= 10,16,32,64,128,256
 METRIC ?= cosine
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build run run-prompt cli test test-python test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import bench-bulk crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
+.PHONY: help deps model build run run-prompt cli test test-python test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import bench-bulk dataset-large crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -119,6 +119,14 @@ embed-bench-deps:
 bench-embed: deps model embed-bench-deps ## native MiniLM against sentence-transformers/PyTorch, one thread each
 	@$(SWIFT_RELEASE) --product engram-embed-bench >&2
 	@.build/release/engram-embed-bench --pytorch $(EMBED_VENV)/bin/python $(EMBED_FLAGS)
+
+SIZES ?= 200000,all
+dataset-large: deps model ## a development dataset at scale from a file of real texts: TEXTS=<file> OUT=<folder> [SIZES=200000,all]
+	@if [ -z "$(TEXTS)" ] || [ -z "$(OUT)" ]; then \
+		echo "usage: make dataset-large TEXTS=<JSON Lines or plain text, a text a line> OUT=<folder outside the repository> [SIZES=200000,all]" >&2; exit 2; fi
+	$(SWIFT_RELEASE) --product engram-socket-bench >&2
+	$(PYTHON) Benchmarks/datasets/make_large.py --texts $(TEXTS) --out $(OUT) --sizes $(SIZES) \
+		--bench .build/release/engram-socket-bench $(if $(ENGRAM_MODEL_DIR),--model $(ENGRAM_MODEL_DIR))
 
 bench-report: deps model ## the whole suite (ANN + peers, socket, concurrency, mixed load, text, cold start, rebuild) as results/<UTC>/report.md (DATASET= or CORPUS=)
 	scripts/bench-report.sh $(if $(CORPUS),--corpus $(CORPUS),--dataset $(DATASET)) --M $(M) --efc $(EFC) --ef $(EF) $(BENCH_REPORT_FLAGS)

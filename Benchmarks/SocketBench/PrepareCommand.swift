@@ -21,6 +21,7 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: "MiniLM model directory (default: $ENGRAM_MODEL_DIR, else ./.cache/models/all-MiniLM-L6-v2).")
     var model: String?
     @Option(help: "Texts per embedding call.") var batch: Int = 256
+    @Option(help: "Threads embedding each call's texts (each takes a share).") var threads: Int = 1
 
     struct Stamp: Codable, Equatable {
         var inputs: [String]
@@ -29,7 +30,9 @@ struct PrepareCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard queryCount >= 1, batch >= 1 else { throw ValidationError("--query-count and --batch must be ≥ 1") }
+        guard queryCount >= 1, batch >= 1, threads >= 1 else {
+            throw ValidationError("--query-count, --batch and --threads must be ≥ 1")
+        }
     }
 
     func run() throws {
@@ -77,15 +80,17 @@ struct PrepareCommand: ParsableCommand {
         progress("prepare: wrote \(out) (\(baseTexts.count) base, \(queryTexts.count) queries, \(d)-d)")
     }
 
-    /// Row-major vectors of `texts`, `batch` texts per embedding call.
+    /// Row-major vectors of `texts`, `batch` texts per embedding call, each call's texts shared
+    /// by `threads` threads (at normal priority: nothing else runs).
     private func embed(_ texts: [String], embedder: MiniLMEmbedder, what: String) throws -> [Float] {
+        let parallel = ParallelEmbedding(threads: threads, priority: .nice(0))
         var values: [Float] = []
         values.reserveCapacity(texts.count * embedder.dimension)
         let start = monotonicNanos()
         var next = 0
         while next < texts.count {
             let end = min(texts.count, next + batch)
-            for vector in try embedder.embed(Array(texts[next..<end])) { values += vector }
+            for vector in try parallel.embed(Array(texts[next..<end]), using: embedder) { values += vector }
             next = end
             if next % 5000 < batch || next == texts.count {
                 progress("prepare: embedded \(next)/\(texts.count) \(what) (\(fmt(Double(next) / (Double(monotonicNanos() - start) / 1e9), 0))/s)")
