@@ -10,13 +10,16 @@ extension MemoryEngine {
     /// model makes them), and the tokens it read when it tokenises.
     /// - Throws: `invalid_argument` (no text, more than ``maxEmbedTexts``, an empty one),
     ///   `payload_too_large` (a text over 32 KiB), `embedding_failed`.
-    /// - Complexity: one model call over the texts (the embedder batches and caches).
+    /// - Complexity: one model call over the texts (the embedder batches). A single text goes
+    ///   through the embedder's cache like a search's; several are read from it but not added
+    ///   (``Embedder/embedBulk(_:)``): a client embedding a corpus would evict the queries that
+    ///   searches repeat.
     public func embed(_ texts: [String]) throws(EngineError) -> (vectors: [[Float]], tokens: Int?, model: String) {
         guard !texts.isEmpty, texts.count <= Self.maxEmbedTexts else {
             throw .invalidArgument("input takes 1…\(Self.maxEmbedTexts) texts, got \(texts.count)")
         }
         for text in texts { try InputValidation.text(text) }
-        let vectors = try translatingErrors { try embedder.embed(texts) }
+        let vectors = try translatingErrors { try texts.count == 1 ? embedder.embed(texts) : embedder.embedBulk(texts) }
         guard vectors.count == texts.count, vectors.allSatisfy({ $0.count == embedder.dimension && $0.allSatisfy(\.isFinite) }) else {
             throw .embeddingFailed("the embedder returned unusable vectors")
         }

@@ -161,6 +161,18 @@ import Testing
         }
     }
 
+    @Test func embeddingSeveralTextsLeavesTheQueryCacheAsItWasAndOneTextIsCached() throws {
+        let embedder = CachingEmbedder(WordHashEmbedder.hashing64, capacity: 100)
+        try withEngine(embedder: embedder) { h in
+            let several = try h.engine.embed(["first document", "second document", "third document"])
+            #expect(several.vectors == ["first document", "second document", "third document"].map { WordHashEmbedder.hashing64.vector($0) })
+            #expect(embedder.cache.count == 0)
+            _ = try h.engine.embed(["a query, embedded alone"])
+            #expect(embedder.cache.value(for: "a query, embedded alone") != nil)
+            #expect(embedder.cache.count == 1)
+        }
+    }
+
     @Test func aFailingEmbedderFailsTheTextItemsButNotTheVectorOnes() throws {
         try withEngine(embedder: FailingEmbedder()) { h in
             let vector = [Float](repeating: 0.1, count: WordHashEmbedder.hashing64.dimension)
