@@ -1,3 +1,4 @@
+import Embeddings
 import Foundation
 import Synchronization
 
@@ -31,15 +32,13 @@ enum Workload {
         try output.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    /// `texts` dealt into `count` chunks of similar length mix (for the threaded batch scenario):
-    /// sorted by length (UTF-8 bytes), dealt round-robin, then each chunk put back in corpus
+    /// `texts` dealt into `count` chunks of similar length mix as the daemon's batch threads
+    /// deal them (`ParallelEmbedding.chunks(of:count:)`), each chunk then put back in corpus
     /// order, so that its calls of --batch-size mix lengths as the one-thread scenario's do.
     /// Empty chunks (fewer texts than `count`) are left out.
     static func interleavedChunks(_ texts: [String], count: Int) -> [[String]] {
-        let byLength = texts.indices.sorted { (texts[$0].utf8.count, $0) < (texts[$1].utf8.count, $1) }
-        var chunks = [[Int]](repeating: [], count: max(1, count))
-        for (position, index) in byLength.enumerated() { chunks[position % chunks.count].append(index) }
-        return chunks.filter { !$0.isEmpty }.map { $0.sorted().map { texts[$0] } }
+        ParallelEmbedding.chunks(of: texts, count: max(1, count))
+            .filter { !$0.isEmpty }.map { $0.sorted().map { texts[$0] } }
     }
 
     static func wordCount(_ text: String) -> Int {

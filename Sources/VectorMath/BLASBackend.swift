@@ -112,8 +112,12 @@ public struct BLASBackend: Sendable, CustomStringConvertible {
     public static var restartKernels: String? {
         let backend = current
         return kernelsToRestartOn(coreName: backend.coreName, capableCore: capableCore, configuration: backend.configuration,
-                                  coreTypeChosen: environment("OPENBLAS_CORETYPE") != nil)
+                                  coreTypeChosen: coreTypeChosen)
     }
+
+    /// Whether `OPENBLAS_CORETYPE` is set (by an operator, or by a restart): OpenBLAS then ran
+    /// the kernel set it names, and Engram neither restarts nor advises.
+    static var coreTypeChosen: Bool { environment("OPENBLAS_CORETYPE") != nil }
 
     /// The strongest OpenBLAS kernel set this CPU runs (`SkylakeX`, `Haswell`), `nil` when none
     /// is better than generic.
@@ -171,7 +175,7 @@ public struct BLASBackend: Sendable, CustomStringConvertible {
                 """
         }
         return Self.genericKernelWarning(coreName: coreName, capableCore: Self.capableCore,
-                                         coreTypeChosen: Self.environment("OPENBLAS_CORETYPE") != nil,
+                                         coreTypeChosen: Self.coreTypeChosen,
                                          dynamicArch: Self.isDynamicArch(configuration))
     }
 
