@@ -17,6 +17,10 @@ M ?= 16
 EFC ?= 200
 EF ?= 10,16,32,64,128,256
 METRIC ?= cosine
+# What Engram's traversal scores: int8 (the default of new namespaces) or none (floats).
+QUANT ?= int8
+# Candidates re-scored on floats under QUANT=int8 (empty: all ef of them).
+RERANK ?=
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
 .PHONY: help deps model build run run-prompt cli test test-python test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import bench-bulk dataset-large crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
@@ -88,10 +92,10 @@ TRIALS ?= 200
 crash-test: deps ## kill -9 crash test of the memory store (TRIALS=200): every acknowledged write survives
 	scripts/crash-test.sh $(TRIALS)
 
-ann: deps ## Engram's ANN sweep: CSV on stdout (BASE= QUERIES= TRUTH= M= EFC= EF= METRIC=)
+ann: deps ## Engram's ANN sweep: CSV on stdout (BASE= QUERIES= TRUTH= M= EFC= EF= METRIC= QUANT=int8|none RERANK=)
 	@$(SWIFT_RELEASE) --product engram-ann >&2
 	@.build/release/engram-ann --base $(BASE) --queries $(QUERIES) --truth $(TRUTH) \
-		--M $(M) --efc $(EFC) --ef $(EF) --metric $(METRIC)
+		--M $(M) --efc $(EFC) --ef $(EF) --metric $(METRIC) --quant $(QUANT) $(if $(RERANK),--rerank $(RERANK))
 
 peers-deps:
 	@$(PYTHON) -c 'import hnswlib, faiss, usearch' 2>/dev/null || $(PYTHON) -m pip install -q -r Benchmarks/peers/requirements.txt >&2

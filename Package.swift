@@ -50,8 +50,11 @@ let package = Package(
             path: "CBLASShim",
             linkerSettings: [.linkedLibrary("blas")]
         ),
+        // C: the integer kernels of quantized HNSW traversal (AVX-512 VNNI, AVX2, portable),
+        // chosen at run time by CPU features.
+        .target(name: "CQuantKernels", path: "CQuantKernels"),
         .target(name: "VectorMath", dependencies: ["CBLASShim"], swiftSettings: invariantChecks),
-        .target(name: "HNSW", dependencies: ["VectorMath"], swiftSettings: invariantChecks),
+        .target(name: "HNSW", dependencies: ["VectorMath", "CQuantKernels"], swiftSettings: invariantChecks),
         .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
                        providers: [.apt(["liblmdb-dev"])]),
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: invariantChecks),
@@ -219,7 +222,7 @@ let package = Package(
         .testTarget(name: "EngramJSONTests", dependencies: ["EngramJSON"]),
         .testTarget(name: "EngramAPITests", dependencies: ["EngramAPI", "EngramJSON"]),
         .testTarget(name: "VectorMathTests", dependencies: ["VectorMath"]),
-        .testTarget(name: "HNSWTests", dependencies: ["HNSW", "VectorMath", "EngramTestSupport"]),
+        .testTarget(name: "HNSWTests", dependencies: ["HNSW", "VectorMath", "CQuantKernels", "EngramTestSupport"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "LexicalTests", dependencies: ["Lexical"]),
         .testTarget(name: "MemoryStoreTests", dependencies: ["MemoryStore", "LMDB", "HNSW", "VectorMath", "EngramJSON"]),

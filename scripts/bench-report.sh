@@ -118,9 +118,11 @@ mkdir -p "$out"
 note "results in $out"
 
 metric=cosine peer_metric=ip
-note "ANN sweep: Engram"
+note "ANN sweep: Engram, int8 traversal (the default) and float traversal"
 "$bin/engram-ann" --base "$base" --queries "$queries" --truth "$truth" --M "$m" --efc "$efc" --ef "$ef" \
-    --metric "$metric" > "$out/ann.csv" 2> >(tee "$out/ann.log" >&2)
+    --metric "$metric" --quant int8 > "$out/ann.csv" 2> >(tee "$out/ann.log" >&2)
+"$bin/engram-ann" --base "$base" --queries "$queries" --truth "$truth" --M "$m" --efc "$efc" --ef "$ef" \
+    --metric "$metric" --quant none --no-header >> "$out/ann.csv" 2> >(tee -a "$out/ann.log" >&2)
 if [[ "$engines" != "none" ]]; then
     note "ANN sweep: $engines"
     "$venv/bin/python" Benchmarks/peers/ann_peers.py --base "$base" --queries "$queries" --truth "$truth" \

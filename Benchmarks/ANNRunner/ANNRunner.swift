@@ -22,6 +22,9 @@ struct ANNRunner: ParsableCommand {
     @Option(help: "Comma-separated ef values to sweep.") var ef: String = "10,16,32,64,128,256"
     @Option(help: "cosine (inner product on normalised vectors) or l2.") var metric: Metric = .cosine
     @Option(help: "Results per timed query (at least 10: recall@10 is reported).") var k: Int = 10
+    @Option(help: "What traversal scores: int8 (codes, re-ranked on floats; the default of new namespaces) or none (floats).")
+    var quant: VectorQuantization = HNSWParameters().quantization
+    @Option(help: "Candidates re-scored on floats under --quant int8 (default: all ef of them).") var rerank: Int?
     @Flag(help: "Omit the CSV header.") var noHeader = false
     @Flag(help: """
         Call glibc's mtrace() around the first ef's timed queries (allocation counting: run with \
@@ -32,6 +35,7 @@ struct ANNRunner: ParsableCommand {
     func validate() throws {
         guard k >= 10 else { throw ValidationError("--k must be at least 10 (recall@10 is reported)") }
         guard m >= 2, efConstruction >= 1 else { throw ValidationError("--M must be ≥ 2 and --efc ≥ 1") }
+        if let rerank, rerank < 1 { throw ValidationError("--rerank must be at least 1") }
         _ = try efValues()
     }
 
@@ -73,7 +77,7 @@ struct ANNRunner: ParsableCommand {
         let buildStart = monotonicNanos()
         let index = try HNSWIndex(
             dimension: baseVectors.dimension, metric: metric,
-            parameters: HNSWParameters(m: m, efConstruction: efConstruction))
+            parameters: HNSWParameters(m: m, efConstruction: efConstruction, quantization: quant))
         try baseVectors.values.withUnsafeBufferPointer { all in
             let d = baseVectors.dimension
             for row in 0..<baseVectors.count {
@@ -88,16 +92,19 @@ struct ANNRunner: ParsableCommand {
         let memory = withExtendedLifetime(baseVectors) { residentMegabytes() - residentBefore }
         log(String(format: "built in %.2f s, %.1f MiB resident, %.1f MiB allocated for the graph",
                    buildSeconds, memory, Double(index.statistics.allocatedBytes) / 1_048_576))
+        if quant != .none { log("quantization \(quant.rawValue), kernel \(HNSWIndex.quantizedKernelName), traversal on codes: \(index.traversesCodes)") }
 
         if !noHeader { print(Self.header) }
-        let sweep = Sweep(index: index, queries: queryVectors, truth: truthIds, k: k)
+        let sweep = Sweep(index: index, queries: queryVectors, truth: truthIds, k: k, rerank: rerank)
+        // The engine column names the traversal, so one table can hold both modes.
+        let engine = quant == .none ? "engram" : "engram-\(quant.rawValue)"
         for (position, efValue) in efValues.enumerated() {
             let timed = try sweep.timedPass(ef: efValue, traceAllocations: mtrace && position == 0)
             let recall100 = truthIds.dimension >= 100 ? try sweep.recallAt100(ef: efValue) : nil
             let latencies = timed.latencies.sorted()
             print(String(
-                format: "engram,%d,%d,%d,%.4f,%.1f,%.1f,%.1f,%.2f,%.1f,%.4f,%@,%.1f",
-                m, efConstruction, efValue, timed.recall10, Double(queryVectors.count) / timed.seconds,
+                format: "%@,%d,%d,%d,%.4f,%.1f,%.1f,%.1f,%.2f,%.1f,%.4f,%@,%.1f",
+                engine, m, efConstruction, efValue, timed.recall10, Double(queryVectors.count) / timed.seconds,
                 Measurement.percentile(latencies, 0.50), Measurement.percentile(latencies, 0.99), buildSeconds, memory,
                 timed.recall1, recall100.map { String(format: "%.4f", $0) } ?? "", Measurement.percentile(latencies, 0.999)))
         }
@@ -105,6 +112,7 @@ struct ANNRunner: ParsableCommand {
 }
 
 extension Metric: ExpressibleByArgument {}
+extension VectorQuantization: ExpressibleByArgument {}
 
 func log(_ message: String) {
     FileHandle.standardError.write(Data("[engram-ann] \(message)\n".utf8))

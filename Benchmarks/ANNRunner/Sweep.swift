@@ -8,6 +8,8 @@ struct Sweep {
     let queries: VectorFile.Matrix<Float>
     let truth: VectorFile.Matrix<Int32>
     let k: Int
+    /// Re-rank depth under quantization (`nil`: every candidate).
+    let rerank: Int?
 
     struct Timed {
         var latencies: [UInt64]
@@ -29,7 +31,7 @@ struct Sweep {
         var seconds = 0.0
         try queries.values.withUnsafeBufferPointer { all in
             for q in 0..<min(50, n) {  // warm-up: caches, scratch pool, branch predictors
-                try index.search(UnsafeBufferPointer(rebasing: all[q * d ..< (q + 1) * d]), k: k, ef: ef, into: &results)
+                try index.search(UnsafeBufferPointer(rebasing: all[q * d ..< (q + 1) * d]), k: k, ef: ef, rerank: rerank, into: &results)
             }
             try found.withUnsafeMutableBufferPointer { keys in
                 try latencies.withUnsafeMutableBufferPointer { times in
@@ -37,7 +39,7 @@ struct Sweep {
                     let start = monotonicNanos()
                     for q in 0..<n {
                         let t0 = monotonicNanos()
-                        try index.search(UnsafeBufferPointer(rebasing: all[q * d ..< (q + 1) * d]), k: k, ef: ef, into: &results)
+                        try index.search(UnsafeBufferPointer(rebasing: all[q * d ..< (q + 1) * d]), k: k, ef: ef, rerank: rerank, into: &results)
                         times[q] = monotonicNanos() - t0
                         for (slot, result) in results.prefix(k).enumerated() { keys[q * k + slot] = result.key }
                     }
@@ -62,7 +64,7 @@ struct Sweep {
         try queries.values.withUnsafeBufferPointer { all in
             for q in 0..<queries.count {
                 try index.search(UnsafeBufferPointer(rebasing: all[q * d ..< (q + 1) * d]), k: 100, ef: max(ef, 100),
-                                 into: &results)
+                                 rerank: rerank, into: &results)
                 rows.append(results.map(\.key))
             }
         }

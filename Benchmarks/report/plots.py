@@ -6,7 +6,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 
 ENGINE_STYLE = {
-    "engram": {"color": "#d62728", "marker": "o", "linewidth": 2.2},
+    "engram": {"color": "#ff7f0e", "marker": "o", "linewidth": 1.6},
+    "engram-int8": {"color": "#d62728", "marker": "o", "linewidth": 2.2},
     "hnswlib": {"color": "#1f77b4", "marker": "s"},
     "faiss": {"color": "#2ca02c", "marker": "^"},
     "usearch": {"color": "#9467bd", "marker": "D"},
@@ -17,12 +18,12 @@ def recall_qps(rows, path, title):
     """Recall@10 (x) against single-thread queries per second (y, log), one curve per engine,
     points in ef order and labelled with their ef."""
     fig, ax = plt.subplots(figsize=(8, 5.5), dpi=120)
-    engines = sorted({r["engine"] for r in rows}, key=lambda e: (e != "engram", e))
+    engines = sorted({r["engine"] for r in rows}, key=lambda e: (not e.startswith("engram"), e))
     for engine in engines:
         points = sorted((r for r in rows if r["engine"] == engine), key=lambda r: r["ef"])
         style = ENGINE_STYLE.get(engine, {"marker": "x"})
         ax.plot([p["recall10"] for p in points], [p["qps_single"] for p in points], label=engine, **style)
-        if engine == "engram":
+        if engine == "engram-int8":
             for p in points:
                 ax.annotate(f"ef={p['ef']}", (p["recall10"], p["qps_single"]), textcoords="offset points",
                             xytext=(4, 4), fontsize=7, color=style.get("color"))

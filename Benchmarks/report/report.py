@@ -71,23 +71,32 @@ def ann_section(rows, out):
     out.append(table(header, body))
     out.append("\nrecall@100 comes from a separate untimed pass with k=100 and ef=max(ef, 100), so it is the "
                "same for every ef ≤ 100. Memory is the growth of resident memory across the build.\n")
-    engram = {r["ef"]: r for r in rows if r["engine"] == "engram"}
-    peers = sorted({r["engine"] for r in rows if r["engine"] != "engram"})
-    if engram and peers:
+    # Engram's rows are "engram" (float traversal) and "engram-<quantization>" (e.g. engram-int8).
+    variants = sorted({r["engine"] for r in rows if is_engram(r["engine"])})
+    peers = sorted({r["engine"] for r in rows if not is_engram(r["engine"])})
+    if variants and peers:
         out.append("### Engram against each peer at the same ef\n")
-        header = ["peer", "ef", "recall@10 Engram / peer", "QPS Engram / peer", "QPS ratio", "p99 µs Engram / peer"]
+        header = ["Engram", "peer", "ef", "recall@10 Engram / peer", "QPS Engram / peer", "QPS ratio",
+                  "p99 µs Engram / peer"]
         body = []
-        for peer in peers:
-            for r in sorted((r for r in rows if r["engine"] == peer), key=lambda r: r["ef"]):
-                e = engram.get(r["ef"])
-                if not e:
-                    continue
-                ratio = e["qps_single"] / r["qps_single"] if r["qps_single"] else None
-                body.append([peer, cell(r["ef"]), f"{e['recall10']:.4f} / {r['recall10']:.4f}",
-                             f"{e['qps_single']:.0f} / {r['qps_single']:.0f}", cell(ratio, 2) + "×",
-                             f"{cell(e['p99_us'])} / {cell(r['p99_us'])}"])
+        for variant in variants:
+            engram = {r["ef"]: r for r in rows if r["engine"] == variant}
+            for peer in peers:
+                for r in sorted((r for r in rows if r["engine"] == peer), key=lambda r: r["ef"]):
+                    e = engram.get(r["ef"])
+                    if not e:
+                        continue
+                    ratio = e["qps_single"] / r["qps_single"] if r["qps_single"] else None
+                    body.append([variant, peer, cell(r["ef"]), f"{e['recall10']:.4f} / {r['recall10']:.4f}",
+                                 f"{e['qps_single']:.0f} / {r['qps_single']:.0f}", cell(ratio, 2) + "×",
+                                 f"{cell(e['p99_us'])} / {cell(r['p99_us'])}"])
         out.append(table(header, body))
         out.append("\nA QPS ratio above 1 means Engram answers more queries per second at that ef.\n")
+
+
+def is_engram(engine):
+    """Whether a CSV row is Engram's: `engram`, or `engram-int8` and other traversal modes."""
+    return engine == "engram" or engine.startswith("engram-")
 
 
 def socket_sections(s, out):

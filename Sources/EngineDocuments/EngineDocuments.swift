@@ -4,6 +4,7 @@ import Foundation
 // `EngramAPI` import, so unqualified names below are the domain types and `EngramAPI.X` the
 // documents of the same name.
 package import struct HNSW.HNSWParameters
+package import enum HNSW.VectorQuantization
 package import struct MemoryEngine.NamespaceRequest
 package import struct MemoryEngine.NamespaceStats
 package import struct MemoryStore.ImportItem
@@ -24,7 +25,25 @@ package import enum VectorMath.Metric
 extension HNSWParameters {
     package var document: EngramAPI.HNSWParameters {
         EngramAPI.HNSWParameters(m: m, efConstruction: efConstruction, efSearch: efSearch, flatThreshold: flatThreshold,
-                                 consolidationFraction: consolidationFraction, seed: seed)
+                                 consolidationFraction: consolidationFraction, seed: seed, quantization: quantization.document)
+    }
+}
+
+extension VectorQuantization {
+    package var document: EngramAPI.VectorQuantization {
+        switch self {
+        case .none: .none
+        case .int8: .int8
+        }
+    }
+}
+
+extension EngramAPI.VectorQuantization {
+    package var engineValue: VectorQuantization {
+        switch self {
+        case .none: .none
+        case .int8: .int8
+        }
     }
 }
 
@@ -43,7 +62,7 @@ extension NamespaceStats {
                             embedderID: embedderID, createdAt: createdAt, entryCount: entryCount,
                             deletedNodes: deletedNodes, freeSlots: freeSlots, maxLevel: maxLevel, indexBytes: indexBytes,
                             lexical: lexical, search: search, lexicalTerms: lexicalTerms, lexicalBytes: lexicalBytes,
-                            learning: learning)
+                            learning: learning, traversal: traversesCodes ? .int8 : .none)
     }
 }
 
@@ -92,14 +111,14 @@ extension EngramAPI.NamespaceRequest {
             m: given.m ?? defaults.m, efConstruction: given.efConstruction ?? defaults.efConstruction,
             efSearch: given.efSearch ?? defaults.efSearch, flatThreshold: given.flatThreshold ?? defaults.flatThreshold,
             consolidationFraction: given.consolidationFraction ?? defaults.consolidationFraction,
-            seed: given.seed ?? defaults.seed)
+            seed: given.seed ?? defaults.seed, quantization: given.quantization?.engineValue ?? defaults.quantization)
         let metric: Metric = switch metric ?? .cosine {
         case .cosine: .cosine
         case .l2: .l2
         }
         return NamespaceRequest(dimension: dimension, metric: metric, parameters: parameters,
                                 lexical: lexical ?? LexicalOptions(), search: search ?? SearchDefaults(),
-                                learning: learning ?? LearningPolicy())
+                                learning: learning ?? LearningPolicy(), quantizationGiven: given.quantization != nil)
     }
 }
 

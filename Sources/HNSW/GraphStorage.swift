@@ -1,4 +1,5 @@
 import CBLASShim
+import CQuantKernels
 import Glibc
 import VectorMath
 
@@ -25,10 +26,13 @@ enum NodeFlags {
 ///
 /// One block per node holds everything a search touches for that node, so visiting it costs
 /// one stream of consecutive cache lines: `[header: UInt32][squared norm: Float]
-/// [upper-links offset: UInt32][pad][key: UInt64][layer-0 links: M0 × UInt32][vector: dim × Float]`,
-/// padded to a multiple of 64 bytes. The header and links come first (as in hnswlib), so the
-/// first cache line — which a search prefetches for every neighbour it is about to score —
-/// already holds the liveness flags, the key a filter needs and the start of the links.
+/// [upper-links offset: UInt32][codes' squared norm: Float][key: UInt64][layer-0 links: M0 × UInt32][codes: dim × UInt8]
+/// [vector: dim × Float]`, padded to a multiple of 64 bytes; the codes are there only under
+/// ``VectorQuantization/int8``. The header and links come first (as in hnswlib), so the first
+/// cache line — which a search prefetches for every neighbour it is about to score — already
+/// holds the liveness flags, the key a filter needs and the start of the links. A quantized
+/// traversal reads the lines up to the end of the codes; the floats after them are read only to
+/// re-rank the final candidates.
 struct NodeLayout: Sendable, Equatable {
     let dimension: Int
     let maxLinks: Int
@@ -36,18 +40,26 @@ struct NodeLayout: Sendable, Equatable {
     let headerOffset = 0
     let normOffset = 4
     let upperOffsetOffset = 8
+    /// The squared norm of the vector the codes decode to (L2 distances on codes need it).
+    let codeNormOffset = 12
     let keyOffset = 16
     let linksOffset = 24
+    /// Where the 8-bit codes start (= `vectorOffset` when there are none).
+    let codeOffset: Int
+    /// Bytes of codes per node: `dimension` under int8 quantization, else 0.
+    let codeBytes: Int
     let vectorOffset: Int
     let stride: Int
     /// Words per upper level of one node: a count followed by `maxLinks` ids.
     let upperLevelWords: Int
 
-    init(dimension: Int, m: Int) {
+    init(dimension: Int, m: Int, quantization: VectorQuantization = .none) {
         self.dimension = dimension
         maxLinks = m
         maxLinksLayer0 = 2 * m
-        vectorOffset = (linksOffset + 4 * maxLinksLayer0 + 31) & ~31
+        codeOffset = (linksOffset + 4 * maxLinksLayer0 + 31) & ~31
+        codeBytes = quantization == .int8 ? dimension : 0
+        vectorOffset = (codeOffset + codeBytes + 31) & ~31
         stride = (vectorOffset + 4 * dimension + 63) & ~63
         upperLevelWords = 1 + m
     }
@@ -74,6 +86,8 @@ struct GraphStorage {
     var liveCount: Int = 0
     /// Deleted nodes still in the graph, awaiting consolidation.
     var deletedCount: Int = 0
+    /// The codes' quantizer once trained (int8 layouts only); until then traversal uses floats.
+    var quantizer: ScalarQuantizer?
 
     init(layout: NodeLayout) { self.layout = layout }
 
@@ -81,6 +95,7 @@ struct GraphStorage {
     func deallocate() {
         if let blocks { BlockMapping.unmap(blocks, capacity: capacity, stride: layout.stride) }
         free(upper)
+        quantizer?.deallocate()
     }
 
     // MARK: Field access (O(1); `id < count`)
@@ -91,6 +106,10 @@ struct GraphStorage {
 
     @inline(__always) func vector(_ id: UInt32) -> UnsafeMutablePointer<Float> {
         (block(id) + layout.vectorOffset).assumingMemoryBound(to: Float.self)
+    }
+
+    @inline(__always) func codes(_ id: UInt32) -> UnsafeMutablePointer<UInt8> {
+        (block(id) + layout.codeOffset).assumingMemoryBound(to: UInt8.self)
     }
 
     @inline(__always) func key(_ id: UInt32) -> UInt64 {
@@ -158,12 +177,16 @@ struct GraphStorage {
 
     /// Writes a node's payload with empty neighbour lists. The caller sets its flags.
     /// - Parameter fresh: the slot has never held a node (its memory is uninitialised).
+    /// - Returns: `false` when the node's codes do not represent its vector (see
+    ///   ``ScalarQuantizer/encode(_:into:)``); `true` otherwise, and without codes.
+    @discardableResult
     mutating func writeNode(
         _ id: UInt32, fresh: Bool, key: UInt64, vector: UnsafePointer<Float>, squaredNorm: Float, level: Int,
         flags: UInt32
-    ) {
+    ) -> Bool {
         let base = block(id)
         (base + layout.vectorOffset).assumingMemoryBound(to: Float.self).update(from: vector, count: layout.dimension)
+        let coded = quantizer.map { encode(id, vector, with: $0) } ?? true
         base.storeBytes(of: key, toByteOffset: layout.keyOffset, as: UInt64.self)
         base.storeBytes(of: squaredNorm, toByteOffset: layout.normOffset, as: Float.self)
         // A reused slot keeps its old upper record when that has room for `level` layers.
@@ -176,6 +199,7 @@ struct GraphStorage {
         for l in stride(from: 1, through: level, by: 1) {
             (upper.unsafelyUnwrapped + offset + (l - 1) * layout.upperLevelWords).pointee = 0
         }
+        return coded
     }
 
     /// A larger block mapping holding a copy of the current nodes, or `nil` when `nodes` slots
@@ -237,6 +261,29 @@ struct GraphStorage {
                                vectorNormSquared: base.load(fromByteOffset: layout.normOffset, as: Float.self))
     }
 
+    /// Writes `id`'s codes of `vector` and their squared norm; returns whether they represent it.
+    @discardableResult
+    func encode(_ id: UInt32, _ vector: UnsafePointer<Float>, with quantizer: ScalarQuantizer) -> Bool {
+        let fits = quantizer.encode(vector, into: codes(id))
+        block(id).storeBytes(of: quantizer.squaredNorm(of: codes(id)), toByteOffset: layout.codeNormOffset, as: Float.self)
+        return fits
+    }
+
+    /// Approximate distance from a query prepared by ``ScalarQuantizer/prepare(_:weights:)`` to
+    /// `id`, from its codes. Requires a trained ``quantizer``.
+    @inline(__always)
+    func approximateDistance(_ query: QuantizedQuery, to id: UInt32, metric: Metric) -> Float {
+        let base = block(id)
+        let sum = query.kernel((base + layout.codeOffset).assumingMemoryBound(to: UInt8.self), query.weights,
+                               Int32(truncatingIfNeeded: layout.dimension))
+        let dot = query.bias + query.scale * Float(sum)
+        if metric == .cosine { return 1 - dot }
+        // The distance to the decoded vector, so the norm is the decoded one too: the exact
+        // norm would add an error of 2·x·(x − decoded), large for vectors far from the origin.
+        return metric.distance(dot: dot, queryNormSquared: query.squaredNorm,
+                               vectorNormSquared: base.load(fromByteOffset: layout.codeNormOffset, as: Float.self))
+    }
+
     /// Distance between two stored nodes.
     @inline(__always)
     func distance(between a: UInt32, _ b: UInt32, metric: Metric) -> Float {
@@ -261,6 +308,37 @@ struct GraphStorage {
             engram_prefetch(base + offset)
             offset &+= 64
         }
+    }
+
+    /// Starts loading what scoring a node by its codes reads: its first cache line and its codes.
+    @inline(__always)
+    func prefetchCodes(_ id: UInt32) {
+        let base = UnsafeRawPointer(block(id))
+        engram_prefetch(base)
+        let start = layout.codeOffset & ~63
+        engram_prefetch_range(base + start, Int32(truncatingIfNeeded: layout.codeOffset + layout.codeBytes - start))
+    }
+
+    /// A quantizer trained on every node in the graph (pending and deleted ones too: their
+    /// vectors are data), or `nil` for a layout without codes or an empty graph.
+    /// O(nodes·dimension); reads only, so the writer runs it while searches go on.
+    func trainQuantizer() -> ScalarQuantizer? {
+        guard layout.codeBytes > 0 else { return nil }
+        var rows: [UInt32] = []
+        rows.reserveCapacity(count)
+        for id in 0..<UInt32(count) where flags(id) & NodeFlags.free == 0 { rows.append(id) }
+        guard !rows.isEmpty else { return nil }
+        return ScalarQuantizer(dimension: layout.dimension, count: rows.count) { UnsafePointer(vector(rows[$0])) }
+    }
+
+    /// Rewrites every node's codes with `trained` and switches to it; returns the previous
+    /// quantizer for the caller to free once no search can hold it. O(nodes·dimension).
+    /// Writer only, under the exclusive lock.
+    mutating func adoptQuantizer(_ trained: ScalarQuantizer) -> ScalarQuantizer? {
+        for id in 0..<UInt32(count) where flags(id) & NodeFlags.free == 0 { encode(id, vector(id), with: trained) }
+        let previous = quantizer
+        quantizer = trained
+        return previous
     }
 }
 

@@ -24,12 +24,15 @@ public enum HNSWCodecError: Error, Equatable, CustomStringConvertible {
 
 /// The binary snapshot of a whole index.
 ///
-/// Layout (little-endian): magic `EGRMHNSW`, format version, metric, dimension, parameters,
+/// Layout (little-endian): magic `EGRMHNSW`, format version, metric, dimension, parameters
+/// (with the quantization from version 2; the codes themselves are not written, but trained
+/// again from the vectors on decoding),
 /// the ``HNSWGraphState`` fields, then per slot its ``HNSWNodeRecord`` and, unless the slot is
 /// free, its stored vector; then a CRC-32C of everything before it. Free slots' upper records
 /// are not written, so a round trip also reclaims space left behind by reused slots.
 extension HNSWIndex {
-    public static let codecVersion: UInt32 = 1
+    /// 1: the first format; 2: adds the quantization after the seed.
+    public static let codecVersion: UInt32 = 2
     static let codecMagic: [UInt8] = Array("EGRMHNSW".utf8)
 
     /// Serialises the index: a consistent snapshot taken while searches continue (writes wait).
@@ -51,6 +54,7 @@ extension HNSWIndex {
                 out.append(UInt32(parameters.flatThreshold))
                 out.append(parameters.consolidationFraction.bitPattern)
                 out.append(parameters.seed)
+                out.append(UInt32(parameters.quantization == .int8 ? 1 : 0))
                 state.appendFields(to: &out)
                 for record in nodes {
                     record.append(to: &out)
@@ -93,6 +97,13 @@ extension HNSWIndex {
         parameters.flatThreshold = Int(try input.read("flatThreshold") as UInt32)
         parameters.consolidationFraction = Double(bitPattern: try input.read("consolidationFraction"))
         parameters.seed = try input.read("seed")
+        if version >= 2 {
+            let quantization: UInt32 = try input.read("quantization")
+            guard quantization <= 1 else { throw .corrupt("unknown quantization \(quantization)") }
+            parameters.quantization = quantization == 1 ? .int8 : .none
+        } else {
+            parameters.quantization = .none
+        }
         let state = try HNSWGraphState(reading: &input)
         // Each slot takes at least 16 bytes: reject absurd counts before allocating.
         guard state.slotCount <= input.remaining / 16 else { throw .truncated("\(state.slotCount) nodes") }

@@ -74,6 +74,7 @@ extension HNSWIndex {
             slot = UInt32(graph.count)
         }
         let level = randomLevel()
+        trainQuantizerIfDue()
 
         // 1. Store the vector in its slot, pending: linked below, returned only after commit.
         let prepared = writerScratch.query
@@ -90,17 +91,19 @@ extension HNSWIndex {
         let zeros = skipped.isEmpty ? [] : [Float](repeating: 0, count: dimension)
         // Growing copies the nodes while searches go on; only the switch is exclusive.
         let grown = fresh ? graph.grownBlocks(toHold: Int(slot) + 1) : nil
+        var coded = true
         let retired = lock.withWriteLock { () -> (blocks: UnsafeMutableRawPointer, capacity: Int)? in
             let old = grown.flatMap { graph.adoptBlocks($0) }
             for hole in skipped {
                 graph.count += 1
-                zeros.withUnsafeBufferPointer {
+                _ = zeros.withUnsafeBufferPointer {
                     graph.writeNode(UInt32(hole), fresh: true, key: 0, vector: $0.baseAddress!, squaredNorm: 0, level: 0,
                                     flags: NodeFlags.free)
                 }
             }
             if fresh { graph.count += 1 }
-            graph.writeNode(slot, fresh: fresh, key: key, vector: prepared, squaredNorm: storedNorm, level: level, flags: NodeFlags.pending)
+            coded = graph.writeNode(slot, fresh: fresh, key: key, vector: prepared, squaredNorm: storedNorm, level: level,
+                                    flags: NodeFlags.pending)
             return old
         }
         if let retired { BlockMapping.unmap(retired.blocks, capacity: retired.capacity, stride: graph.layout.stride) }
@@ -117,8 +120,11 @@ extension HNSWIndex {
         batch.record(.key(key, previous: nodeOfKey[key]))
         nodeOfKey[key] = slot
 
-        // 2. Choose its neighbours and the neighbours' new lists, while searches go on.
-        let pending = chooseLinks(for: slot, level: level, squaredNorm: storedNorm)
+        // 2. Choose its neighbours and the neighbours' new lists, while searches go on. A vector
+        // its codes misrepresent would find its neighbours by a distorted measure: it is linked
+        // by float distances, and counts towards retraining the codes.
+        if !coded { poorlyCodedSinceTraining += 1 }
+        let pending = chooseLinks(for: slot, level: level, squaredNorm: storedNorm, byCodes: coded)
 
         // 3. Publish the links (the node stays pending until the batch commits).
         lock.withWriteLock {
@@ -133,25 +139,32 @@ extension HNSWIndex {
 
     /// Neighbour lists for a node being inserted at `slot` on levels `0...level`, and the updated
     /// lists of the nodes it links to. Reads the graph without the lock: only the writer mutates it.
-    func chooseLinks(for slot: UInt32, level: Int, squaredNorm: Float) -> [PendingLinks] {
+    /// - Parameter byCodes: find the candidates on codes when the index has them.
+    func chooseLinks(for slot: UInt32, level: Int, squaredNorm: Float, byCodes: Bool = true) -> [PendingLinks] {
         var pending: [PendingLinks] = []
         let g = graph
         guard g.entryPoint != noNode else { return pending }
         let query = UnsafePointer(g.vector(slot))
+        // A quantized index finds the candidates on codes too, and re-scores them exactly
+        // before choosing links: the heuristic compares exact distances.
+        let scorer = byCodes ? QueryScorer(g, query: query, queryNorm: squaredNorm, weights: writerScratch.weights)
+            : QueryScorer(exact: query, queryNorm: squaredNorm)
         var current = g.entryPoint
-        var currentDistance = g.distance(query, querySquaredNorm: squaredNorm, to: current, metric: metric)
+        var currentDistance = scorer.distance(g, to: current, metric: metric)
         var l = g.maxLevel
         while l > level {
-            greedyClosest(g, query: query, queryNorm: squaredNorm, level: l, from: &current, distance: &currentDistance)
+            greedyClosest(g, scorer, level: l, from: &current, distance: &currentDistance)
             l -= 1
         }
         for l in stride(from: min(level, g.maxLevel), through: 0, by: -1) {
             writerScratch.begin(nodes: g.count)
-            writerScratch.query.update(from: query, count: dimension)
             _ = writerScratch.checkAndMark(slot)
-            searchLayer(g, &writerScratch, queryNorm: squaredNorm, entry: current, entryDistance: currentDistance,
+            searchLayer(g, &writerScratch, scorer, entry: current, entryDistance: currentDistance,
                         level: l, ef: parameters.efConstruction, excluding: NodeFlags.notLinkable,
                         filtered: false, filter: { _ in true })
+            if scorer.codes != nil {
+                rerankExactly(g, &writerScratch, query: query, queryNorm: squaredNorm, depth: parameters.efConstruction)
+            }
             var candidates: [Neighbor] = []
             candidates.reserveCapacity(writerScratch.results.count)
             writerScratch.results.drainSorted(into: &candidates)
@@ -164,7 +177,7 @@ extension HNSWIndex {
             }
             if let nearest = candidates.first {
                 current = nearest.id
-                currentDistance = nearest.distance
+                currentDistance = scorer.codes == nil ? nearest.distance : scorer.distance(g, to: current, metric: metric)
             }
         }
         return pending

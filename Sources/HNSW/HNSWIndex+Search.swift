@@ -6,12 +6,16 @@ extension HNSWIndex {
     public static let maxK = 10_000
 
     /// The `k` nearest keys to `query`, closest first.
-    /// - Parameter ef: candidate list size (defaults to ``HNSWParameters/efSearch``); raised to
-    ///   `k` when smaller. Larger is more exact and slower.
-    public func search(_ query: [Float], k: Int, ef: Int? = nil) throws(HNSWError) -> [SearchResult] {
+    /// - Parameters:
+    ///   - ef: candidate list size (defaults to ``HNSWParameters/efSearch``); raised to `k` when
+    ///     smaller. Larger is more exact and slower.
+    ///   - rerank: under ``VectorQuantization/int8``, how many of the best candidates (by their
+    ///     codes) are re-scored on the float vectors; defaults to all of them (`max(ef, k)`),
+    ///     and is never below `k`, so returned distances are always exact. Ignored otherwise.
+    public func search(_ query: [Float], k: Int, ef: Int? = nil, rerank: Int? = nil) throws(HNSWError) -> [SearchResult] {
         var results: [SearchResult] = []
         try query.withUnsafeBufferPointer { (buffer) throws(HNSWError) in
-            try search(buffer, k: k, ef: ef, into: &results)
+            try search(buffer, k: k, ef: ef, rerank: rerank, into: &results)
         }
         return results
     }
@@ -32,8 +36,10 @@ extension HNSWIndex {
     }
 
     /// Allocation-free search: replaces the contents of `results` (whose capacity is kept).
-    public func search(_ query: UnsafeBufferPointer<Float>, k: Int, ef: Int? = nil, into results: inout [SearchResult]) throws(HNSWError) {
-        try searchCore(query, k: k, ef: ef, filtered: false, filter: { _ in true }, into: &results)
+    public func search(
+        _ query: UnsafeBufferPointer<Float>, k: Int, ef: Int? = nil, rerank: Int? = nil, into results: inout [SearchResult]
+    ) throws(HNSWError) {
+        try searchCore(query, k: k, ef: ef, rerank: rerank, filtered: false, filter: { _ in true }, into: &results)
     }
 
     /// Allocation-free filtered search: replaces the contents of `results`.
@@ -59,7 +65,7 @@ extension HNSWIndex {
     /// - Parameter exact: always scan (brute force), whatever the size.
     @inline(__always)
     func searchCore(
-        _ query: UnsafeBufferPointer<Float>, k: Int, ef: Int?, exact: Bool = false, filtered: Bool,
+        _ query: UnsafeBufferPointer<Float>, k: Int, ef: Int?, rerank: Int? = nil, exact: Bool = false, filtered: Bool,
         filter: (UInt64) -> Bool, into results: inout [SearchResult]
     ) throws(HNSWError) {
         results.removeAll(keepingCapacity: true)
@@ -68,6 +74,9 @@ extension HNSWIndex {
         let ef = ef ?? parameters.efSearch
         guard (1...100_000).contains(ef) else { throw .invalidArgument("ef must be in 1...100000, got \(ef)") }
         let listSize = max(ef, k)
+        if let rerank, rerank < 1 { throw .invalidArgument("rerank must be at least 1, got \(rerank)") }
+        // Re-ranking fewer than k candidates would return approximate distances.
+        let rerankDepth = min(max(rerank ?? listSize, k), listSize)
 
         scratchPool.withScratch(nodes: 0) { scratch in
             lock.withReadLock {
@@ -79,7 +88,8 @@ extension HNSWIndex {
                     || filtered && exactScanIsCheaper(g, listSize: listSize, filter: filter) {
                     exactScan(g, &scratch, queryNorm: queryNorm, k: k, filtered: filtered, filter: filter)
                 } else {
-                    graphSearch(g, &scratch, queryNorm: queryNorm, listSize: listSize, filtered: filtered, filter: filter)
+                    graphSearch(g, &scratch, queryNorm: queryNorm, listSize: listSize, rerank: rerankDepth,
+                                filtered: filtered, filter: filter)
                     if filtered && scratch.results.count < k {
                         // The graph ran out of admitted nodes: scan the admitted ones exactly.
                         scratch.begin(nodes: g.count)
@@ -103,27 +113,47 @@ extension HNSWIndex {
         output.reverseInPlace(from: start)  // farthest was popped first
     }
 
-    /// Greedy descent through the upper layers, then a best-first search of layer 0.
+    /// Greedy descent through the upper layers, then a best-first search of layer 0. A
+    /// quantized index traverses on codes and then re-scores the best `rerank` of its `listSize`
+    /// candidates on the float vectors.
     @inline(__always)
     func graphSearch(
-        _ g: GraphStorage, _ scratch: inout SearchScratch, queryNorm: Float, listSize: Int,
+        _ g: GraphStorage, _ scratch: inout SearchScratch, queryNorm: Float, listSize: Int, rerank: Int,
         filtered: Bool, filter: (UInt64) -> Bool
     ) {
+        let scorer = QueryScorer(g, scratch, queryNorm: queryNorm)
         var current = g.entryPoint
-        var currentDistance = g.distance(scratch.query, querySquaredNorm: queryNorm, to: current, metric: metric)
+        var currentDistance = scorer.distance(g, to: current, metric: metric)
         var level = g.maxLevel
         while level > 0 {
-            greedyClosest(g, query: scratch.query, queryNorm: queryNorm, level: level, from: &current, distance: &currentDistance)
+            greedyClosest(g, scorer, level: level, from: &current, distance: &currentDistance)
             level -= 1
         }
-        searchLayer(g, &scratch, queryNorm: queryNorm, entry: current, entryDistance: currentDistance,
+        searchLayer(g, &scratch, scorer, entry: current, entryDistance: currentDistance,
                     level: 0, ef: listSize, excluding: NodeFlags.notReturnable, filtered: filtered, filter: filter)
+        if scorer.codes != nil { rerankExactly(g, &scratch, query: scratch.query, queryNorm: queryNorm, depth: rerank) }
+    }
+
+    /// Replaces the approximate distances of the best `depth` results by exact ones and drops
+    /// the rest. O(depth·(dimension + log depth)).
+    @inline(__always)
+    func rerankExactly(
+        _ g: GraphStorage, _ scratch: inout SearchScratch, query: UnsafePointer<Float>, queryNorm: Float, depth: Int
+    ) {
+        while scratch.results.count > depth { scratch.results.pop() }
+        // The candidates heap is free once the traversal ends: it holds the list meanwhile.
+        scratch.candidates.removeAll()
+        while !scratch.results.isEmpty { scratch.candidates.push(scratch.results.pop()) }
+        while !scratch.candidates.isEmpty {
+            let id = scratch.candidates.pop().id
+            scratch.results.push(Neighbor(distance: g.distance(query, querySquaredNorm: queryNorm, to: id, metric: metric), id: id))
+        }
     }
 
     /// Moves from `current` to its closest neighbour on `level` until none is closer. O(steps·M).
     @inline(__always)
     func greedyClosest(
-        _ g: GraphStorage, query: UnsafePointer<Float>, queryNorm: Float, level: Int,
+        _ g: GraphStorage, _ scorer: QueryScorer, level: Int,
         from current: inout UInt32, distance currentDistance: inout Float
     ) {
         var changed = true
@@ -132,7 +162,7 @@ extension HNSWIndex {
             let (ids, count) = g.links(current, level: level)
             for i in 0..<count {
                 let candidate = ids[i]
-                let d = g.distance(query, querySquaredNorm: queryNorm, to: candidate, metric: metric)
+                let d = scorer.distance(g, to: candidate, metric: metric)
                 if d < currentDistance {
                     currentDistance = d
                     current = candidate
@@ -145,16 +175,15 @@ extension HNSWIndex {
     /// Best-first search of one layer (algorithm 2 of the paper), leaving the `ef` closest
     /// admitted nodes in `scratch.results`: nodes with none of the `excluding` flags that the
     /// filter accepts. Other nodes (deleted, filtered out) are still expanded so the search can
-    /// pass through them.
+    /// pass through them. Distances are the `scorer`'s (exact, or approximate from codes).
     ///
-    /// The query is `scratch.query`. Expects `scratch.begin` to have been called.
+    /// Expects `scratch.begin` to have been called.
     /// Allocation-free once the heaps have grown to `ef`.
     @inline(__always)
     func searchLayer(
-        _ g: GraphStorage, _ scratch: inout SearchScratch, queryNorm: Float, entry: UInt32,
+        _ g: GraphStorage, _ scratch: inout SearchScratch, _ scorer: QueryScorer, entry: UInt32,
         entryDistance: Float, level: Int, ef: Int, excluding: UInt32, filtered: Bool, filter: (UInt64) -> Bool
     ) {
-        let query = UnsafePointer(scratch.query)
         _ = scratch.checkAndMark(entry)
         scratch.candidates.push(Neighbor(distance: entryDistance, id: entry))
         if g.flags(entry) & excluding == 0 && (!filtered || filter(g.key(entry))) {
@@ -178,11 +207,11 @@ extension HNSWIndex {
                 fresh &+= 1
             }
             // Each block is fully requested two distances ahead of its turn.
-            for j in stride(from: 1, to: min(fresh, Self.prefetchDistance), by: 1) { g.prefetchBlock(scratch.batch[j]) }
+            for j in stride(from: 1, to: min(fresh, Self.prefetchDistance), by: 1) { scorer.prefetch(g, scratch.batch[j]) }
             for j in 0..<fresh {
                 let neighbor = scratch.batch[j]
-                if j + Self.prefetchDistance < fresh { g.prefetchBlock(scratch.batch[j + Self.prefetchDistance]) }
-                let d = g.distance(query, querySquaredNorm: queryNorm, to: neighbor, metric: metric)
+                if j + Self.prefetchDistance < fresh { scorer.prefetch(g, scratch.batch[j + Self.prefetchDistance]) }
+                let d = scorer.distance(g, to: neighbor, metric: metric)
                 guard d < bound else { continue }
                 scratch.candidates.push(Neighbor(distance: d, id: neighbor))
                 if g.flags(neighbor) & excluding == 0 && (!filtered || filter(g.key(neighbor))) {
@@ -290,5 +319,56 @@ extension HNSWIndex {
             }
         }
         return distances
+    }
+}
+
+/// How a traversal scores nodes: exact float dot products with the prepared query, or, once a
+/// quantized index has trained its codes, the integer kernel on the codes. Built once per
+/// search; a plain value of pointers, so the loop holds it in registers.
+struct QueryScorer {
+    let query: UnsafePointer<Float>
+    let squaredNorm: Float
+    /// Set when the traversal scores codes.
+    let codes: QuantizedQuery?
+
+    /// Prepares `scratch.query` (already in stored form) for `g`: codes when `g` has a trained
+    /// quantizer. O(dimension).
+    @inline(__always)
+    init(_ g: GraphStorage, _ scratch: borrowing SearchScratch, queryNorm: Float) {
+        self.init(g, query: scratch.query, queryNorm: queryNorm, weights: scratch.weights)
+    }
+
+    /// Exact float scoring of `query`, whatever the index.
+    @inline(__always)
+    init(exact query: UnsafePointer<Float>, queryNorm: Float) {
+        self.query = query
+        squaredNorm = queryNorm
+        codes = nil
+    }
+
+    /// Prepares `query` (in stored form), writing its code weights to `weights` when `g` has a
+    /// trained quantizer.
+    @inline(__always)
+    init(_ g: GraphStorage, query: UnsafePointer<Float>, queryNorm: Float, weights: UnsafeMutablePointer<Int8>) {
+        self.query = query
+        squaredNorm = queryNorm
+        if let quantizer = g.quantizer, let terms = quantizer.prepare(query, weights: weights) {
+            codes = QuantizedQuery(weights: weights, bias: terms.bias, scale: terms.scale, squaredNorm: queryNorm,
+                                   kernel: QuantizedKernel.dot)
+        } else {
+            codes = nil
+        }
+    }
+
+    @inline(__always)
+    func distance(_ g: GraphStorage, to id: UInt32, metric: Metric) -> Float {
+        if let codes { return g.approximateDistance(codes, to: id, metric: metric) }
+        return g.distance(query, querySquaredNorm: squaredNorm, to: id, metric: metric)
+    }
+
+    /// Starts loading what ``distance(_:to:metric:)`` will read of `id`.
+    @inline(__always)
+    func prefetch(_ g: GraphStorage, _ id: UInt32) {
+        if codes != nil { g.prefetchCodes(id) } else { g.prefetchBlock(id) }
     }
 }

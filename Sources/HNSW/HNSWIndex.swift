@@ -30,7 +30,8 @@ public final class HNSWIndex: @unchecked Sendable {
 
     // @unchecked: `graph` is read by searches under `lock` (shared) and written only by the
     // writer, which holds `writerLock` and takes `lock` exclusively for every write. The
-    // writer-only state (`nodeOfKey`, `freeSlots`, `random`, `writerScratch`) is touched only
+    // writer-only state (`nodeOfKey`, `freeSlots`, `random`, `writerScratch`,
+    // `quantizerTrainingAt`, `poorlyCodedSinceTraining`) is touched only
     // with `writerLock` held. Everything else is immutable or Sendable.
 
     public let dimension: Int
@@ -46,6 +47,10 @@ public final class HNSWIndex: @unchecked Sendable {
     var random: SplitMix64
     var writerScratch: SearchScratch
     let scratchPool: ScratchPool
+    /// Slot count at which a quantized index (re)trains its codes next (writer only).
+    var quantizerTrainingAt = HNSWIndex.quantizerFirstTraining
+    /// Nodes inserted since the last training whose codes misrepresent them (writer only).
+    var poorlyCodedSinceTraining = 0
 
     /// Creates an empty index. Capacity grows as vectors are added.
     public init(dimension: Int, metric: Metric = .cosine, parameters: HNSWParameters = HNSWParameters()) throws(HNSWError) {
@@ -56,7 +61,7 @@ public final class HNSWIndex: @unchecked Sendable {
         self.dimension = dimension
         self.metric = metric
         self.parameters = parameters
-        graph = GraphStorage(layout: NodeLayout(dimension: dimension, m: parameters.m))
+        graph = GraphStorage(layout: NodeLayout(dimension: dimension, m: parameters.m, quantization: parameters.quantization))
         random = SplitMix64(seed: parameters.seed)
         writerScratch = SearchScratch(dimension: dimension, nodes: 1024)
         scratchPool = ScratchPool(dimension: dimension)
@@ -115,8 +120,10 @@ public final class HNSWIndex: @unchecked Sendable {
         /// Slots ready for reuse.
         public var freeSlots: Int
         public var maxLevel: Int
-        /// Bytes allocated for the graph (vectors and links).
+        /// Bytes allocated for the graph (vectors, codes and links).
         public var allocatedBytes: Int
+        /// Whether searches traverse 8-bit codes (a quantized index past its first training).
+        public var traversesCodes: Bool
     }
 
     public var statistics: Statistics {
@@ -124,7 +131,7 @@ public final class HNSWIndex: @unchecked Sendable {
             Statistics(
                 liveNodes: graph.liveCount, deletedNodes: graph.deletedCount,
                 freeSlots: graph.count - graph.liveCount - graph.deletedCount,
-                maxLevel: graph.maxLevel, allocatedBytes: graph.allocatedBytes)
+                maxLevel: graph.maxLevel, allocatedBytes: graph.allocatedBytes, traversesCodes: graph.quantizer != nil)
         }
     }
 

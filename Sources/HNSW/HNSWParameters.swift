@@ -18,10 +18,17 @@ public struct HNSWParameters: Sendable, Codable, Equatable {
     public var consolidationFraction: Double
     /// Seed of the level generator, for reproducible graphs.
     public var seed: UInt64
+    /// What the graph traversal scores: the float vectors, or 8-bit codes re-ranked on the
+    /// floats (see ``VectorQuantization``). New indexes use codes: on text embeddings they
+    /// search and build faster at the same recall (docs/performance.md#quantized-traversal),
+    /// for one byte per dimension more memory. Parameters stored before quantization existed
+    /// decode as `.none`.
+    public var quantization: VectorQuantization
 
     public init(
         m: Int = 16, efConstruction: Int = 200, efSearch: Int = 64, flatThreshold: Int = 1024,
-        consolidationFraction: Double = 0.1, seed: UInt64 = 0x5eed_e4a1_2024
+        consolidationFraction: Double = 0.1, seed: UInt64 = 0x5eed_e4a1_2024,
+        quantization: VectorQuantization = .int8
     ) {
         self.m = m
         self.efConstruction = efConstruction
@@ -29,6 +36,24 @@ public struct HNSWParameters: Sendable, Codable, Equatable {
         self.flatThreshold = flatThreshold
         self.consolidationFraction = consolidationFraction
         self.seed = seed
+        self.quantization = quantization
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case m, efConstruction, efSearch, flatThreshold, consolidationFraction, seed, quantization
+    }
+
+    /// Decodes parameters stored by any version: those written before quantization existed
+    /// have none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        m = try c.decode(Int.self, forKey: .m)
+        efConstruction = try c.decode(Int.self, forKey: .efConstruction)
+        efSearch = try c.decode(Int.self, forKey: .efSearch)
+        flatThreshold = try c.decode(Int.self, forKey: .flatThreshold)
+        consolidationFraction = try c.decode(Double.self, forKey: .consolidationFraction)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        quantization = try c.decodeIfPresent(VectorQuantization.self, forKey: .quantization) ?? .none
     }
 
     /// Links per node on layer 0 (`M0 = 2·M`).

@@ -297,7 +297,7 @@ extension HNSWIndex {
                     guard stored.allSatisfy(\.isFinite) else { throw HNSWCodecError.corrupt("slot \(row) has a non-finite vector") }
                     let norm = Kernels.dot(stored, stored)
                     let flags = record.state == .live ? 0 : NodeFlags.deleted
-                    stored.withUnsafeBufferPointer {
+                    _ = stored.withUnsafeBufferPointer {
                         g.writeNode(node, fresh: true, key: record.key, vector: $0.baseAddress!, squaredNorm: norm, level: record.level, flags: flags)
                     }
                     for (level, list) in record.links.enumerated() {
@@ -328,6 +328,8 @@ extension HNSWIndex {
         guard problems.isEmpty else {
             throw HNSWCodecError.corrupt(problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? " (\(problems.count) problems)" : ""))
         }
+        // Codes are derived data: a quantized index trains them again from the stored vectors.
+        if slots >= quantizerFirstTraining { index.withWriterLock { index.retrainQuantizer() } }
         return index
     }
 }

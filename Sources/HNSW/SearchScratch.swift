@@ -20,6 +20,8 @@ struct SearchScratch: ~Copyable, @unchecked Sendable {
     var results = NeighborHeap(farthestOnTop: true, capacity: 256)
     /// The query after normalisation (cosine) — searches never modify the caller's vector.
     let query: UnsafeMutablePointer<Float>
+    /// The query's 8-bit weights for scoring codes (quantized indexes).
+    let weights: UnsafeMutablePointer<Int8>
     /// Unvisited neighbours of the node being expanded (at most M0 ≤ 510).
     let batch: UnsafeMutablePointer<UInt32>
     /// Scores of a flat scan.
@@ -31,6 +33,7 @@ struct SearchScratch: ~Copyable, @unchecked Sendable {
         visited = .allocate(capacity: visitedCapacity)
         visited.initialize(repeating: 0, count: visitedCapacity)
         query = .allocate(capacity: dimension)
+        weights = .allocate(capacity: dimension)
         batch = .allocate(capacity: 512)
         scoresCapacity = 0
         scores = .allocate(capacity: 1)
@@ -39,6 +42,7 @@ struct SearchScratch: ~Copyable, @unchecked Sendable {
     deinit {
         visited.deallocate()
         query.deallocate()
+        weights.deallocate()
         batch.deallocate()
         scores.deallocate()
     }

@@ -6,9 +6,11 @@ extension MemoryClient {
     /// `POST /v1/admin/rebuild`: starts rebuilding `namespace`'s index (every namespace when
     /// `nil`) with new `m` / `efConstruction` (or the current ones). Returns at once with the
     /// job; poll ``job(_:)`` for progress. `conflict` while another rebuild runs.
-    public func startRebuild(namespace: String? = nil, m: Int? = nil, efConstruction: Int? = nil)
+    public func startRebuild(namespace: String? = nil, m: Int? = nil, efConstruction: Int? = nil,
+                             quantization: VectorQuantization? = nil)
         async throws(MemoryClientError) -> Job {
-        try await call("POST", ["v1", "admin", "rebuild"], body: RebuildRequest(namespace: namespace, m: m, efConstruction: efConstruction),
+        try await call("POST", ["v1", "admin", "rebuild"],
+                       body: RebuildRequest(namespace: namespace, m: m, efConstruction: efConstruction, quantization: quantization),
                        as: JobEnvelope.self).job
     }
 

@@ -9,19 +9,21 @@ public import MemoryStore
 
 /// Operator actions: index rebuild, hot backup, verification, export and import.
 extension MemoryEngine {
-    /// Rebuilds `namespace`'s HNSW graph online with new `m` / `efConstruction` (or the current
-    /// ones); searches and writes go on meanwhile. See `MemoryStore.rebuildIndex` for the method.
+    /// Rebuilds `namespace`'s HNSW graph online with new `m` / `efConstruction` / `quantization`
+    /// (or the current ones); searches and writes go on meanwhile. A quantized graph trains its
+    /// codes afresh on the stored vectors. See `MemoryStore.rebuildIndex` for the method.
     /// Takes no engine lock: the store serialises the final switch with the writers.
     /// - Throws: `namespace_not_found`, `invalid_argument` (parameters), `cancelled`, `conflict`
     ///   (the namespace was deleted meanwhile), storage errors.
     @discardableResult
     public func rebuildIndex(
-        namespace name: String, m: Int? = nil, efConstruction: Int? = nil,
+        namespace name: String, m: Int? = nil, efConstruction: Int? = nil, quantization: VectorQuantization? = nil,
         progress: (IndexRebuildProgress) -> Void = { _ in }, isCancelled: () -> Bool = { false }
     ) throws(EngineError) -> IndexRebuildResult {
         var parameters = try existingNamespace(name).parameters
         if let m { parameters.m = m }
         if let efConstruction { parameters.efConstruction = efConstruction }
+        if let quantization { parameters.quantization = quantization }
         do {
             try parameters.validate()
         } catch {

@@ -21,7 +21,11 @@ extension MemoryEngine {
             throw .invalidArgument(error.description)
         }
         if let problem = request.lexical.problem ?? request.search.problem ?? request.learning.problem { throw .invalidArgument(problem) }
-        let config = NamespaceConfig(name: name, dimension: dimension, metric: request.metric, parameters: request.parameters,
+        var parameters = request.parameters
+        if !request.quantizationGiven, let existing = store.namespaceConfig(name) {
+            parameters.quantization = existing.parameters.quantization
+        }
+        let config = NamespaceConfig(name: name, dimension: dimension, metric: request.metric, parameters: parameters,
                                      embedderID: dimension == embedder.dimension ? embedder.identifier : nil,
                                      createdAt: clock(), lexical: request.lexical, search: request.search,
                                      learning: request.learning)

@@ -61,10 +61,15 @@ public struct NamespaceRequest: Sendable, Equatable {
     public var search: SearchDefaults
     /// Learning overrides (absent members: the engine's configuration).
     public var learning: LearningPolicy
+    /// Whether the caller chose `parameters.quantization`. When it did not, the request
+    /// matches an existing namespace of either quantization (namespaces created before the
+    /// default became `int8` have none), and only a new namespace takes the default.
+    public var quantizationGiven: Bool
 
     public init(dimension: Int? = nil, metric: Metric = .cosine, parameters: HNSWParameters = HNSWParameters(),
                 lexical: LexicalOptions = LexicalOptions(), search: SearchDefaults = SearchDefaults(),
-                learning: LearningPolicy = LearningPolicy()) {
+                learning: LearningPolicy = LearningPolicy(), quantizationGiven: Bool = true) {
+        self.quantizationGiven = quantizationGiven
         self.learning = learning
         self.dimension = dimension
         self.metric = metric

@@ -29,6 +29,8 @@ public struct NamespaceStats: Sendable, Equatable {
     public var lexicalTerms: Int
     /// Bytes the lexical index holds in memory (approximate).
     public var lexicalBytes: Int
+    /// Whether searches traverse 8-bit codes now (see ``HNSWParameters/quantization``).
+    public var traversesCodes: Bool
 
     init(_ info: NamespaceInfo) {
         name = info.config.name
@@ -47,6 +49,7 @@ public struct NamespaceStats: Sendable, Equatable {
         learning = info.config.learning
         lexicalTerms = info.lexicalTerms
         lexicalBytes = info.lexicalBytes
+        traversesCodes = info.index.traversesCodes
     }
 
 }

@@ -78,6 +78,12 @@ struct OperatorCommandTests {
             #expect(!result.err.contains("\r"))  // not a terminal: plain lines
             #expect(try daemon.engine.namespace("kb").parameters.m == 12)
             #expect(try daemon.engine.namespace("kb").parameters.efConstruction == 64)
+            #expect(try daemon.engine.namespace("kb").parameters.quantization == .int8)
+            let floats = await daemon.run(["index", "rebuild", "-n", "kb", "--quantization", "none", "--interval", "20"])
+            #expect(floats.status == 0, "\(floats.err)")
+            #expect(floats.rows.first?[5] == "none")
+            #expect(try daemon.engine.namespace("kb").parameters.quantization == .none)
+            #expect(await daemon.run(["index", "rebuild", "-n", "kb", "--quantization", "pq"]).status == 2)
 
             let json = await daemon.run(["index", "rebuild", "--json", "--interval", "20"])
             #expect(json.status == 0)

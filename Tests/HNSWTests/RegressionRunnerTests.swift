@@ -29,8 +29,9 @@ struct RegressionRunnerTests {
     /// are below HNSW's flat threshold (1,024), where the index answers exactly, so the right
     /// rows score 1 and the wrong rows 0: every recall column must read exactly 0.5000. A runner
     /// that compared the wrong prefix, divided by the wrong count or mixed up rows fails.
-    @Test("engram-ann computes recall@1, @10 and @100 exactly")
-    func recallColumns() throws {
+    @Test("engram-ann computes recall@1, @10 and @100 exactly, and names the traversal in the engine column",
+          arguments: [(nil, "engram-int8"), ("none", "engram"), ("int8", "engram-int8")])
+    func recallColumns(quantization: String?, engine: String) throws {
         let runner = try ProductBinary.path("engram-ann")
         let directory = try makeRegressionDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -47,7 +48,7 @@ struct RegressionRunnerTests {
         let output = try ProductBinary.run(runner, [
             "--base", directory + "/base.fvecs", "--queries", directory + "/queries.fvecs",
             "--truth", directory + "/gt.ivecs", "--ef", "10,50", "--efc", "40",
-        ])
+        ] + (quantization.map { ["--quant", $0] } ?? []))
         #expect(output.status == 0, "engram-ann failed: \(output.stderr)")
         let (header, rows) = parseCSV(output.stdout)
         // The original ten columns stay first, in order, so older scripts keep working.
@@ -56,7 +57,7 @@ struct RegressionRunnerTests {
         #expect(header.contains("recall1") && header.contains("recall100") && header.contains("p999_us"))
         #expect(rows.map { $0["ef"] } == ["10", "50"])
         for row in rows {
-            #expect(row["engine"] == "engram")
+            #expect(row["engine"] == engine)
             #expect(row["recall1"] == "0.5000", "recall@1 in \(row)")
             #expect(row["recall10"] == "0.5000", "recall@10 in \(row)")
             #expect(row["recall100"] == "0.5000", "recall@100 in \(row)")

@@ -181,7 +181,7 @@ struct DocumentSchemaTests {
         let doc = try OpenAPIDocument.load()
         let covered = Set(try Self.documents().map(\.0))
         // Schemas that only appear inside others, checked through them.
-        let nested: Set<String> = ["Evidence", "Metric", "HNSWParameters", "HNSWParametersInput", "TimeRange",
+        let nested: Set<String> = ["Evidence", "Metric", "VectorQuantization", "HNSWParameters", "HNSWParametersInput", "TimeRange",
                                    "SearchFilter", "RankOptions", "RebuildResult", "DamagedRecord", "SearchMode",
                                    "FusionMethod", "LexicalOptions", "SearchDefaults", "FusionOptions", "ScoreComponents",
                                    "HitContext", "LearningPolicy", "RejectedClaim", "ReviewItem", "ExportedClaim",

@@ -157,6 +157,18 @@ private struct Session {
         try await call("PUT", ns, "/v1/namespaces/kb", json: #"{"dimension": 32, "parameters": {"m": 8}}"#, expect: 201)
         try await call("PUT", ns, "/v1/namespaces/kb", json: #"{"dimension": 32, "parameters": {"m": 8}}"#, expect: 200)
         try await call("PUT", ns, "/v1/namespaces/kb", json: #"{"dimension": 16}"#, expect: 409, code: "conflict")
+        // Quantization: int8 by default; an absent one matches the namespace's own.
+        let kb = try await call("PUT", ns, "/v1/namespaces/kb", json: #"{"dimension": 32, "parameters": {"m": 8}}"#, expect: 200)
+        #expect(kb["parameters"]?["quantization"]?.string == "int8")
+        let floats = try await call("PUT", ns, "/v1/namespaces/floats",
+                                    json: #"{"dimension": 32, "parameters": {"quantization": "none"}}"#, expect: 201)
+        #expect(floats["parameters"]?["quantization"]?.string == "none" && floats["traversal"]?.string == "none")
+        try await call("PUT", ns, "/v1/namespaces/floats", json: #"{"dimension": 32}"#, expect: 200)
+        try await call("PUT", ns, "/v1/namespaces/floats", json: #"{"dimension": 32, "parameters": {"quantization": "int8"}}"#,
+                       expect: 409, code: "conflict")
+        try await call("PUT", ns, "/v1/namespaces/floats", json: #"{"dimension": 32, "parameters": {"quantization": "int4"}}"#,
+                       expect: 400)
+        try await call("DELETE", ns, "/v1/namespaces/floats?confirm=true", expect: 200)
         try await call("GET", "/v1/namespaces", "/v1/namespaces", expect: 200)
         try await call("GET", ns, "/v1/namespaces/kb", expect: 200)
         try await call("GET", ns, "/v1/namespaces/missing", expect: 404, code: "namespace_not_found")
@@ -260,6 +272,8 @@ private struct Session {
                        code: "invalid_argument")
         try await call("POST", "/v1/admin/rebuild", "/v1/admin/rebuild", json: #"{"namespace": "kb", "m": 1}"#, expect: 400,
                        code: "invalid_argument")
+        try await call("POST", "/v1/admin/rebuild", "/v1/admin/rebuild", json: #"{"namespace": "kb", "quantization": "fp4"}"#,
+                       expect: 400)
         let job = try await call("POST", "/v1/admin/rebuild", "/v1/admin/rebuild", json: #"{"namespace": "kb", "m": 12}"#,
                                  expect: 202)
         let jobID = job["job"]?["id"]?.string ?? "?"

@@ -11,8 +11,8 @@ import VectorMath
 /// - batch import ≥ 0.8× the rate of building the in-memory index alone;
 /// - single durable writes: p50/p99 latency and writes/s.
 ///
-///     ENGRAM_STORE_BENCH=150000 swift test -c release -Xswiftc -enable-testing \
-///         --filter MemoryStoreTests.BenchmarkTests
+///     ENGRAM_STORE_BENCH=150000 [ENGRAM_STORE_BENCH_BASE=base.fvecs] swift test -c release \
+///         -Xswiftc -enable-testing --filter MemoryStoreTests.BenchmarkTests
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["ENGRAM_STORE_BENCH"] != nil))
 struct BenchmarkTests {
     static let dimension = 384
@@ -36,9 +36,18 @@ struct BenchmarkTests {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
+    /// The first `count` vectors of `ENGRAM_STORE_BENCH_BASE` (a `.fvecs` file of real
+    /// embeddings), or random ones when it is not set.
+    static func data(_ count: Int) throws -> [[Float]] {
+        guard let path = ProcessInfo.processInfo.environment["ENGRAM_STORE_BENCH_BASE"] else { return vectors(count, seed: 42) }
+        let file = try VectorFile.readFloats(path, limit: count)
+        #expect(file.dimension == dimension)
+        return (0..<file.count).map { Array(file.row($0)) }
+    }
+
     @Test func targets() throws {
         let count = Int(ProcessInfo.processInfo.environment["ENGRAM_STORE_BENCH"] ?? "") ?? 20_000
-        let data = Self.vectors(count, seed: 42)
+        let data = try Self.data(count)
         let query = Self.vectors(1, seed: 7)[0]
         try withTemporaryDirectory { dir in
             // 1. The in-memory index alone (this is also "rebuilding the index from its vectors").
@@ -54,8 +63,8 @@ struct BenchmarkTests {
             let importTime = try Self.seconds {
                 let store = try MemoryStore(path: dir + "/store")
                 try store.createNamespace(config)
-                for start in stride(from: 0, to: count, by: batchSize) {
-                    let items = (start..<min(start + batchSize, count)).map { i in
+                for start in stride(from: 0, to: data.count, by: batchSize) {
+                    let items = (start..<min(start + batchSize, data.count)).map { i in
                         (draft: MemoryDraft(text: "benchmark entry \(i) with a sentence of ordinary length", tags: ["bench"]),
                          vector: data[i])
                     }
@@ -85,9 +94,9 @@ struct BenchmarkTests {
             let p99 = latencies[latencies.count * 99 / 100] * 1e3
             let fileMB = Double(try store!.storageInfo().usedBytes) / 1e6
             print("""
-                store benchmark: \(count) entries × \(Self.dimension)-d, HNSW M=16 efConstruction=200
-                  in-memory build: \(String(format: "%.2f", build)) s (\(Int(Double(count) / build)) vectors/s)
-                  batch import:    (\(batchSize) per transaction) \(String(format: "%.2f", importTime)) s (\(Int(Double(count) / importTime)) entries/s), ratio \(String(format: "%.2f", build / importTime))× the in-memory rate (target ≥ 0.8)
+                store benchmark: \(data.count) entries × \(Self.dimension)-d, HNSW M=16 efConstruction=200, \(HNSWParameters().quantization.rawValue)
+                  in-memory build: \(String(format: "%.2f", build)) s (\(Int(Double(data.count) / build)) vectors/s)
+                  batch import:    (\(batchSize) per transaction) \(String(format: "%.2f", importTime)) s (\(Int(Double(data.count) / importTime)) entries/s), ratio \(String(format: "%.2f", build / importTime))× the in-memory rate (target ≥ 0.8)
                   open + 1 search: \(String(format: "%.3f", open)) s = \(String(format: "%.3f", open / build)) of a rebuild (target ≤ 0.1)
                   single durable writes (sync): p50 \(String(format: "%.2f", p50)) ms, p99 \(String(format: "%.2f", p99)) ms, max \(String(format: "%.1f", latencies.last! * 1e3)) ms, \(Int(Double(writes) / total)) writes/s
                   data file: \(String(format: "%.0f", fileMB)) MB used

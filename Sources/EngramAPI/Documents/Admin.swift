@@ -361,15 +361,18 @@ public struct RebuildRequest: Sendable, Hashable, Codable {
     public var namespace: String?
     public var m: Int?
     public var efConstruction: Int?
+    /// The new graph's quantization (its codes are trained afresh either way).
+    public var quantization: VectorQuantization?
 
-    public init(namespace: String? = nil, m: Int? = nil, efConstruction: Int? = nil) {
+    public init(namespace: String? = nil, m: Int? = nil, efConstruction: Int? = nil, quantization: VectorQuantization? = nil) {
         self.namespace = namespace
         self.m = m
         self.efConstruction = efConstruction
+        self.quantization = quantization
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case namespace, m
+        case namespace, m, quantization
         case efConstruction = "ef_construction"
     }
 
@@ -379,6 +382,7 @@ public struct RebuildRequest: Sendable, Hashable, Codable {
         namespace = try c.decodeIfPresent(String.self, forKey: .namespace)
         m = try c.decodeIfPresent(Int.self, forKey: .m)
         efConstruction = try c.decodeIfPresent(Int.self, forKey: .efConstruction)
+        quantization = try c.decodeIfPresent(VectorQuantization.self, forKey: .quantization)
     }
 }
 
@@ -391,19 +395,22 @@ public struct RebuildResult: Sendable, Hashable, Codable {
     public var caughtUp: Int
     public var m: Int
     public var efConstruction: Int
+    public var quantization: VectorQuantization
     public var seconds: Double
 
-    public init(namespace: String, nodes: Int, caughtUp: Int, m: Int, efConstruction: Int, seconds: Double) {
+    public init(namespace: String, nodes: Int, caughtUp: Int, m: Int, efConstruction: Int,
+                quantization: VectorQuantization = .none, seconds: Double) {
         self.namespace = namespace
         self.nodes = nodes
         self.caughtUp = caughtUp
         self.m = m
         self.efConstruction = efConstruction
+        self.quantization = quantization
         self.seconds = seconds
     }
 
     enum CodingKeys: String, CodingKey {
-        case namespace, nodes, m, seconds
+        case namespace, nodes, m, seconds, quantization
         case caughtUp = "caught_up"
         case efConstruction = "ef_construction"
     }

@@ -10,6 +10,15 @@ public enum Metric: String, Sendable, Hashable, Codable, CaseIterable {
     case l2
 }
 
+/// What a namespace's graph traversal scores.
+public enum VectorQuantization: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Float dot products on the stored vectors.
+    case none
+    /// 8-bit codes per dimension (trained from the namespace's vectors), the final candidates
+    /// re-ranked on the float vectors.
+    case int8
+}
+
 /// A namespace's HNSW parameters as the API returns them.
 public struct HNSWParameters: Sendable, Hashable, Codable {
     /// Links per node on the upper levels (twice that on level 0).
@@ -22,22 +31,37 @@ public struct HNSWParameters: Sendable, Hashable, Codable {
     /// The fraction of deleted nodes that triggers consolidation.
     public var consolidationFraction: Double
     public var seed: UInt64
+    /// What the traversal scores (`none` in documents written before quantization existed).
+    public var quantization: VectorQuantization
 
-    public init(m: Int, efConstruction: Int, efSearch: Int, flatThreshold: Int, consolidationFraction: Double, seed: UInt64) {
+    public init(m: Int, efConstruction: Int, efSearch: Int, flatThreshold: Int, consolidationFraction: Double, seed: UInt64,
+                quantization: VectorQuantization = .none) {
         self.m = m
         self.efConstruction = efConstruction
         self.efSearch = efSearch
         self.flatThreshold = flatThreshold
         self.consolidationFraction = consolidationFraction
         self.seed = seed
+        self.quantization = quantization
     }
 
     enum CodingKeys: String, CodingKey {
-        case m, seed
+        case m, seed, quantization
         case efConstruction = "ef_construction"
         case efSearch = "ef_search"
         case flatThreshold = "flat_threshold"
         case consolidationFraction = "consolidation_fraction"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        m = try c.decode(Int.self, forKey: .m)
+        efConstruction = try c.decode(Int.self, forKey: .efConstruction)
+        efSearch = try c.decode(Int.self, forKey: .efSearch)
+        flatThreshold = try c.decode(Int.self, forKey: .flatThreshold)
+        consolidationFraction = try c.decode(Double.self, forKey: .consolidationFraction)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        quantization = try c.decodeIfPresent(VectorQuantization.self, forKey: .quantization) ?? .none
     }
 }
 
@@ -49,22 +73,25 @@ public struct HNSWParametersInput: Sendable, Hashable, Codable {
     public var flatThreshold: Int?
     public var consolidationFraction: Double?
     public var seed: UInt64?
+    /// Absent: `int8` for a new namespace; an existing namespace keeps its own.
+    public var quantization: VectorQuantization?
 
     public init(m: Int? = nil, efConstruction: Int? = nil, efSearch: Int? = nil, flatThreshold: Int? = nil,
-                consolidationFraction: Double? = nil, seed: UInt64? = nil) {
+                consolidationFraction: Double? = nil, seed: UInt64? = nil, quantization: VectorQuantization? = nil) {
         self.m = m
         self.efConstruction = efConstruction
         self.efSearch = efSearch
         self.flatThreshold = flatThreshold
         self.consolidationFraction = consolidationFraction
         self.seed = seed
+        self.quantization = quantization
     }
 
     /// Every parameter given.
     public init(_ parameters: HNSWParameters) {
         self.init(m: parameters.m, efConstruction: parameters.efConstruction, efSearch: parameters.efSearch,
                   flatThreshold: parameters.flatThreshold, consolidationFraction: parameters.consolidationFraction,
-                  seed: parameters.seed)
+                  seed: parameters.seed, quantization: parameters.quantization)
     }
 
     typealias CodingKeys = HNSWParameters.CodingKeys
@@ -78,6 +105,7 @@ public struct HNSWParametersInput: Sendable, Hashable, Codable {
         flatThreshold = try c.decodeIfPresent(Int.self, forKey: .flatThreshold)
         consolidationFraction = try c.decodeIfPresent(Double.self, forKey: .consolidationFraction)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+        quantization = try c.decodeIfPresent(VectorQuantization.self, forKey: .quantization)
     }
 }
 
@@ -144,11 +172,16 @@ public struct Namespace: Sendable, Hashable, Codable {
     public var lexicalTerms: Int
     /// Bytes the lexical index holds in memory (approximate).
     public var lexicalBytes: Int
+    /// What searches traverse now: `int8` once a quantized namespace has trained its codes
+    /// (at 1,024 nodes), else `none` (floats).
+    public var traversal: VectorQuantization
 
     public init(name: String, dimension: Int, metric: Metric, parameters: HNSWParameters, embedderID: String?,
                 createdAt: Date, entryCount: Int, deletedNodes: Int, freeSlots: Int, maxLevel: Int, indexBytes: Int,
                 lexical: LexicalOptions = LexicalOptions(), search: SearchDefaults = SearchDefaults(),
-                lexicalTerms: Int = 0, lexicalBytes: Int = 0, learning: LearningPolicy = LearningPolicy()) {
+                lexicalTerms: Int = 0, lexicalBytes: Int = 0, learning: LearningPolicy = LearningPolicy(),
+                traversal: VectorQuantization = .none) {
+        self.traversal = traversal
         self.learning = learning
         self.name = name
         self.dimension = dimension
@@ -168,7 +201,7 @@ public struct Namespace: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, dimension, metric, parameters, lexical, search, learning
+        case name, dimension, metric, parameters, lexical, search, learning, traversal
         case lexicalTerms = "lexical_terms"
         case lexicalBytes = "lexical_bytes"
         case embedderID = "embedder_id"

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import EngineDocuments
+import EngramAPI
 import HNSW
 import MemoryClient
 import MemoryStore
@@ -21,7 +23,9 @@ struct IndexRebuildCommand: ConsoleCommand {
             Offline (--data DIR, no daemon running on DIR) does the same in this process.
 
             Without --namespace every namespace is rebuilt, one after another. --m and \
-            --ef-construction change the graph's parameters (kept for later inserts).
+            --ef-construction change the graph's parameters (kept for later inserts); --quantization \
+            int8 or none switches what searches traverse (codes are trained afresh on the stored \
+            vectors either way).
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -31,6 +35,8 @@ struct IndexRebuildCommand: ConsoleCommand {
     @Option(name: .customLong("m"), help: ArgumentHelp("New HNSW M (links per node).", valueName: "M"))
     var m: Int?
     @Option(help: ArgumentHelp("New efConstruction.", valueName: "n")) var efConstruction: Int?
+    @Option(help: ArgumentHelp("New quantization: int8 (codes re-ranked on floats) or none.", valueName: "int8|none"))
+    var quantization: EngramAPI.VectorQuantization?
     @Option(help: ArgumentHelp("Rebuild the store in this directory directly (no daemon may hold it).",
                                valueName: "dir"))
     var data: String?
@@ -46,18 +52,21 @@ struct IndexRebuildCommand: ConsoleCommand {
         console.interrupt.arm()
         let results: [RebuildSummary]
         if let data {
-            results = try OfflineRebuild(path: data, namespace: namespace, m: m, efConstruction: efConstruction)
+            results = try OfflineRebuild(path: data, namespace: namespace, m: m, efConstruction: efConstruction,
+                                         quantization: quantization?.engineValue)
                 .run(console: console)
         } else {
             results = try await OnlineRebuild(client: connection.client(console), namespace: namespace, m: m,
-                                              efConstruction: efConstruction, interval: interval).run(console: console)
+                                              efConstruction: efConstruction, quantization: quantization,
+                                              interval: interval).run(console: console)
         }
         if output.json { return console.print(try JSONOutput.line(RebuildResultsJSON(results: results))) }
         var table = TableRenderer([.init("NAMESPACE"), .init("NODES", .right), .init("CAUGHT_UP", .right),
-                                   .init("M", .right), .init("EF_C", .right), .init("TIME", .right)])
+                                   .init("M", .right), .init("EF_C", .right), .init("QUANT"), .init("TIME", .right)])
         for result in results {
             table.append([result.namespace, ValueFormatting.count(result.nodes), ValueFormatting.count(result.caughtUp),
-                          "\(result.m)", "\(result.efConstruction)", ValueFormatting.duration(result.seconds)])
+                          "\(result.m)", "\(result.efConstruction)", result.quantization,
+                          ValueFormatting.duration(result.seconds)])
         }
         console.out.write(table.render())
     }
@@ -70,10 +79,12 @@ struct RebuildSummary: Sendable, Equatable, Encodable {
     var caughtUp: Int
     var m: Int
     var efConstruction: Int
+    /// `int8` or `none`.
+    var quantization: String
     var seconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case namespace, nodes, m, seconds
+        case namespace, nodes, m, seconds, quantization
         case caughtUp = "caught_up"
         case efConstruction = "ef_construction"
     }
@@ -90,6 +101,7 @@ struct OfflineRebuild {
     var namespace: String?
     var m: Int?
     var efConstruction: Int?
+    var quantization: HNSW.VectorQuantization?
 
     func run(console: Console) throws(CLIFailure) -> [RebuildSummary] {
         // The old graphs are not needed (the rebuild reads entries and vectors), and skipping
@@ -111,6 +123,7 @@ struct OfflineRebuild {
             guard var parameters = store.namespaceConfig(name)?.parameters else { continue }
             if let m { parameters.m = m }
             if let efConstruction { parameters.efConstruction = efConstruction }
+            if let quantization { parameters.quantization = quantization }
             let chosen = parameters
             let result = try OfflineStore.run(path) {
                 try chosen.validate()
@@ -124,7 +137,7 @@ struct OfflineRebuild {
             }
             results.append(RebuildSummary(namespace: result.namespace, nodes: result.nodes, caughtUp: result.caughtUp,
                                           m: result.parameters.m, efConstruction: result.parameters.efConstruction,
-                                          seconds: result.seconds))
+                                          quantization: result.parameters.quantization.rawValue, seconds: result.seconds))
         }
         return results
     }

@@ -4,6 +4,7 @@ import MemoryClient
 import EngramAPI
 
 extension Metric: ExpressibleByArgument {}
+extension VectorQuantization: ExpressibleByArgument {}
 extension Stemming: ExpressibleByArgument {}
 extension StopWords: ExpressibleByArgument {}
 
@@ -29,6 +30,9 @@ struct NamespaceCreateCommand: ConsoleCommand {
     var m: Int?
     @Option(help: ArgumentHelp("HNSW candidate list size while inserting.", valueName: "n")) var efConstruction: Int?
     @Option(help: ArgumentHelp("Default candidate list size for searches.", valueName: "n")) var efSearch: Int?
+    @Option(help: ArgumentHelp("What searches traverse: 8-bit codes re-ranked on floats, or floats (default int8).",
+                               valueName: "int8|none"))
+    var quantization: VectorQuantization?
     @Option(help: ArgumentHelp("English stemming in the lexical index (default english).", valueName: "english|none"))
     var stemming: Stemming?
     @Option(help: ArgumentHelp("Stop words the lexical index leaves out (default english).", valueName: "english|none"))
@@ -64,7 +68,7 @@ struct NamespaceCreateCommand: ConsoleCommand {
     }
 
     func execute(on console: Console) async throws {
-        let parameters = HNSWParametersInput(m: m, efConstruction: efConstruction, efSearch: efSearch)
+        let parameters = HNSWParametersInput(m: m, efConstruction: efConstruction, efSearch: efSearch, quantization: quantization)
         var lexical = LexicalOptions()
         if let stemming { lexical.stemming = stemming }
         if let stopWords { lexical.stopWords = stopWords }
@@ -84,6 +88,7 @@ struct NamespaceCreateCommand: ConsoleCommand {
         if output.json { return console.print(try JSONOutput.line(stats)) }
         console.print("namespace \(stats.name): dimension \(stats.dimension), \(stats.metric.rawValue), "
                       + "M \(stats.parameters.m), ef_construction \(stats.parameters.efConstruction), "
+                      + "quantization \(stats.parameters.quantization.rawValue), "
                       + "text search \(stats.search.mode.rawValue), \(ValueFormatting.count(stats.entryCount)) entries")
     }
 }

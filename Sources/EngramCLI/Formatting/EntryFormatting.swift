@@ -151,6 +151,9 @@ enum EntryFormatting {
         view.append("index memory", ValueFormatting.bytes(namespace.indexBytes))
         view.append("hnsw", "M \(p.m), ef_construction \(p.efConstruction), ef_search \(p.efSearch), "
                     + "flat below \(p.flatThreshold), consolidate at \(ValueFormatting.fixed(p.consolidationFraction * 100, digits: 0))% deleted")
+        view.append("traversal", p.quantization == .none ? "float vectors"
+                    : namespace.traversal == .int8 ? "int8 codes, re-ranked on float vectors"
+                    : "float vectors until int8 codes are trained (1,024 nodes)")
         let l = namespace.lexical, s = namespace.search
         view.append("lexical", "stemming \(l.stemming.rawValue), stop words \(l.stopWords.rawValue), "
                     + "k1 \(ValueFormatting.fixed(l.k1, digits: 2)), b \(ValueFormatting.fixed(l.b, digits: 2)), "

@@ -1,4 +1,5 @@
 import Foundation
+import EngramAPI
 import MemoryClient
 
 /// The online rebuild: starts the daemon's rebuild job, polls it every `interval` ms while
@@ -12,11 +13,12 @@ struct OnlineRebuild {
     var namespace: String?
     var m: Int?
     var efConstruction: Int?
+    var quantization: VectorQuantization?
     var interval: Int
 
     func run(console: Console) async throws -> [RebuildSummary] {
         var job = try await MemoryCLIRequest.run { () async throws(MemoryClientError) in
-            try await client.startRebuild(namespace: namespace, m: m, efConstruction: efConstruction)
+            try await client.startRebuild(namespace: namespace, m: m, efConstruction: efConstruction, quantization: quantization)
         }
         let progress = ProgressReporter(console: console)
         var cancelSent = false
@@ -47,7 +49,7 @@ struct OnlineRebuild {
             if cancelSent { console.printError("the rebuild had finished before the cancel arrived; its result is kept") }
             return job.results.map {
                 RebuildSummary(namespace: $0.namespace, nodes: $0.nodes, caughtUp: $0.caughtUp, m: $0.m,
-                               efConstruction: $0.efConstruction, seconds: $0.seconds)
+                               efConstruction: $0.efConstruction, quantization: $0.quantization.rawValue, seconds: $0.seconds)
             }
         case .cancelled:
             let kept = job.results.map(\.namespace)

@@ -38,13 +38,15 @@ struct AdminController {
                     var parameters = try engine.namespace(name).parameters
                     if let m = body.m { parameters.m = m }
                     if let ef = body.efConstruction { parameters.efConstruction = ef }
+                    if let quantization = body.quantization { parameters.quantization = quantization.engineValue }
                     do {
                         try parameters.validate()
                     } catch {
                         throw .invalidArgument("\(error)")
                     }
                 }
-                return try jobs.startRebuild(namespaces: names, m: body.m, efConstruction: body.efConstruction, engine: engine)
+                return try jobs.startRebuild(namespaces: names, m: body.m, efConstruction: body.efConstruction,
+                                             quantization: body.quantization?.engineValue, engine: engine)
             }
             return try RouteSupport.json(JobEnvelope(job: job.document), status: .accepted)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HNSW
 import MemoryEngine
 import MemoryStore
 import Synchronization
@@ -30,15 +31,17 @@ final class RebuildJob: Sendable {
     let namespaces: [String]
     let m: Int?
     let efConstruction: Int?
+    let quantization: VectorQuantization?
     let startedAt: Date
     let cancelRequested = Atomic<Bool>(false)
     private let snapshot = Mutex(Snapshot())
 
-    init(id: String, namespaces: [String], m: Int?, efConstruction: Int?, startedAt: Date) {
+    init(id: String, namespaces: [String], m: Int?, efConstruction: Int?, quantization: VectorQuantization?, startedAt: Date) {
         self.id = id
         self.namespaces = namespaces
         self.m = m
         self.efConstruction = efConstruction
+        self.quantization = quantization
         self.startedAt = startedAt
     }
 
@@ -57,7 +60,7 @@ final class RebuildJob: Sendable {
             }
             do {
                 let result = try engine.rebuildIndex(
-                    namespace: name, m: m, efConstruction: efConstruction,
+                    namespace: name, m: m, efConstruction: efConstruction, quantization: quantization,
                     progress: { progress in
                         self.snapshot.withLock {
                             $0.phase = progress.phase
@@ -105,13 +108,15 @@ final class AdminJobs: Sendable {
 
     /// Starts a rebuild job on a new thread.
     /// - Throws: `conflict` while another rebuild runs.
-    func startRebuild(namespaces: [String], m: Int?, efConstruction: Int?, engine: MemoryEngine) throws(EngineError) -> RebuildJob {
+    func startRebuild(
+        namespaces: [String], m: Int?, efConstruction: Int?, quantization: VectorQuantization?, engine: MemoryEngine
+    ) throws(EngineError) -> RebuildJob {
         let job = try registry.withLock { registry throws(EngineError) -> RebuildJob in
             for job in registry.jobs.values where job.isRunning {
                 throw .conflict("index rebuild job \(job.id) is running; wait for it or cancel it")
             }
             let job = RebuildJob(id: String(registry.nextID), namespaces: namespaces, m: m, efConstruction: efConstruction,
-                                 startedAt: Date())
+                                 quantization: quantization, startedAt: Date())
             registry.nextID += 1
             registry.jobs[job.id] = job
             registry.order.append(job.id)

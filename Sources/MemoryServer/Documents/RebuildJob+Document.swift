@@ -1,3 +1,4 @@
+import EngineDocuments
 import EngramAPI
 import Foundation
 
@@ -12,7 +13,8 @@ extension RebuildJob {
             finishedAt: now.finishedAt, error: now.error.map { Job.Failure(code: $0.code, message: $0.message) },
             results: now.results.map {
                 RebuildResult(namespace: $0.namespace, nodes: $0.nodes, caughtUp: $0.caughtUp, m: $0.parameters.m,
-                              efConstruction: $0.parameters.efConstruction, seconds: $0.seconds)
+                              efConstruction: $0.parameters.efConstruction, quantization: $0.parameters.quantization.document,
+                              seconds: $0.seconds)
             })
     }
 }
