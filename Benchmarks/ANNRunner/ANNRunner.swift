@@ -25,6 +25,8 @@ struct ANNRunner: ParsableCommand {
     @Option(help: "What traversal scores: int8 (codes, re-ranked on floats; the default of new namespaces) or none (floats).")
     var quant: VectorQuantization = HNSWParameters().quantization
     @Option(help: "Candidates re-scored on floats under --quant int8 (default: all ef of them).") var rerank: Int?
+    @Flag(help: "After the build, renumber the nodes in breadth-first order of layer 0 (a graph-locality experiment).")
+    var reorder = false
     @Flag(help: "Omit the CSV header.") var noHeader = false
     @Flag(help: """
         Call glibc's mtrace() around the first ef's timed queries (allocation counting: run with \
@@ -92,12 +94,19 @@ struct ANNRunner: ParsableCommand {
         let memory = withExtendedLifetime(baseVectors) { residentMegabytes() - residentBefore }
         log(String(format: "built in %.2f s, %.1f MiB resident, %.1f MiB allocated for the graph",
                    buildSeconds, memory, Double(index.statistics.allocatedBytes) / 1_048_576))
+        if reorder {
+            let start = monotonicNanos()
+            index.reorderBreadthFirst()
+            log(String(format: "renumbered breadth-first in %.2f s", Double(monotonicNanos() - start) / 1e9))
+            let problems = index.verifyStructure()
+            guard problems.isEmpty else { throw ValidationError("the renumbered graph is inconsistent: \(problems.prefix(3))") }
+        }
         if quant != .none { log("quantization \(quant.rawValue), kernel \(HNSWIndex.quantizedKernelName), traversal on codes: \(index.traversesCodes)") }
 
         if !noHeader { print(Self.header) }
         let sweep = Sweep(index: index, queries: queryVectors, truth: truthIds, k: k, rerank: rerank)
         // The engine column names the traversal, so one table can hold both modes.
-        let engine = quant == .none ? "engram" : "engram-\(quant.rawValue)"
+        let engine = (quant == .none ? "engram" : "engram-\(quant.rawValue)") + (reorder ? "-bfs" : "")
         for (position, efValue) in efValues.enumerated() {
             let timed = try sweep.timedPass(ef: efValue, traceAllocations: mtrace && position == 0)
             let recall100 = truthIds.dimension >= 100 ? try sweep.recallAt100(ef: efValue) : nil

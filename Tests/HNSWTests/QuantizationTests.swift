@@ -146,3 +146,25 @@ struct QuantizationTests {
         }
     }
 }
+
+@Suite("Graph reordering (the engram-ann locality experiment)")
+struct ReorderTests {
+    @Test("renumbering breadth-first keeps the graph valid and every search's answer", arguments: VectorQuantization.allCases)
+    func breadthFirstKeepsAnswers(quantization: VectorQuantization) throws {
+        let data = TestData.clustered(count: 2500, dimension: 32, clusters: 25, seed: 71)
+        let queries = TestData.clustered(count: 30, dimension: 32, clusters: 25, seed: 72)
+        let index = try makeIndex(data, parameters: HNSWParameters(flatThreshold: 0, quantization: quantization))
+        for key in stride(from: UInt64(0), to: 2500, by: 7) { _ = index.remove(key) }  // deleted nodes and free slots too
+        let before = try queries.map { try index.search($0, k: 10, ef: 64) }
+        let slotsBefore = (0..<UInt64(2500)).map { index.slot(for: $0) }
+        index.reorderBreadthFirst()
+        #expect(index.verifyStructure().isEmpty)
+        let after = try queries.map { try index.search($0, k: 10, ef: 64) }
+        #expect(before == after)
+        #expect((0..<UInt64(2500)).map { index.slot(for: $0) } != slotsBefore)
+        // Writes go on afterwards.
+        try index.insert(data[0], key: 0)
+        #expect(try index.search(data[0], k: 1).first?.key == 0)
+        #expect(index.verifyStructure().isEmpty)
+    }
+}
