@@ -125,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "engramd",
             dependencies: [
-                "MemoryServer", "MemoryStore", "Embeddings", "VectorMath", "EngramService",
+                "MemoryServer", "MemoryStore", "Embeddings", "VectorMath", "HNSW", "EngramService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(
@@ -230,7 +230,7 @@ let package = Package(
         .testTarget(
             name: "MemoryServerTests",
             dependencies: [
-                "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "EngramJSON", "EngramAPI", "EngramService", "EngramTestSupport", "VectorMath",
+                "MemoryServer", "MemoryEngine", "MemoryStore", "Embeddings", "EngramJSON", "EngramAPI", "EngramService", "EngramTestSupport", "VectorMath", "HNSW",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,3 @@
-import Glibc
-
 extension HNSWIndex {
     /// Renumbers the nodes in breadth-first order of layer 0 from the entry point, so that
     /// nodes a search visits one after another tend to sit in neighbouring blocks (graph
@@ -7,7 +5,7 @@ extension HNSWIndex {
     /// Search", 2022). Nodes the traversal does not reach and free slots keep their relative
     /// order after the reached ones.
     ///
-    /// An experiment for `engram-ann` (`--reorder bfs`), not a product operation: slots are
+    /// An experiment for `engram-ann --reorder`, not a product operation: slots are
     /// what a store persists vectors and records under, so an index a store owns must never be
     /// renumbered. O(nodes·(M0 + block size)); takes the exclusive lock for the whole pass and
     /// allocates a second block mapping.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Embeddings
 import Foundation
+import HNSW
 import Logging
 import MemoryServer
 import MemoryStore
@@ -65,6 +66,7 @@ struct EngramdCommand: AsyncParsableCommand {
         BLASBackend.useSingleThread()
         logger.info("BLAS: \(blas)")
         if let warning = blas.warning { logger.warning("\(warning)") }
+        logger.info("HNSW: int8 traversal scores codes with the \(HNSWIndex.quantizedKernelName) kernel")
 
         // The store, the embedder and the engine, opened before the socket: a locked store or a
         // missing or damaged model is a clear error at start, not at the first request.

@@ -1,5 +1,6 @@
 import EngramTestSupport
 import Foundation
+import HNSW
 import Testing
 import VectorMath
 
@@ -25,6 +26,9 @@ struct BLASKernelStartupTests {
         #expect(output.stderr.contains("cannot start"))
         let blasLine = try #require(output.stderr.split(separator: "\n").first { $0.contains("BLAS: ") },
                                     "engramd logs its BLAS at start:\n\(output.stderr)")
+        // The integer kernel of int8 traversal, as this process chose it from the same CPU.
+        #expect(output.stderr.contains("HNSW: int8 traversal scores codes with the \(HNSWIndex.quantizedKernelName) kernel"),
+                "\(output.stderr)")
         let backend = BLASBackend.current
         if BLASBackend.restartKernels != nil, let generic = backend.coreName {
             // Restarted: on the kernels asked for (or, with an OpenBLAS that does not hold them,
