@@ -27,12 +27,6 @@ const char *engram_u8s8_dot_kernel_name(void);
  * cannot run it. "portable" is always available. */
 engram_u8s8_dot_fn engram_u8s8_dot_kernel_named(const char *name);
 
-/* Starts loading the cache lines of `bytes` bytes from `address` for reading (a node's codes). */
-static inline void engram_prefetch_range(const void *address, int bytes) {
-    const char *p = (const char *)address;
-    for (int offset = 0; offset < bytes; offset += 64) __builtin_prefetch(p + offset, 0, 3);
-}
-
 #ifdef __cplusplus
 }
 #endif

@@ -53,7 +53,7 @@ struct NodeLayout: Sendable, Equatable {
     /// Words per upper level of one node: a count followed by `maxLinks` ids.
     let upperLevelWords: Int
 
-    init(dimension: Int, m: Int, quantization: VectorQuantization = .none) {
+    init(dimension: Int, m: Int, quantization: VectorQuantization) {
         self.dimension = dimension
         maxLinks = m
         maxLinksLayer0 = 2 * m
@@ -301,22 +301,25 @@ struct GraphStorage {
     /// if the node is expanded later.
     @inline(__always)
     func prefetchBlock(_ id: UInt32) {
-        let base = UnsafeRawPointer(block(id))
-        engram_prefetch(base)
-        var offset = layout.vectorOffset & ~63
-        while offset < layout.stride {
-            engram_prefetch(base + offset)
-            offset &+= 64
-        }
+        prefetchFirstLine(id, andBytes: layout.vectorOffset..<layout.stride)
     }
 
     /// Starts loading what scoring a node by its codes reads: its first cache line and its codes.
     @inline(__always)
     func prefetchCodes(_ id: UInt32) {
+        prefetchFirstLine(id, andBytes: layout.codeOffset..<layout.codeOffset + layout.codeBytes)
+    }
+
+    /// One prefetch for the block's first line, and one per cache line of `bytes` in it.
+    @inline(__always)
+    private func prefetchFirstLine(_ id: UInt32, andBytes bytes: Range<Int>) {
         let base = UnsafeRawPointer(block(id))
         engram_prefetch(base)
-        let start = layout.codeOffset & ~63
-        engram_prefetch_range(base + start, Int32(truncatingIfNeeded: layout.codeOffset + layout.codeBytes - start))
+        var offset = bytes.lowerBound & ~63
+        while offset < bytes.upperBound {
+            engram_prefetch(base + offset)
+            offset &+= 64
+        }
     }
 
     /// A quantizer trained on every node in the graph (pending and deleted ones too: their

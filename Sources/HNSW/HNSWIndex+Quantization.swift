@@ -1,9 +1,7 @@
-import CQuantKernels
-
 extension HNSWIndex {
     /// Slots a quantized index holds before it first trains its codes: below it, traversal
     /// scores floats (and below ``HNSWParameters/flatThreshold`` a search scans anyway).
-    static let quantizerFirstTraining = 1024
+    public static let quantizerFirstTraining = 1024
 
     /// Growth factor between trainings: the codes are retrained on all nodes each time the graph
     /// has grown this many times since the last, so the ranges follow the data while the total

@@ -328,8 +328,9 @@ extension HNSWIndex {
         guard problems.isEmpty else {
             throw HNSWCodecError.corrupt(problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? " (\(problems.count) problems)" : ""))
         }
-        // Codes are derived data: a quantized index trains them again from the stored vectors.
-        if slots >= quantizerFirstTraining { index.withWriterLock { index.retrainQuantizer() } }
+        // Codes are derived data: a quantized index past its first training trains them again
+        // from the stored vectors.
+        index.withWriterLock { index.trainQuantizerIfDue() }
         return index
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MemoryClient
 import EngramAPI
+import class HNSW.HNSWIndex
 
 /// How entries, audit events and namespaces look in human output. Shared by the commands so
 /// that `get`, `history`, `audit` and the write commands agree.
@@ -153,7 +154,7 @@ enum EntryFormatting {
                     + "flat below \(p.flatThreshold), consolidate at \(ValueFormatting.fixed(p.consolidationFraction * 100, digits: 0))% deleted")
         view.append("traversal", p.quantization == .none ? "float vectors"
                     : namespace.traversal == .int8 ? "int8 codes, re-ranked on float vectors"
-                    : "float vectors until int8 codes are trained (1,024 nodes)")
+                    : "float vectors until int8 codes are trained (\(ValueFormatting.count(HNSWIndex.quantizerFirstTraining)) nodes)")
         let l = namespace.lexical, s = namespace.search
         view.append("lexical", "stemming \(l.stemming.rawValue), stop words \(l.stopWords.rawValue), "
                     + "k1 \(ValueFormatting.fixed(l.k1, digits: 2)), b \(ValueFormatting.fixed(l.b, digits: 2)), "
