@@ -62,7 +62,7 @@ extension NamespaceStats {
                             embedderID: embedderID, createdAt: createdAt, entryCount: entryCount,
                             deletedNodes: deletedNodes, freeSlots: freeSlots, maxLevel: maxLevel, indexBytes: indexBytes,
                             lexical: lexical, search: search, lexicalTerms: lexicalTerms, lexicalBytes: lexicalBytes,
-                            learning: learning, traversal: traversesCodes ? .int8 : .none)
+                            learning: learning, traversal: traversesCodes ? .int8 : .none, vectorsInMemory: vectorsInMemory)
     }
 }
 

@@ -28,7 +28,8 @@ enum NodeFlags {
 /// one stream of consecutive cache lines: `[header: UInt32][squared norm: Float]
 /// [upper-links offset: UInt32][codes' squared norm: Float][key: UInt64][layer-0 links: M0 × UInt32][codes: dim × UInt8]
 /// [vector: dim × Float]`, padded to a multiple of 64 bytes; the codes are there only under
-/// ``VectorQuantization/int8``. The header and links come first (as in hnswlib), so the first
+/// ``VectorQuantization/int8``, the vector only when the index keeps its floats in memory (an
+/// index with a ``HNSWVectorSource`` reads them from its store instead). The header and links come first (as in hnswlib), so the first
 /// cache line — which a search prefetches for every neighbour it is about to score — already
 /// holds the liveness flags, the key a filter needs and the start of the links. A quantized
 /// traversal reads the lines up to the end of the codes; the floats after them are read only to
@@ -48,19 +49,22 @@ struct NodeLayout: Sendable, Equatable {
     let codeOffset: Int
     /// Bytes of codes per node: `dimension` under int8 quantization, else 0.
     let codeBytes: Int
+    /// Whether the blocks hold the float vectors (at `vectorOffset`).
+    let floatsInBlocks: Bool
     let vectorOffset: Int
     let stride: Int
     /// Words per upper level of one node: a count followed by `maxLinks` ids.
     let upperLevelWords: Int
 
-    init(dimension: Int, m: Int, quantization: VectorQuantization) {
+    init(dimension: Int, m: Int, quantization: VectorQuantization, floatsInBlocks: Bool) {
         self.dimension = dimension
         maxLinks = m
         maxLinksLayer0 = 2 * m
         codeOffset = (linksOffset + 4 * maxLinksLayer0 + 31) & ~31
         codeBytes = quantization == .int8 ? dimension : 0
+        self.floatsInBlocks = floatsInBlocks
         vectorOffset = (codeOffset + codeBytes + 31) & ~31
-        stride = (vectorOffset + 4 * dimension + 63) & ~63
+        stride = (vectorOffset + (floatsInBlocks ? 4 * dimension : 0) + 63) & ~63
         upperLevelWords = 1 + m
     }
 }
@@ -104,6 +108,7 @@ struct GraphStorage {
         blocks.unsafelyUnwrapped + Int(id) &* layout.stride
     }
 
+    /// - Precondition: `layout.floatsInBlocks`.
     @inline(__always) func vector(_ id: UInt32) -> UnsafeMutablePointer<Float> {
         (block(id) + layout.vectorOffset).assumingMemoryBound(to: Float.self)
     }
@@ -185,7 +190,9 @@ struct GraphStorage {
         flags: UInt32
     ) -> Bool {
         let base = block(id)
-        (base + layout.vectorOffset).assumingMemoryBound(to: Float.self).update(from: vector, count: layout.dimension)
+        if layout.floatsInBlocks {
+            (base + layout.vectorOffset).assumingMemoryBound(to: Float.self).update(from: vector, count: layout.dimension)
+        }
         let coded = quantizer.map { encode(id, vector, with: $0) } ?? true
         base.storeBytes(of: key, toByteOffset: layout.keyOffset, as: UInt64.self)
         base.storeBytes(of: squaredNorm, toByteOffset: layout.normOffset, as: Float.self)
@@ -243,6 +250,31 @@ struct GraphStorage {
         let offset = upperCount
         upperCount += words
         return offset
+    }
+
+    /// Copies everything of `other` but its float vectors into this empty storage, whose layout
+    /// must match `other`'s up to the floats (same dimension, M and codes). O(nodes·stride).
+    mutating func copyGraph(of other: GraphStorage) {
+        reserve(nodes: other.count)
+        for id in 0..<UInt32(other.count) {
+            block(id).copyMemory(from: other.block(id), byteCount: min(layout.vectorOffset, other.layout.vectorOffset))
+        }
+        if let source = other.upper, other.upperCount > 0 {
+            guard let copy = malloc(other.upperCapacity * MemoryLayout<UInt32>.stride) else {
+                fatalError("out of memory copying the HNSW upper layers")
+            }
+            free(upper)
+            upper = copy.assumingMemoryBound(to: UInt32.self)
+            upper!.update(from: source, count: other.upperCount)
+            upperCapacity = other.upperCapacity
+        }
+        upperCount = other.upperCount
+        count = other.count
+        entryPoint = other.entryPoint
+        maxLevel = other.maxLevel
+        liveCount = other.liveCount
+        deletedCount = other.deletedCount
+        quantizer = other.quantizer?.copy()
     }
 
     /// Bytes held by the graph (allocated capacity of both arrays).
@@ -322,23 +354,51 @@ struct GraphStorage {
         }
     }
 
-    /// A quantizer trained on every node in the graph (pending and deleted ones too: their
-    /// vectors are data), or `nil` for a layout without codes or an empty graph.
-    /// O(nodes·dimension); reads only, so the writer runs it while searches go on.
-    func trainQuantizer() -> ScalarQuantizer? {
+    /// A quantizer trained on every node in the graph whose vector `floats` can read (pending
+    /// and deleted ones too: their vectors are data), or `nil` for a layout without codes or an
+    /// empty graph. O(nodes·dimension); reads only, so the writer runs it while searches go on.
+    func trainQuantizer(_ floats: some FloatVectors) -> ScalarQuantizer? {
         guard layout.codeBytes > 0 else { return nil }
         var rows: [UInt32] = []
         rows.reserveCapacity(count)
-        for id in 0..<UInt32(count) where flags(id) & NodeFlags.free == 0 { rows.append(id) }
+        for id in 0..<UInt32(count) where flags(id) & NodeFlags.free == 0 && floats.vector(self, id) != nil { rows.append(id) }
         guard !rows.isEmpty else { return nil }
-        return ScalarQuantizer(dimension: layout.dimension, count: rows.count) { UnsafePointer(vector(rows[$0])) }
+        // Each pointer is read at once, before the next call may reuse its buffer.
+        return ScalarQuantizer(dimension: layout.dimension, count: rows.count) { floats.vector(self, rows[$0])! }
     }
 
-    /// Rewrites every node's codes with `trained` and switches to it; returns the previous
-    /// quantizer for the caller to free once no search can hold it. O(nodes·dimension).
+    /// Every node's codes under `trained`, with their squared norms, computed off the lock:
+    /// `codeBytes + 4` bytes per slot, in slot order (free slots and unreadable vectors left
+    /// zero). O(nodes·dimension).
+    func codes(of floats: some FloatVectors, with trained: ScalarQuantizer) -> [UInt8] {
+        let width = layout.codeBytes + 4
+        var out = [UInt8](repeating: 0, count: count * width)
+        out.withUnsafeMutableBytes { raw in
+            for id in 0..<UInt32(count) where flags(id) & NodeFlags.free == 0 {
+                guard let vector = floats.vector(self, id) else { continue }
+                let row = raw.baseAddress! + Int(id) * width
+                let codes = row.assumingMemoryBound(to: UInt8.self)
+                trained.encode(vector, into: codes)
+                row.storeBytes(of: trained.squaredNorm(of: codes), toByteOffset: layout.codeBytes, as: Float.self)
+            }
+        }
+        return out
+    }
+
+    /// Writes codes from ``codes(of:with:)`` into the blocks and switches to `trained`; returns
+    /// the previous quantizer for the caller to free once no search can hold it. O(nodes·dimension).
     /// Writer only, under the exclusive lock.
-    mutating func adoptQuantizer(_ trained: ScalarQuantizer) -> ScalarQuantizer? {
-        for id in 0..<UInt32(count) where flags(id) & NodeFlags.free == 0 { encode(id, vector(id), with: trained) }
+    mutating func adoptQuantizer(_ trained: ScalarQuantizer, codes: [UInt8]) -> ScalarQuantizer? {
+        let width = layout.codeBytes + 4
+        codes.withUnsafeBytes { raw in
+            for id in 0..<min(count, raw.count / width) where flags(UInt32(id)) & NodeFlags.free == 0 {
+                let row = raw.baseAddress! + id * width
+                let base = block(UInt32(id))
+                (base + layout.codeOffset).copyMemory(from: row, byteCount: layout.codeBytes)
+                base.storeBytes(of: row.loadUnaligned(fromByteOffset: layout.codeBytes, as: Float.self),
+                                toByteOffset: layout.codeNormOffset, as: Float.self)
+            }
+        }
         let previous = quantizer
         quantizer = trained
         return previous

@@ -36,10 +36,11 @@ extension HNSWIndex {
     static let codecMagic: [UInt8] = Array("EGRMHNSW".utf8)
 
     /// Serialises the index: a consistent snapshot taken while searches continue (writes wait).
-    /// O(nodes·(dimension + M0)).
-    public func encoded() -> [UInt8] {
-        withWriterLock {
-            lock.withReadLock {
+    /// O(nodes·(dimension + M0)). An index with a ``vectorSource`` writes the vectors it reads.
+    /// - Throws: ``HNSWError/vectorSourceUnavailable(_:)`` when those cannot be read.
+    public func encoded() throws(HNSWError) -> [UInt8] {
+        try withWriterLock { () throws(HNSWError) in
+            try lock.withReadLock { () throws(HNSWError) in
                 let (state, nodes) = snapshotLocked()
                 let g = graph
                 var out = ByteWriter()
@@ -56,11 +57,20 @@ extension HNSWIndex {
                 out.append(parameters.seed)
                 out.append(UInt32(parameters.quantization == .int8 ? 1 : 0))
                 state.appendFields(to: &out)
-                for record in nodes {
-                    record.append(to: &out)
-                    guard record.state != .free else { continue }
-                    let vector = g.vector(record.slot)
-                    for i in 0..<dimension { out.append(vector[i].bitPattern) }
+                func appendNodes(_ floats: some FloatVectors) throws(HNSWError) {
+                    for record in nodes {
+                        record.append(to: &out)
+                        guard record.state != .free else { continue }
+                        guard let vector = floats.vector(g, record.slot) else {
+                            throw .vectorSourceUnavailable("no stored vector for slot \(record.slot)")
+                        }
+                        for i in 0..<dimension { out.append(vector[i].bitPattern) }
+                    }
+                }
+                if let vectorSource {
+                    try vectorSource.withReader { (reader) throws(HNSWError) in try appendNodes(writerFloats(reader)) }
+                } else {
+                    try appendNodes(BlockFloats())
                 }
                 out.appendChecksum()
                 return out.bytes

@@ -26,10 +26,16 @@ extension HNSWIndex {
     /// Computes every repaired list while searches go on, then publishes them; the deleted slots
     /// are freed and the entry point moved when the batch commits. Nodes the batch inserted
     /// (pending) are repaired like live ones, so a batch may mix consolidation with other writes.
-    /// Writer lock held.
+    /// Writer lock held. When a ``vectorSource`` cannot be read, nothing changes and a later
+    /// consolidation does the work.
     func consolidate(batch: inout HNSWWriteBatch) {
+        guard graph.deletedCount > 0 else { return }
+        guard let vectorSource else { return consolidate(batch: &batch, floats: BlockFloats()) }
+        _ = try? vectorSource.withReader { (reader) throws(HNSWError) in consolidate(batch: &batch, floats: writerFloats(reader)) }
+    }
+
+    func consolidate<F: FloatVectors>(batch: inout HNSWWriteBatch, floats: F) {
         let g = graph
-        guard g.deletedCount > 0 else { return }
         /// Live, or pending in this batch: the nodes that stay in the graph.
         func stays(_ node: UInt32) -> Bool { g.flags(node) & NodeFlags.notLinkable == 0 }
         var pending: [PendingLinks] = []
@@ -46,6 +52,16 @@ extension HNSWIndex {
                 }
                 guard touched else { continue }
                 // Candidates: live neighbours, and the live neighbours of deleted neighbours.
+                // A node whose vector cannot be read keeps its remaining neighbours.
+                guard let vector = floats.vector(g, node) else {
+                    let kept = UnsafeBufferPointer(start: ids, count: count).filter(stays)
+                    pending.append(PendingLinks(node: node, level: level, links: kept))
+                    continue
+                }
+                let norm = g.squaredNorm(node)
+                func distance(to other: UInt32) -> Float {
+                    floats.distance(g, vector, querySquaredNorm: norm, to: other, metric: metric) ?? .infinity
+                }
                 writerScratch.begin(nodes: g.count)
                 _ = writerScratch.checkAndMark(node)
                 candidates.removeAll(keepingCapacity: true)
@@ -53,17 +69,17 @@ extension HNSWIndex {
                     let neighbor = ids[i]
                     if stays(neighbor) {
                         if !writerScratch.checkAndMark(neighbor) {
-                            candidates.append(Neighbor(distance: g.distance(between: node, neighbor, metric: metric), id: neighbor))
+                            candidates.append(Neighbor(distance: distance(to: neighbor), id: neighbor))
                         }
                     } else {
                         let (second, secondCount) = g.links(neighbor, level: level)
                         for j in 0..<secondCount where stays(second[j]) && !writerScratch.checkAndMark(second[j]) {
-                            candidates.append(Neighbor(distance: g.distance(between: node, second[j], metric: metric), id: second[j]))
+                            candidates.append(Neighbor(distance: distance(to: second[j]), id: second[j]))
                         }
                     }
                 }
                 candidates.sort(by: Neighbor.closer)
-                let chosen = selectNeighbors(g, from: candidates, limit: g.maxLinks(level: level))
+                let chosen = selectNeighbors(g, floats, from: candidates, limit: g.maxLinks(level: level))
                 pending.append(PendingLinks(node: node, level: level, links: chosen.map(\.id)))
             }
         }

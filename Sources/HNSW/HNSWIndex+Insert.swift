@@ -106,6 +106,8 @@ extension HNSWIndex {
                                     flags: NodeFlags.pending)
             return old
         }
+        // Without floats in the blocks, the writer keeps this one until its store has it.
+        pendingVectors?.set(prepared, for: slot)
         if let retired { BlockMapping.unmap(retired.blocks, capacity: retired.capacity, stride: graph.layout.stride) }
         for hole in skipped {
             batch.appended.append(UInt32(hole))
@@ -124,7 +126,14 @@ extension HNSWIndex {
         // its codes misrepresent would find its neighbours by a distorted measure: it is linked
         // by float distances, and counts towards retraining the codes.
         if !coded { poorlyCodedSinceTraining += 1 }
-        let pending = chooseLinks(for: slot, level: level, squaredNorm: storedNorm, byCodes: coded)
+        let pending: [PendingLinks]
+        if let vectorSource {
+            pending = try vectorSource.withReader { (reader) throws(HNSWError) in
+                chooseLinks(for: slot, level: level, squaredNorm: storedNorm, floats: writerFloats(reader), byCodes: coded)
+            }
+        } else {
+            pending = chooseLinks(for: slot, level: level, squaredNorm: storedNorm, floats: BlockFloats(), byCodes: coded)
+        }
 
         // 3. Publish the links (the node stays pending until the batch commits).
         lock.withWriteLock {
@@ -139,16 +148,19 @@ extension HNSWIndex {
 
     /// Neighbour lists for a node being inserted at `slot` on levels `0...level`, and the updated
     /// lists of the nodes it links to. Reads the graph without the lock: only the writer mutates it.
-    /// - Parameter byCodes: find the candidates on codes when the index has them.
-    func chooseLinks(for slot: UInt32, level: Int, squaredNorm: Float, byCodes: Bool = true) -> [PendingLinks] {
+    /// - Parameters:
+    ///   - floats: where exact distances read vectors; it must hold the new node's (pending).
+    ///   - byCodes: find the candidates on codes when the index has them.
+    func chooseLinks<F: FloatVectors>(
+        for slot: UInt32, level: Int, squaredNorm: Float, floats: F, byCodes: Bool = true
+    ) -> [PendingLinks] {
         var pending: [PendingLinks] = []
         let g = graph
-        guard g.entryPoint != noNode else { return pending }
-        let query = UnsafePointer(g.vector(slot))
+        guard g.entryPoint != noNode, let query = floats.vector(g, slot) else { return pending }
         // A quantized index finds the candidates on codes too, and re-scores them exactly
         // before choosing links: the heuristic compares exact distances.
-        let scorer = byCodes ? QueryScorer(g, query: query, queryNorm: squaredNorm, weights: writerScratch.weights)
-            : QueryScorer(exact: query, queryNorm: squaredNorm)
+        let scorer = byCodes ? QueryScorer(g, floats, query: query, queryNorm: squaredNorm, weights: writerScratch.weights)
+            : QueryScorer(exact: query, floats, queryNorm: squaredNorm)
         var current = g.entryPoint
         var currentDistance = scorer.distance(g, to: current, metric: metric)
         var l = g.maxLevel
@@ -163,17 +175,17 @@ extension HNSWIndex {
                         level: l, ef: parameters.efConstruction, excluding: NodeFlags.notLinkable,
                         filtered: false, filter: { _ in true })
             if scorer.codes != nil {
-                rerankExactly(g, &writerScratch, query: query, queryNorm: squaredNorm, depth: parameters.efConstruction)
+                rerankExactly(g, &writerScratch, floats, query: query, queryNorm: squaredNorm, depth: parameters.efConstruction)
             }
             var candidates: [Neighbor] = []
             candidates.reserveCapacity(writerScratch.results.count)
             writerScratch.results.drainSorted(into: &candidates)
-            let chosen = selectNeighbors(g, from: candidates, limit: parameters.m)
+            let chosen = selectNeighbors(g, floats, from: candidates, limit: parameters.m)
             pending.append(PendingLinks(node: slot, level: l, links: chosen.map(\.id)))
             for neighbor in chosen {
                 pending.append(PendingLinks(
                     node: neighbor.id, level: l,
-                    links: linksAfterAdding(g, slot, toListOf: neighbor.id, distance: neighbor.distance, level: l)))
+                    links: linksAfterAdding(g, floats, slot, toListOf: neighbor.id, distance: neighbor.distance, level: l)))
             }
             if let nearest = candidates.first {
                 current = nearest.id
@@ -196,17 +208,23 @@ extension HNSWIndex {
     /// in diverse directions, which keeps clustered data navigable.
     ///
     /// O(|candidates|·limit) distance computations.
-    /// - Parameter candidates: sorted closest first; distances are to the base node.
-    func selectNeighbors(_ g: GraphStorage, from candidates: [Neighbor], limit: Int) -> [Neighbor] {
+    /// - Parameter candidates: sorted closest first; distances are to the base node. One whose
+    ///   vector `floats` cannot read is left out.
+    func selectNeighbors<F: FloatVectors>(_ g: GraphStorage, _ floats: F, from candidates: [Neighbor], limit: Int) -> [Neighbor] {
         if candidates.count <= limit { return candidates }
         var chosen: [Neighbor] = []
         chosen.reserveCapacity(limit)
         for candidate in candidates {
             if chosen.count == limit { break }
+            guard let vector = floats.vector(g, candidate.id) else { continue }
+            let norm = g.squaredNorm(candidate.id)
             var diverse = true
-            for kept in chosen where g.distance(between: candidate.id, kept.id, metric: metric) < candidate.distance {
-                diverse = false
-                break
+            for kept in chosen {
+                let d = floats.distance(g, vector, querySquaredNorm: norm, to: kept.id, metric: metric) ?? .infinity
+                if d < candidate.distance {
+                    diverse = false
+                    break
+                }
             }
             if diverse { chosen.append(candidate) }
         }
@@ -215,7 +233,10 @@ extension HNSWIndex {
 
     /// The list of `node` on `level` once `newNode` (at `distance`) links to it: appended while
     /// there is room, otherwise re-selected by the heuristic among the old links and the new one.
-    func linksAfterAdding(_ g: GraphStorage, _ newNode: UInt32, toListOf node: UInt32, distance: Float, level: Int) -> [UInt32] {
+    /// A full list whose owner's vector cannot be read stays as it is.
+    func linksAfterAdding<F: FloatVectors>(
+        _ g: GraphStorage, _ floats: F, _ newNode: UInt32, toListOf node: UInt32, distance: Float, level: Int
+    ) -> [UInt32] {
         let (ids, count) = g.links(node, level: level)
         let limit = g.maxLinks(level: level)
         var current = Array(UnsafeBufferPointer(start: ids, count: count))
@@ -223,9 +244,13 @@ extension HNSWIndex {
             current.append(newNode)
             return current
         }
-        var candidates = current.map { Neighbor(distance: g.distance(between: node, $0, metric: metric), id: $0) }
+        guard let vector = floats.vector(g, node) else { return current }
+        let norm = g.squaredNorm(node)
+        var candidates = current.map {
+            Neighbor(distance: floats.distance(g, vector, querySquaredNorm: norm, to: $0, metric: metric) ?? .infinity, id: $0)
+        }
         candidates.append(Neighbor(distance: distance, id: newNode))
         candidates.sort(by: Neighbor.closer)
-        return selectNeighbors(g, from: candidates, limit: limit).map(\.id)
+        return selectNeighbors(g, floats, from: candidates, limit: limit).map(\.id)
     }
 }

@@ -29,9 +29,21 @@ extension HNSWIndex {
     }
 
     /// Trains the codes on every node now and schedules the next training. Writer lock held.
+    /// Training and encoding read while searches go on; only copying the codes in is exclusive.
+    /// Without a readable ``vectorSource`` nothing changes, and the next insert tries again.
     func retrainQuantizer() {
-        guard let trained = graph.trainQuantizer() else { return }
-        let previous = lock.withWriteLock { graph.adoptQuantizer(trained) }
+        func train(_ floats: some FloatVectors) -> (quantizer: ScalarQuantizer, codes: [UInt8])? {
+            guard let trained = graph.trainQuantizer(floats) else { return nil }
+            return (trained, graph.codes(of: floats, with: trained))
+        }
+        let prepared: (quantizer: ScalarQuantizer, codes: [UInt8])?
+        if let vectorSource {
+            prepared = (try? vectorSource.withReader { (reader) throws(HNSWError) in train(writerFloats(reader)) }) ?? nil
+        } else {
+            prepared = train(BlockFloats())
+        }
+        guard let prepared else { return }
+        let previous = lock.withWriteLock { graph.adoptQuantizer(prepared.quantizer, codes: prepared.codes) }
         previous?.deallocate()
         poorlyCodedSinceTraining = 0
         let (next, overflow) = graph.count.multipliedReportingOverflow(by: Self.quantizerRetrainingGrowth)

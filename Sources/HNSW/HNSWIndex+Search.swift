@@ -78,27 +78,46 @@ extension HNSWIndex {
         // Re-ranking fewer than k candidates would return approximate distances.
         let rerankDepth = min(max(rerank ?? listSize, k), listSize)
 
-        scratchPool.withScratch(nodes: 0) { scratch in
-            lock.withReadLock {
+        try scratchPool.withScratch(nodes: 0) { (scratch) throws(HNSWError) in
+            try lock.withReadLock { () throws(HNSWError) in
                 let g = graph
                 guard g.liveCount > 0 else { return }
                 scratch.begin(nodes: g.count)
                 let queryNorm = prepare(query, squaredNorm: squaredNorm, into: scratch.query)
-                if exact || g.liveCount <= parameters.flatThreshold
-                    || filtered && exactScanIsCheaper(g, listSize: listSize, filter: filter) {
-                    exactScan(g, &scratch, queryNorm: queryNorm, k: k, filtered: filtered, filter: filter)
-                } else {
-                    graphSearch(g, &scratch, queryNorm: queryNorm, listSize: listSize, rerank: rerankDepth,
-                                filtered: filtered, filter: filter)
-                    if filtered && scratch.results.count < k {
-                        // The graph ran out of admitted nodes: scan the admitted ones exactly.
-                        scratch.begin(nodes: g.count)
-                        exactScan(g, &scratch, queryNorm: queryNorm, k: k, filtered: true, filter: filter)
+                // A store's reader begins under the shared lock: it shows every published node.
+                if let vectorSource {
+                    try vectorSource.withReader { (reader) throws(HNSWError) in
+                        let floats = searchFloats(reader, scratch)
+                        searchLocked(g, &scratch, floats, queryNorm: queryNorm, k: k, listSize: listSize, rerank: rerankDepth,
+                                     exact: exact, filtered: filtered, filter: filter, into: &results)
                     }
+                } else {
+                    searchLocked(g, &scratch, BlockFloats(), queryNorm: queryNorm, k: k, listSize: listSize,
+                                 rerank: rerankDepth, exact: exact, filtered: filtered, filter: filter, into: &results)
                 }
-                emit(g, &scratch, k: k, into: &results)
             }
         }
+    }
+
+    /// The body of a search, under the shared lock, with the query prepared in `scratch`.
+    @inline(__always)
+    func searchLocked<F: FloatVectors>(
+        _ g: GraphStorage, _ scratch: inout SearchScratch, _ floats: F, queryNorm: Float, k: Int, listSize: Int,
+        rerank: Int, exact: Bool, filtered: Bool, filter: (UInt64) -> Bool, into results: inout [SearchResult]
+    ) {
+        if exact || g.liveCount <= parameters.flatThreshold
+            || filtered && exactScanIsCheaper(g, listSize: listSize, filter: filter) {
+            exactScan(g, &scratch, floats, queryNorm: queryNorm, k: k, filtered: filtered, filter: filter)
+        } else {
+            graphSearch(g, &scratch, floats, queryNorm: queryNorm, listSize: listSize, rerank: rerank,
+                        filtered: filtered, filter: filter)
+            if filtered && scratch.results.count < k {
+                // The graph ran out of admitted nodes: scan the admitted ones exactly.
+                scratch.begin(nodes: g.count)
+                exactScan(g, &scratch, floats, queryNorm: queryNorm, k: k, filtered: true, filter: filter)
+            }
+        }
+        emit(g, &scratch, k: k, into: &results)
     }
 
     /// Moves the best `k` of `scratch.results` into `output`, closest first.
@@ -117,11 +136,11 @@ extension HNSWIndex {
     /// quantized index traverses on codes and then re-scores the best `rerank` of its `listSize`
     /// candidates on the float vectors.
     @inline(__always)
-    func graphSearch(
-        _ g: GraphStorage, _ scratch: inout SearchScratch, queryNorm: Float, listSize: Int, rerank: Int,
+    func graphSearch<F: FloatVectors>(
+        _ g: GraphStorage, _ scratch: inout SearchScratch, _ floats: F, queryNorm: Float, listSize: Int, rerank: Int,
         filtered: Bool, filter: (UInt64) -> Bool
     ) {
-        let scorer = QueryScorer(g, scratch, queryNorm: queryNorm)
+        let scorer = QueryScorer(g, scratch, floats, queryNorm: queryNorm)
         var current = g.entryPoint
         var currentDistance = scorer.distance(g, to: current, metric: metric)
         var level = g.maxLevel
@@ -131,14 +150,15 @@ extension HNSWIndex {
         }
         searchLayer(g, &scratch, scorer, entry: current, entryDistance: currentDistance,
                     level: 0, ef: listSize, excluding: NodeFlags.notReturnable, filtered: filtered, filter: filter)
-        if scorer.codes != nil { rerankExactly(g, &scratch, query: scratch.query, queryNorm: queryNorm, depth: rerank) }
+        if scorer.codes != nil { rerankExactly(g, &scratch, floats, query: scratch.query, queryNorm: queryNorm, depth: rerank) }
     }
 
     /// Replaces the approximate distances of the best `depth` results by exact ones and drops
-    /// the rest. O(depth·(dimension + log depth)).
+    /// the rest (and any whose vector cannot be read). O(depth·(dimension + log depth)).
     @inline(__always)
-    func rerankExactly(
-        _ g: GraphStorage, _ scratch: inout SearchScratch, query: UnsafePointer<Float>, queryNorm: Float, depth: Int
+    func rerankExactly<F: FloatVectors>(
+        _ g: GraphStorage, _ scratch: inout SearchScratch, _ floats: F, query: UnsafePointer<Float>, queryNorm: Float,
+        depth: Int
     ) {
         while scratch.results.count > depth { scratch.results.pop() }
         // The candidates heap is free once the traversal ends: it holds the list meanwhile.
@@ -146,14 +166,15 @@ extension HNSWIndex {
         while !scratch.results.isEmpty { scratch.candidates.push(scratch.results.pop()) }
         while !scratch.candidates.isEmpty {
             let id = scratch.candidates.pop().id
-            scratch.results.push(Neighbor(distance: g.distance(query, querySquaredNorm: queryNorm, to: id, metric: metric), id: id))
+            guard let d = floats.distance(g, query, querySquaredNorm: queryNorm, to: id, metric: metric) else { continue }
+            scratch.results.push(Neighbor(distance: d, id: id))
         }
     }
 
     /// Moves from `current` to its closest neighbour on `level` until none is closer. O(steps·M).
     @inline(__always)
-    func greedyClosest(
-        _ g: GraphStorage, _ scorer: QueryScorer, level: Int,
+    func greedyClosest<F: FloatVectors>(
+        _ g: GraphStorage, _ scorer: QueryScorer<F>, level: Int,
         from current: inout UInt32, distance currentDistance: inout Float
     ) {
         var changed = true
@@ -180,8 +201,8 @@ extension HNSWIndex {
     /// Expects `scratch.begin` to have been called.
     /// Allocation-free once the heaps have grown to `ef`.
     @inline(__always)
-    func searchLayer(
-        _ g: GraphStorage, _ scratch: inout SearchScratch, _ scorer: QueryScorer, entry: UInt32,
+    func searchLayer<F: FloatVectors>(
+        _ g: GraphStorage, _ scratch: inout SearchScratch, _ scorer: QueryScorer<F>, entry: UInt32,
         entryDistance: Float, level: Int, ef: Int, excluding: UInt32, filtered: Bool, filter: (UInt64) -> Bool
     ) {
         _ = scratch.checkAndMark(entry)
@@ -232,14 +253,16 @@ extension HNSWIndex {
 
     /// Brute force: a filtered scan of the admitted nodes, or one `sgemv` over all of them.
     @inline(__always)
-    func exactScan(
-        _ g: GraphStorage, _ scratch: inout SearchScratch, queryNorm: Float, k: Int, filtered: Bool,
+    func exactScan<F: FloatVectors>(
+        _ g: GraphStorage, _ scratch: inout SearchScratch, _ floats: F, queryNorm: Float, k: Int, filtered: Bool,
         filter: (UInt64) -> Bool
     ) {
         if filtered {
-            filteredScan(g, &scratch, queryNorm: queryNorm, k: k, filter: filter)
-        } else {
+            filteredScan(g, &scratch, floats, queryNorm: queryNorm, k: k, filter: filter)
+        } else if floats.inBlocks {
             flatScan(g, &scratch, queryNorm: queryNorm, k: k)
+        } else {
+            filteredScan(g, &scratch, floats, queryNorm: queryNorm, k: k, filter: { _ in true })
         }
     }
 
@@ -260,13 +283,15 @@ extension HNSWIndex {
         }
     }
 
-    /// Scores only the live nodes that `filter` admits. O(nodes) predicate calls plus one dot
-    /// product per admitted node.
-    func filteredScan(_ g: GraphStorage, _ scratch: inout SearchScratch, queryNorm: Float, k: Int, filter: (UInt64) -> Bool) {
+    /// Scores only the live nodes that `filter` admits (and whose vector can be read). O(nodes)
+    /// predicate calls plus one dot product per admitted node.
+    func filteredScan<F: FloatVectors>(
+        _ g: GraphStorage, _ scratch: inout SearchScratch, _ floats: F, queryNorm: Float, k: Int, filter: (UInt64) -> Bool
+    ) {
         for row in 0..<g.count {
             let id = UInt32(row)
-            guard g.isLive(id), filter(g.key(id)) else { continue }
-            let d = g.distance(scratch.query, querySquaredNorm: queryNorm, to: id, metric: metric)
+            guard g.isLive(id), filter(g.key(id)),
+                  let d = floats.distance(g, scratch.query, querySquaredNorm: queryNorm, to: id, metric: metric) else { continue }
             ExactSearch.offer(Neighbor(distance: d, id: id), to: &scratch.results, k: k)
         }
     }
@@ -308,13 +333,20 @@ extension HNSWIndex {
         guard !nodes.isEmpty else { return [] }
         let squaredNorm = try query.withUnsafeBufferPointer { (buffer) throws(HNSWError) in try validate(buffer) }
         var distances = [Float?](repeating: nil, count: nodes.count)
-        scratchPool.withScratch(nodes: 0) { scratch in
-            lock.withReadLock {
+        try scratchPool.withScratch(nodes: 0) { (scratch) throws(HNSWError) in
+            try lock.withReadLock { () throws(HNSWError) in
                 let g = graph
                 let queryNorm = query.withUnsafeBufferPointer { prepare($0, squaredNorm: squaredNorm, into: scratch.query) }
-                for (offset, node) in nodes.enumerated()
-                where Int(node.slot) < g.count && g.isLive(node.slot) && g.key(node.slot) == node.key {
-                    distances[offset] = g.distance(scratch.query, querySquaredNorm: queryNorm, to: node.slot, metric: metric)
+                func score(_ floats: some FloatVectors) {
+                    for (offset, node) in nodes.enumerated()
+                    where Int(node.slot) < g.count && g.isLive(node.slot) && g.key(node.slot) == node.key {
+                        distances[offset] = floats.distance(g, scratch.query, querySquaredNorm: queryNorm, to: node.slot, metric: metric)
+                    }
+                }
+                if let vectorSource {
+                    try vectorSource.withReader { (reader) throws(HNSWError) in score(searchFloats(reader, scratch)) }
+                } else {
+                    score(BlockFloats())
                 }
             }
         }
@@ -325,33 +357,37 @@ extension HNSWIndex {
 /// How a traversal scores nodes: exact float dot products with the prepared query, or, once a
 /// quantized index has trained its codes, the integer kernel on the codes. Built once per
 /// search; a plain value of pointers, so the loop holds it in registers.
-struct QueryScorer {
+struct QueryScorer<F: FloatVectors> {
     let query: UnsafePointer<Float>
     let squaredNorm: Float
     /// Set when the traversal scores codes.
     let codes: QuantizedQuery?
+    /// Where exact distances read the float vectors.
+    let floats: F
 
     /// Prepares `scratch.query` (already in stored form) for `g`: codes when `g` has a trained
     /// quantizer. O(dimension).
     @inline(__always)
-    init(_ g: GraphStorage, _ scratch: borrowing SearchScratch, queryNorm: Float) {
-        self.init(g, query: scratch.query, queryNorm: queryNorm, weights: scratch.weights)
+    init(_ g: GraphStorage, _ scratch: borrowing SearchScratch, _ floats: F, queryNorm: Float) {
+        self.init(g, floats, query: scratch.query, queryNorm: queryNorm, weights: scratch.weights)
     }
 
     /// Exact float scoring of `query`, whatever the index.
     @inline(__always)
-    init(exact query: UnsafePointer<Float>, queryNorm: Float) {
+    init(exact query: UnsafePointer<Float>, _ floats: F, queryNorm: Float) {
         self.query = query
         squaredNorm = queryNorm
         codes = nil
+        self.floats = floats
     }
 
     /// Prepares `query` (in stored form), writing its code weights to `weights` when `g` has a
     /// trained quantizer.
     @inline(__always)
-    init(_ g: GraphStorage, query: UnsafePointer<Float>, queryNorm: Float, weights: UnsafeMutablePointer<Int8>) {
+    init(_ g: GraphStorage, _ floats: F, query: UnsafePointer<Float>, queryNorm: Float, weights: UnsafeMutablePointer<Int8>) {
         self.query = query
         squaredNorm = queryNorm
+        self.floats = floats
         if let quantizer = g.quantizer, let terms = quantizer.prepare(query, weights: weights) {
             codes = QuantizedQuery(weights: weights, bias: terms.bias, scale: terms.scale, squaredNorm: queryNorm,
                                    kernel: QuantizedKernel.dot)
@@ -360,15 +396,17 @@ struct QueryScorer {
         }
     }
 
+    /// The node's distance; infinite for a node whose float vector cannot be read, which a
+    /// traversal therefore never takes.
     @inline(__always)
     func distance(_ g: GraphStorage, to id: UInt32, metric: Metric) -> Float {
         if let codes { return g.approximateDistance(codes, to: id, metric: metric) }
-        return g.distance(query, querySquaredNorm: squaredNorm, to: id, metric: metric)
+        return floats.distance(g, query, querySquaredNorm: squaredNorm, to: id, metric: metric) ?? .infinity
     }
 
     /// Starts loading what ``distance(_:to:metric:)`` will read of `id`.
     @inline(__always)
     func prefetch(_ g: GraphStorage, _ id: UInt32) {
-        if codes != nil { g.prefetchCodes(id) } else { g.prefetchBlock(id) }
+        if codes != nil || !floats.inBlocks { g.prefetchCodes(id) } else { g.prefetchBlock(id) }
     }
 }

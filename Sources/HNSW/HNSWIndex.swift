@@ -31,7 +31,7 @@ public final class HNSWIndex: @unchecked Sendable {
     // @unchecked: `graph` is read by searches under `lock` (shared) and written only by the
     // writer, which holds `writerLock` and takes `lock` exclusively for every write. The
     // writer-only state (`nodeOfKey`, `freeSlots`, `random`, `writerScratch`,
-    // `quantizerTrainingAt`, `poorlyCodedSinceTraining`) is touched only
+    // `quantizerTrainingAt`, `poorlyCodedSinceTraining`, `pendingVectors`) is touched only
     // with `writerLock` held. Everything else is immutable or Sendable.
 
     public let dimension: Int
@@ -51,9 +51,18 @@ public final class HNSWIndex: @unchecked Sendable {
     var quantizerTrainingAt = HNSWIndex.quantizerFirstTraining
     /// Nodes inserted since the last training whose codes misrepresent them (writer only).
     var poorlyCodedSinceTraining = 0
+    /// Where the float vectors are read when they are not in the node blocks (`nil`: they are).
+    public let vectorSource: (any HNSWVectorSource)?
+    /// With a `vectorSource`: the vectors the current batch wrote, until it commits (writer only).
+    let pendingVectors: PendingVectors?
 
     /// Creates an empty index. Capacity grows as vectors are added.
-    public init(dimension: Int, metric: Metric = .cosine, parameters: HNSWParameters = HNSWParameters()) throws(HNSWError) {
+    /// - Parameter vectorSource: keep only links and codes in memory and read the float vectors
+    ///   from this store (see ``HNSWVectorSource``, whose contract the caller takes on: write
+    ///   through ``write(_:)`` and persist each batch's ``HNSWWriteBatch/delta()`` vectors before
+    ///   it returns). `nil` (default): the index holds its float vectors.
+    public init(dimension: Int, metric: Metric = .cosine, parameters: HNSWParameters = HNSWParameters(),
+                vectorSource: (any HNSWVectorSource)? = nil) throws(HNSWError) {
         guard (1...Self.maxDimension).contains(dimension) else {
             throw .invalidParameter("dimension must be in 1...\(Self.maxDimension), got \(dimension)")
         }
@@ -61,7 +70,10 @@ public final class HNSWIndex: @unchecked Sendable {
         self.dimension = dimension
         self.metric = metric
         self.parameters = parameters
-        graph = GraphStorage(layout: NodeLayout(dimension: dimension, m: parameters.m, quantization: parameters.quantization))
+        self.vectorSource = vectorSource
+        pendingVectors = vectorSource == nil ? nil : PendingVectors(dimension: dimension)
+        graph = GraphStorage(layout: NodeLayout(dimension: dimension, m: parameters.m, quantization: parameters.quantization,
+                                                floatsInBlocks: vectorSource == nil))
         random = SplitMix64(seed: parameters.seed)
         writerScratch = SearchScratch(dimension: dimension, nodes: 1024)
         scratchPool = ScratchPool(dimension: dimension)
@@ -94,11 +106,16 @@ public final class HNSWIndex: @unchecked Sendable {
         withWriterLock { nodeOfKey[key] }
     }
 
-    /// The stored vector of `key` (normalised when the metric is cosine), or `nil`.
+    /// The stored vector of `key` (normalised when the metric is cosine), or `nil` (also when
+    /// the ``vectorSource`` cannot be read).
     public func vector(for key: UInt64) -> [Float]? {
         withWriterLock {
             guard let node = nodeOfKey[key] else { return nil }
-            return Array(UnsafeBufferPointer(start: graph.vector(node), count: dimension))
+            func copy(_ floats: some FloatVectors) -> [Float]? {
+                floats.vector(graph, node).map { Array(UnsafeBufferPointer(start: $0, count: dimension)) }
+            }
+            guard let vectorSource else { return copy(BlockFloats()) }
+            return try? vectorSource.withReader { (reader) throws(HNSWError) in copy(writerFloats(reader)) }
         }
     }
 
@@ -124,6 +141,8 @@ public final class HNSWIndex: @unchecked Sendable {
         public var allocatedBytes: Int
         /// Whether searches traverse 8-bit codes (a quantized index past its first training).
         public var traversesCodes: Bool
+        /// Whether the float vectors are in the index's memory (else read from its ``vectorSource``).
+        public var vectorsInMemory: Bool
     }
 
     public var statistics: Statistics {
@@ -131,7 +150,8 @@ public final class HNSWIndex: @unchecked Sendable {
             Statistics(
                 liveNodes: graph.liveCount, deletedNodes: graph.deletedCount,
                 freeSlots: graph.count - graph.liveCount - graph.deletedCount,
-                maxLevel: graph.maxLevel, allocatedBytes: graph.allocatedBytes, traversesCodes: graph.quantizer != nil)
+                maxLevel: graph.maxLevel, allocatedBytes: graph.allocatedBytes, traversesCodes: graph.quantizer != nil,
+                vectorsInMemory: graph.layout.floatsInBlocks)
         }
     }
 

@@ -92,6 +92,8 @@ public enum HNSWError: Error, Equatable, CustomStringConvertible {
     case capacityExceeded
     /// A prescribed slot (``HNSWWriteBatch/insert(_:key:slot:)``) holds a node.
     case slotInUse(UInt32)
+    /// The ``HNSWVectorSource`` of an index that reads its vectors from a store failed.
+    case vectorSourceUnavailable(String)
 
     public var description: String {
         switch self {
@@ -105,6 +107,7 @@ public enum HNSWError: Error, Equatable, CustomStringConvertible {
         case .invalidArgument(let message): return message
         case .capacityExceeded: return "the index cannot hold more than 2^32 - 2 nodes"
         case .slotInUse(let slot): return "slot \(slot) already holds a node"
+        case .vectorSourceUnavailable(let message): return "the index's vector store cannot be read: \(message)"
         }
     }
 }

@@ -183,8 +183,10 @@ extension HNSWIndex {
                 return recordState(g.flags(node))
             }
             let nodes = batch.touched.sorted().map { node in record(g, node, state: state(of: node)) }
+            // Written slots are the batch's own: in the blocks, or pending beside them.
             let vectors = batch.written.filter { !freed.contains($0) }.map { slot in
-                HNSWStoredVector(slot: slot, vector: Array(UnsafeBufferPointer(start: g.vector(slot), count: dimension)))
+                let vector = g.layout.floatsInBlocks ? UnsafePointer(g.vector(slot)) : UnsafePointer(pendingVectors![slot]!)
+                return HNSWStoredVector(slot: slot, vector: Array(UnsafeBufferPointer(start: vector, count: dimension)))
             }
             let graphState = HNSWGraphState(
                 slotCount: g.count,
@@ -228,11 +230,6 @@ extension HNSWIndex {
         return (state, nodes)
     }
 
-    /// Rebuilds an index from persisted records and vectors, without recomputing the graph.
-    ///
-    /// O(slots·(dimension + M0)). Slots without a record are free. Every id, count and level is
-    /// checked and the structure verified, so damaged input throws and never traps.
-    /// - Parameter vector: the stored vector of a live or deleted slot (`nil` if missing).
     /// The machine's memory, the bound on a restored graph's size.
     static var physicalMemoryBytes: Int {
         let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
@@ -240,13 +237,22 @@ extension HNSWIndex {
         return pages.multipliedReportingOverflow(by: size).overflow ? .max : pages * size
     }
 
+    /// Rebuilds an index from persisted records and vectors, without recomputing the graph.
+    ///
+    /// O(slots·(dimension + M0)). Slots without a record are free. Every id, count and level is
+    /// checked and the structure verified, so damaged input throws and never traps.
+    /// - Parameters:
+    ///   - vector: the stored vector of a live or deleted slot (`nil` if missing).
+    ///   - vectorSource: as in ``init(dimension:metric:parameters:vectorSource:)``: the restored
+    ///     index keeps only links and codes, and `vector` is read to check each vector and take
+    ///     its norm.
     public static func restore(
         dimension: Int, metric: Metric, parameters: HNSWParameters, state: HNSWGraphState,
-        records: [HNSWNodeRecord], vector: (UInt32) throws -> [Float]?
+        records: [HNSWNodeRecord], vectorSource: (any HNSWVectorSource)? = nil, vector: (UInt32) throws -> [Float]?
     ) throws -> HNSWIndex {
         let index: HNSWIndex
         do {
-            index = try HNSWIndex(dimension: dimension, metric: metric, parameters: parameters)
+            index = try HNSWIndex(dimension: dimension, metric: metric, parameters: parameters, vectorSource: vectorSource)
         } catch {
             throw HNSWCodecError.corrupt(error.description)
         }

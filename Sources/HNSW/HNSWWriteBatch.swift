@@ -156,6 +156,8 @@ extension HNSWIndex {
         }
         // Reuse low slots first (popLast takes from the end).
         freeSlots.append(contentsOf: batch.freed.reversed())
+        // The store has committed these vectors: from now on readers find them there.
+        pendingVectors?.removeAll()
         #if ENGRAM_INVARIANTS
         if !batch.freed.isEmpty {
             let problems = verifyStructure()
@@ -195,6 +197,7 @@ extension HNSWIndex {
             freeSlots.removeAll { Int($0) >= count }
         }
         random = batch.randomAtStart
+        pendingVectors?.removeAll()
     }
 
     /// Replaces a neighbour list, remembering the old one for a rollback. Exclusive lock held.

@@ -57,6 +57,19 @@ struct ScalarQuantizer {
         }
     }
 
+    /// An independent copy (its own buffers), for another index. O(dimension).
+    func copy() -> ScalarQuantizer { ScalarQuantizer(copying: self) }
+
+    private init(copying other: ScalarQuantizer) {
+        dimension = other.dimension
+        low = .allocate(capacity: dimension)
+        step = .allocate(capacity: dimension)
+        inverseStep = .allocate(capacity: dimension)
+        low.update(from: other.low, count: dimension)
+        step.update(from: other.step, count: dimension)
+        inverseStep.update(from: other.inverseStep, count: dimension)
+    }
+
     func deallocate() {
         low.deallocate()
         step.deallocate()

@@ -22,6 +22,8 @@ struct SearchScratch: ~Copyable, @unchecked Sendable {
     let query: UnsafeMutablePointer<Float>
     /// The query's 8-bit weights for scoring codes (quantized indexes).
     let weights: UnsafeMutablePointer<Int8>
+    /// Two vectors' room for an index that reads its floats from a store (``ReadFloats``).
+    let floatBuffers: UnsafeMutablePointer<Float>
     /// Unvisited neighbours of the node being expanded (at most M0 ≤ 510).
     let batch: UnsafeMutablePointer<UInt32>
     /// Scores of a flat scan.
@@ -34,6 +36,7 @@ struct SearchScratch: ~Copyable, @unchecked Sendable {
         visited.initialize(repeating: 0, count: visitedCapacity)
         query = .allocate(capacity: dimension)
         weights = .allocate(capacity: dimension)
+        floatBuffers = .allocate(capacity: 2 * dimension)
         batch = .allocate(capacity: 512)
         scoresCapacity = 0
         scores = .allocate(capacity: 1)
@@ -43,6 +46,7 @@ struct SearchScratch: ~Copyable, @unchecked Sendable {
         visited.deallocate()
         query.deallocate()
         weights.deallocate()
+        floatBuffers.deallocate()
         batch.deallocate()
         scores.deallocate()
     }

@@ -31,6 +31,8 @@ public struct NamespaceStats: Sendable, Equatable {
     public var lexicalBytes: Int
     /// Whether searches traverse 8-bit codes now (see ``HNSWParameters/quantization``).
     public var traversesCodes: Bool
+    /// Whether the index holds its float vectors in memory (`MemoryStoreOptions.vectorsInMemory`).
+    public var vectorsInMemory: Bool
 
     init(_ info: NamespaceInfo) {
         name = info.config.name
@@ -50,6 +52,7 @@ public struct NamespaceStats: Sendable, Equatable {
         lexicalTerms = info.lexicalTerms
         lexicalBytes = info.lexicalBytes
         traversesCodes = info.index.traversesCodes
+        vectorsInMemory = info.index.vectorsInMemory
     }
 
 }

@@ -6,7 +6,9 @@ enum GraphLoader {
     /// Restores `ns`'s index from its node records, graph state and vectors, without
     /// recomputing any neighbour list. O(nodes·(dimension + M0)).
     /// - Throws: `MemoryStoreError.corrupt` naming the namespace and the damaged record.
-    static func load(_ txn: Transaction, _ dbs: Databases, _ ns: StoredNamespace) throws -> HNSWIndex {
+    /// - Parameter vectorSource: where the index reads its vectors, `nil` to keep them in memory.
+    static func load(_ txn: Transaction, _ dbs: Databases, _ ns: StoredNamespace,
+                     vectorSource: (any HNSWVectorSource)?) throws -> HNSWIndex {
         let what = "namespace \"\(ns.config.name)\""
         var records: [HNSWNodeRecord] = []
         try txn.forEach(in: dbs.nodes, range: .prefix(Keys.namespace(ns.id))) { key, value in
@@ -27,7 +29,8 @@ enum GraphLoader {
         guard let stateBytes = try txn.get(Keys.namespace(ns.id), in: dbs.graphState) else {
             guard records.isEmpty else { throw MemoryStoreError.corrupt("\(what): graph nodes without a graph state") }
             do {
-                return try HNSWIndex(dimension: ns.config.dimension, metric: ns.config.metric, parameters: ns.config.parameters)
+                return try HNSWIndex(dimension: ns.config.dimension, metric: ns.config.metric, parameters: ns.config.parameters,
+                                     vectorSource: vectorSource)
             } catch {
                 throw MemoryStoreError.corrupt("\(what): \(error)")
             }
@@ -41,7 +44,7 @@ enum GraphLoader {
         do {
             return try HNSWIndex.restore(
                 dimension: ns.config.dimension, metric: ns.config.metric, parameters: ns.config.parameters,
-                state: state, records: records
+                state: state, records: records, vectorSource: vectorSource
             ) { slot in
                 try txn.withValue(forKey: Keys.slot(ns.id, slot), in: dbs.vectors) { raw in
                     try VectorCodec.decode(raw, dimension: ns.config.dimension, what: "\(what): vector of slot \(slot)")

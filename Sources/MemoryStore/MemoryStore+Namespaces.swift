@@ -26,14 +26,15 @@ extension MemoryStore {
                 if let problem = b.lexical.problem ?? b.search.problem ?? b.learning.problem { throw MemoryStoreError.invalidArgument(problem) }
                 return existing.config
             }
+            let counters = try currentCounters()
             let index: HNSWIndex
             do {
-                index = try HNSWIndex(dimension: config.dimension, metric: config.metric, parameters: config.parameters)
+                index = try HNSWIndex(dimension: config.dimension, metric: config.metric, parameters: config.parameters,
+                                      vectorSource: vectorSource(namespace: counters.nextNamespaceID, config: config))
             } catch {
                 throw MemoryStoreError.invalidArgument("\(error)")
             }
             if let problem = config.lexical.problem ?? config.search.problem ?? config.learning.problem { throw MemoryStoreError.invalidArgument(problem) }
-            let counters = try currentCounters()
             let stored = StoredNamespace(id: counters.nextNamespaceID, config: config)
             var set = WriteSet(dbs)
             set.put(try RecordCodec.encode(stored), key: Array(config.name.utf8), in: dbs.namespaces, flags: .noOverwrite)

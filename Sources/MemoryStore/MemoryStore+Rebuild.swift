@@ -148,9 +148,18 @@ extension MemoryStore {
             progress(IndexRebuildProgress(phase: .persisting, done: done, total: max(total, done)))
             var config = old.config
             config.parameters = newParameters
-            let lexical = try persistRebuiltGraph(fresh, replacing: old, config: config, rewriteLexical: !old.indexLoaded)
+            // Built with its vectors in memory (the catch-up compares them); the store has
+            // every one of them under the same slot, so it may read them from there now.
+            let installed = try vectorSource(namespace: old.id, config: config).map { source in
+                do {
+                    return try fresh.movingVectors(to: source)
+                } catch {
+                    throw MemoryStoreError.invalidArgument("\(error)")
+                }
+            } ?? fresh
+            let lexical = try persistRebuiltGraph(installed, replacing: old, config: config, rewriteLexical: !old.indexLoaded)
             namespaceTable.withLock {
-                $0[name] = NamespaceHandle(id: old.id, config: config, index: fresh, lexical: lexical, indexLoaded: true)
+                $0[name] = NamespaceHandle(id: old.id, config: config, index: installed, lexical: lexical, indexLoaded: true)
             }
             return IndexRebuildResult(namespace: name, nodes: fresh.count, caughtUp: caughtUp.count,
                                       parameters: newParameters, seconds: Date().timeIntervalSince(started),

@@ -94,7 +94,7 @@ public final class MemoryStore: Sendable {
         environmentOptions.fileMode = options.fileMode
         env = try Environment(path: path, options: environmentOptions)
         dbs = try Self.prepareSchema(env)
-        namespaceTable = Mutex(try Self.loadNamespaces(env, dbs, loadIndexes: options.loadIndexes))
+        namespaceTable = Mutex(try Self.loadNamespaces(env, dbs, options: options))
     }
 
     /// Throws `corrupt` when `data.mdb` exists but is empty. LMDB would take an empty file for
@@ -162,7 +162,7 @@ public final class MemoryStore: Sendable {
 
     /// Reads every namespace record and restores its index (or, without `loadIndexes`, gives
     /// it an empty one marked not loaded).
-    static func loadNamespaces(_ env: Environment, _ dbs: Databases, loadIndexes: Bool) throws -> [String: NamespaceHandle] {
+    static func loadNamespaces(_ env: Environment, _ dbs: Databases, options: MemoryStoreOptions) throws -> [String: NamespaceHandle] {
         try env.read { txn in
             var handles: [String: NamespaceHandle] = [:]
             for record in try txn.entries(in: dbs.namespaces) {
@@ -171,7 +171,7 @@ public final class MemoryStore: Sendable {
                 guard stored.config.name == name else {
                     throw MemoryStoreError.corrupt("namespace record \"\(name)\" names \"\(stored.config.name)\"")
                 }
-                guard loadIndexes else {
+                guard options.loadIndexes else {
                     let empty: HNSWIndex
                     do {
                         empty = try HNSWIndex(dimension: stored.config.dimension, metric: stored.config.metric,
@@ -184,7 +184,8 @@ public final class MemoryStore: Sendable {
                     continue
                 }
                 handles[name] = NamespaceHandle(id: stored.id, config: stored.config,
-                                                index: try GraphLoader.load(txn, dbs, stored),
+                                                index: try GraphLoader.load(txn, dbs, stored, vectorSource: vectorSource(
+                                                    env, dbs, namespace: stored.id, config: stored.config, options: options)),
                                                 lexical: try LexicalLoader.load(txn, dbs, stored))
             }
             return handles

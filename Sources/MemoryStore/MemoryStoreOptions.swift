@@ -19,6 +19,14 @@ public struct MemoryStoreOptions: Sendable, Hashable {
     /// `rebuildIndex(namespace:)` rebuilds a graph from the entries and vectors, after which
     /// that namespace works normally. Until then its searches and writes are refused.
     public var loadIndexes = true
+    /// `true` (default): each index keeps its float vectors in memory beside its links and
+    /// codes. `false`: the indexes of int8 namespaces keep only links and 8-bit codes, and read
+    /// the float vectors from the store's memory map when they need exact distances (re-ranking
+    /// a search's candidates, choosing an insertion's links, exact scans); about a third of the
+    /// memory for 384-d vectors, with searches slower by one B-tree lookup per re-ranked
+    /// candidate (docs/performance.md#vectors-in-the-store). Float-traversal namespaces
+    /// (`quantization: none`) keep their vectors either way.
+    public var vectorsInMemory = true
 
     public init(durability: Durability = .sync, mapSize: Int = 64 << 20, maxMapSize: Int = 1 << 40) {
         self.durability = durability

@@ -60,6 +60,7 @@ struct EngramdCommand: AsyncParsableCommand {
         logger.info("starting", metadata: [
             "version": "\(EngramVersion.current)", "config": "\(file ?? "(defaults)")",
             "data_dir": "\(settings.dataDirectory)", "durability": "\(settings.durability.rawValue)",
+            "vectors_in_memory": "\(settings.vectorsInMemory)",
         ])
 
         let blas = BLASBackend.current

@@ -13,7 +13,7 @@ struct CodecTests {
     @Test("round trip keeps results, counts and further writes working")
     func roundTrip() throws {
         let index = try sampleIndex()
-        let bytes = index.encoded()
+        let bytes = try index.encoded()
         let decoded = try HNSWIndex.decode(bytes)
         #expect(decoded.count == index.count)
         #expect(decoded.statistics.deletedNodes == index.statistics.deletedNodes)
@@ -21,7 +21,7 @@ struct CodecTests {
         for query in TestData.uniform(count: 20, dimension: 16, seed: 92) {
             #expect(try decoded.search(query, k: 10, ef: 50) == index.search(query, k: 10, ef: 50))
         }
-        #expect(decoded.encoded() == bytes, "encoding is deterministic")
+        #expect(try decoded.encoded() == bytes, "encoding is deterministic")
         // The decoded index accepts writes; deleted keys are gone, live ones are present.
         #expect(!decoded.contains(0))
         #expect(decoded.contains(1))

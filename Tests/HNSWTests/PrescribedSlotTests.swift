@@ -28,14 +28,14 @@ struct PrescribedSlotTests {
         let data = TestData.clustered(count: 20, dimension: 16, clusters: 2, seed: 8)
         let index = try HNSWIndex(dimension: 16, parameters: HNSWParameters(m: 8, efConstruction: 32, flatThreshold: 0))
         try index.insert(data[0], key: 1)
-        let before = index.encoded()
+        let before = try index.encoded()
         #expect(throws: Aborted.self) {
             try index.write { batch in
                 try batch.insert(data[1], key: 2, slot: 9)
                 throw Aborted()
             }
         }
-        #expect(index.encoded() == before)
+        #expect(try index.encoded() == before)
         #expect(index.statistics.freeSlots == 0)
         try index.insert(data[1], key: 2)
         #expect(index.slot(for: 2) == 1)

@@ -101,7 +101,7 @@ struct QuantizationTests {
         let data = TestData.clustered(count: 1400, dimension: 32, clusters: 14, seed: 51)
         let queries = TestData.clustered(count: 30, dimension: 32, clusters: 14, seed: 52)
         let index = try makeIndex(data, parameters: Self.int8)
-        let decoded = try HNSWIndex.decode(index.encoded())
+        let decoded = try HNSWIndex.decode(try index.encoded())
         #expect(decoded.parameters.quantization == .int8)
         #expect(decoded.traversesCodes)
         let (state, nodes) = index.snapshot()

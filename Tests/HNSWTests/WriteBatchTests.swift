@@ -9,7 +9,7 @@ struct WriteBatchTests {
     func atomicity() throws {
         let data = TestData.clustered(count: 1500, dimension: 16, clusters: 10, seed: 111)
         let index = try makeIndex(Array(data.prefix(1000)))
-        let before = index.encoded()
+        let before = try index.encoded()
         #expect(throws: Aborted.self) {
             try index.write { batch in
                 for (i, vector) in data[1000...].enumerated() { try batch.insert(vector, key: 5000 + UInt64(i)) }
@@ -27,7 +27,7 @@ struct WriteBatchTests {
         #expect(index.verifyStructure().isEmpty)
         // Rolling back restores every list, the slot count and the level generator: the index
         // serialises exactly as before.
-        #expect(index.encoded() == before)
+        #expect(try index.encoded() == before)
         let (state, nodes) = index.snapshot()
         #expect(nodes.filter { $0.state == .live }.count == 1000)
         #expect(state.liveCount == 1000)
@@ -83,7 +83,7 @@ struct WriteBatchTests {
         // The restored index keeps working, with the same level draws.
         try index.insert(data[0], key: 90_000)
         try restored.insert(data[0], key: 90_000)
-        #expect(restored.encoded() == index.encoded())
+        #expect(try restored.encoded() == index.encoded())
     }
 
     @Test("consolidation may share a batch with inserts and removes")

@@ -55,10 +55,15 @@ func onThread(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
     }
 
     /// Read your writes: the moment a write returns, another thread finds the entry by id and by
-    /// search, while searches run throughout.
-    @Test func writesAreVisibleToOtherThreadsWhenTheyReturn() throws {
+    /// search, while searches run throughout; also when the index reads its vectors from the
+    /// store, where each search's read transaction must show every node the index published.
+    @Test(arguments: [true, false])
+    func writesAreVisibleToOtherThreadsWhenTheyReturn(vectorsInMemory: Bool) throws {
         try withTemporaryDirectory { dir in
-            let store = try openStore(dir, parameters: HNSWParameters(m: 8, efConstruction: 32, flatThreshold: 0))
+            var options = MemoryStoreOptions()
+            options.vectorsInMemory = vectorsInMemory
+            let store = try openStore(dir, options: options, parameters: HNSWParameters(m: 8, efConstruction: 32, flatThreshold: 0))
+            #expect(try store.index(namespace: "ns").statistics.vectorsInMemory == vectorsInMemory)
             let acknowledged = Mutex<[(UInt64, UInt64)]>([])
             let finished = Atomic<Bool>(false)
             let failures = Mutex<[String]>([])

@@ -175,13 +175,18 @@ public struct Namespace: Sendable, Hashable, Codable {
     /// What searches traverse now: `int8` once a quantized namespace has trained its codes
     /// (at 1,024 nodes), else `none` (floats).
     public var traversal: VectorQuantization
+    /// Whether the index holds its float vectors in memory; `false` when the daemon runs with
+    /// `[storage] vectors_in_memory = false` and the namespace traverses int8 codes: it then
+    /// reads them from the data file's memory map to re-rank.
+    public var vectorsInMemory: Bool
 
     public init(name: String, dimension: Int, metric: Metric, parameters: HNSWParameters, embedderID: String?,
                 createdAt: Date, entryCount: Int, deletedNodes: Int, freeSlots: Int, maxLevel: Int, indexBytes: Int,
                 lexical: LexicalOptions = LexicalOptions(), search: SearchDefaults = SearchDefaults(),
                 lexicalTerms: Int = 0, lexicalBytes: Int = 0, learning: LearningPolicy = LearningPolicy(),
-                traversal: VectorQuantization = .none) {
+                traversal: VectorQuantization = .none, vectorsInMemory: Bool = true) {
         self.traversal = traversal
+        self.vectorsInMemory = vectorsInMemory
         self.learning = learning
         self.name = name
         self.dimension = dimension
@@ -211,6 +216,7 @@ public struct Namespace: Sendable, Hashable, Codable {
         case freeSlots = "free_slots"
         case maxLevel = "max_level"
         case indexBytes = "index_bytes"
+        case vectorsInMemory = "vectors_in_memory"
     }
 }
 

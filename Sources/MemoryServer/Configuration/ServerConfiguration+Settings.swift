@@ -30,6 +30,7 @@ extension ServerConfiguration {
             .init("storage", "data_dir", environment: "ENGRAM_DATA_DIR", .string(\.dataDirectory)),
             .init("storage", "durability", environment: "ENGRAM_DURABILITY",
                   .choice(\.durabilityName, Durability.allCases.map(\.rawValue))),
+            .init("storage", "vectors_in_memory", environment: "ENGRAM_VECTORS_IN_MEMORY", .bool(\.vectorsInMemory)),
             .init("storage", "backup_dirs", environment: "ENGRAM_BACKUP_DIRS", .paths(\.backupDirectories)),
             .init("embedding", "model_dir", environment: "ENGRAM_MODEL_DIR", .string(\.modelDirectory)),
             .init("embedding", "batch_threads", environment: "ENGRAM_BATCH_EMBEDDING_THREADS",

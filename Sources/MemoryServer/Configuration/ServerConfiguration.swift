@@ -72,6 +72,8 @@ public struct ServerConfiguration: ServiceConfiguration {
     public var logLevel: Logger.Level = .info
     /// Commit durability of the store.
     public var durability: Durability = .sync
+    /// Whether indexes keep their float vectors in memory (`MemoryStoreOptions.vectorsInMemory`).
+    public var vectorsInMemory = true
     /// Seconds a connection may stay without a complete request (idle between requests, or
     /// sending a head or body that does not progress) before the server closes it, so that
     /// half-open and slow clients cannot hold descriptors. A request being handled is never

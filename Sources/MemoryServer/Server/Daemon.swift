@@ -46,7 +46,9 @@ public final class Daemon: Sendable {
                             healthDetails: @escaping @Sendable (MemoryEngine) -> [String: String] = { _ in [:] },
                             gracefulShutdownSignals: [UnixSignal] = []) throws -> Daemon {
         let durability: LMDB.Durability = configuration.durability == .sync ? .sync : .relaxed
-        let store = try MemoryStore(path: configuration.dataDirectory, options: MemoryStoreOptions(durability: durability))
+        var options = MemoryStoreOptions(durability: durability)
+        options.vectorsInMemory = configuration.vectorsInMemory
+        let store = try MemoryStore(path: configuration.dataDirectory, options: options)
         let engine = try MemoryEngine(store: store, embedder: embedder, configuration: configuration.engine, logger: logger)
         try engine.warmUp()
         return Daemon(engine: engine, configuration: configuration, logger: logger,
