@@ -27,6 +27,13 @@ const char *engram_u8s8_dot_kernel_name(void);
  * cannot run it. "portable" is always available. */
 engram_u8s8_dot_fn engram_u8s8_dot_kernel_named(const char *name);
 
+/* The same for packed 4-bit codes (0...15): byte j holds dimension j in its low nibble and
+ * dimension j + (n + 1) / 2 in its high nibble; `n` is the number of dimensions, the weights
+ * are in dimension order. The same CPU features choose the kernel, so
+ * `engram_u8s8_dot_kernel_name` names it too. */
+engram_u8s8_dot_fn engram_u4s8_dot_kernel(void);
+engram_u8s8_dot_fn engram_u4s8_dot_kernel_named(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

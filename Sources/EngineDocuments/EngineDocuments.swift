@@ -34,6 +34,7 @@ extension VectorQuantization {
         switch self {
         case .none: .none
         case .int8: .int8
+        case .int4: .int4
         }
     }
 }
@@ -43,6 +44,7 @@ extension EngramAPI.VectorQuantization {
         switch self {
         case .none: .none
         case .int8: .int8
+        case .int4: .int4
         }
     }
 }
@@ -62,7 +64,7 @@ extension NamespaceStats {
                             embedderID: embedderID, createdAt: createdAt, entryCount: entryCount,
                             deletedNodes: deletedNodes, freeSlots: freeSlots, maxLevel: maxLevel, indexBytes: indexBytes,
                             lexical: lexical, search: search, lexicalTerms: lexicalTerms, lexicalBytes: lexicalBytes,
-                            learning: learning, traversal: traversesCodes ? .int8 : .none, vectorsInMemory: vectorsInMemory)
+                            learning: learning, traversal: traversesCodes ? parameters.quantization.document : .none, vectorsInMemory: vectorsInMemory)
     }
 }
 

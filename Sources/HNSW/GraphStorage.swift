@@ -47,8 +47,11 @@ struct NodeLayout: Sendable, Equatable {
     let linksOffset = 24
     /// Where the 8-bit codes start (= `vectorOffset` when there are none).
     let codeOffset: Int
-    /// Bytes of codes per node: `dimension` under int8 quantization, else 0.
+    /// Bytes of codes per node: `dimension` under int8 quantization, half of it under int4,
+    /// else 0.
     let codeBytes: Int
+    /// The largest code (255 or 15), 0 without codes.
+    let codeLevels: Int
     /// Whether the blocks hold the float vectors (at `vectorOffset`).
     let floatsInBlocks: Bool
     let vectorOffset: Int
@@ -61,7 +64,8 @@ struct NodeLayout: Sendable, Equatable {
         maxLinks = m
         maxLinksLayer0 = 2 * m
         codeOffset = (linksOffset + 4 * maxLinksLayer0 + 31) & ~31
-        codeBytes = quantization == .int8 ? dimension : 0
+        codeLevels = quantization.codeLevels ?? 0
+        codeBytes = quantization == .none ? 0 : quantization == .int8 ? dimension : (dimension + 1) / 2
         self.floatsInBlocks = floatsInBlocks
         vectorOffset = (codeOffset + codeBytes + 31) & ~31
         stride = (vectorOffset + (floatsInBlocks ? 4 * dimension : 0) + 63) & ~63
@@ -364,7 +368,9 @@ struct GraphStorage {
         for id in 0..<UInt32(count) where flags(id) & NodeFlags.free == 0 && floats.vector(self, id) != nil { rows.append(id) }
         guard !rows.isEmpty else { return nil }
         // Each pointer is read at once, before the next call may reuse its buffer.
-        return ScalarQuantizer(dimension: layout.dimension, count: rows.count) { floats.vector(self, rows[$0])! }
+        return ScalarQuantizer(dimension: layout.dimension, levels: layout.codeLevels, count: rows.count) {
+            floats.vector(self, rows[$0])!
+        }
     }
 
     /// Every node's codes under `trained`, with their squared norms, computed off the lock:

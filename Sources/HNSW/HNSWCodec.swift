@@ -31,7 +31,7 @@ public enum HNSWCodecError: Error, Equatable, CustomStringConvertible {
 /// free, its stored vector; then a CRC-32C of everything before it. Free slots' upper records
 /// are not written, so a round trip also reclaims space left behind by reused slots.
 extension HNSWIndex {
-    /// 1: the first format; 2: adds the quantization after the seed.
+    /// 1: the first format; 2: adds the quantization after the seed (0 none, 1 int8, 2 int4).
     public static let codecVersion: UInt32 = 2
     static let codecMagic: [UInt8] = Array("EGRMHNSW".utf8)
 
@@ -55,7 +55,7 @@ extension HNSWIndex {
                 out.append(UInt32(parameters.flatThreshold))
                 out.append(parameters.consolidationFraction.bitPattern)
                 out.append(parameters.seed)
-                out.append(UInt32(parameters.quantization == .int8 ? 1 : 0))
+                out.append(UInt32(parameters.quantization == .int8 ? 1 : parameters.quantization == .int4 ? 2 : 0))
                 state.appendFields(to: &out)
                 func appendNodes(_ floats: some FloatVectors) throws(HNSWError) {
                     for record in nodes {
@@ -109,8 +109,8 @@ extension HNSWIndex {
         parameters.seed = try input.read("seed")
         if version >= 2 {
             let quantization: UInt32 = try input.read("quantization")
-            guard quantization <= 1 else { throw .corrupt("unknown quantization \(quantization)") }
-            parameters.quantization = quantization == 1 ? .int8 : .none
+            guard quantization <= 2 else { throw .corrupt("unknown quantization \(quantization)") }
+            parameters.quantization = quantization == 1 ? .int8 : quantization == 2 ? .int4 : .none
         } else {
             parameters.quantization = .none
         }

@@ -9,7 +9,7 @@ extension HNSWIndex {
     /// - Parameters:
     ///   - ef: candidate list size (defaults to ``HNSWParameters/efSearch``); raised to `k` when
     ///     smaller. Larger is more exact and slower.
-    ///   - rerank: under ``VectorQuantization/int8``, how many of the best candidates (by their
+    ///   - rerank: under ``VectorQuantization/int8`` or `int4`, how many of the best candidates (by their
     ///     codes) are re-scored on the float vectors; defaults to all of them (`max(ef, k)`),
     ///     and is never below `k`, so returned distances are always exact. Ignored otherwise.
     public func search(_ query: [Float], k: Int, ef: Int? = nil, rerank: Int? = nil) throws(HNSWError) -> [SearchResult] {
@@ -390,7 +390,7 @@ struct QueryScorer<F: FloatVectors> {
         self.floats = floats
         if let quantizer = g.quantizer, let terms = quantizer.prepare(query, weights: weights) {
             codes = QuantizedQuery(weights: weights, bias: terms.bias, scale: terms.scale, squaredNorm: queryNorm,
-                                   kernel: QuantizedKernel.dot)
+                                   kernel: quantizer.packed ? QuantizedKernel.dot4 : QuantizedKernel.dot)
         } else {
             codes = nil
         }

@@ -9,12 +9,25 @@ public enum VectorQuantization: String, Sendable, Codable, CaseIterable {
     /// A visit reads a quarter of the bytes, which is what a search of a graph larger than the
     /// CPU's caches waits for.
     case int8
+    /// As `int8` with 4-bit codes (16 levels a dimension, two dimensions a byte): half the
+    /// bytes again, coarser distances, so a search needs a larger `ef` for the same recall.
+    case int4
+
+    /// Code levels a dimension (the largest code), or `nil` without codes.
+    var codeLevels: Int? {
+        switch self {
+        case .none: nil
+        case .int8: 255
+        case .int4: 15
+        }
+    }
 }
 
-/// Per-dimension affine 8-bit codes: component `i` of a vector is approximated by
-/// `low[i] + step[i]·code[i]`, with `code[i]` in 0...255 and `[low, low + 255·step]` the range
-/// of that component over the vectors the quantizer was trained on (values outside it are
-/// clamped).
+/// Per-dimension affine codes: component `i` of a vector is approximated by
+/// `low[i] + step[i]·code[i]`, with `code[i]` in `0...levels` (255 for 8-bit codes, one a
+/// byte; 15 for 4-bit codes, packed two a byte as ``CQuantKernels`` lays them out) and
+/// `[low, low + levels·step]` the range of that component over the vectors the quantizer was
+/// trained on (values outside it are clamped).
 ///
 /// A query is prepared once per search into signed 8-bit weights `w[i] ≈ q[i]·step[i] / scale`,
 /// so that `dot(q, x) ≈ bias + scale·Σ w[i]·code[i]` with `bias = Σ q[i]·low[i]`: the sum is
@@ -23,15 +36,18 @@ public enum VectorQuantization: String, Sendable, Codable, CaseIterable {
 /// A plain struct of raw pointers, like ``GraphStorage``: the owning index frees it.
 struct ScalarQuantizer {
     let dimension: Int
+    /// The largest code: 255 or 15 (packed).
+    let levels: Int
     let low: UnsafeMutablePointer<Float>
     let step: UnsafeMutablePointer<Float>
     /// `1 / step[i]`, or 0 for a dimension that was constant in the training data.
     let inverseStep: UnsafeMutablePointer<Float>
 
     /// Trains on `count` vectors, the `i`th at `vector(i)`. O(count·dimension).
-    /// - Precondition: `count > 0`.
-    init(dimension: Int, count: Int, vector: (Int) -> UnsafePointer<Float>) {
+    /// - Precondition: `count > 0`; `levels` is 255 or 15.
+    init(dimension: Int, levels: Int = 255, count: Int, vector: (Int) -> UnsafePointer<Float>) {
         self.dimension = dimension
+        self.levels = levels
         low = .allocate(capacity: dimension)
         step = .allocate(capacity: dimension)
         inverseStep = .allocate(capacity: dimension)
@@ -51,9 +67,9 @@ struct ScalarQuantizer {
             // Stored components are finite, but their range can overflow Float: such a
             // dimension gets no codes (step 0) rather than infinities.
             let range = high[i] - low[i]
-            let usable = range > 0 && range.isFinite && (255 / range).isFinite
-            step[i] = usable ? range / 255 : 0
-            inverseStep[i] = usable ? 255 / range : 0
+            let usable = range > 0 && range.isFinite && (Float(levels) / range).isFinite
+            step[i] = usable ? range / Float(levels) : 0
+            inverseStep[i] = usable ? Float(levels) / range : 0
         }
     }
 
@@ -62,6 +78,7 @@ struct ScalarQuantizer {
 
     private init(copying other: ScalarQuantizer) {
         dimension = other.dimension
+        levels = other.levels
         low = .allocate(capacity: dimension)
         step = .allocate(capacity: dimension)
         inverseStep = .allocate(capacity: dimension)
@@ -76,7 +93,13 @@ struct ScalarQuantizer {
         inverseStep.deallocate()
     }
 
-    /// Writes the codes of `vector`. O(dimension).
+    /// Bytes of codes a vector takes.
+    var codeBytes: Int { packed ? (dimension + 1) / 2 : dimension }
+
+    /// Whether codes are 4-bit, two a byte.
+    var packed: Bool { levels == 15 }
+
+    /// Writes the codes of `vector` (``codeBytes`` bytes). O(dimension).
     /// Comparisons rather than `min`/`max` clamp, so that even a NaN (an overflow of
     /// `vector[i] - low[i]`) yields a code instead of a trap.
     /// - Returns: whether the codes represent the vector: `false` when a component lies
@@ -85,19 +108,34 @@ struct ScalarQuantizer {
     @discardableResult @inline(__always)
     func encode(_ vector: UnsafePointer<Float>, into codes: UnsafeMutablePointer<UInt8>) -> Bool {
         var fits = true
-        for i in 0..<dimension {
+        let top = Float(levels), margin = Float(levels) / 4
+        @inline(__always) func code(_ i: Int) -> UInt8 {
             let scaled = (vector[i] - low[i]) * inverseStep[i]
-            codes[i] = scaled >= 255 ? 255 : scaled > 0 ? UInt8(scaled.rounded()) : 0
-            if !(scaled >= -64 && scaled <= 319) || inverseStep[i] == 0 && vector[i] != low[i] { fits = false }
+            if !(scaled >= -margin && scaled <= top + margin) || inverseStep[i] == 0 && vector[i] != low[i] { fits = false }
+            return scaled >= top ? UInt8(levels) : scaled > 0 ? UInt8(scaled.rounded()) : 0
+        }
+        if packed {
+            let half = codeBytes
+            for j in 0..<half { codes[j] = code(j) | (j + half < dimension ? code(j + half) << 4 : 0) }
+        } else {
+            for i in 0..<dimension { codes[i] = code(i) }
         }
         return fits
+    }
+
+    /// The code of dimension `i` in `codes`.
+    @inline(__always)
+    func code(_ i: Int, in codes: UnsafePointer<UInt8>) -> UInt8 {
+        guard packed else { return codes[i] }
+        let half = codeBytes
+        return i < half ? codes[i] & 15 : codes[i - half] >> 4
     }
 
     /// The squared norm of the vector `codes` decode to. O(dimension).
     func squaredNorm(of codes: UnsafePointer<UInt8>) -> Float {
         var sum: Float = 0
         for i in 0..<dimension {
-            let value = low[i] + step[i] * Float(codes[i])
+            let value = low[i] + step[i] * Float(code(i, in: codes))
             sum += value * value
         }
         return sum
@@ -135,9 +173,11 @@ struct QuantizedQuery {
     let kernel: engram_u8s8_dot_fn
 }
 
-/// The integer kernel this process uses, chosen once by CPU features.
+/// The integer kernels this process uses, chosen once by CPU features.
 enum QuantizedKernel {
     static let dot: engram_u8s8_dot_fn = engram_u8s8_dot_kernel()
+    /// The same for packed 4-bit codes.
+    static let dot4: engram_u8s8_dot_fn = engram_u4s8_dot_kernel()
     /// "avx512-vnni", "avx2" or "portable".
     static let name = String(cString: engram_u8s8_dot_kernel_name())
 }

@@ -20,7 +20,7 @@ public struct MemoryStoreOptions: Sendable, Hashable {
     /// that namespace works normally. Until then its searches and writes are refused.
     public var loadIndexes = true
     /// `true` (default): each index keeps its float vectors in memory beside its links and
-    /// codes. `false`: the indexes of int8 namespaces keep only links and 8-bit codes, and read
+    /// codes. `false`: the indexes of quantized namespaces (int8, int4) keep only links and codes, and read
     /// the float vectors from the store's memory map when they need exact distances (re-ranking
     /// a search's candidates, choosing an insertion's links, exact scans); about a third of the
     /// memory for 384-d vectors, with searches slower by one B-tree lookup per re-ranked

@@ -54,11 +54,11 @@ struct StoreVectorSource: HNSWVectorSource {
 
 extension MemoryStore {
     /// Where `namespace`'s index reads its vectors: `nil` (they stay in its memory) unless the
-    /// store was opened with `vectorsInMemory == false` and the namespace traverses int8 codes.
+    /// store was opened with `vectorsInMemory == false` and the namespace traverses codes.
     /// A float-traversal namespace scores floats at every step, so it always keeps them.
     static func vectorSource(_ env: Environment, _ dbs: Databases, namespace: UInt32, config: NamespaceConfig,
                              options: MemoryStoreOptions) -> (any HNSWVectorSource)? {
-        guard !options.vectorsInMemory, config.parameters.quantization == .int8 else { return nil }
+        guard !options.vectorsInMemory, config.parameters.quantization != .none else { return nil }
         return StoreVectorSource(env: env, vectors: dbs.vectors, namespace: namespace, dimension: config.dimension)
     }
 

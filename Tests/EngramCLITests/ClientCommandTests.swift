@@ -68,7 +68,7 @@ struct ClientCommandTests {
             let floats = await daemon.run(["namespace", "create", "floats", "--dimension", "32", "--quantization", "none"])
             #expect(floats.out.contains("quantization none"), "\(floats.out)")
             #expect(await daemon.run(["namespace", "stats", "floats"]).out.contains("traversal") )
-            #expect(await daemon.run(["namespace", "create", "bad", "--quantization", "int4"]).status == 2)
+            #expect(await daemon.run(["namespace", "create", "bad", "--quantization", "int2"]).status == 2)
             #expect(await daemon.run(["namespace", "delete", "floats", "--yes"]).status == 0)
             let conflict = await daemon.run(["namespace", "create", "kb", "--dimension", "16"])
             #expect(conflict.status == 4)

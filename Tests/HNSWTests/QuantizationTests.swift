@@ -168,3 +168,51 @@ struct ReorderTests {
         #expect(index.verifyStructure().isEmpty)
     }
 }
+
+@Suite("4-bit codes: packed kernels, recall, persistence")
+struct FourBitQuantizationTests {
+    static let int4 = HNSWParameters(flatThreshold: 0, quantization: .int4)
+
+    @Test("every 4-bit kernel this CPU runs gives the unpacked sum exactly, at odd and even lengths")
+    func kernelsAgree() throws {
+        let bytes = try #require(engram_u8s8_dot_kernel_named("portable"))
+        var random = TestRandom(seed: 17)
+        for n in [0, 1, 2, 3, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 384, 1001] {
+            let codes = (0..<n).map { _ in UInt8.random(in: 0...15, using: &random) }
+            let weights = (0..<n).map { _ in Int8.random(in: -127...127, using: &random) }
+            let half = (n + 1) / 2
+            let packed = (0..<half).map { j in codes[j] | (j + half < n ? codes[j + half] << 4 : 0) }
+            let expected = bytes(codes, weights, Int32(n))
+            for name in ["avx2", "avx512-vnni", "portable"] {
+                guard let kernel = engram_u4s8_dot_kernel_named(name) else { continue }
+                #expect(kernel(packed, weights, Int32(n)) == expected, "\(name), n = \(n)")
+            }
+            #expect(engram_u4s8_dot_kernel()(packed, weights, Int32(n)) == expected)
+        }
+    }
+
+    @Test("4-bit traversal keeps exact distances and, re-ranking every candidate, most of the recall",
+          arguments: [Metric.cosine, .l2])
+    func recallAndExactDistances(metric: Metric) throws {
+        let data = TestData.clustered(count: 3000, dimension: 48, clusters: 30, seed: 21)
+        let queries = TestData.clustered(count: 100, dimension: 48, clusters: 30, seed: 22)
+        let index = try makeIndex(data, metric: metric, parameters: Self.int4)
+        #expect(index.traversesCodes)
+        #expect(index.verifyStructure().isEmpty)
+        let r = try recall(index, queries: queries, k: 10, ef: 96)
+        #expect(r >= 0.9, "int4 recall@10 \(r)")
+        for query in queries.prefix(10) {
+            let exact = Dictionary(uniqueKeysWithValues: try index.exactSearch(query, k: 3000).map { ($0.key, $0.distance) })
+            for result in try index.search(query, k: 10, ef: 96) {
+                let expected = try #require(exact[result.key])
+                #expect(abs(result.distance - expected) <= 1e-4 * max(1, abs(expected)))
+            }
+        }
+        let int8 = try makeIndex(data, metric: metric, parameters: QuantizationTests.int8)
+        // Half the code bytes: smaller blocks than int8 (the floats are the same).
+        #expect(index.statistics.allocatedBytes < int8.statistics.allocatedBytes)
+        let decoded = try HNSWIndex.decode(try index.encoded())
+        #expect(decoded.parameters.quantization == .int4 && decoded.traversesCodes)
+        #expect(try decoded.search(queries[0], k: 10, ef: 96) == index.search(queries[0], k: 10, ef: 96))
+    }
+}

@@ -40,6 +40,7 @@ struct QuantizationSettingTests {
             let outcomes = try h.engine.rememberBatch(
                 data.enumerated().map { RememberRequest(text: "entry \($0.offset)", vector: $0.element) }, namespace: "kb")
             #expect(try h.engine.namespace("kb").traversesCodes)
+            let int8Bytes = try h.engine.namespace("kb").indexBytes
 
             func nearestIsItself(_ row: Int) throws -> Bool {
                 let hits = try h.engine.search(namespace: "kb", SearchRequest(vector: data[row], k: 1))
@@ -51,6 +52,13 @@ struct QuantizationSettingTests {
             #expect(toFloats.parameters.quantization == .none)
             let stats = try h.engine.namespace("kb")
             #expect(stats.parameters.quantization == .none && !stats.traversesCodes && stats.entryCount == 1_200)
+            #expect(try [3, 500, 1_199].allSatisfy(nearestIsItself))
+
+            try h.engine.rebuildIndex(namespace: "kb", quantization: .int4)
+            let packed = try h.engine.namespace("kb")
+            #expect(packed.parameters.quantization == .int4 && packed.traversesCodes)
+            // (At 16 dimensions the block padding hides the 8 bytes it saves; see FourBitQuantizationTests.)
+            #expect(packed.indexBytes <= int8Bytes)
             #expect(try [3, 500, 1_199].allSatisfy(nearestIsItself))
 
             try h.engine.rebuildIndex(namespace: "kb", quantization: .int8)

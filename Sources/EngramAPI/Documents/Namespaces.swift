@@ -17,6 +17,9 @@ public enum VectorQuantization: String, Sendable, Hashable, Codable, CaseIterabl
     /// 8-bit codes per dimension (trained from the namespace's vectors), the final candidates
     /// re-ranked on the float vectors.
     case int8
+    /// 4-bit codes, two dimensions a byte: half the memory traffic of `int8`, coarser
+    /// distances (a larger `ef` for the same recall).
+    case int4
 }
 
 /// A namespace's HNSW parameters as the API returns them.
@@ -172,11 +175,11 @@ public struct Namespace: Sendable, Hashable, Codable {
     public var lexicalTerms: Int
     /// Bytes the lexical index holds in memory (approximate).
     public var lexicalBytes: Int
-    /// What searches traverse now: `int8` once a quantized namespace has trained its codes
-    /// (at 1,024 nodes), else `none` (floats).
+    /// What searches traverse now: the namespace's codes (`int8`, `int4`) once it has trained
+    /// them (at 1,024 nodes), else `none` (floats).
     public var traversal: VectorQuantization
     /// Whether the index holds its float vectors in memory; `false` when the daemon runs with
-    /// `[storage] vectors_in_memory = false` and the namespace traverses int8 codes: it then
+    /// `[storage] vectors_in_memory = false` and the namespace traverses codes: it then
     /// reads them from the data file's memory map to re-rank.
     public var vectorsInMemory: Bool
 

@@ -24,7 +24,7 @@ struct IndexRebuildCommand: ConsoleCommand {
 
             Without --namespace every namespace is rebuilt, one after another. --m and \
             --ef-construction change the graph's parameters (kept for later inserts); --quantization \
-            int8 or none switches what searches traverse (codes are trained afresh on the stored \
+            int8, int4 or none switches what searches traverse (codes are trained afresh on the stored \
             vectors either way).
             """)
 
@@ -35,7 +35,8 @@ struct IndexRebuildCommand: ConsoleCommand {
     @Option(name: .customLong("m"), help: ArgumentHelp("New HNSW M (links per node).", valueName: "M"))
     var m: Int?
     @Option(help: ArgumentHelp("New efConstruction.", valueName: "n")) var efConstruction: Int?
-    @Option(help: ArgumentHelp("New quantization: int8 (codes re-ranked on floats) or none.", valueName: "int8|none"))
+    @Option(help: ArgumentHelp("New quantization: int8 or int4 (codes re-ranked on floats) or none.",
+                               valueName: "int8|int4|none"))
     var quantization: EngramAPI.VectorQuantization?
     @Option(help: ArgumentHelp("Rebuild the store in this directory directly (no daemon may hold it).",
                                valueName: "dir"))
@@ -79,7 +80,7 @@ struct RebuildSummary: Sendable, Equatable, Encodable {
     var caughtUp: Int
     var m: Int
     var efConstruction: Int
-    /// `int8` or `none`.
+    /// `int8`, `int4` or `none`.
     var quantization: String
     var seconds: Double
 

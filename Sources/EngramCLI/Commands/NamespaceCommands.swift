@@ -30,8 +30,8 @@ struct NamespaceCreateCommand: ConsoleCommand {
     var m: Int?
     @Option(help: ArgumentHelp("HNSW candidate list size while inserting.", valueName: "n")) var efConstruction: Int?
     @Option(help: ArgumentHelp("Default candidate list size for searches.", valueName: "n")) var efSearch: Int?
-    @Option(help: ArgumentHelp("What searches traverse: 8-bit codes re-ranked on floats, or floats (default int8).",
-                               valueName: "int8|none"))
+    @Option(help: ArgumentHelp("What searches traverse: 8-bit or 4-bit codes re-ranked on floats, or floats (default int8).",
+                               valueName: "int8|int4|none"))
     var quantization: VectorQuantization?
     @Option(help: ArgumentHelp("English stemming in the lexical index (default english).", valueName: "english|none"))
     var stemming: Stemming?

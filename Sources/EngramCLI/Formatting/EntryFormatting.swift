@@ -153,8 +153,8 @@ enum EntryFormatting {
         view.append("hnsw", "M \(p.m), ef_construction \(p.efConstruction), ef_search \(p.efSearch), "
                     + "flat below \(p.flatThreshold), consolidate at \(ValueFormatting.fixed(p.consolidationFraction * 100, digits: 0))% deleted")
         view.append("traversal", (p.quantization == .none ? "float vectors"
-                    : namespace.traversal == .int8 ? "int8 codes, re-ranked on float vectors"
-                    : "float vectors until int8 codes are trained (\(ValueFormatting.count(HNSWIndex.quantizerFirstTraining)) nodes)")
+                    : namespace.traversal != .none ? "\(p.quantization.rawValue) codes, re-ranked on float vectors"
+                    : "float vectors until \(p.quantization.rawValue) codes are trained (\(ValueFormatting.count(HNSWIndex.quantizerFirstTraining)) nodes)")
                     + (namespace.vectorsInMemory ? "" : " read from the data file (vectors_in_memory = false)"))
         let l = namespace.lexical, s = namespace.search
         view.append("lexical", "stemming \(l.stemming.rawValue), stop words \(l.stopWords.rawValue), "
