@@ -9,9 +9,10 @@ extension HNSWIndex {
     /// - Parameters:
     ///   - ef: candidate list size (defaults to ``HNSWParameters/efSearch``); raised to `k` when
     ///     smaller. Larger is more exact and slower.
-    ///   - rerank: under ``VectorQuantization/int8`` or `int4`, how many of the best candidates (by their
-    ///     codes) are re-scored on the float vectors; defaults to all of them (`max(ef, k)`),
-    ///     and is never below `k`, so returned distances are always exact. Ignored otherwise.
+    ///   - rerank: under ``VectorQuantization/int8`` or `int4`, how many of the best
+    ///     candidates (by their codes) are re-scored on the float vectors; defaults to all of
+    ///     them (`max(ef, k)`), and is never below `k`, so returned distances are always exact.
+    ///     Ignored otherwise.
     public func search(_ query: [Float], k: Int, ef: Int? = nil, rerank: Int? = nil) throws(HNSWError) -> [SearchResult] {
         var results: [SearchResult] = []
         try query.withUnsafeBufferPointer { (buffer) throws(HNSWError) in

@@ -76,7 +76,7 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case let error as HNSWError:
             switch error {
             case .dimensionMismatch: self = .dimensionMismatch(error.description)
-            case .keyNotFound, .duplicateKey: self = .internalError(error.description)
+            case .keyNotFound, .duplicateKey, .vectorSourceUnavailable: self = .internalError(error.description)
             case .capacityExceeded: self = .storageFull(error.description)
             default: self = .invalidArgument(error.description)
             }

@@ -91,7 +91,7 @@ extension MemoryStore {
             if let filter { return try ns.index.search(query.values, k: k, ef: ef, filter: filter) }
             return try ns.index.search(query.values, k: k, ef: ef)
         } catch {
-            throw MemoryStoreError.invalidArgument(error.description)
+            throw Self.searchError(error)
         }
     }
 
@@ -106,14 +106,22 @@ extension MemoryStore {
     }
 
     /// The distance from `query` to each entry's stored vector (found by the entry's slot), or
-    /// `nil` for an entry no longer in the index. O(entries·dimension), no disk read.
+    /// `nil` for an entry no longer in the index. O(entries·dimension); no disk read unless the
+    /// index reads its vectors from the store (`MemoryStoreOptions.vectorsInMemory`).
     public func distances(_ query: QueryVector, to entries: [MemoryEntry]) throws -> [Float?] {
         let ns = try indexedHandle(query.namespace)
         do {
             return try ns.index.distances(query.values, nodes: entries.map { (key: $0.id, slot: $0.slot) })
         } catch {
-            throw MemoryStoreError.invalidArgument(error.description)
+            throw Self.searchError(error)
         }
+    }
+
+    /// A search's error as the store reports it: the request's fault (`invalidArgument`), or
+    /// the store's own when the index could not read its vectors from it (passed on as is).
+    static func searchError(_ error: HNSWError) -> any Error {
+        if case .vectorSourceUnavailable = error { return error }
+        return MemoryStoreError.invalidArgument(error.description)
     }
 
     /// ``search(_:k:ef:filter:)`` for a vector not yet checked (tools and tests).

@@ -428,6 +428,7 @@ extension MemoryStore {
             case .dimensionMismatch, .nonFiniteComponent, .zeroVector: throw MemoryStoreError.invalidVector(error.description)
             case .keyNotFound(let key): throw MemoryStoreError.corrupt("entry \(key) has no node in the index")
             case .duplicateKey(let key): throw MemoryStoreError.corrupt("entry id \(key) is already in the index")
+            case .vectorSourceUnavailable: throw error  // the store's own failure, not the request's
             default: throw MemoryStoreError.invalidArgument(error.description)
             }
         }

@@ -22,9 +22,9 @@ public struct MemoryStoreOptions: Sendable, Hashable {
     /// `true` (default): each index keeps its float vectors in memory beside its links and
     /// codes. `false`: the indexes of quantized namespaces (int8, int4) keep only links and codes, and read
     /// the float vectors from the store's memory map when they need exact distances (re-ranking
-    /// a search's candidates, choosing an insertion's links, exact scans); about a third of the
-    /// memory for 384-d vectors, with searches slower by one B-tree lookup per re-ranked
-    /// candidate (docs/performance.md#vectors-in-the-store). Float-traversal namespaces
+    /// a search's candidates, choosing an insertion's links, exact scans): a fraction of the
+    /// memory, with searches slower by one B-tree lookup per re-ranked candidate
+    /// (docs/performance.md#vectors-in-the-store). Float-traversal namespaces
     /// (`quantization: none`) keep their vectors either way.
     public var vectorsInMemory = true
 

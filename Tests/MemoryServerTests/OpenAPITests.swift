@@ -166,7 +166,7 @@ private struct Session {
         try await call("PUT", ns, "/v1/namespaces/floats", json: #"{"dimension": 32}"#, expect: 200)
         try await call("PUT", ns, "/v1/namespaces/floats", json: #"{"dimension": 32, "parameters": {"quantization": "int8"}}"#,
                        expect: 409, code: "conflict")
-        try await call("PUT", ns, "/v1/namespaces/floats", json: #"{"dimension": 32, "parameters": {"quantization": "int4"}}"#,
+        try await call("PUT", ns, "/v1/namespaces/floats", json: #"{"dimension": 32, "parameters": {"quantization": "int2"}}"#,
                        expect: 400)
         try await call("DELETE", ns, "/v1/namespaces/floats?confirm=true", expect: 200)
         try await call("GET", "/v1/namespaces", "/v1/namespaces", expect: 200)
