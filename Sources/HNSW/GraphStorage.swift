@@ -28,12 +28,13 @@ enum NodeFlags {
 /// one stream of consecutive cache lines: `[header: UInt32][squared norm: Float]
 /// [upper-links offset: UInt32][codes' squared norm: Float][key: UInt64][layer-0 links: M0 × UInt32][codes: dim × UInt8]
 /// [vector: dim × Float]`, padded to a multiple of 64 bytes; the codes are there only under
-/// ``VectorQuantization/int8``, the vector only when the index keeps its floats in memory (an
-/// index with a ``HNSWVectorSource`` reads them from its store instead). The header and links come first (as in hnswlib), so the first
-/// cache line — which a search prefetches for every neighbour it is about to score — already
-/// holds the liveness flags, the key a filter needs and the start of the links. A quantized
-/// traversal reads the lines up to the end of the codes; the floats after them are read only to
-/// re-rank the final candidates.
+/// ``VectorQuantization/int8`` (one byte a dimension) or `int4` (two dimensions a byte), the
+/// vector only when the index keeps its floats in memory (an index with a
+/// ``HNSWVectorSource`` reads them from its store instead). The header and links come first
+/// (as in hnswlib), so the first cache line — which a search prefetches for every neighbour it
+/// is about to score — already holds the liveness flags, the key a filter needs and the start
+/// of the links. A quantized traversal reads the lines up to the end of the codes; the floats
+/// are read only to re-rank the final candidates.
 struct NodeLayout: Sendable, Equatable {
     let dimension: Int
     let maxLinks: Int
@@ -45,7 +46,7 @@ struct NodeLayout: Sendable, Equatable {
     let codeNormOffset = 12
     let keyOffset = 16
     let linksOffset = 24
-    /// Where the 8-bit codes start (= `vectorOffset` when there are none).
+    /// Where the codes start (= `vectorOffset` when there are none).
     let codeOffset: Int
     /// Bytes of codes per node: `dimension` under int8 quantization, half of it under int4,
     /// else 0.
@@ -367,7 +368,8 @@ struct GraphStorage {
         rows.reserveCapacity(count)
         for id in 0..<UInt32(count) where flags(id) & NodeFlags.free == 0 && floats.vector(self, id) != nil { rows.append(id) }
         guard !rows.isEmpty else { return nil }
-        // Each pointer is read at once, before the next call may reuse its buffer.
+        // Each pointer is read at once, before the next call may reuse its buffer; one reader
+        // (one snapshot) answers both passes alike, so every row found readable stays so.
         return ScalarQuantizer(dimension: layout.dimension, levels: layout.codeLevels, count: rows.count) {
             floats.vector(self, rows[$0])!
         }

@@ -8,13 +8,17 @@ import LMDB
 /// Meets `HNSWVectorSource`'s contract: every write commits its vectors (the batch's delta)
 /// before the index publishes it, and a slot's vector stays until the consolidation that frees
 /// the slot has committed; each reader is a read transaction begun when the index asks.
+///
+/// It holds the environment weakly: an index outliving its store (a caller kept it) must not
+/// keep the data file open; its searches then fail with `vectorSourceUnavailable`.
 struct StoreVectorSource: HNSWVectorSource {
-    let env: Environment
+    weak var env: Environment?
     let vectors: Database
     let namespace: UInt32
     let dimension: Int
 
     func withReader<R>(_ body: (any HNSWVectorReader) throws(HNSWError) -> R) throws(HNSWError) -> R {
+        guard let env else { throw .vectorSourceUnavailable("the store is closed") }
         do {
             return try env.read { txn in
                 try body(Reader(txn: txn, vectors: vectors, namespace: namespace, dimension: dimension))

@@ -36,20 +36,20 @@ import Testing
             try Self.writeHistory(inMemory)
             try Self.writeHistory(fromStore)
 
-            do {
-                // (An index reading from the store keeps its environment open: let go of it.)
-                let index = try fromStore.index(namespace: "ns")
-                #expect(!index.statistics.vectorsInMemory && index.traversesCodes)
-                #expect(try inMemory.index(namespace: "ns").statistics.vectorsInMemory)
-                #expect(try index.statistics.allocatedBytes < inMemory.index(namespace: "ns").statistics.allocatedBytes)
-            }
+            let index = try fromStore.index(namespace: "ns")
+            #expect(!index.statistics.vectorsInMemory && index.traversesCodes)
+            #expect(try inMemory.index(namespace: "ns").statistics.vectorsInMemory)
+            #expect(try index.statistics.allocatedBytes < inMemory.index(namespace: "ns").statistics.allocatedBytes)
             let expected = try probe(inMemory)
             #expect(try probe(fromStore) == expected)
             #expect(fromStore.verify().problems == [])
 
             // The setting belongs to the running store, not to the data: reopen either way.
             for vectorsInMemory in [false, true, false] {
-                fromStore = nil  // closes it
+                fromStore = nil  // closes it: an index kept from it does not hold the data file open
+                #expect(throws: HNSWError.vectorSourceUnavailable("the store is closed")) {
+                    try index.search(testVector(1), k: 3)
+                }
                 fromStore = try MemoryStore(path: storeDir + "/store", options: Self.options(vectorsInMemory: vectorsInMemory))
                 #expect(try fromStore.index(namespace: "ns").statistics.vectorsInMemory == vectorsInMemory)
                 #expect(try probe(fromStore) == expected)
