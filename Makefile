@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 # Debian packages the build and the daemon need. libopenblas0-pthread makes libblas.so.3 the
 # optimised OpenBLAS (the reference BLAS behind libblas-dev alone is 12-20x slower).
-DEB_PACKAGES := libblas-dev liblmdb-dev libopenblas0-pthread pkg-config
+DEB_PACKAGES := libblas-dev liblmdb-dev libopenblas0-pthread pkg-config nats-server
 PYTHON ?= python3
 SWIFT_RELEASE := swift build -c release
 
@@ -28,7 +28,7 @@ PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-deps: ## install the Debian packages that are missing (libblas-dev, liblmdb-dev, OpenBLAS)
+deps: ## install the Debian packages that are missing (libblas-dev, liblmdb-dev, OpenBLAS, nats-server for the NATS tests)
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing" >&2; \

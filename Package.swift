@@ -58,6 +58,14 @@ let package = Package(
         .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
                        providers: [.apt(["liblmdb-dev"])]),
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: invariantChecks),
+        // A NATS client (core protocol with headers, request/reply, JetStream) on swift-nio.
+        .target(
+            name: "NATS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(name: "Embeddings", dependencies: ["CBLASShim", "VectorMath"], swiftSettings: invariantChecks),
         // Foundation only: the JSON value, byte reader and dates of the records and the wire.
         .target(name: "EngramJSON"),
@@ -223,6 +231,7 @@ let package = Package(
         .testTarget(name: "EngramAPITests", dependencies: ["EngramAPI", "EngramJSON"]),
         .testTarget(name: "VectorMathTests", dependencies: ["VectorMath"]),
         .testTarget(name: "HNSWTests", dependencies: ["HNSW", "VectorMath", "CQuantKernels", "EngramTestSupport"]),
+        .testTarget(name: "NATSTests", dependencies: ["NATS", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "LexicalTests", dependencies: ["Lexical"]),
         .testTarget(name: "MemoryStoreTests", dependencies: ["MemoryStore", "LMDB", "HNSW", "VectorMath", "EngramJSON"]),

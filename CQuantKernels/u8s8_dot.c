@@ -1,6 +1,5 @@
 #include "CQuantKernels.h"
-
-#include <string.h>
+#include "kernel_choice.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -58,44 +57,25 @@ static int32_t u8s8_dot_avx512_vnni(const uint8_t *codes, const int8_t *weights,
     return _mm512_reduce_add_epi32(_mm512_add_epi32(sum0, sum1));
 }
 
-static int cpu_has_avx2(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-}
-
-static int cpu_has_avx512_vnni(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512vnni");
-}
-
 #endif
 
 engram_u8s8_dot_fn engram_u8s8_dot_kernel_named(const char *name) {
-    if (name == NULL) return NULL;
-    if (strcmp(name, "portable") == 0) return u8s8_dot_portable;
 #if defined(__x86_64__)
-    if (strcmp(name, "avx2") == 0) return cpu_has_avx2() ? u8s8_dot_avx2 : NULL;
-    if (strcmp(name, "avx512-vnni") == 0) return cpu_has_avx512_vnni() ? u8s8_dot_avx512_vnni : NULL;
+    return engram_kernel_named(name, u8s8_dot_portable, u8s8_dot_avx2, u8s8_dot_avx512_vnni);
+#else
+    return engram_kernel_named(name, u8s8_dot_portable, NULL, NULL);
 #endif
-    return NULL;
 }
 
 const char *engram_u8s8_dot_kernel_name(void) {
 #if defined(__x86_64__)
-    if (cpu_has_avx512_vnni()) return "avx512-vnni";
-    if (cpu_has_avx2()) return "avx2";
+    if (engram_cpu_has_avx512_vnni()) return "avx512-vnni";
+    if (engram_cpu_has_avx2()) return "avx2";
 #endif
     return "portable";
 }
 
 engram_u8s8_dot_fn engram_u8s8_dot_kernel(void) {
-    /* Racing first calls compute the same answer; the pointer store is a single word. */
     static engram_u8s8_dot_fn chosen = NULL;
-    engram_u8s8_dot_fn kernel = __atomic_load_n(&chosen, __ATOMIC_ACQUIRE);
-    if (kernel == NULL) {
-        kernel = engram_u8s8_dot_kernel_named(engram_u8s8_dot_kernel_name());
-        __atomic_store_n(&chosen, kernel, __ATOMIC_RELEASE);
-    }
-    return kernel;
+    return engram_kernel_chosen(&chosen, engram_u8s8_dot_kernel_named);
 }
