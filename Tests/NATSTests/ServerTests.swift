@@ -16,21 +16,30 @@ final class LocalNATSServer: @unchecked Sendable {
     let directory: String
     let port: Int
 
-    init() throws {
+    /// - Parameters:
+    ///   - port: the client port (a free one when nil).
+    ///   - arguments: more `nats-server` options (a cluster's).
+    init(port: Int? = nil, arguments: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.path + "/nats-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        port = try Self.freePort()
+        self.port = try port ?? Self.freePort()
         process.executableURL = URL(fileURLWithPath: Self.executable!)
-        process.arguments = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", directory]
+        process.arguments = ["-a", "127.0.0.1", "-p", String(self.port), "-js", "-sd", directory] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
     }
 
     deinit {
-        process.terminate()
+        if process.isRunning { process.terminate() }
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Kills the server at once (SIGKILL), as a machine that dies would.
+    func kill() {
+        _ = Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     /// Connects, retrying while the server starts (up to a minute: a loaded machine is slow).
@@ -162,5 +171,62 @@ struct ServerTests {
             #expect(error is NATSError)
         }
         await #expect(throws: NATSError.connectionClosed) { try await connection.publish("x", payload: []) }
+    }
+}
+
+extension ServerTests {
+    @Test("a durable pull consumer delivers each message until acknowledged, and resumes after a reconnect")
+    func pullConsumer() async throws {
+        let server = try LocalNATSServer()
+        var connection = try await server.connect()
+        var js = JetStream(connection, timeout: LocalNATSServer.patience)
+        try await js.createStream(.init(name: "LOG", subjects: ["log.>"]))
+        for i in 1...5 { _ = try await js.publish("log.kb", payload: Array("write \(i)".utf8)) }
+        _ = try await js.publish("log.other", payload: Array("elsewhere".utf8))
+        try await js.createPullConsumer(stream: "LOG", durable: "node1", filterSubject: "log.kb")
+
+        let first = try await js.fetch(stream: "LOG", durable: "node1", batch: 3)
+        #expect(first.map(\.streamSequence) == [1, 2, 3])
+        #expect(first.map { String(decoding: $0.message.payload, as: UTF8.self) } == ["write 1", "write 2", "write 3"])
+        #expect(first.last?.pending == 2)
+        for message in first { try await js.acknowledge(message) }
+
+        // A restarted node resumes after what it acknowledged.
+        await connection.close()
+        connection = try await server.connect()
+        js = JetStream(connection, timeout: LocalNATSServer.patience)
+        let rest = try await js.fetch(stream: "LOG", durable: "node1", batch: 10, wait: .milliseconds(500))
+        #expect(rest.map(\.streamSequence) == [4, 5])
+        for message in rest { try await js.acknowledge(message) }
+        #expect(try await js.fetch(stream: "LOG", durable: "node1", batch: 10, wait: .milliseconds(200)).isEmpty)
+        await #expect(throws: NATSError.self) { _ = try await js.fetch(stream: "LOG", durable: "node1", batch: 0) }
+        await connection.close()
+    }
+
+    @Test("a key-value bucket: create-if-absent, compare-and-set, delete")
+    func keyValue() async throws {
+        let server = try LocalNATSServer()
+        let connection = try await server.connect()
+        let js = JetStream(connection, timeout: LocalNATSServer.patience)
+        let leases = try await KeyValueBucket.create("leases", in: js, ttl: .seconds(3600))
+        #expect(try await leases.get("kb") == nil)
+        let taken = try await leases.update("kb", Array("node1".utf8), expectedRevision: 0)
+        // A second node racing for the same lease loses.
+        do {
+            try await leases.update("kb", Array("node2".utf8), expectedRevision: 0)
+            Issue.record("two owners of one lease")
+        } catch let NATSError.jetStream(_, errorCode, _) {
+            #expect(errorCode == 10071)
+        }
+        #expect(try await leases.get("kb") == KeyValueBucket.Entry(value: Array("node1".utf8), revision: taken))
+        let renewed = try await leases.update("kb", Array("node1".utf8), expectedRevision: taken)
+        #expect(renewed > taken)
+        try await leases.put("other", [1, 2, 3])
+        try await leases.delete("kb")
+        #expect(try await leases.get("kb") == nil)
+        #expect(try await leases.get("other")?.value == [1, 2, 3])
+        await #expect(throws: NATSError.self) { _ = try await leases.get("bad key") }
+        await #expect(throws: NATSError.self) { _ = try await KeyValueBucket.create("a.b", in: js) }
+        await connection.close()
     }
 }
