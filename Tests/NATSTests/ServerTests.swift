@@ -230,3 +230,28 @@ extension ServerTests {
         await connection.close()
     }
 }
+
+extension ServerTests {
+    @Test("an object store keeps a multi-chunk snapshot and replaces it whole")
+    func objectStore() async throws {
+        let server = try LocalNATSServer()
+        let connection = try await server.connect()
+        let js = JetStream(connection, timeout: LocalNATSServer.patience)
+        let snapshots = try await ObjectStoreBucket.create("snapshots", in: js)
+        #expect(try await snapshots.get("kb") == nil)
+        // Three and a half chunks of patterned bytes, so a reordered or lost chunk shows.
+        let first = (0..<(ObjectStoreBucket.chunkSize * 7 / 2)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+        let info = try await snapshots.put("kb", first, headers: ["sequence": "41"])
+        #expect(info.chunks == 4 && info.size == first.count)
+        let read = try #require(try await snapshots.get("kb"))
+        #expect(read.data == first && read.info.headers?["sequence"] == "41")
+
+        let second = Array("a small snapshot".utf8)
+        try await snapshots.put("kb", second, headers: ["sequence": "99"])
+        let replaced = try #require(try await snapshots.get("kb"))
+        #expect(replaced.data == second && replaced.info.headers?["sequence"] == "99")
+        try await snapshots.put("empty", [])
+        #expect(try await snapshots.get("empty")?.data == [])
+        await connection.close()
+    }
+}
