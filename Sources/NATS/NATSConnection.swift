@@ -172,22 +172,50 @@ public final class NATSConnection: Sendable {
     }
 
     /// Runs `body`, failing with ``NATSError/timeout(_:)`` after `timeout`.
+    ///
+    /// Returns at the timeout without waiting for `body`, which may be suspended on a
+    /// continuation that only a reply (or the connection's end) resumes: `onTimeout` is called
+    /// to let it go (a request drops its reply slot), and `body` is cancelled.
     func withTimeout<T: Sendable>(_ timeout: Duration, _ what: String, onTimeout: @escaping @Sendable () -> Void = {},
                                   _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
+        let outcome = FirstOutcome<T>()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            outcome.install(continuation)
+            let work = Task {
+                do {
+                    outcome.resume(with: .success(try await body()))
+                } catch {
+                    outcome.resume(with: .failure(error))
+                }
+            }
+            Task {
                 try? await Task.sleep(for: timeout)
-                return nil
+                if outcome.resume(with: .failure(NATSError.timeout(what))) {
+                    onTimeout()
+                    work.cancel()
+                }
             }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let value = result { return value }
-                onTimeout()
-                throw NATSError.timeout(what)
-            }
-            throw NATSError.connectionClosed
         }
+    }
+}
+
+/// Resumes a continuation with whichever outcome comes first (a result or a timeout).
+final class FirstOutcome<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+
+    func install(_ continuation: CheckedContinuation<T, any Error>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    /// Resumes with `result` unless resumed already; returns whether this call did.
+    @discardableResult
+    func resume(with result: Result<T, any Error>) -> Bool {
+        guard let continuation = continuation.withLock({ state -> CheckedContinuation<T, any Error>? in
+            defer { state = nil }
+            return state
+        }) else { return false }
+        continuation.resume(with: result)
+        return true
     }
 }
 

@@ -255,3 +255,23 @@ extension ServerTests {
         await connection.close()
     }
 }
+
+extension ServerTests {
+    @Test("a request nobody answers times out, and the connection goes on")
+    func requestTimeout() async throws {
+        let server = try LocalNATSServer()
+        let connection = try await server.connect()
+        // Subscribed but silent: the server sees a responder, so only the timeout ends the wait.
+        let silent = try await connection.subscribe("engram.silent")
+        try await connection.flush(timeout: LocalNATSServer.patience)
+        await #expect(throws: NATSError.timeout("no reply on engram.silent")) {
+            _ = try await connection.request("engram.silent", payload: [], timeout: .milliseconds(200))
+        }
+        try await connection.flush(timeout: LocalNATSServer.patience)
+        await #expect(throws: NATSError.noResponders("engram.nobody")) {
+            _ = try await connection.request("engram.nobody", payload: [], timeout: LocalNATSServer.patience)
+        }
+        try await silent.unsubscribe()
+        await connection.close()
+    }
+}
