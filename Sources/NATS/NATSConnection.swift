@@ -35,6 +35,9 @@ public final class NATSConnection: Sendable {
         self.core = core
     }
 
+    /// A connection nobody holds any more closes its socket.
+    deinit { channel.close(promise: nil) }
+
     /// Connects, reads the server's `INFO`, sends `CONNECT` (headers and no-responders on) and
     /// waits for the server to answer a `PING`.
     /// - Throws: ``NATSError`` (`timeout`, `serverError` for a refused `CONNECT`,
