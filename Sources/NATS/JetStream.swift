@@ -97,6 +97,47 @@ public struct JetStream: Sendable {
         }
     }
 
+    /// A message read back from a stream (`STREAM.MSG.GET`).
+    struct StoredMessage {
+        var sequence: UInt64
+        var headers: NATSHeaders
+        var data: [UInt8]
+    }
+
+    /// The message of `stream` that `query` selects (`last_by_subj`, or `seq` with
+    /// `next_by_subj`), or nil when there is none.
+    func storedMessage(in stream: String, _ query: [String: any Sendable]) async throws -> StoredMessage? {
+        let body = try JSONSerialization.data(withJSONObject: query, options: [.sortedKeys])
+        let reply = try await connection.request("$JS.API.STREAM.MSG.GET.\(stream)", payload: Array(body), timeout: timeout)
+        struct Response: Decodable {
+            struct Message: Decodable {
+                var seq: UInt64
+                var data: String?
+                var hdrs: String?
+            }
+            struct APIError: Decodable { var code: Int }
+            var message: Message?
+            var error: APIError?
+        }
+        let response: Response
+        do {
+            response = try JSONDecoder().decode(Response.self, from: Data(reply.payload))
+        } catch {
+            throw NATSError.protocolViolation("unreadable stored-message reply: \(error)")
+        }
+        if response.error?.code == 404 { return nil }
+        try Self.throwIfError(reply.payload)
+        guard let message = response.message, let data = Data(base64Encoded: message.data ?? "") else {
+            throw NATSError.protocolViolation("a stored-message reply without a readable message")
+        }
+        var headers = NATSHeaders()
+        if let encoded = message.hdrs {
+            guard let bytes = Data(base64Encoded: encoded) else { throw NATSError.protocolViolation("undecodable stored headers") }
+            headers = try NATSHeaders(parsing: ArraySlice(bytes))
+        }
+        return StoredMessage(sequence: message.seq, headers: headers, data: Array(data))
+    }
+
     func call(_ subject: String, body: Data) async throws -> [UInt8] {
         let reply = try await connection.request(subject, payload: Array(body), timeout: timeout)
         try Self.throwIfError(reply.payload)

@@ -33,30 +33,11 @@ public struct KeyValueBucket: Sendable {
     /// The current entry of `key`, or nil (never written, deleted or expired).
     public func get(_ key: String) async throws -> Entry? {
         try Self.check(key: key)
-        let body = try JSONSerialization.data(withJSONObject: ["last_by_subj": "$KV.\(name).\(key)"])
-        let reply = try await jetStream.connection.request("$JS.API.STREAM.MSG.GET.KV_\(name)", payload: Array(body),
-                                                          timeout: jetStream.timeout)
-        struct Response: Decodable {
-            struct Message: Decodable {
-                var seq: UInt64
-                var data: String?
-                var hdrs: String?
-            }
-            struct APIError: Decodable { var code: Int }
-            var message: Message?
-            var error: APIError?
-        }
-        let response = try JSONDecoder().decode(Response.self, from: Data(reply.payload))
-        if response.error?.code == 404 { return nil }
-        try JetStream.throwIfError(reply.payload)
-        guard let message = response.message else { throw NATSError.protocolViolation("a stored-message reply without a message") }
-        if let hdrs = message.hdrs, let bytes = Data(base64Encoded: hdrs),
-           let headers = try? NATSHeaders(parsing: ArraySlice(bytes)), let operation = headers["KV-Operation"],
-           operation == "DEL" || operation == "PURGE" {
+        guard let message = try await jetStream.storedMessage(in: "KV_\(name)", ["last_by_subj": "$KV.\(name).\(key)"]) else {
             return nil
         }
-        guard let value = Data(base64Encoded: message.data ?? "") else { throw NATSError.protocolViolation("undecodable value") }
-        return Entry(value: Array(value), revision: message.seq)
+        if let operation = message.headers["KV-Operation"], operation == "DEL" || operation == "PURGE" { return nil }
+        return Entry(value: message.data, revision: message.sequence)
     }
 
     /// Writes `value` whatever the key holds; returns the new revision.

@@ -98,39 +98,12 @@ public struct ObjectStoreBucket: Sendable {
         return "$O.\(name).M.\(encoded)"
     }
 
-    private struct StoredMessage {
-        var sequence: UInt64
-        var data: [UInt8]
+    private func lastMessage(on subject: String) async throws -> JetStream.StoredMessage? {
+        try await jetStream.storedMessage(in: "OBJ_\(name)", ["last_by_subj": subject])
     }
 
-    private func lastMessage(on subject: String) async throws -> StoredMessage? {
-        try await getMessage(["last_by_subj": subject])
-    }
-
-    private func nextMessage(on subject: String, after sequence: UInt64) async throws -> StoredMessage? {
-        try await getMessage(["seq": sequence + 1, "next_by_subj": subject])
-    }
-
-    private func getMessage(_ request: [String: any Sendable]) async throws -> StoredMessage? {
-        let body = try JSONSerialization.data(withJSONObject: request, options: [.sortedKeys])
-        let reply = try await jetStream.connection.request("$JS.API.STREAM.MSG.GET.OBJ_\(name)", payload: Array(body),
-                                                          timeout: jetStream.timeout)
-        struct Response: Decodable {
-            struct Message: Decodable {
-                var seq: UInt64
-                var data: String?
-            }
-            struct APIError: Decodable { var code: Int }
-            var message: Message?
-            var error: APIError?
-        }
-        let response = try JSONDecoder().decode(Response.self, from: Data(reply.payload))
-        if response.error?.code == 404 { return nil }
-        try JetStream.throwIfError(reply.payload)
-        guard let message = response.message, let data = Data(base64Encoded: message.data ?? "") else {
-            throw NATSError.protocolViolation("a stored-message reply without a readable message")
-        }
-        return StoredMessage(sequence: message.seq, data: Array(data))
+    private func nextMessage(on subject: String, after sequence: UInt64) async throws -> JetStream.StoredMessage? {
+        try await jetStream.storedMessage(in: "OBJ_\(name)", ["seq": sequence + 1, "next_by_subj": subject])
     }
 
     private func purge(chunksOf nuid: String) async throws {
