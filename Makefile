@@ -23,7 +23,7 @@ QUANT ?= int8
 RERANK ?=
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build run run-prompt cli test test-python test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import bench-bulk dataset-large crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
+.PHONY: help deps model build run run-prompt cli test test-nats test-python test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import bench-bulk dataset-large crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -61,10 +61,15 @@ cli: deps ## build the engram CLI in release mode (.build/release/engram)
 test: deps model ## install what is missing and run every test (then the openai SDK suite, TSan, the hostile suite and daemon crashes)
 	swift build --build-tests
 	swift test --skip-build
+	$(MAKE) test-nats
 	$(MAKE) test-python
 	$(MAKE) test-tsan
 	scripts/test-hostile.sh
 	scripts/crash-test-daemon.sh $(CRASH_DAEMON_TRIALS_CI)
+
+test-nats: deps ## the NATS client against real nats-servers (one, and a 3-node JetStream cluster), in a swift test of its own
+	swift build --build-tests
+	ENGRAM_NATS_TESTS=1 swift test --skip-build --filter NATSTests
 
 test-python: model ## the official openai Python SDK against engram-prompt and a fake upstream (pytest, pinned, in .cache/python-tests-venv)
 	scripts/test-python.sh

@@ -30,7 +30,7 @@ func eventually<T: Sendable>(_ body: @Sendable () async throws -> T) async throw
     }
 }
 
-@Suite("NATS client against a 3-node JetStream cluster", .enabled(if: LocalNATSServer.executable != nil))
+@Suite("NATS client against a 3-node JetStream cluster", .enabled(if: LocalNATSServer.enabled))
 struct ClusterTests {
     @Test("every acknowledged publish to a replicated stream survives a node killed mid-way")
     func replicatedStreamSurvivesANodeLoss() async throws {

@@ -9,6 +9,13 @@ final class LocalNATSServer: @unchecked Sendable {
     static let executable: String? = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
+    /// Whether the suites that start servers run: `make test-nats` (part of `make test`) sets
+    /// ENGRAM_NATS_TESTS=1 and runs them in a `swift test` of their own. Starting processes from
+    /// the test process while other suites open and close stores would let a child, between its
+    /// fork and its exec, hold a copy of a store's `flock` descriptor for a moment, and a test
+    /// that reopens its store at once would find it locked.
+    static let enabled = executable != nil && ProcessInfo.processInfo.environment["ENGRAM_NATS_TESTS"] == "1"
+
     /// Timeouts in these tests only bound a hang; they are never what a test measures.
     static let patience = Duration.seconds(60)
 
@@ -76,7 +83,7 @@ final class LocalNATSServer: @unchecked Sendable {
     }
 }
 
-@Suite("NATS client against a real nats-server", .enabled(if: LocalNATSServer.executable != nil))
+@Suite("NATS client against a real nats-server", .enabled(if: LocalNATSServer.enabled))
 struct ServerTests {
     @Test("publish and subscribe, with and without headers, in order")
     func publishSubscribe() async throws {
