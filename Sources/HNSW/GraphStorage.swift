@@ -364,15 +364,8 @@ struct GraphStorage {
     /// empty graph. O(nodes·dimension); reads only, so the writer runs it while searches go on.
     func trainQuantizer(_ floats: some FloatVectors) -> ScalarQuantizer? {
         guard layout.codeBytes > 0 else { return nil }
-        var rows: [UInt32] = []
-        rows.reserveCapacity(count)
-        for id in 0..<UInt32(count) where flags(id) & NodeFlags.free == 0 && floats.vector(self, id) != nil { rows.append(id) }
-        guard !rows.isEmpty else { return nil }
-        // Each pointer is read at once, before the next call may reuse its buffer; one reader
-        // (one snapshot) answers both passes alike, so every row found readable stays so.
-        return ScalarQuantizer(dimension: layout.dimension, levels: layout.codeLevels, count: rows.count) {
-            floats.vector(self, rows[$0])!
-        }
+        let rows = (0..<UInt32(count)).lazy.filter { flags($0) & NodeFlags.free == 0 }
+        return ScalarQuantizer(dimension: layout.dimension, levels: layout.codeLevels, rows: rows) { floats.vector(self, $0) }
     }
 
     /// Every node's codes under `trained`, with their squared norms, computed off the lock:

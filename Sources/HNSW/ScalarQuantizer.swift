@@ -43,9 +43,10 @@ struct ScalarQuantizer {
     /// `1 / step[i]`, or 0 for a dimension that was constant in the training data.
     let inverseStep: UnsafeMutablePointer<Float>
 
-    /// Trains on `count` vectors, the `i`th at `vector(i)`. O(count·dimension).
-    /// - Precondition: `count > 0`; `levels` is 255 or 15.
-    init(dimension: Int, levels: Int = 255, count: Int, vector: (Int) -> UnsafePointer<Float>) {
+    /// Trains on the vectors `vector` gives for `rows`, skipping the rows it gives none for (each
+    /// pointer is read before the next call); `nil` when it gives none. O(rows·dimension).
+    /// - Precondition: `levels` is 255 or 15.
+    init?(dimension: Int, levels: Int = 255, rows: some Sequence<UInt32>, vector: (UInt32) -> UnsafePointer<Float>?) {
         self.dimension = dimension
         self.levels = levels
         low = .allocate(capacity: dimension)
@@ -53,15 +54,20 @@ struct ScalarQuantizer {
         inverseStep = .allocate(capacity: dimension)
         let high = UnsafeMutablePointer<Float>.allocate(capacity: dimension)
         defer { high.deallocate() }
-        let first = vector(0)
-        low.update(from: first, count: dimension)
-        high.update(from: first, count: dimension)
-        for row in 1..<max(count, 1) {
-            let v = vector(row)
+        low.initialize(repeating: .infinity, count: dimension)
+        high.initialize(repeating: -.infinity, count: dimension)
+        var trained = false
+        for row in rows {
+            guard let v = vector(row) else { continue }
+            trained = true
             for i in 0..<dimension {
                 low[i] = min(low[i], v[i])
                 high[i] = max(high[i], v[i])
             }
+        }
+        guard trained else {
+            deallocate()
+            return nil
         }
         for i in 0..<dimension {
             // Stored components are finite, but their range can overflow Float: such a
