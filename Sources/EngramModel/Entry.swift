@@ -189,7 +189,7 @@ public struct MemoryEntry: Sendable, Hashable, Codable {
 
 /// What a caller supplies to create an entry. Imports may carry every historical field
 /// (`useCount`, `version`, timestamps); new memories take the defaults.
-public struct MemoryDraft: Sendable, Hashable {
+public struct MemoryDraft: Sendable, Hashable, Codable {
     public var text: String
     public var tags: [String]
     public var metadata: [String: JSONValue]

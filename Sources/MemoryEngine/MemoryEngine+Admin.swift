@@ -124,14 +124,23 @@ extension MemoryEngine {
                     outcomes[offset] = ImportOutcome(id: item.id, status: .invalid, message: error.message)
                 }
             }
-            let report = try store.importEntries(valid, namespace: name, context: context)
+            guard case .imported(let report) = try write(.importEntries(namespace: name, items: valid.map(ImportedEntry.init),
+                                                                        context: context)) else {
+                throw EngineError.internalError("an import returned another outcome")
+            }
             var stored = report.outcomes.makeIterator()
             for offset in outcomes.indices where outcomes[offset] == nil { outcomes[offset] = stored.next() }
             for (item, outcome) in zip(valid, report.outcomes) where outcome.status == .created {
                 if let entry = try store.get(namespace: name, id: item.id) { noteWritten(entry) }
             }
             var result = ImportReport(outcomes: outcomes.compactMap { $0 }, sequence: report.sequence)
-            if !orphanedClaims.isEmpty { result.claims = try store.importOrphanedClaims(orphanedClaims, namespace: name) }
+            if !orphanedClaims.isEmpty {
+                guard case .count(let claims) = try write(.importOrphanedClaims(
+                    namespace: name, claims: orphanedClaims.map { ClaimWithVector(claim: $0.claim, vector: $0.vector) })) else {
+                    throw EngineError.internalError("importing claims returned another outcome")
+                }
+                result.claims = claims
+            }
             return result
         }
     }

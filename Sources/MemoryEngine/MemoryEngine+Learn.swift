@@ -75,8 +75,10 @@ extension MemoryEngine {
         // contradicted entry's own text is refused, not reinforced.
         if exists, let claim = try nearestClaim(prepared), claim.similarity >= settings.rejected,
            claim.similarity + Self.similarityTolerance >= best?.similarity ?? -1 {
-            let sequence = try store.recordRefusal(namespace: namespace, owner: claim.claim.entryID,
-                                                   text: prepared.draft.text, context: context)
+            guard case .sequence(let sequence) = try write(.recordRefusal(namespace: namespace, owner: claim.claim.entryID,
+                                                                          text: prepared.draft.text, context: context)) else {
+                throw EngineError.internalError("recording a refusal returned another outcome")
+            }
             let holder = try store.get(namespace: namespace, id: claim.claim.entryID)
                 .flatMap { Self.isExpired($0, at: context.time) ? nil : usage.overlay($0) }
             return LearnOutcome(action: .rejected, entry: holder, sequence: sequence, similarity: claim.similarity,
@@ -114,7 +116,7 @@ extension MemoryEngine {
             return LearnOutcome(action: .matchedPinned, entry: usage.overlay(match.entry), sequence: nil,
                                 similarity: match.similarity)
         }
-        let result = try store.update(namespace: match.entry.namespace, id: match.entry.id, kind: .reinforced,
+        let result = try updateEntry(namespace: match.entry.namespace, id: match.entry.id, kind: .reinforced,
                                       context: context) { entry in
             model.observe(.support, confidence: &entry.confidence, evidence: &entry.evidence)
             for tag in draft.tags where !entry.tags.contains(tag) && entry.tags.count < InputValidation.maxTags {

@@ -13,7 +13,7 @@ extension MemoryEngine {
         try InputValidation.limit(limit, max: 1_000_000)
         let now = clock()
         var outcome = PurgeOutcome(purged: 0, lastSequence: nil, more: false)
-        for name in store.namespaces().map(\.config.name) {
+        for name in store.namespaces().map(\.config.name) where writer.decidesWrites(of: name) {
             let table = try facts(name)
             let remaining = limit - outcome.purged
             guard remaining > 0 else {
@@ -29,7 +29,8 @@ extension MemoryEngine {
                         return nil
                     }
                     let context = AuditContext(actor: "engine", reason: "expired", time: now)
-                    let result = try store.delete(namespace: name, id: id, kind: .expired, context: context)
+                    let result = try write(.delete(EntryDeletion(namespace: name, id: id, kind: .expired,
+                                                                 context: context))).writeResult()
                     noteDeleted(namespace: name, id: id)
                     return result.sequence
                 }
@@ -60,7 +61,10 @@ extension MemoryEngine {
             }
             guard !pending.isEmpty else { continue }
             written += try translatingErrors {
-                try store.recordUse(namespace: namespace, uses: pending)
+                guard case .count(let count) = try writer.perform(.recordUse(
+                    namespace: namespace, uses: pending.sorted { $0.key < $1.key }.map { EntryUseRecord(id: $0.key, use: $0.value) }))
+                else { throw EngineError.internalError("recording uses returned another outcome") }
+                return count
             }
             usage.subtract(namespace: namespace, pending.mapValues(\.count))
         }

@@ -33,7 +33,7 @@ extension MemoryEngine {
             if store.namespaceConfig(name) == nil {
                 try ensureNamespace(config)
             } else {
-                try store.createNamespace(config)  // idempotent, or `namespaceConflict`
+                _ = try write(.createNamespace(config))  // idempotent, or `namespaceConflict`
             }
             guard let info = store.namespace(name) else { throw EngineError.namespaceNotFound("namespace \"\(name)\" vanished") }
             return NamespaceStats(info)
@@ -64,7 +64,9 @@ extension MemoryEngine {
         _ = try existingNamespace(name)
         let context = context(actor: actor, reason: reason)
         return try exclusive {
-            let sequence = try store.deleteNamespace(name, context: context)
+            guard case .namespaceDeleted(let sequence) = try write(.deleteNamespace(name: name, context: context)) else {
+                throw EngineError.internalError("deleting namespace \"\(name)\" returned another outcome")
+            }
             _ = factsTables.withLock { $0.removeValue(forKey: name) }
             usage.discard(namespace: name)
             return sequence

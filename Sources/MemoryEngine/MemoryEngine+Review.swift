@@ -40,7 +40,7 @@ extension MemoryEngine {
         _ = try existingNamespace(namespace)
         let context = context(actor: actor, reason: reason)
         return try exclusive {
-            let result = try store.update(namespace: namespace, id: id, kind: .accepted, context: context) { entry in
+            let result = try updateEntry(namespace: namespace, id: id, kind: .accepted, context: context) { entry in
                 if Self.isExpired(entry, at: context.time) { throw EngineError.notFound("no entry \(id) in namespace \"\(namespace)\"") }
                 guard entry.pending || !entry.conflictsWith.isEmpty else {
                     throw EngineError.invalidArgument("entry \(id) is not under review (neither pending nor conflicting)")
@@ -70,8 +70,8 @@ extension MemoryEngine {
                 throw EngineError.invalidArgument("entry \(id) is not under review (neither pending nor conflicting)")
             }
             let owner = try entry.conflictsWith.first { try store.get(namespace: namespace, id: $0) != nil }
-            let result = try store.delete(namespace: namespace, id: id, kind: .rejected, rejecting: .reviewed, claimOwner: owner,
-                                          context: context)
+            let result = try write(.delete(EntryDeletion(namespace: namespace, id: id, kind: .rejected, rejecting: .reviewed,
+                                                         claimOwner: owner, context: context))).writeResult()
             noteDeleted(namespace: namespace, id: id)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }

@@ -134,7 +134,11 @@ extension MemoryEngine {
                 draft.createdAt = context.time
                 return (draft, item.vector)
             }
-            let results = try store.insertBatch(items, namespace: namespace, context: context)
+            guard case .written(let results) = try write(.insert(namespace: namespace, items: items.map {
+                DraftWithVector(draft: $0.draft, vector: $0.vector)
+            }, context: context)), results.count == items.count else {
+                throw EngineError.internalError("a batch insert returned another outcome")
+            }
             results.forEach { noteWritten($0.entry) }
             return results.enumerated().map { offset, result in
                 WriteOutcome(entry: result.entry, sequence: result.sequence, namespaceCreated: created && offset == 0 ? true : nil)
@@ -150,7 +154,8 @@ extension MemoryEngine {
         let created = try ensureNamespace(prepared.config)
         var draft = prepared.draft
         draft.createdAt = context.time
-        let result = try store.insert(draft, vector: prepared.vector, namespace: prepared.config.name, context: context)
+        let result = try write(.insert(namespace: prepared.config.name, items: [DraftWithVector(draft: draft, vector: prepared.vector)],
+                                       context: context)).writeResult()
         noteWritten(result.entry)
         return WriteOutcome(entry: result.entry, sequence: result.sequence, namespaceCreated: created ? true : nil)
     }
@@ -195,7 +200,7 @@ extension MemoryEngine {
         let context = context(actor: actor, reason: reason)
         return try exclusive {
             let person = !isLearningActor(actor)
-            let result = try store.update(namespace: namespace, id: id, kind: .updated, vector: vector,
+            let result = try updateEntry(namespace: namespace, id: id, kind: .updated, vector: vector,
                                           rejecting: person ? .corrected : nil, reinstating: person,
                                           context: context) { entry in
                 try Self.requireUnchanged(entry, since: current, now: context.time)
@@ -247,8 +252,8 @@ extension MemoryEngine {
         let context = context(actor: actor, reason: reason)
         return try exclusive {
             let rejecting: RejectionCause? = hard || isLearningActor(actor) ? nil : .forgotten
-            let result = try store.delete(namespace: namespace, id: id, hard: hard, kind: .deleted, rejecting: rejecting,
-                                          context: context)
+            let result = try write(.delete(EntryDeletion(namespace: namespace, id: id, hard: hard, kind: .deleted,
+                                                         rejecting: rejecting, context: context))).writeResult()
             noteDeleted(namespace: namespace, id: id)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }
@@ -267,7 +272,7 @@ extension MemoryEngine {
         let model = configuration.confidence
         return try exclusive {
             let rejecting: RejectionCause? = signal == .contradicted && !isLearningActor(actor) ? .contradicted : nil
-            let result = try store.update(namespace: namespace, id: id, kind: .feedback, rejecting: rejecting,
+            let result = try updateEntry(namespace: namespace, id: id, kind: .feedback, rejecting: rejecting,
                                           context: context) { entry in
                 if Self.isExpired(entry, at: context.time) { throw EngineError.notFound("no entry \(id) in namespace \"\(namespace)\"") }
                 model.observe(signal.observation, confidence: &entry.confidence, evidence: &entry.evidence)
@@ -318,7 +323,7 @@ extension MemoryEngine {
         }
         let context = context(actor: actor, reason: reason ?? "revert to version \(version)")
         return try exclusive {
-            let result = try store.update(namespace: namespace, id: id, kind: .reverted, vector: vector, reinstating: true,
+            let result = try updateEntry(namespace: namespace, id: id, kind: .reverted, vector: vector, reinstating: true,
                                           context: context) { entry in
                 try Self.requireUnchanged(entry, since: current, now: context.time)
                 Self.takeContent(of: target, into: &entry)
@@ -367,7 +372,7 @@ extension MemoryEngine {
         Self.takeContent(of: target, into: &entry)
         if let expiresAt = entry.expiresAt, expiresAt <= context.time { entry.expiresAt = nil }
         return try exclusive {
-            let result = try store.restore(entry, vector: vector, namespace: namespace, context: context)
+            let result = try write(.restore(namespace: namespace, entry: entry, vector: vector, context: context)).writeResult()
             noteWritten(result.entry)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }

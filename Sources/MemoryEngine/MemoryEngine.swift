@@ -39,6 +39,8 @@ import VectorMath
 /// this; the store's process lock keeps other processes out).
 public final class MemoryEngine: Sendable {
     public let store: MemoryStore
+    /// Where decided writes go: the store itself, or a replication log (``StoreWriter``).
+    let writer: any StoreWriter
     public let embedder: any Embedder
     public let configuration: EngineConfiguration
     let logger: Logger
@@ -53,12 +55,14 @@ public final class MemoryEngine: Sendable {
 
     /// - Parameters:
     ///   - clock: the current time (tests pass a controllable one).
+    ///   - writer: where writes go; `nil`: straight into `store`.
     /// - Throws: ``EngineError/invalidArgument(_:)`` for a configuration out of range.
     public init(store: MemoryStore, embedder: any Embedder, configuration: EngineConfiguration = EngineConfiguration(),
                 logger: Logger = Logger(label: "engram.engine"),
-                clock: @escaping @Sendable () -> Date = { Date() }) throws(EngineError) {
+                clock: @escaping @Sendable () -> Date = { Date() }, writer: (any StoreWriter)? = nil) throws(EngineError) {
         try configuration.validate()
         self.store = store
+        self.writer = writer ?? DirectStoreWriter(store: store)
         self.embedder = embedder
         self.configuration = configuration
         self.logger = logger
@@ -113,7 +117,7 @@ public final class MemoryEngine: Sendable {
     @discardableResult
     func ensureNamespace(_ config: NamespaceConfig) throws -> Bool {
         guard store.namespaceConfig(config.name) == nil else { return false }
-        try store.createNamespace(config)
+        _ = try write(.createNamespace(config))
         factsTables.withLock { $0[config.name] = FactsTable.empty() }
         logger.info("created namespace", metadata: ["namespace": "\(config.name)", "dimension": "\(config.dimension)"])
         return true

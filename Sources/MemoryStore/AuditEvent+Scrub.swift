@@ -35,7 +35,7 @@ extension AuditEvent {
 }
 
 /// The who/why/when of a write, recorded in its audit event.
-public struct AuditContext: Sendable, Hashable {
+public struct AuditContext: Sendable, Hashable, Codable {
     public var actor: String
     public var reason: String?
     public var time: Date

@@ -4,7 +4,7 @@ import LMDB
 ///
 /// | database | key | value |
 /// | --- | --- | --- |
-/// | `meta` | ASCII name | big-endian integer: `schema_version` (UInt32), `next_entry_id`, `next_sequence` (UInt64), `next_namespace_id` (UInt32) |
+/// | `meta` | ASCII name | big-endian integer: `schema_version` (UInt32), `next_entry_id`, `next_sequence` (UInt64), `next_namespace_id` (UInt32), `applied_log_sequence` (UInt64, replicated stores) |
 /// | `namespaces` | name (UTF-8) | record envelope of `StoredNamespace` (JSON) |
 /// | `entries` | namespace id (UInt32 BE) + entry id (UInt64 BE) | record envelope of `MemoryEntry` (JSON) |
 /// | `graph_nodes` | namespace id + slot (UInt32 BE) | `HNSWNodeRecord.encoded()` (binary, CRC-32C) |
@@ -53,6 +53,9 @@ enum Schema {
         static let nextEntryID = Array("next_entry_id".utf8)
         static let nextSequence = Array("next_sequence".utf8)
         static let nextNamespaceID = Array("next_namespace_id".utf8)
+        /// The last sequence of the replication log applied to this store (replicated
+        /// daemons only), big-endian UInt64, written in the transaction of the write it applied.
+        static let appliedLogSequence = Array("applied_log_sequence".utf8)
     }
 
     static let names = ["meta", "namespaces", "entries", "graph_nodes", "vectors", "graph_state",

@@ -97,6 +97,7 @@ extension MemoryStore {
                 }
                 try set.apply(txn)
                 if next != counters { try next.write(txn, dbs) }
+                if let logSequence = LogPosition.applying { try LogPosition.write(logSequence, txn, dbs) }
             }
         } catch let error as LMDBError {
             // A full disk surfaces as EIO from a short page write: report it as what it is.
