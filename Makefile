@@ -23,7 +23,7 @@ QUANT ?= int8
 RERANK ?=
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build run run-prompt cli test test-nats test-python test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import bench-bulk dataset-large crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
+.PHONY: help deps model build run run-prompt cli test test-nats test-cluster cluster cluster-stop test-python test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import bench-bulk dataset-large crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -67,9 +67,18 @@ test: deps model ## install what is missing and run every test (then the openai 
 	scripts/test-hostile.sh
 	scripts/crash-test-daemon.sh $(CRASH_DAEMON_TRIALS_CI)
 
-test-nats: deps ## the NATS client against real nats-servers (one, and a 3-node JetStream cluster), in a swift test of its own
+test-nats: deps ## the NATS client and replication against real nats-servers and engramd nodes (3-node JetStream clusters), in a swift test of its own
 	swift build --build-tests
 	ENGRAM_NATS_TESTS=1 swift test --skip-build --filter NATSTests
+
+test-cluster: test-nats ## the replicated-deployment tests (part of test-nats)
+
+cluster: deps model ## a local replicated deployment: 3 nats-servers (JetStream) and 3 engramd nodes, sockets run/node{1,2,3}.sock
+	@$(SWIFT_RELEASE) --product engramd >&2
+	scripts/cluster.sh start
+
+cluster-stop: ## stop what make cluster started (data kept in run/cluster)
+	scripts/cluster.sh stop
 
 test-python: model ## the official openai Python SDK against engram-prompt and a fake upstream (pytest, pinned, in .cache/python-tests-venv)
 	scripts/test-python.sh

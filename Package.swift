@@ -66,6 +66,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Replicated namespaces: the log on NATS JetStream, its applier, ownership leases,
+        // forwarded writes and snapshots (docs/cluster.md).
+        .target(
+            name: "Replication",
+            dependencies: [
+                "NATS", "MemoryEngine", "MemoryStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .target(name: "Embeddings", dependencies: ["CBLASShim", "VectorMath"], swiftSettings: invariantChecks),
         // Foundation only: the JSON value, byte reader and dates of the records and the wire.
         .target(name: "EngramJSON"),
@@ -113,7 +123,8 @@ let package = Package(
             name: "MemoryServer",
             dependencies: [
                 "MemoryEngine", "MemoryStore", "LMDB", "Embeddings", "EngramAPI", "EngramJSON", "EngineDocuments",
-                "EngramService",
+                "EngramService", "Replication",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -231,7 +242,9 @@ let package = Package(
         .testTarget(name: "EngramAPITests", dependencies: ["EngramAPI", "EngramJSON"]),
         .testTarget(name: "VectorMathTests", dependencies: ["VectorMath"]),
         .testTarget(name: "HNSWTests", dependencies: ["HNSW", "VectorMath", "CQuantKernels", "EngramTestSupport"]),
-        .testTarget(name: "NATSTests", dependencies: ["NATS", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "NATSTests", dependencies: [
+            "NATS", "Replication", "MemoryStore", "EngramTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "LexicalTests", dependencies: ["Lexical"]),
         .testTarget(name: "MemoryStoreTests", dependencies: ["MemoryStore", "LMDB", "HNSW", "VectorMath", "EngramJSON"]),

@@ -24,10 +24,38 @@ extension JetStream {
         _ = try await call("$JS.API.CONSUMER.CREATE.\(stream).\(durable)", body: body)
     }
 
+    /// Replaces durable consumer `durable` of `stream` with one that delivers every message
+    /// from stream sequence `startSequence` on, in order, without acknowledgements: for a
+    /// reader that keeps its own position (a replica keeps it in its store).
+    public func createOrderedPullConsumer(stream: String, durable: String, startSequence: UInt64) async throws {
+        try NATSConnection.check(subject: stream)
+        try NATSConnection.check(subject: durable)
+        try await deleteConsumer(stream: stream, durable: durable)
+        let config: [String: any Sendable] = [
+            "durable_name": durable, "ack_policy": "none", "deliver_policy": "by_start_sequence",
+            "opt_start_seq": max(startSequence, 1), "max_waiting": 16,
+        ]
+        let body = try JSONSerialization.data(withJSONObject: ["stream_name": stream, "config": config], options: [.sortedKeys])
+        _ = try await call("$JS.API.CONSUMER.CREATE.\(stream).\(durable)", body: body)
+    }
+
+    /// Deletes a consumer; nothing when there is none.
+    public func deleteConsumer(stream: String, durable: String) async throws {
+        try NATSConnection.check(subject: stream)
+        try NATSConnection.check(subject: durable)
+        do {
+            _ = try await call("$JS.API.CONSUMER.DELETE.\(stream).\(durable)", body: Data())
+        } catch NATSError.jetStream(let code, _, _) where code == 404 {
+            return
+        }
+    }
+
     /// Up to `batch` messages the consumer has not had acknowledged, waiting at most `wait` for
     /// the first; fewer (or none) when the stream has no more. Each must be acknowledged
     /// (``acknowledge(_:)``) or it is delivered again after the server's ack wait.
-    public func fetch(stream: String, durable: String, batch: Int, wait: Duration = .seconds(1)) async throws -> [StreamMessage] {
+    /// With `noWait`, only the messages available now (the server answers at once).
+    public func fetch(stream: String, durable: String, batch: Int, wait: Duration = .seconds(1),
+                      noWait: Bool = false) async throws -> [StreamMessage] {
         try NATSConnection.check(subject: stream)
         try NATSConnection.check(subject: durable)
         guard (1...10_000).contains(batch) else { throw NATSError.invalidArgument("batch must be in 1...10000, got \(batch)") }
@@ -35,7 +63,9 @@ extension JetStream {
         let replies = try await connection.subscribe(inbox)
         defer { Task { try? await replies.unsubscribe() } }
         let expires = wait.components.seconds * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000
-        let body = try JSONSerialization.data(withJSONObject: ["batch": batch, "expires": expires], options: [.sortedKeys])
+        var request: [String: any Sendable] = ["batch": batch]
+        if noWait { request["no_wait"] = true } else { request["expires"] = expires }
+        let body = try JSONSerialization.data(withJSONObject: request, options: [.sortedKeys])
         try await connection.publish("$JS.API.CONSUMER.MSG.NEXT.\(stream).\(durable)", payload: Array(body), replyTo: inbox)
         // The server ends a short batch with a status message (404 no messages, 408 expired);
         // the overall timeout only guards against a server that says nothing.

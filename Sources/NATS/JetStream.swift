@@ -97,6 +97,13 @@ public struct JetStream: Sendable {
         }
     }
 
+    /// The sequence of the last message on `subject` in `stream`, 0 when it has none.
+    public func lastSequence(in stream: String, subject: String) async throws -> UInt64 {
+        try NATSConnection.check(subject: stream)
+        try NATSConnection.check(subject: subject)
+        return try await storedMessage(in: stream, ["last_by_subj": subject])?.sequence ?? 0
+    }
+
     /// A message read back from a stream (`STREAM.MSG.GET`).
     struct StoredMessage {
         var sequence: UInt64

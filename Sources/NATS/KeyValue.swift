@@ -57,6 +57,23 @@ public struct KeyValueBucket: Sendable {
         return try await jetStream.publish("$KV.\(name).\(key)", payload: value, expectedLastSubjectSequence: revision).sequence
     }
 
+    /// Writes `value` only if the key holds nothing (never written, deleted or expired);
+    /// returns the new revision.
+    /// - Throws: ``NATSError/jetStream(code:errorCode:description:)`` with error code 10071 when
+    ///   the key holds a value.
+    @discardableResult
+    public func create(_ key: String, _ value: [UInt8]) async throws -> UInt64 {
+        try Self.check(key: key)
+        do {
+            return try await update(key, value, expectedRevision: 0)
+        } catch NATSError.jetStream(_, let code, _) where code == 10071 {
+            // A delete marker is the subject's last message: create over it.
+            guard let last = try await jetStream.storedMessage(in: "KV_\(name)", ["last_by_subj": "$KV.\(name).\(key)"]),
+                  let operation = last.headers["KV-Operation"], operation == "DEL" || operation == "PURGE" else { throw NATSError.jetStream(code: 400, errorCode: 10071, description: "wrong last sequence: the key holds a value") }
+            return try await update(key, value, expectedRevision: last.sequence)
+        }
+    }
+
     /// Deletes `key` (a delete marker; ``get(_:)`` then answers nil).
     public func delete(_ key: String) async throws {
         try Self.check(key: key)

@@ -61,6 +61,7 @@ struct EngramdCommand: AsyncParsableCommand {
             "version": "\(EngramVersion.current)", "config": "\(file ?? "(defaults)")",
             "data_dir": "\(settings.dataDirectory)", "durability": "\(settings.durability.rawValue)",
             "vectors_in_memory": "\(settings.vectorsInMemory)",
+            "cluster_node": "\(settings.clusterNodeID.isEmpty ? "(single machine)" : settings.clusterNodeID)",
         ])
 
         let blas = BLASBackend.current
@@ -74,7 +75,7 @@ struct EngramdCommand: AsyncParsableCommand {
         let daemon: Daemon
         do {
             let embedder = CachingEmbedder(try MiniLMEmbedder(modelDirectory: settings.modelDirectory))
-            daemon = try Daemon.open(
+            daemon = try await Daemon.openNode(
                 configuration: settings, embedder: embedder, logger: logger,
                 healthDetails: { engine in ["blas": blas.description, "namespaces": "\(engine.namespaces().count)"] },
                 gracefulShutdownSignals: [.sigterm, .sigint])

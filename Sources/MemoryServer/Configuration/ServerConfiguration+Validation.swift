@@ -44,6 +44,13 @@ extension ServerConfiguration {
             let message = error.message.hasPrefix("configuration: ") ? String(error.message.dropFirst(15)) : error.message
             problems.append(.invalidValue(key: "engine", message: message))
         }
+        if !clusterNodeID.isEmpty {
+            do {
+                _ = try replication()
+            } catch {
+                problem("cluster", "\(error)")
+            }
+        }
         if let tcp {
             if !isLoopbackHost(tcp.host) {
                 problem("server.tcp.host", "'\(tcp.host)' is not a loopback address; the TCP listener only binds 127.0.0.0/8, ::1 or localhost")

@@ -74,6 +74,16 @@ public struct ServerConfiguration: ServiceConfiguration {
     public var durability: Durability = .sync
     /// Whether indexes keep their float vectors in memory (`MemoryStoreOptions.vectorsInMemory`).
     public var vectorsInMemory = true
+    /// `[cluster]`: this node's name in a replicated deployment; empty (the default): the
+    /// daemon runs on one machine and needs no NATS. See docs/cluster.md.
+    public var clusterNodeID = ""
+    /// `[cluster] servers`: NATS servers (`nats://host:port`), tried in order.
+    public var clusterServers: [String] = ["nats://127.0.0.1:4222"]
+    public var clusterStream = "ENGRAM"
+    public var clusterReplicas = 3
+    public var clusterLeaseSeconds = 10.0
+    public var clusterApplyTimeoutSeconds = 10.0
+    public var clusterSnapshotEvery = 10_000
     /// Seconds a connection may stay without a complete request (idle between requests, or
     /// sending a head or body that does not progress) before the server closes it, so that
     /// half-open and slow clients cannot hold descriptors. A request being handled is never

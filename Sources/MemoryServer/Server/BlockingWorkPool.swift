@@ -77,7 +77,8 @@ public final class BlockingWorkPool: Sendable {
     ///   request was cancelled before its turn.
     public func run<R: Sendable>(_ body: @escaping @Sendable () throws(EngineError) -> R) async throws(APIError) -> R {
         do {
-            return try await pool.runIfActive { () throws -> R in try body() }
+            let receipt = LogReceipt.current  // a task-local: carried onto the pool's thread by hand
+            return try await pool.runIfActive { () throws -> R in try LogReceipt.$current.withValue(receipt) { try body() } }
         } catch let error as EngineError {
             throw RouteSupport.apiError(for: error)
         } catch is CancellationError {
