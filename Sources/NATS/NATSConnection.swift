@@ -202,17 +202,20 @@ public final class NATSConnection: Sendable {
     }
 }
 
-/// Resumes a continuation with whichever outcome comes first (a result or a timeout).
-final class FirstOutcome<T: Sendable>: Sendable {
+/// Resumes a continuation with whichever outcome comes first (a result or a timeout), so
+/// that a caller need not wait for work that ignores cancellation (a reply that never comes).
+public final class FirstOutcome<T: Sendable>: Sendable {
     private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
 
-    func install(_ continuation: CheckedContinuation<T, any Error>) {
+    public init() {}
+
+    public func install(_ continuation: CheckedContinuation<T, any Error>) {
         self.continuation.withLock { $0 = continuation }
     }
 
     /// Resumes with `result` unless resumed already; returns whether this call did.
     @discardableResult
-    func resume(with result: Result<T, any Error>) -> Bool {
+    public func resume(with result: Result<T, any Error>) -> Bool {
         guard let continuation = continuation.withLock({ state -> CheckedContinuation<T, any Error>? in
             defer { state = nil }
             return state

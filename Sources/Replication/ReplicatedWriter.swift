@@ -48,6 +48,12 @@ public final class ReplicatedWriter: StoreWriter {
         do {
             ack = try node.blocking {
                 let connected = try node.connected()
+                if let limit = connected.connection.serverInfo?.maxPayload, payload.count > limit - 4096 {
+                    throw EngineError.payloadTooLarge("""
+                        this write is \(payload.count) bytes as a log message and the NATS servers take at most \(limit) \
+                        (max_payload, less room for headers): send fewer entries per request
+                        """)
+                }
                 var expected: UInt64?
                 if fenced {
                     let lease = try await node.lease(namespace, connected)

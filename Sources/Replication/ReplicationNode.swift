@@ -221,12 +221,44 @@ public final class ReplicationNode: Service, Sendable {
     }
 
     /// Sends a write to node `owner` and returns its answer.
-    public func forward(_ request: ForwardedRequest, to owner: String) async throws -> ForwardedResponse {
+    ///
+    /// An owner that dies while it holds the request never answers; rather than wait for the
+    /// request's timeout, the lease is checked every half lease meanwhile, and the forward
+    /// fails (503, retry) once another node, or none, owns the namespace.
+    public func forward(_ request: ForwardedRequest, to owner: String, namespace: String) async throws -> ForwardedResponse {
         let connected = try connected()
-        let reply = try await connected.connection.request(
-            LogSubjects.forwarding(to: owner, stream: configuration.stream), payload: request.body,
-            headers: request.natsHeaders, timeout: .milliseconds(Int64((configuration.applyTimeoutSeconds + 5) * 1000)))
-        return try ForwardedResponse(reply)
+        let subject = LogSubjects.forwarding(to: owner, stream: configuration.stream)
+        let timeout = Duration.milliseconds(Int64((configuration.applyTimeoutSeconds + 5) * 1000))
+        // Whichever ends first answers; the loser is cancelled, and not waited for (a request
+        // to a dead owner ends only at its timeout).
+        let outcome = FirstOutcome<ForwardedResponse>()
+        var tasks: [Task<Void, Never>] = []
+        defer { tasks.forEach { $0.cancel() } }
+        return try await withCheckedThrowingContinuation { continuation in
+            outcome.install(continuation)
+            tasks.append(Task {
+                do {
+                    outcome.resume(with: .success(try ForwardedResponse(try await connected.connection.request(
+                        subject, payload: request.body, headers: request.natsHeaders, timeout: timeout))))
+                } catch {
+                    outcome.resume(with: .failure(error))
+                }
+            })
+            tasks.append(Task {
+                do {
+                    while true {
+                        try await Task.sleep(for: self.leases.leaseDuration / 2)
+                        if case .other(let current) = try await self.leases.owner(of: namespace, bucket: connected.leaseBucket),
+                           current == owner { continue }
+                        break
+                    }
+                    outcome.resume(with: .failure(EngineError.unavailable(
+                        "node \(owner) stopped owning namespace \"\(namespace)\" before it answered: retry")))
+                } catch {
+                    if !Task.isCancelled { outcome.resume(with: .failure(error)) }
+                }
+            })
+        }
     }
 
     private func answerForwarded(_ message: NATSMessage, reply: String, connection: NATSConnection) async {

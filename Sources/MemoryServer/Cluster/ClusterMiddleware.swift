@@ -33,7 +33,7 @@ struct ClusterMiddleware: RouterMiddleware {
         if request.headers[.engramForwarded] == nil,
            let namespace = try await writtenNamespace(&request),
            case .forward(let owner) = try await engineCall({ try await node.route(writeTo: namespace) }) {
-            return try await forward(request, to: owner)
+            return try await forward(request, to: owner, namespace: namespace)
         }
         let receipt = LogReceipt()
         var response = try await LogReceipt.$current.withValue(receipt) { try await next(request, context) }
@@ -70,7 +70,7 @@ struct ClusterMiddleware: RouterMiddleware {
         }
     }
 
-    private func forward(_ request: Request, to owner: String) async throws -> Response {
+    private func forward(_ request: Request, to owner: String, namespace: String) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: environment.configuration.maxBodyBytes)
         var headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
@@ -80,15 +80,24 @@ struct ClusterMiddleware: RouterMiddleware {
                                          body: Array(body.readableBytesView))
         let answer: ForwardedResponse
         do {
-            answer = try await node.forward(forwarded, to: owner)
+            answer = try await node.forward(forwarded, to: owner, namespace: namespace)
+        } catch let error as EngineError {
+            throw RouteSupport.apiError(for: error)
         } catch {
             throw RouteSupport.apiError(for: .unavailable("cannot reach node \(owner), which owns this namespace: \(error)"))
         }
+        // The client reads next from this node, most likely: answer once it holds the write too
+        // (bounded; a slow replica answers anyway, the header says what it has applied).
+        if let sequence = answer.headers.first(where: { $0.name.lowercased() == "engram-log-sequence" }).flatMap({ UInt64($0.value) }) {
+            try? await node.waitApplied(through: sequence)
+        }
         var fields = HTTPFields()
         for (name, value) in answer.headers {
-            guard let field = HTTPField.Name(name), field != .contentLength, field != .transferEncoding else { continue }
+            guard let field = HTTPField.Name(name), field != .contentLength, field != .transferEncoding,
+                  field != .engramAppliedSequence else { continue }
             fields.append(HTTPField(name: field, value: value))
         }
+        fields[.engramAppliedSequence] = String(node.applier.appliedSequence)
         return Response(status: .init(code: answer.status), headers: fields,
                         body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
