@@ -23,7 +23,7 @@ QUANT ?= int8
 RERANK ?=
 PEER_METRIC := $(if $(filter l2,$(METRIC)),l2,ip)
 
-.PHONY: help deps model build run run-prompt cli test test-nats test-cluster cluster cluster-stop test-python test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import bench-bulk dataset-large crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
+.PHONY: help deps model build run run-prompt cli test test-nats test-cluster cluster cluster-stop bench-cluster test-python test-tsan test-e2e test-hostile test-crash-daemon bench-prompt bench-search-overhead bench-retrieval bench-injection bench-conflicts bench-import bench-bulk dataset-large crash-test ann peers peers-deps bench bench-micro bench-embed embed-bench-deps bench-report bench-rebuild clean
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -79,6 +79,10 @@ cluster: deps model ## a local replicated deployment: 3 nats-servers (JetStream)
 
 cluster-stop: ## stop what make cluster started (data kept in run/cluster)
 	scripts/cluster.sh stop
+
+bench-cluster: deps model ## a 3-node cluster against a single engramd: write p50/p99, replica lag, failover, reads on 1-3 nodes
+	@$(SWIFT_RELEASE) --product engramd >&2
+	python3 scripts/bench-cluster.py
 
 test-python: model ## the official openai Python SDK against engram-prompt and a fake upstream (pytest, pinned, in .cache/python-tests-venv)
 	scripts/test-python.sh

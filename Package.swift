@@ -123,7 +123,7 @@ let package = Package(
             name: "MemoryServer",
             dependencies: [
                 "MemoryEngine", "MemoryStore", "LMDB", "Embeddings", "EngramAPI", "EngramJSON", "EngineDocuments",
-                "EngramService", "Replication",
+                "EngramService", "Replication", "NATS",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -49,7 +49,7 @@ max_payload: 8MB
 jetstream { store_dir: "$DIR/nats$n" }
 cluster { name: engram, listen: 127.0.0.1:$((NATS_PORT + 2000 + n - 1)), routes: [$(echo "$routes" | sed 's/,/, /g')] }
 CONF
-        "$nats" -c "$DIR/nats$n.conf" > "$DIR/nats$n.log" 2>&1 &
+        "$nats" -c "$DIR/nats$n.conf" >> "$DIR/nats$n.log" 2>&1 &
         echo $! > "$DIR/nats$n.pid"
     done
     local servers
@@ -62,7 +62,7 @@ CONF
         ENGRAM_SOCKET="run/node$n.sock" ENGRAM_DATA_DIR="$DIR/node$n/data" ENGRAM_MODEL_DIR="$MODEL_DIR" \
             ENGRAM_CLUSTER_NODE_ID="node$n" ENGRAM_CLUSTER_SERVERS="$servers" ENGRAM_CLUSTER_REPLICAS=3 \
             ENGRAM_CLUSTER_LEASE_SECONDS="$LEASE_SECONDS" OPENBLAS_NUM_THREADS=1 \
-            "$BIN/engramd" > "$DIR/node$n.log" 2>&1 &
+            "$BIN/engramd" >> "$DIR/node$n.log" 2>&1 &
         echo $! > "$DIR/node$n.pid"
     done
     for n in "${NODES[@]}"; do

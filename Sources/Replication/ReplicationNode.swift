@@ -252,8 +252,11 @@ public final class ReplicationNode: Service, Sendable {
                            current == owner { continue }
                         break
                     }
-                    outcome.resume(with: .failure(EngineError.unavailable(
-                        "node \(owner) stopped owning namespace \"\(namespace)\" before it answered: retry")))
+                    outcome.resume(with: .failure(EngineError.unavailable("""
+                        node \(owner) stopped owning namespace "\(namespace)" while it held this write, without \
+                        answering: the write may have been stored (if \(owner) logged it before it died); check before \
+                        repeating a create
+                        """)))
                 } catch {
                     if !Task.isCancelled { outcome.resume(with: .failure(error)) }
                 }

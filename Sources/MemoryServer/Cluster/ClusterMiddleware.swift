@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MemoryEngine
+import NATS
 import NIOCore
 import Replication
 
@@ -83,8 +84,12 @@ struct ClusterMiddleware: RouterMiddleware {
             answer = try await node.forward(forwarded, to: owner, namespace: namespace)
         } catch let error as EngineError {
             throw RouteSupport.apiError(for: error)
+        } catch NATSError.noResponders {
+            throw RouteSupport.apiError(for: .unavailable(
+                "node \(owner), which owns this namespace, is not running: nothing was written; retry (another node takes the namespace over after its lease)"))
         } catch {
-            throw RouteSupport.apiError(for: .unavailable("cannot reach node \(owner), which owns this namespace: \(error)"))
+            throw RouteSupport.apiError(for: .unavailable(
+                "node \(owner), which owns this namespace, did not answer (\(error)): the write may have been stored; check before repeating a create"))
         }
         // The client reads next from this node, most likely: answer once it holds the write too
         // (bounded; a slow replica answers anyway, the header says what it has applied).
