@@ -13,6 +13,12 @@ public struct KeyValueBucket: Sendable {
         public var revision: UInt64
     }
 
+    /// A bucket that exists (not checked here: a call on a missing one fails).
+    public init(jetStream: JetStream, name: String) {
+        self.jetStream = jetStream
+        self.name = name
+    }
+
     /// Creates the bucket (or opens it when it exists with the same settings).
     /// - Parameter ttl: how long an entry lives after it was last written (nil: forever).
     public static func create(_ name: String, in jetStream: JetStream, ttl: Duration? = nil,

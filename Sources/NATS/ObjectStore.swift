@@ -22,6 +22,12 @@ public struct ObjectStoreBucket: Sendable {
         public var headers: [String: String]?
     }
 
+    /// A bucket that exists (not checked here: a call on a missing one fails).
+    public init(jetStream: JetStream, name: String) {
+        self.jetStream = jetStream
+        self.name = name
+    }
+
     /// Creates the bucket (or opens it when it exists with the same settings).
     public static func create(_ name: String, in jetStream: JetStream, replicas: Int = 1) async throws -> ObjectStoreBucket {
         guard !name.isEmpty, name.utf8.allSatisfy({ KeyValueBucket.isKeyByte($0) && $0 != UInt8(ascii: ".") }) else {

@@ -17,6 +17,10 @@ public final class LogApplier: @unchecked Sendable {
     private var applied: UInt64
     private var slots: [String: Slot] = [:]
     private var halted: String?
+    /// Async waiters for a sequence (reads with `min_sequence`), resumed as it is applied.
+    private var sequenceWaiters: [(sequence: UInt64, outcome: FirstOutcome<Bool>)] = []
+    /// The applier's own thread: applying never waits behind the threads that wait for it.
+    private let thread = NIOThreadPool(numberOfThreads: 1)
 
     private enum Slot {
         case waiting
@@ -25,12 +29,20 @@ public final class LogApplier: @unchecked Sendable {
 
     let engine: MemoryEngine
     let logger: Logger
+    /// Where the stream's messages are: write subjects and use subjects of each namespace.
+    let stream: String
 
     /// - Throws: the store's error reading its position.
-    public init(engine: MemoryEngine, logger: Logger) throws {
+    public init(engine: MemoryEngine, stream: String, logger: Logger) throws {
         self.engine = engine
         self.logger = logger
+        self.stream = stream
         applied = try engine.store.appliedLogSequence()
+        thread.start()
+    }
+
+    deinit {
+        thread.shutdownGracefully { _ in }
     }
 
     /// The last log sequence this node applied.
@@ -76,14 +88,32 @@ public final class LogApplier: @unchecked Sendable {
         }
     }
 
-    /// Blocks until this node has applied the log through `sequence`; false at `deadline`.
-    public func waitApplied(through sequence: UInt64, deadline: Date) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while applied < sequence {
-            if !condition.wait(until: deadline) { return applied >= sequence }
+    /// Waits, without holding a thread, until this node has applied the log through
+    /// `sequence`; false after `timeout`.
+    public func waitApplied(through sequence: UInt64, timeout: Duration) async -> Bool {
+        let outcome = FirstOutcome<Bool>()
+        let reached = try? await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Bool, any Error>) in
+            outcome.install(continuation)
+            condition.lock()
+            if applied >= sequence {
+                condition.unlock()
+                outcome.resume(with: .success(true))
+                return
+            }
+            sequenceWaiters.append((sequence, outcome))
+            condition.unlock()
+            Task {
+                try? await Task.sleep(for: timeout)
+                if outcome.resume(with: .success(false)) { self.removeWaiter(outcome) }
+            }
         }
-        return true
+        return reached ?? false
+    }
+
+    private func removeWaiter(_ outcome: FirstOutcome<Bool>) {
+        condition.lock()
+        sequenceWaiters.removeAll { $0.outcome === outcome }
+        condition.unlock()
     }
 
     /// Why applying stopped, when a message could not be applied for a reason of this node
@@ -111,9 +141,12 @@ public final class LogApplier: @unchecked Sendable {
             }
             guard !batch.isEmpty else { continue }
             let fetched = batch
-            let gap = try await NIOThreadPool.singleton.runIfActive { try self.apply(fetched) }
+            let gap = try await thread.runIfActive { try self.apply(fetched) }
             if gap {
-                consumerStart = 0  // a delivery went missing: read again from the position
+                // A message is missing: read again from the position, once a second (a stream
+                // that lost messages for good stays halted, and says so).
+                consumerStart = 0
+                try await Task.sleep(for: .seconds(1))
             } else {
                 consumerStart = appliedSequence + 1
             }
@@ -128,22 +161,30 @@ public final class LogApplier: @unchecked Sendable {
             let sequence = message.streamSequence
             let position = appliedSequence
             if sequence <= position { continue }
-            if sequence != position + 1 { return true }
+            if sequence != position + 1 {
+                halt("log message \(position + 1) is missing (the next delivered is \(sequence))")
+                return true
+            }
             let result: Result<StoreOutcome, any Error>
             do {
+                // A message this version cannot read may be one a newer version wrote: stop
+                // rather than skip it (a node that skipped it would no longer hold what the
+                // others hold).
                 let operation = try LogCodec.decode(message.message.payload, sequence: sequence)
-                result = .success(try engine.applyLogged(operation, logSequence: sequence))
+                if let problem = Self.misplaced(operation, on: message.message.subject, stream: stream) {
+                    // What a message says is checked against where it was sent (the owner's
+                    // fence is on the subject); the same on every node, so skipped alike.
+                    logger.error("skipping a log message sent to the wrong subject",
+                                 metadata: ["sequence": "\(sequence)", "problem": "\(problem)"])
+                    try engine.store.recordAppliedLogSequence(sequence)
+                    result = .failure(ReplicationError.unreadableMessage(sequence: sequence, detail: problem))
+                } else {
+                    result = .success(try engine.applyLogged(operation, logSequence: sequence))
+                }
             } catch let error as MemoryStoreError where error.isRefusal {
                 result = .failure(error)  // refused alike on every node; its sequence is recorded
-            } catch let error as ReplicationError {
-                logger.error("skipping an unreadable log message", metadata: ["sequence": "\(sequence)", "error": "\(error)"])
-                try engine.store.recordAppliedLogSequence(sequence)
-                result = .failure(error)
             } catch {
-                condition.lock()
-                halted = "log message \(sequence): \(error)"
-                condition.unlock()
-                logger.error("cannot apply a log message; retrying", metadata: ["sequence": "\(sequence)", "error": "\(error)"])
+                halt("log message \(sequence): \(error)")
                 throw error
             }
             condition.lock()
@@ -152,9 +193,36 @@ public final class LogApplier: @unchecked Sendable {
             if let id = message.message.headers["Nats-Msg-Id"], case .waiting = slots[id] {
                 slots[id] = .done(result, sequence: sequence)
             }
+            var reached: [FirstOutcome<Bool>] = []
+            sequenceWaiters.removeAll { waiter in
+                guard waiter.sequence <= sequence else { return false }
+                reached.append(waiter.outcome)
+                return true
+            }
             condition.broadcast()
             condition.unlock()
+            for outcome in reached { outcome.resume(with: .success(true)) }
         }
         return false
+    }
+
+    /// Records why applying stopped (shown by `GET /v1/cluster`; the node gives up its leases).
+    private func halt(_ reason: String) {
+        condition.lock()
+        let first = halted != reason
+        halted = reason
+        condition.unlock()
+        if first { logger.error("cannot apply the log; retrying", metadata: ["reason": "\(reason)"]) }
+    }
+
+    /// Why `operation` does not belong on `subject`, if it does not.
+    static func misplaced(_ operation: StoreOperation, on subject: String, stream: String) -> String? {
+        let expected: String
+        if case .recordUse = operation {
+            expected = LogSubjects.uses(operation.namespace, stream: stream)
+        } else {
+            expected = LogSubjects.writes(operation.namespace, stream: stream)
+        }
+        return subject == expected ? nil : "a write of namespace \"\(operation.namespace)\" on \(subject), not \(expected)"
     }
 }

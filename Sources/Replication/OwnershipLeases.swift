@@ -97,6 +97,11 @@ final class OwnershipLeases: Sendable {
         _ = held.withLock { $0.removeValue(forKey: namespace) }
     }
 
+    /// Forgets every lease (they lapse in the bucket after the lease time).
+    func dropAll() {
+        held.withLock { $0.removeAll() }
+    }
+
     /// Renews every lease held; drops those another node took.
     func renewAll(bucket: KeyValueBucket) async {
         let leases = held.withLock { $0 }

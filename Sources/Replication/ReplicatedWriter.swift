@@ -40,9 +40,15 @@ public final class ReplicatedWriter: StoreWriter {
         let stream = node.configuration.stream
         let fenced: Bool
         if case .recordUse = operation { fenced = false } else { fenced = true }
-        // The writer decided `operation` on this node's state: that state must hold every
-        // write of the namespace the log has (so no other node may append between).
-        let decidedAt = applier.appliedSequence
+        if let halted = applier.haltReason {
+            throw EngineError.unavailable("this node cannot apply the log (\(halted)): nothing was written")
+        }
+        // The engine decided `operation` on this node's state, which holds every write of the
+        // namespace the log has only if this node held the lease all along (it applies its own
+        // writes before the next; no other node can append while the lease is held). A lease
+        // taken just now is taken, and the write refused: its retry is decided on the caught-up
+        // state.
+        let heldBefore = node.leases.freshLease(namespace) != nil
         let ack: JetStream.PublishAck
         applier.expect(messageID)
         do {
@@ -57,10 +63,11 @@ public final class ReplicatedWriter: StoreWriter {
                 var expected: UInt64?
                 if fenced {
                     let lease = try await node.lease(namespace, connected)
-                    guard lease.lastSubjectSequence <= decidedAt else {
+                    guard heldBefore else {
+                        try? await node.waitApplied(through: lease.lastSubjectSequence)
                         throw EngineError.unavailable("""
-                            this node has just taken namespace "\(namespace)" over and had not yet applied its latest \
-                            writes when it decided this one: retry
+                            this node has just taken namespace "\(namespace)" over and decided this write before it held \
+                            it: nothing was written; retry
                             """)
                     }
                     expected = lease.lastSubjectSequence
@@ -82,6 +89,15 @@ public final class ReplicatedWriter: StoreWriter {
         } catch let error as EngineError {
             applier.forget(messageID)
             throw error
+        } catch let error as NATSError {
+            applier.forget(messageID)
+            switch error {
+            case .timeout, .connectionClosed:
+                // The message may have reached the stream before the answer was lost.
+                throw EngineError.unavailable("replication: \(error): the log may have taken this write; check before repeating a create")
+            default:
+                throw EngineError.unavailable("replication: \(error); nothing was written")
+            }
         } catch {
             applier.forget(messageID)
             throw EngineError.unavailable("replication: \(error); nothing was written")

@@ -41,8 +41,8 @@ public final class ReplicationNode: Service, Sendable {
         self.engine = engine
         self.logger = logger
         leases = OwnershipLeases(nodeID: configuration.nodeID, leaseSeconds: configuration.leaseSeconds)
-        applier = try LogApplier(engine: engine, logger: logger)
-        if applier.appliedSequence == 0, !engine.store.namespaces().isEmpty {
+        applier = try LogApplier(engine: engine, stream: configuration.stream, logger: logger)
+        if applier.appliedSequence == 0, try !engine.store.namespaces().isEmpty || !engine.store.audit(limit: 1).isEmpty {
             throw ReplicationError.storeNotFromLog("""
                 the store in \(engine.store.path) holds namespaces but has applied no replication log: a replicated node \
                 starts from an empty data directory (or a snapshot) and gets everything from the log; import this store's \
@@ -100,10 +100,16 @@ public final class ReplicationNode: Service, Sendable {
                 } catch NATSError.jetStream(_, let code, _) where code == 10058 {
                     // The stream exists with other settings (made by another version): use it as it is.
                 }
-                let leaseBucket = try await KeyValueBucket.create("engram_leases_\(configuration.stream)", in: jetStream,
-                                                                  ttl: leases.leaseDuration, replicas: configuration.replicas)
-                let snapshots = try await ObjectStoreBucket.create("engram_snapshots_\(configuration.stream)", in: jetStream,
-                                                                   replicas: configuration.replicas)
+                // Buckets made with other settings (another lease_seconds or replicas) are used as
+                // they are: every node must agree on one deployment's buckets.
+                let leaseBucket = try await Self.existingOrNew {
+                    try await KeyValueBucket.create("engram_leases_\(self.configuration.stream)", in: jetStream,
+                                                    ttl: self.leases.leaseDuration, replicas: self.configuration.replicas)
+                } existing: { KeyValueBucket(jetStream: jetStream, name: "engram_leases_\(self.configuration.stream)") }
+                let snapshots = try await Self.existingOrNew {
+                    try await ObjectStoreBucket.create("engram_snapshots_\(self.configuration.stream)", in: jetStream,
+                                                       replicas: self.configuration.replicas)
+                } existing: { ObjectStoreBucket(jetStream: jetStream, name: "engram_snapshots_\(self.configuration.stream)") }
                 return Connected(connection: connection, jetStream: jetStream, leaseBucket: leaseBucket, snapshots: snapshots)
             } catch {
                 lastError = error
@@ -111,6 +117,16 @@ public final class ReplicationNode: Service, Sendable {
             }
         }
         throw lastError ?? ReplicationError.invalidConfiguration("no NATS server")
+    }
+
+    /// `create()`, or `existing()` when JetStream says the bucket exists with other settings
+    /// (error 10058).
+    static func existingOrNew<B>(_ create: () async throws -> B, existing: () -> B) async throws -> B {
+        do {
+            return try await create()
+        } catch NATSError.jetStream(_, let code, _) where code == 10058 {
+            return existing()
+        }
     }
 
     private func serve(_ connected: Connected) async throws {
@@ -124,7 +140,18 @@ public final class ReplicationNode: Service, Sendable {
             group.addTask {
                 while !Task.isCancelled {
                     try await Task.sleep(for: self.leases.leaseDuration / 3)
-                    await self.leases.renewAll(bucket: connected.leaseBucket)
+                    // A node that cannot apply the log lets its leases lapse, so that another
+                    // node can take its namespaces; leases of namespaces that do not exist
+                    // (a write that failed) lapse too.
+                    if self.applier.haltReason != nil {
+                        self.leases.dropAll()
+                    } else {
+                        let store = self.engine.store
+                        for namespace in self.leases.heldNamespaces where store.namespaceConfig(namespace) == nil {
+                            self.leases.drop(namespace)
+                        }
+                        await self.leases.renewAll(bucket: connected.leaseBucket)
+                    }
                 }
             }
             group.addTask {
@@ -210,8 +237,8 @@ public final class ReplicationNode: Service, Sendable {
     /// - Throws: `unavailable` after the apply timeout.
     public func waitApplied(through sequence: UInt64) async throws {
         if applier.appliedSequence >= sequence { return }
-        let deadline = Date().addingTimeInterval(configuration.applyTimeoutSeconds)
-        let reached = try await NIOThreadPool.singleton.runIfActive { self.applier.waitApplied(through: sequence, deadline: deadline) }
+        let reached = await applier.waitApplied(through: sequence,
+                                                timeout: .milliseconds(Int64(configuration.applyTimeoutSeconds * 1000)))
         guard reached else {
             throw EngineError.unavailable("""
                 this node has applied the log through \(applier.appliedSequence), not yet \(sequence), after \

@@ -46,6 +46,18 @@ import Testing
         #expect(LogSubjects.leaseKey("a.b") == "ns-612e62")
     }
 
+    @Test func anOperationIsAppliedOnlyFromItsNamespacesSubject() {
+        let context = AuditContext(actor: "a", time: Self.time)
+        let delete = StoreOperation.deleteNamespace(name: "kb", context: context)
+        let uses = StoreOperation.recordUse(namespace: "kb", uses: [])
+        #expect(LogApplier.misplaced(delete, on: LogSubjects.writes("kb", stream: "S"), stream: "S") == nil)
+        #expect(LogApplier.misplaced(uses, on: LogSubjects.uses("kb", stream: "S"), stream: "S") == nil)
+        // A write on the unfenced use subject, or on another namespace's subject, is refused.
+        #expect(LogApplier.misplaced(delete, on: LogSubjects.uses("kb", stream: "S"), stream: "S") != nil)
+        #expect(LogApplier.misplaced(delete, on: LogSubjects.writes("other", stream: "S"), stream: "S") != nil)
+        #expect(LogApplier.misplaced(uses, on: LogSubjects.writes("kb", stream: "S"), stream: "S") != nil)
+    }
+
     @Test func serversParseAndBadSettingsAreRefused() throws {
         #expect(try ReplicationConfiguration.Server(parsing: "nats://10.0.0.2:4333") == .init(host: "10.0.0.2", port: 4333))
         #expect(try ReplicationConfiguration.Server(parsing: "nats-a") == .init(host: "nats-a", port: 4222))

@@ -15,8 +15,15 @@ extension HTTPField.Name {
     static let engramAppliedSequence = Self("Engram-Applied-Sequence")!
     /// On a request: wait (bounded) until this node has applied the log through this sequence.
     static let engramMinSequence = Self("Engram-Min-Sequence")!
-    /// Set on a write a node forwarded to the namespace's owner (never forwarded again).
+    /// Set on a write a node forwarded to the namespace's owner (for the owner's logs; what
+    /// keeps it from being forwarded again is ``ForwardedCall``, which a client cannot set).
     static let engramForwarded = Self("Engram-Forwarded-By")!
+}
+
+/// Whether the request being handled came from another node (``ForwardedRequestResponder``):
+/// such a request is decided here, never forwarded again.
+enum ForwardedCall {
+    @TaskLocal static var active = false
 }
 
 /// What a replicated node does around every request: waits for `min_sequence`, sends writes
@@ -31,7 +38,7 @@ struct ClusterMiddleware: RouterMiddleware {
         if let minimum = try Self.minimumSequence(request) {
             try await engineCall { try await node.waitApplied(through: minimum) }
         }
-        if request.headers[.engramForwarded] == nil,
+        if !ForwardedCall.active,
            let namespace = try await writtenNamespace(&request),
            case .forward(let owner) = try await engineCall({ try await node.route(writeTo: namespace) }) {
             return try await forward(request, to: owner, namespace: namespace)

@@ -12,6 +12,10 @@ struct ForwardedRequestResponder: Sendable {
     let logger: Logger
 
     func respond(_ forwarded: ForwardedRequest) async -> ForwardedResponse {
+        guard Self.isWrite(method: forwarded.method, target: forwarded.target) else {
+            return ForwardedResponse(status: 403, headers: [("Content-Type", "text/plain")],
+                                     body: Array("only writes of namespaces are forwarded between nodes".utf8))
+        }
         var fields = HTTPFields()
         for (name, value) in forwarded.headers {
             guard let field = HTTPField.Name(name), field != .contentLength, field != .transferEncoding else { continue }
@@ -23,7 +27,9 @@ struct ForwardedRequestResponder: Sendable {
         let context = EngramRequestContext(source: ApplicationRequestContextSource(channel: NIOAsyncTestingChannel(),
                                                                                    logger: logger))
         do {
-            let response = try await responder.respond(to: request, context: context)
+            let response = try await ForwardedCall.$active.withValue(true) {
+                try await responder.respond(to: request, context: context)
+            }
             let collected = CollectedBody()
             try await response.body.write(CollectingBodyWriter(collected: collected))
             return ForwardedResponse(status: response.status.code,
@@ -33,6 +39,17 @@ struct ForwardedRequestResponder: Sendable {
             logger.error("a forwarded write failed", metadata: ["error": "\(error)"])
             return ForwardedResponse(status: 500, headers: [("Content-Type", "text/plain")], body: Array("\(error)".utf8))
         }
+    }
+}
+
+extension ForwardedRequestResponder {
+    /// What a node forwards (``ClusterMiddleware``): a `POST`, `PUT`, `PATCH` or `DELETE` under
+    /// `/v1/namespaces/`, or `POST /v1/admin/import`. Anything else that arrives is refused:
+    /// operator routes stay with the node's own socket.
+    static func isWrite(method: String, target: String) -> Bool {
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        if method == "POST" && path == "/v1/admin/import" { return true }
+        return ["POST", "PUT", "PATCH", "DELETE"].contains(method) && path.hasPrefix("/v1/namespaces/") && !path.contains("..")
     }
 }
 
