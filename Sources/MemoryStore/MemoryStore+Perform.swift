@@ -70,6 +70,24 @@ extension MemoryStore {
         try env.read { txn in try LogPosition.read(txn, dbs) }
     }
 
+    /// Which log the store applies (the replication stream's name and creation time), or `nil`
+    /// before a replicated node first joined with it.
+    public func logIdentity() throws -> String? {
+        try env.read { txn in
+            try txn.get(Schema.Meta.logIdentity, in: dbs.meta).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    /// Records which log the store applies (once, when a node joins with an empty store).
+    public func recordLogIdentity(_ identity: String) throws {
+        guard !identity.isEmpty, identity.utf8.count <= 512 else {
+            throw MemoryStoreError.invalidArgument("a log identity is 1-512 bytes")
+        }
+        try exclusive {
+            try env.write { txn in try txn.put(Array(identity.utf8), forKey: Schema.Meta.logIdentity, in: dbs.meta) }
+        }
+    }
+
     /// Records that the log is applied through `logSequence` (after an operation that failed,
     /// so wrote nothing). Sequences only grow: a smaller one is ignored.
     public func recordAppliedLogSequence(_ logSequence: UInt64) throws {

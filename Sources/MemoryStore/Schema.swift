@@ -4,7 +4,7 @@ import LMDB
 ///
 /// | database | key | value |
 /// | --- | --- | --- |
-/// | `meta` | ASCII name | big-endian integer: `schema_version` (UInt32), `next_entry_id`, `next_sequence` (UInt64), `next_namespace_id` (UInt32), `applied_log_sequence` (UInt64, replicated stores) |
+/// | `meta` | ASCII name | big-endian integer: `schema_version` (UInt32), `next_entry_id`, `next_sequence` (UInt64), `next_namespace_id` (UInt32), `applied_log_sequence` (UInt64) and `log_identity` (UTF-8), replicated stores only |
 /// | `namespaces` | name (UTF-8) | record envelope of `StoredNamespace` (JSON) |
 /// | `entries` | namespace id (UInt32 BE) + entry id (UInt64 BE) | record envelope of `MemoryEntry` (JSON) |
 /// | `graph_nodes` | namespace id + slot (UInt32 BE) | `HNSWNodeRecord.encoded()` (binary, CRC-32C) |
@@ -56,6 +56,8 @@ enum Schema {
         /// The last sequence of the replication log applied to this store (replicated
         /// daemons only), big-endian UInt64, written in the transaction of the write it applied.
         static let appliedLogSequence = Array("applied_log_sequence".utf8)
+        /// Which replication log the store applies: `<stream>@<its creation time>`, UTF-8.
+        static let logIdentity = Array("log_identity".utf8)
     }
 
     static let names = ["meta", "namespaces", "entries", "graph_nodes", "vectors", "graph_state",

@@ -97,6 +97,24 @@ public struct JetStream: Sendable {
         }
     }
 
+    /// When `stream` was created (the server's timestamp, as it wrote it: it names this
+    /// incarnation of the stream) and the sequence of its last message (0 when it has none).
+    public func streamState(_ stream: String) async throws -> (created: String, lastSequence: UInt64) {
+        try NATSConnection.check(subject: stream)
+        struct Info: Decodable {
+            struct State: Decodable { var last_seq: UInt64 }
+            var created: String
+            var state: State
+        }
+        let reply = try await call("$JS.API.STREAM.INFO.\(stream)", body: Data())
+        do {
+            let info = try JSONDecoder().decode(Info.self, from: Data(reply))
+            return (info.created, info.state.last_seq)
+        } catch {
+            throw NATSError.protocolViolation("unreadable stream info: \(error)")
+        }
+    }
+
     /// The sequence of the last message on `subject` in `stream`, 0 when it has none.
     public func lastSequence(in stream: String, subject: String) async throws -> UInt64 {
         try NATSConnection.check(subject: stream)

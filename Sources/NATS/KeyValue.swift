@@ -80,6 +80,14 @@ public struct KeyValueBucket: Sendable {
         }
     }
 
+    /// Deletes `key` only if its current revision is `revision` (a delete marker).
+    /// - Throws: error code 10071 when the key was written since.
+    public func delete(_ key: String, expectedRevision revision: UInt64) async throws {
+        try Self.check(key: key)
+        _ = try await jetStream.publish("$KV.\(name).\(key)", payload: [], expectedLastSubjectSequence: revision,
+                                        headers: NATSHeaders([("KV-Operation", "DEL")]))
+    }
+
     /// Deletes `key` (a delete marker; ``get(_:)`` then answers nil).
     public func delete(_ key: String) async throws {
         try Self.check(key: key)

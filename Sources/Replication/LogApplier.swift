@@ -127,6 +127,21 @@ public final class LogApplier: @unchecked Sendable {
     /// Applies the log from `stream` until cancelled or the connection fails (then throws;
     /// the caller reconnects and calls again).
     func run(jetStream: JetStream, stream: String, consumer: String) async throws {
+        // The store's position counts messages of one stream: the one it first applied. A store
+        // that applied another (the stream was made again, or the node points at another
+        // deployment) would skip this one's first writes, so it stops until an operator gives
+        // the node an empty data directory.
+        let state = try await jetStream.streamState(stream)
+        let identity = "\(stream)@\(state.created)"
+        let store = engine.store
+        let recorded = try await thread.runIfActive { try store.logIdentity() }
+        if recorded == nil && appliedSequence == 0 {
+            try await thread.runIfActive { try store.recordLogIdentity(identity) }
+        } else if recorded != identity {
+            halt("this store applied the log of \(recorded ?? "an unknown stream"), not \(identity): it holds another "
+                 + "deployment's data (start the node from an empty data directory)")
+            while true { try await Task.sleep(for: .seconds(60)) }
+        }
         var consumerStart: UInt64 = 0
         while !Task.isCancelled {
             let next = appliedSequence + 1

@@ -116,7 +116,10 @@ final class OwnershipLeases: Sendable {
                     leases[namespace]?.renewedAt = started
                 }
             } catch NATSError.jetStream(_, let code, _) where code == 10071 {
-                drop(namespace)
+                // Another node holds it now (unless this node took it again meanwhile).
+                held.withLock { leases in
+                    if leases[namespace]?.revision == lease.revision { leases[namespace] = nil }
+                }
             } catch {
                 continue  // the connection: the lease stays until it is too old to use
             }
@@ -130,7 +133,10 @@ final class OwnershipLeases: Sendable {
             defer { leases = [:] }
             return leases
         }
-        for (namespace, _) in leases { try? await bucket.delete(LogSubjects.leaseKey(namespace)) }
+        for (namespace, lease) in leases {
+            // Only a lease still this node's: a delete conditional on its revision.
+            try? await bucket.delete(LogSubjects.leaseKey(namespace), expectedRevision: lease.revision)
+        }
     }
 
     /// The names of the namespaces this node holds a lease of.

@@ -98,6 +98,9 @@ import Testing
         try withTemporaryDirectory { dir in
             var store: MemoryStore! = try openStore(dir)
             #expect(try store.appliedLogSequence() == 0)
+            #expect(try store.logIdentity() == nil)
+            try store.recordLogIdentity("ENGRAM@2026-12-06T07:00:00.1Z")
+            #expect(throws: MemoryStoreError.self) { try store.recordLogIdentity("") }
             try store.perform(.insert(namespace: "ns", items: [DraftWithVector(draft: MemoryDraft(text: "a"), vector: testVector(1))],
                                       context: testContext), logSequence: 41)
             #expect(try store.appliedLogSequence() == 41)
@@ -116,6 +119,7 @@ import Testing
             #expect(try MemoryStore.appliedLogSequence(ofStoreAt: dir + "/store") == 42)
             store = try MemoryStore(path: dir + "/store")
             #expect(try store.appliedLogSequence() == 42)
+            #expect(try store.logIdentity() == "ENGRAM@2026-12-06T07:00:00.1Z")
             #expect(store.verify().isConsistent)
         }
     }

@@ -18,8 +18,9 @@ struct LocalNATSCluster {
 
 /// Retries `body` until it succeeds, for what a cluster does only once it has elected its
 /// leaders; gives up after `LocalNATSServer.patience` (a bound on a hang, not a measurement).
-func eventually<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-    let deadline = ContinuousClock.now + LocalNATSServer.patience
+func eventually<T: Sendable>(patience: Duration = LocalNATSServer.patience,
+                              _ body: @Sendable () async throws -> T) async throws -> T {
+    let deadline = ContinuousClock.now + patience
     while true {
         do {
             return try await body()

@@ -69,9 +69,10 @@ final class EngramdNode: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// Waits until the node answers and is connected to NATS.
+    /// Waits until the node answers and is connected to NATS (a daemon loads its model and
+    /// opens its store first: slow on a loaded machine, so three times the usual patience).
     func waitJoined() async throws {
-        try await eventually {
+        try await eventually(patience: LocalNATSServer.patience * 3) {
             let status = try await self.client.request("GET", "/v1/cluster")
             guard status.status == 200, status.json?["connected"] as? Bool == true else {
                 throw NATSError.timeout("\(self.name) has not joined: \(status.status) \(status.text.prefix(200))")
