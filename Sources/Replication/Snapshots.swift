@@ -61,13 +61,10 @@ extension ReplicationNode {
                                                                   name: "engramd-\(configuration.nodeID)-restore")
                 defer { Task { await connection.close() } }
                 let jetStream = JetStream(connection)
-                let bucket: ObjectStoreBucket
-                do {
-                    bucket = try await ObjectStoreBucket.create("engram_snapshots_\(configuration.stream)", in: jetStream,
-                                                                replicas: configuration.replicas)
-                } catch NATSError.jetStream(_, let code, _) where code == 10058 {
-                    return nil
-                }
+                let name = "engram_snapshots_\(configuration.stream)"
+                let bucket = try await existingOrNew {
+                    try await ObjectStoreBucket.create(name, in: jetStream, replicas: configuration.replicas)
+                } existing: { ObjectStoreBucket(jetStream: jetStream, name: name) }
                 guard let (_, data) = try await bucket.get(snapshotObject) else { return nil }
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 let partial = directory + "/data.mdb.partial"
