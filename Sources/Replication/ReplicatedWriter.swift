@@ -54,7 +54,7 @@ public final class ReplicatedWriter: StoreWriter {
         do {
             ack = try node.blocking {
                 let connected = try node.connected()
-                if let limit = connected.connection.serverInfo?.maxPayload, payload.count > limit - 4096 {
+                if let limit = connected.connection.serverInfo?.maxPayload, payload.count + 4096 > limit {  // the server's figure: no arithmetic on it
                     throw EngineError.payloadTooLarge("""
                         this write is \(payload.count) bytes as a log message and the NATS servers take at most \(limit) \
                         (max_payload, less room for headers): send fewer entries per request

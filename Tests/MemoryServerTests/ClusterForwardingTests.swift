@@ -13,4 +13,11 @@ import Testing
     func onlyWritesOfNamespacesAreAnswered(method: String, target: String, answered: Bool) {
         #expect(ForwardedRequestResponder.isWrite(method: method, target: target) == answered)
     }
+
+    @Test func onlyNamespaceNamesAreRouted() {
+        #expect(ClusterMiddleware.validName("kb.notes_1-a") == "kb.notes_1-a")
+        for bad in ["", String(repeating: "n", count: 129), "a b", "a/b", "é", "a\u{0}"] {
+            #expect(ClusterMiddleware.validName(bad) == nil, "\(bad)")
+        }
+    }
 }

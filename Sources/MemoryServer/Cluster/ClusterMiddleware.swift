@@ -62,20 +62,27 @@ struct ClusterMiddleware: RouterMiddleware {
     /// The namespace `request` writes, if it is a write: every `PUT`, `PATCH`, `DELETE` and
     /// `POST` (but search) under `/v1/namespaces/{ns}`, and `POST /v1/admin/import` (the
     /// namespace is in its body, which is read here and put back).
+    /// A name that is not a valid namespace name routes nowhere: the engine answers it (400).
     func writtenNamespace(_ request: inout Request) async throws -> String? {
         let parts = request.uri.path.split(separator: "/", omittingEmptySubsequences: true)
         if request.method == .post, parts == ["v1", "admin", "import"] {
             let buffer = try await request.collectBody(upTo: environment.configuration.maxBodyBytes)
             struct Target: Decodable { var namespace: String }
-            return try? JSONDecoder().decode(Target.self, from: Data(buffer.readableBytesView)).namespace
+            return (try? JSONDecoder().decode(Target.self, from: Data(buffer.readableBytesView)).namespace)
+                .flatMap(Self.validName)
         }
         guard parts.count >= 3, parts[0] == "v1", parts[1] == "namespaces" else { return nil }
-        let namespace = parts[2].removingPercentEncoding ?? String(parts[2])
+        let namespace = Self.validName(parts[2].removingPercentEncoding ?? String(parts[2]))
         switch request.method {
         case .put, .patch, .delete: return namespace
         case .post: return parts.count > 3 && parts.last == "search" ? nil : namespace
         default: return nil
         }
+    }
+
+    /// `name` when it is a namespace name (``PlainName``), else nil.
+    static func validName(_ name: String) -> String? {
+        PlainName.isValid(name) ? name : nil
     }
 
     private func forward(_ request: Request, to owner: String, namespace: String) async throws -> Response {
