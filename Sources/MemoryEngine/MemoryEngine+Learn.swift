@@ -117,7 +117,7 @@ extension MemoryEngine {
                                 similarity: match.similarity)
         }
         let result = try updateEntry(namespace: match.entry.namespace, id: match.entry.id, kind: .reinforced,
-                                      context: context) { entry in
+                                     context: context) { entry in
             model.observe(.support, confidence: &entry.confidence, evidence: &entry.evidence)
             for tag in draft.tags where !entry.tags.contains(tag) && entry.tags.count < InputValidation.maxTags {
                 entry.tags.append(tag)

@@ -201,8 +201,8 @@ extension MemoryEngine {
         return try exclusive {
             let person = !isLearningActor(actor)
             let result = try updateEntry(namespace: namespace, id: id, kind: .updated, vector: vector,
-                                          rejecting: person ? .corrected : nil, reinstating: person,
-                                          context: context) { entry in
+                                         rejecting: person ? .corrected : nil, reinstating: person,
+                                         context: context) { entry in
                 try Self.requireUnchanged(entry, since: current, now: context.time)
                 if person { entry.learned = false }
                 if let text = request.text { entry.text = text }
@@ -273,7 +273,7 @@ extension MemoryEngine {
         return try exclusive {
             let rejecting: RejectionCause? = signal == .contradicted && !isLearningActor(actor) ? .contradicted : nil
             let result = try updateEntry(namespace: namespace, id: id, kind: .feedback, rejecting: rejecting,
-                                          context: context) { entry in
+                                         context: context) { entry in
                 if Self.isExpired(entry, at: context.time) { throw EngineError.notFound("no entry \(id) in namespace \"\(namespace)\"") }
                 model.observe(signal.observation, confidence: &entry.confidence, evidence: &entry.evidence)
             }
@@ -324,7 +324,7 @@ extension MemoryEngine {
         let context = context(actor: actor, reason: reason ?? "revert to version \(version)")
         return try exclusive {
             let result = try updateEntry(namespace: namespace, id: id, kind: .reverted, vector: vector, reinstating: true,
-                                          context: context) { entry in
+                                         context: context) { entry in
                 try Self.requireUnchanged(entry, since: current, now: context.time)
                 Self.takeContent(of: target, into: &entry)
             }
