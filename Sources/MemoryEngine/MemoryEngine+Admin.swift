@@ -130,9 +130,6 @@ extension MemoryEngine {
             }
             var stored = report.outcomes.makeIterator()
             for offset in outcomes.indices where outcomes[offset] == nil { outcomes[offset] = stored.next() }
-            for (item, outcome) in zip(valid, report.outcomes) where outcome.status == .created {
-                if let entry = try store.get(namespace: name, id: item.id) { noteWritten(entry) }
-            }
             var result = ImportReport(outcomes: outcomes.compactMap { $0 }, sequence: report.sequence)
             if !orphanedClaims.isEmpty {
                 guard case .count(let claims) = try write(.importOrphanedClaims(

@@ -126,7 +126,6 @@ extension MemoryEngine {
                 entry.expiresAt = proposed
             }
         }
-        noteWritten(result.entry)
         return LearnOutcome(action: .reinforced, entry: usage.overlay(result.entry), sequence: result.sequence,
                             similarity: match.similarity)
     }

@@ -31,7 +31,6 @@ extension MemoryEngine {
                     let context = AuditContext(actor: "engine", reason: "expired", time: now)
                     let result = try write(.delete(EntryDeletion(namespace: name, id: id, kind: .expired,
                                                                  context: context))).writeResult()
-                    noteDeleted(namespace: name, id: id)
                     return result.sequence
                 }
                 if let sequence {

@@ -67,8 +67,6 @@ extension MemoryEngine {
             guard case .namespaceDeleted(let sequence) = try write(.deleteNamespace(name: name, context: context)) else {
                 throw EngineError.internalError("deleting namespace \"\(name)\" returned another outcome")
             }
-            _ = factsTables.withLock { $0.removeValue(forKey: name) }
-            usage.discard(namespace: name)
             return sequence
         }
     }

@@ -49,7 +49,6 @@ extension MemoryEngine {
                 entry.conflictsWith = []
                 entry.learned = false
             }
-            noteWritten(result.entry)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }
     }
@@ -72,7 +71,6 @@ extension MemoryEngine {
             let owner = try entry.conflictsWith.first { try store.get(namespace: namespace, id: $0) != nil }
             let result = try write(.delete(EntryDeletion(namespace: namespace, id: id, kind: .rejected, rejecting: .reviewed,
                                                          claimOwner: owner, context: context))).writeResult()
-            noteDeleted(namespace: namespace, id: id)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }
     }

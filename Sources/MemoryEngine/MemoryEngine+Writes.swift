@@ -139,7 +139,6 @@ extension MemoryEngine {
             }, context: context)), results.count == items.count else {
                 throw EngineError.internalError("a batch insert returned another outcome")
             }
-            results.forEach { noteWritten($0.entry) }
             return results.enumerated().map { offset, result in
                 WriteOutcome(entry: result.entry, sequence: result.sequence, namespaceCreated: created && offset == 0 ? true : nil)
             }
@@ -156,7 +155,6 @@ extension MemoryEngine {
         draft.createdAt = context.time
         let result = try write(.insert(namespace: prepared.config.name, items: [DraftWithVector(draft: draft, vector: prepared.vector)],
                                        context: context)).writeResult()
-        noteWritten(result.entry)
         return WriteOutcome(entry: result.entry, sequence: result.sequence, namespaceCreated: created ? true : nil)
     }
 
@@ -220,7 +218,6 @@ extension MemoryEngine {
                 if let thread = request.thread { entry.thread = thread }
                 if let position = request.position { entry.position = position }
             }
-            noteWritten(result.entry)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }
     }
@@ -254,7 +251,6 @@ extension MemoryEngine {
             let rejecting: RejectionCause? = hard || isLearningActor(actor) ? nil : .forgotten
             let result = try write(.delete(EntryDeletion(namespace: namespace, id: id, hard: hard, kind: .deleted,
                                                          rejecting: rejecting, context: context))).writeResult()
-            noteDeleted(namespace: namespace, id: id)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }
     }
@@ -277,7 +273,6 @@ extension MemoryEngine {
                 if Self.isExpired(entry, at: context.time) { throw EngineError.notFound("no entry \(id) in namespace \"\(namespace)\"") }
                 model.observe(signal.observation, confidence: &entry.confidence, evidence: &entry.evidence)
             }
-            noteWritten(result.entry)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }
     }
@@ -328,7 +323,6 @@ extension MemoryEngine {
                 try Self.requireUnchanged(entry, since: current, now: context.time)
                 Self.takeContent(of: target, into: &entry)
             }
-            noteWritten(result.entry)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }
     }
@@ -373,7 +367,6 @@ extension MemoryEngine {
         if let expiresAt = entry.expiresAt, expiresAt <= context.time { entry.expiresAt = nil }
         return try exclusive {
             let result = try write(.restore(namespace: namespace, entry: entry, vector: vector, context: context)).writeResult()
-            noteWritten(result.entry)
             return WriteOutcome(entry: result.entry, sequence: result.sequence)
         }
     }

@@ -112,13 +112,11 @@ public final class MemoryEngine: Sendable {
     }
 
     /// Creates `config` if the namespace does not exist; returns whether it did. Precondition:
-    /// `writeLock` held (so "did not exist" is certain and the new namespace's facts table
-    /// starts empty).
+    /// `writeLock` held (so "did not exist" is certain).
     @discardableResult
     func ensureNamespace(_ config: NamespaceConfig) throws -> Bool {
         guard store.namespaceConfig(config.name) == nil else { return false }
         _ = try write(.createNamespace(config))
-        factsTables.withLock { $0[config.name] = FactsTable.empty() }
         logger.info("created namespace", metadata: ["namespace": "\(config.name)", "dimension": "\(config.dimension)"])
         return true
     }

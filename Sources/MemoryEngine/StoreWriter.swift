@@ -32,9 +32,12 @@ public struct DirectStoreWriter: StoreWriter {
 }
 
 extension MemoryEngine {
-    /// Sends `operation` through the engine's writer. Precondition: `writeLock` held.
+    /// Sends `operation` through the engine's writer and brings the facts tables up to it
+    /// (``noteApplied(_:_:)``). Precondition: `writeLock` held.
     func write(_ operation: StoreOperation) throws -> StoreOutcome {
-        try writer.perform(operation)
+        let outcome = try writer.perform(operation)
+        try noteApplied(operation, outcome)
+        return outcome
     }
 
     /// Changes entry `id` as `change` edits a copy of it, read now: the writer gets the
@@ -70,16 +73,20 @@ extension MemoryEngine {
             try store.recordAppliedLogSequence(logSequence)
             throw error
         }
-        noteApplied(operation, outcome)
+        try? noteApplied(operation, outcome)  // the write is applied; a failed read only leaves a fact to reload
         return outcome
     }
 
-    /// Brings the facts tables up to an applied operation (idempotent: the deciding node notes
-    /// its own writes too).
-    func noteApplied(_ operation: StoreOperation, _ outcome: StoreOutcome) {
+    /// Brings the facts tables up to an applied operation: the one place that does, for the
+    /// engine's own writes (``write(_:)``) and for writes applied from a log (idempotent: on a
+    /// replicated node the owner notes its own writes twice).
+    /// - Throws: the store's error reading back the entries an import created.
+    func noteApplied(_ operation: StoreOperation, _ outcome: StoreOutcome) throws {
         switch (operation, outcome) {
         case (.createNamespace(let config), _):
-            factsTables.withLock { tables in if tables[config.name] == nil { tables[config.name] = FactsTable.empty() } }
+            // Not yet loaded rather than empty: the namespace may have existed (an idempotent
+            // create), and a table loads the committed entries on its first use.
+            factsTables.withLock { tables in if tables[config.name] == nil { tables[config.name] = FactsTable() } }
         case (.deleteNamespace(let name, _), _):
             _ = factsTables.withLock { $0.removeValue(forKey: name) }
             usage.discard(namespace: name)
@@ -89,7 +96,7 @@ extension MemoryEngine {
             results.forEach { noteWritten($0.entry) }
         case (.importEntries(let namespace, let items, _), .imported(let report)):
             for (item, outcome) in zip(items, report.outcomes) where outcome.status == .created {
-                if let entry = try? store.get(namespace: namespace, id: item.id) { noteWritten(entry) }
+                if let entry = try store.get(namespace: namespace, id: item.id) { noteWritten(entry) }
             }
         default:
             break

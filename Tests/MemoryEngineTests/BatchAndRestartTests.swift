@@ -49,4 +49,17 @@ import Testing
             #expect(try restarted.purgeExpired().purged == 1)
         }
     }
+
+    @Test func creatingAnExistingNamespaceAgainKeepsItsFilters() throws {
+        try withEngine { h in
+            let tagged = try h.engine.remember(RememberRequest(text: "tagged fact", tags: ["keep"]), namespace: "n")
+            _ = try h.engine.remember(RememberRequest(text: "untagged fact"), namespace: "n")
+            let clock = h.clock
+            let restarted = try MemoryEngine(store: h.store, embedder: WordHashEmbedder.hashing64, clock: { clock.now })
+            // The idempotent create comes before the first search loaded the namespace's facts.
+            _ = try restarted.createNamespace("n", NamespaceRequest(dimension: WordHashEmbedder.hashing64.dimension))
+            let filtered = try restarted.search(namespace: "n", SearchRequest(text: "fact", k: 10, filter: SearchFilter(tagsAny: ["keep"])))
+            #expect(filtered.map(\.entry.id) == [tagged.entry.id])
+        }
+    }
 }
