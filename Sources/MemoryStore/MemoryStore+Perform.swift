@@ -67,7 +67,7 @@ extension MemoryStore {
     /// The last replication-log sequence applied to this store (0: none).
     /// - Throws: `corrupt` for a malformed record.
     public func appliedLogSequence() throws -> UInt64 {
-        try env.read { txn in try LogPosition.read(txn, dbs) }
+        try env.read { txn in try LogPosition.read(txn, dbs.meta) }
     }
 
     /// Which log the store applies (the replication stream's name and creation time), or `nil`
@@ -93,7 +93,7 @@ extension MemoryStore {
     public func recordAppliedLogSequence(_ logSequence: UInt64) throws {
         try exclusive {
             try env.write { txn in
-                if try LogPosition.read(txn, dbs) < logSequence { try LogPosition.write(logSequence, txn, dbs) }
+                if try LogPosition.read(txn, dbs.meta) < logSequence { try LogPosition.write(logSequence, txn, dbs) }
             }
         }
     }
@@ -106,8 +106,9 @@ enum LogPosition {
     /// consolidation started elsewhere) never record a position they did not apply.
     @TaskLocal static var applying: UInt64?
 
-    static func read(_ txn: Transaction, _ dbs: Databases) throws -> UInt64 {
-        guard let bytes = try txn.get(Schema.Meta.appliedLogSequence, in: dbs.meta) else { return 0 }
+    /// The position in `meta` (0 when none), read by a store or from a copy of one.
+    static func read(_ txn: Transaction, _ meta: Database) throws -> UInt64 {
+        guard let bytes = try txn.get(Schema.Meta.appliedLogSequence, in: meta) else { return 0 }
         guard bytes.count == 8, let sequence = UInt64(bigEndianBytes: bytes) else {
             throw MemoryStoreError.corrupt("meta: applied_log_sequence has \(bytes.count) bytes")
         }
@@ -126,12 +127,6 @@ extension MemoryStore {
     public static func appliedLogSequence(ofStoreAt path: String) throws -> UInt64 {
         let env = try Environment(path: path)
         let meta = try env.openDatabase(named: "meta", create: false)
-        return try env.read { txn in
-            guard let bytes = try txn.get(Schema.Meta.appliedLogSequence, in: meta) else { return 0 }
-            guard bytes.count == 8, let sequence = UInt64(bigEndianBytes: bytes) else {
-                throw MemoryStoreError.corrupt("meta: applied_log_sequence has \(bytes.count) bytes")
-            }
-            return sequence
-        }
+        return try env.read { txn in try LogPosition.read(txn, meta) }
     }
 }
